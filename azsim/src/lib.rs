@@ -1,0 +1,1 @@
+//! azsim: placeholder, replaced by the azsim implementation.

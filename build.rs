@@ -1,0 +1,22 @@
+// Compiles our own pulumirpc declaration in proto/ with the protoc shipped inside protoc-bin-vendored,
+// so a fresh machine needs no system protoc.
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::var_os("PROTOC").is_none() {
+        std::env::set_var("PROTOC", protoc_bin_vendored::protoc_bin_path()?);
+    }
+    let include = protoc_bin_vendored::include_path()?;
+    tonic_prost_build::configure()
+        .build_server(true)
+        .build_client(true)
+        .compile_protos(
+            &[
+                "proto/pulumi/provider.proto",
+                "proto/pulumi/engine.proto",
+                "proto/pulumi/resource.proto",
+                "proto/google/rpc/status.proto",
+            ],
+            &["proto".into(), include],
+        )?;
+    println!("cargo:rerun-if-changed=proto");
+    Ok(())
+}

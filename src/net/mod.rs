@@ -1,0 +1,1 @@
+//! Pure address-space logic (placeholder).

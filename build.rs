@@ -5,6 +5,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::env::set_var("PROTOC", protoc_bin_vendored::protoc_bin_path()?);
     }
     let include = protoc_bin_vendored::include_path()?;
+    let include = include.to_str().ok_or("protoc include path is not UTF-8")?;
     tonic_prost_build::configure()
         .build_server(true)
         .build_client(true)
@@ -15,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "proto/pulumi/resource.proto",
                 "proto/google/rpc/status.proto",
             ],
-            &["proto".into(), include],
+            &["proto", include],
         )?;
     println!("cargo:rerun-if-changed=proto");
     Ok(())

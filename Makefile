@@ -1,0 +1,30 @@
+# The two commands on a fresh machine:
+#   make demo   the main job: builds everything, starts azsim and runs the Python example's `pulumi up`
+#   make test   every test: lint, unit, in-process gRPC, azsim, real-CLI end to end, ARM schema validation
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+SHARED ?= $(abspath ../shared)
+REQUEST_LOGS := $(abspath target/arm-requests)
+export AKSMESH_REQUEST_LOG_DIR := $(REQUEST_LOGS)
+
+.PHONY: demo test lint build bench clean-logs
+
+build:
+	cargo build --workspace --bins
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+clean-logs:
+	rm -rf $(REQUEST_LOGS) && mkdir -p $(REQUEST_LOGS)
+
+test: lint clean-logs build
+	source scripts/env.sh && cargo test --workspace --no-fail-fast 2>&1 | tee target/test-output.txt
+	source scripts/env.sh && scripts/validate-request-logs.sh $(SHARED) $(REQUEST_LOGS)
+
+demo:
+	source scripts/env.sh && scripts/demo.sh
+
+bench:
+	source scripts/env.sh && scripts/bench-provider.sh

@@ -1,0 +1,134 @@
+//! Prints the provider's start-up and protocol figures (a benchmark, not a test):
+//! time from process start to the printed port, the GetSchema round trip, and RSS after Configure.
+//!
+//! `cargo run --release --example bench_provider -- target/release/pulumi-resource-aksmesh`
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aksmesh::rpc::pulumirpc::resource_provider_client::ResourceProviderClient;
+use aksmesh::rpc::pulumirpc::{ConfigureRequest, GetSchemaRequest};
+
+const STARTS: usize = 50;
+const SCHEMA_CALLS: usize = 500;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn millis(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Starts the plugin and returns it with its port and the time the port line took.
+fn start(binary: &str) -> (std::process::Child, u16, Duration) {
+    let started = Instant::now();
+    let mut child = Command::new(binary)
+        .arg("127.0.0.1:1") // an engine address nobody answers: logging is lazy
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the provider");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("port line");
+    let elapsed = started.elapsed();
+    (child, line.trim().parse().expect("a port number"), elapsed)
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() {
+    let binary = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "target/release/pulumi-resource-aksmesh".into());
+
+    let mut to_port: Vec<Duration> = (0..STARTS)
+        .map(|_| {
+            let (mut child, _, elapsed) = start(&binary);
+            let _ = child.kill();
+            let _ = child.wait();
+            elapsed
+        })
+        .collect();
+    to_port.sort();
+
+    let (mut child, port, _) = start(&binary);
+    let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("connect")
+        .max_decoding_message_size(400 << 20);
+    let schema_bytes = client
+        .get_schema(GetSchemaRequest::default())
+        .await
+        .expect("schema")
+        .into_inner()
+        .schema
+        .len();
+    let mut schema_calls = Vec::with_capacity(SCHEMA_CALLS);
+    for _ in 0..SCHEMA_CALLS {
+        let started = Instant::now();
+        client
+            .get_schema(GetSchemaRequest::default())
+            .await
+            .expect("schema");
+        schema_calls.push(started.elapsed());
+    }
+    schema_calls.sort();
+
+    let mut args = prost_types::Struct::default();
+    args.fields.insert(
+        "subscriptionId".into(),
+        prost_types::Value {
+            kind: Some(prost_types::value::Kind::StringValue(
+                "00000000-0000-4000-8000-000000000001".into(),
+            )),
+        },
+    );
+    let configure_started = Instant::now();
+    client
+        .configure(ConfigureRequest {
+            args: Some(args),
+            accept_secrets: true,
+            accept_resources: true,
+            ..Default::default()
+        })
+        .await
+        .expect("configure");
+    let configure_time = configure_started.elapsed();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rss = rss_kib(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+
+    println!("provider benchmark ({binary})");
+    println!(
+        "  start to port line ({STARTS} starts): median {}  p90 {}  max {}   target <= 10 ms median",
+        millis(percentile(&to_port, 0.5)),
+        millis(percentile(&to_port, 0.9)),
+        millis(*to_port.last().expect("samples"))
+    );
+    println!(
+        "  GetSchema round trip ({SCHEMA_CALLS} calls, {schema_bytes} bytes): median {}  p99 {}   target <= 1 ms",
+        millis(percentile(&schema_calls, 0.5)),
+        millis(percentile(&schema_calls, 0.99))
+    );
+    println!("  Configure: {}", millis(configure_time));
+    println!(
+        "  RSS after Configure: {:.1} MB ({rss} KiB)   target <= 15 MB",
+        rss as f64 / 1024.0
+    );
+}

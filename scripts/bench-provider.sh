@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Prints the provider's start-up, GetSchema and memory figures for a release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --bin pulumi-resource-aksmesh
+cargo run --release --quiet --example bench_provider -- target/release/pulumi-resource-aksmesh

@@ -1,0 +1,504 @@
+//! [`ArmClient`]: typed GET/PUT/DELETE/POST/PATCH/list over ARM with retries, long-running
+//! operations and per-VNet / per-cluster write serialisation.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use azure_core::credentials::TokenCredential;
+use azure_core::http::HttpClient;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use super::auth::build_credential;
+use super::config::ArmClientConfig;
+use super::deadline::OperationDeadline;
+use super::error::{AzureError, AzureResult};
+use super::lro::{wait_for_completion, LongRunningOperation, OperationKind, PollTransport};
+use super::request::{ArmPipeline, ArmRequest, ArmResponse, HttpMethod};
+use super::retry::send_with_retry;
+use super::transport::build_http_client;
+use super::write_locks::WriteLocks;
+
+/// Default deadline of a managed cluster write (creates take 5–15 min, sometimes far more).
+pub const MANAGED_CLUSTER_OPERATION_TIMEOUT: Duration = Duration::from_secs(90 * 60);
+/// Default deadline of any other write.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Upper bound on pages read by [`ArmClient::list`], against a server that links in circles.
+const MAX_LIST_PAGES: usize = 10_000;
+
+/// Callback receiving status changes of a long-running operation ("Creating", "Updating 40%").
+pub type ProgressCallback = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Per-call options of writes (and of [`ArmClient::get_with_options`]).
+#[derive(Clone, Default)]
+pub struct OperationOptions {
+    /// Overall deadline including retries and polling; `None` = the per-type default.
+    pub deadline: Option<Duration>,
+    /// Cancels the operation: polling stops within a second with [`AzureError::Canceled`].
+    pub cancel: CancellationToken,
+    /// Receives status changes.
+    pub progress: Option<ProgressCallback>,
+    /// Extra query parameters for the initial request, e.g. `syncRemoteAddressSpace=true`.
+    pub query: Vec<(String, String)>,
+}
+
+impl OperationOptions {
+    /// Options with a deadline.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Options with a cancellation token.
+    pub fn with_cancel(mut self, cancel: CancellationToken) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
+    /// Options with a progress callback.
+    pub fn with_progress(mut self, progress: ProgressCallback) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Adds a query parameter to the initial request.
+    pub fn with_query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+}
+
+impl fmt::Debug for OperationOptions {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("OperationOptions")
+            .field("deadline", &self.deadline)
+            .field("canceled", &self.cancel.is_cancelled())
+            .field("progress", &self.progress.as_ref().map(|_| "<callback>"))
+            .field("query", &self.query)
+            .finish()
+    }
+}
+
+/// Client of Azure Resource Manager. Cheap to clone: clones share the pipeline and write locks.
+#[derive(Clone)]
+pub struct ArmClient {
+    inner: Arc<ClientInner>,
+}
+
+struct ClientInner {
+    config: ArmClientConfig,
+    pipeline: ArmPipeline,
+    locks: WriteLocks,
+}
+
+impl fmt::Debug for ArmClient {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("ArmClient")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ArmClient {
+    /// Builds the client: HTTP client trusting the configured CA, credential chain, pipeline.
+    pub fn new(config: ArmClientConfig) -> AzureResult<Self> {
+        config.validate()?;
+        let http_client = build_http_client(config.extra_ca_certificate_pem.as_deref())?;
+        let credential = build_credential(&config, http_client.clone())?;
+        Self::from_parts(config, credential, http_client)
+    }
+
+    /// Builds the client with a given credential (tests, or callers with their own identity).
+    pub fn with_credential(
+        config: ArmClientConfig,
+        credential: Arc<dyn TokenCredential>,
+    ) -> AzureResult<Self> {
+        config.validate()?;
+        let http_client = build_http_client(config.extra_ca_certificate_pem.as_deref())?;
+        Self::from_parts(config, credential, http_client)
+    }
+
+    /// Builds the client from explicit parts; `http_client` carries every ARM request.
+    pub fn from_parts(
+        config: ArmClientConfig,
+        credential: Arc<dyn TokenCredential>,
+        http_client: Arc<dyn HttpClient>,
+    ) -> AzureResult<Self> {
+        config.validate()?;
+        let pipeline = ArmPipeline::new(
+            credential,
+            &config.token_scope,
+            http_client,
+            &config.user_agent,
+        );
+        Ok(ArmClient {
+            inner: Arc::new(ClientInner {
+                config,
+                pipeline,
+                locks: WriteLocks::default(),
+            }),
+        })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &ArmClientConfig {
+        &self.inner.config
+    }
+
+    /// The subscription resources are created in.
+    pub fn subscription_id(&self) -> &str {
+        &self.inner.config.subscription_id
+    }
+
+    /// GETs a resource; `Ok(None)` when it (or its resource group) does not exist.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        id: &str,
+        api_version: &str,
+    ) -> AzureResult<Option<T>> {
+        self.get_with_options(id, api_version, &OperationOptions::default())
+            .await
+    }
+
+    /// [`get`](Self::get) with a deadline, cancellation and extra query parameters.
+    pub async fn get_with_options<T: DeserializeOwned>(
+        &self,
+        id: &str,
+        api_version: &str,
+        options: &OperationOptions,
+    ) -> AzureResult<Option<T>> {
+        let deadline = self.read_deadline(format!("reading {id}"), options);
+        let url = self.inner.url_for(id, api_version, &options.query)?;
+        let request = ArmRequest::new(HttpMethod::Get, url, None);
+        let response = self.inner.send(&request, &[404], &deadline).await?;
+        if response.status == 404 {
+            let error = response.to_error();
+            // A missing subscription is a configuration problem, not a missing resource.
+            if error.code() == Some("SubscriptionNotFound") {
+                return Err(error);
+            }
+            return Ok(None);
+        }
+        decode(&format!("GET {id}"), response.json_value()?).map(Some)
+    }
+
+    /// Creates or replaces a resource, waits for its long-running operation, and returns the
+    /// resource's final state.
+    pub async fn put<B, T>(
+        &self,
+        id: &str,
+        api_version: &str,
+        body: &B,
+        options: &OperationOptions,
+    ) -> AzureResult<T>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let body = serde_json::to_vec(body)
+            .map_err(|error| AzureError::decode(&format!("request body of PUT {id}"), error))?;
+        let value = self
+            .write(
+                HttpMethod::Put,
+                id,
+                api_version,
+                Some(body),
+                options,
+                format!("create or update of {id}"),
+            )
+            .await?;
+        decode(&format!("PUT {id}"), value)
+    }
+
+    /// Replaces a resource's tags (PATCH `{"tags": …}`) and returns its final state.
+    pub async fn patch_tags<T: DeserializeOwned>(
+        &self,
+        id: &str,
+        api_version: &str,
+        tags: &BTreeMap<String, String>,
+        options: &OperationOptions,
+    ) -> AzureResult<T> {
+        #[derive(Serialize)]
+        struct TagsPatch<'a> {
+            tags: &'a BTreeMap<String, String>,
+        }
+        let body = serde_json::to_vec(&TagsPatch { tags })
+            .map_err(|error| AzureError::decode("tags", error))?;
+        let value = self
+            .write(
+                HttpMethod::Patch,
+                id,
+                api_version,
+                Some(body),
+                options,
+                format!("tag update of {id}"),
+            )
+            .await?;
+        decode(&format!("PATCH {id}"), value)
+    }
+
+    /// Deletes a resource and waits until it is gone. A resource that does not exist is not an
+    /// error (404 and 204 mean done).
+    pub async fn delete(
+        &self,
+        id: &str,
+        api_version: &str,
+        options: &OperationOptions,
+    ) -> AzureResult<()> {
+        self.write(
+            HttpMethod::Delete,
+            id,
+            api_version,
+            None,
+            options,
+            format!("deletion of {id}"),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Invokes a POST action (e.g. `…/listClusterUserCredential`), following a 202 + `Location`
+    /// when the action is long-running. An empty result decodes from `null`.
+    pub async fn post<B, T>(
+        &self,
+        id_with_action: &str,
+        api_version: &str,
+        body: Option<&B>,
+        options: &OperationOptions,
+    ) -> AzureResult<T>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let body = body.map(serde_json::to_vec).transpose().map_err(|error| {
+            AzureError::decode(&format!("request body of POST {id_with_action}"), error)
+        })?;
+        let deadline =
+            self.write_deadline(format!("action {id_with_action}"), id_with_action, options);
+        let url = self
+            .inner
+            .url_for(id_with_action, api_version, &options.query)?;
+        let request = ArmRequest::new(HttpMethod::Post, url.clone(), body);
+        let initial = self.inner.send(&request, &[], &deadline).await?;
+        let value = wait_for_completion(
+            &*self.inner,
+            LongRunningOperation {
+                kind: OperationKind::Action,
+                resource_url: &url,
+                poll_interval: self.inner.config.effective_poll_interval(),
+                progress: options.progress.as_deref(),
+                deadline: &deadline,
+            },
+            initial,
+        )
+        .await?;
+        decode(&format!("POST {id_with_action}"), value)
+    }
+
+    /// Lists a collection (e.g. `…/virtualNetworks/{vnet}/virtualNetworkPeerings`), following
+    /// `nextLink` pages.
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        collection_path: &str,
+        api_version: &str,
+    ) -> AzureResult<Vec<T>> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Page {
+            #[serde(default)]
+            value: Vec<Value>,
+            #[serde(default)]
+            next_link: Option<String>,
+        }
+        let options = OperationOptions::default();
+        let deadline = self.read_deadline(format!("listing {collection_path}"), &options);
+        let mut url = self.inner.url_for(collection_path, api_version, &[])?;
+        let mut items = Vec::new();
+        for _ in 0..MAX_LIST_PAGES {
+            let request = ArmRequest::new(HttpMethod::Get, url.clone(), None);
+            let response = self.inner.send(&request, &[], &deadline).await?;
+            let page: Page = decode(&format!("GET {collection_path}"), response.json_value()?)?;
+            for item in page.value {
+                items.push(decode(&format!("an item of {collection_path}"), item)?);
+            }
+            match page.next_link.filter(|link| !link.trim().is_empty()) {
+                Some(link) => {
+                    let next = Url::parse(&link).map_err(|error| AzureError::Decode {
+                        message: format!("nextLink {link:?} is not a URL: {error}"),
+                    })?;
+                    if next == url {
+                        break;
+                    }
+                    url = next;
+                }
+                None => return Ok(items),
+            }
+        }
+        Ok(items)
+    }
+
+    /// PUT/PATCH/DELETE: serialised per VNet/cluster, retried, then followed to completion.
+    async fn write(
+        &self,
+        method: HttpMethod,
+        id: &str,
+        api_version: &str,
+        body: Option<Vec<u8>>,
+        options: &OperationOptions,
+        description: String,
+    ) -> AzureResult<Value> {
+        let deadline = self.write_deadline(description, id, options);
+        let url = self.inner.url_for(id, api_version, &options.query)?;
+        // Extra query parameters (syncRemoteAddressSpace) belong to the write, not to later reads.
+        let resource_url = self.inner.url_for(id, api_version, &[])?;
+        let _write_guard = self.inner.locks.acquire(id, &deadline).await?;
+        let request = ArmRequest::new(method, url, body);
+        let accepted: &[u16] = if method == HttpMethod::Delete {
+            &[404]
+        } else {
+            &[]
+        };
+        let initial = self.inner.send(&request, accepted, &deadline).await?;
+        if method == HttpMethod::Delete && initial.status == 404 {
+            return Ok(Value::Null);
+        }
+        let kind = if method == HttpMethod::Delete {
+            OperationKind::Delete
+        } else {
+            OperationKind::CreateOrUpdate
+        };
+        wait_for_completion(
+            &*self.inner,
+            LongRunningOperation {
+                kind,
+                resource_url: &resource_url,
+                poll_interval: self.inner.config.effective_poll_interval(),
+                progress: options.progress.as_deref(),
+                deadline: &deadline,
+            },
+            initial,
+        )
+        .await
+    }
+
+    fn write_deadline(
+        &self,
+        description: String,
+        id: &str,
+        options: &OperationOptions,
+    ) -> OperationDeadline {
+        let total = options
+            .deadline
+            .unwrap_or_else(|| default_operation_timeout(id));
+        OperationDeadline::new(description, total, options.cancel.clone())
+    }
+
+    fn read_deadline(&self, description: String, options: &OperationOptions) -> OperationDeadline {
+        let total = options.deadline.unwrap_or(self.inner.config.read_timeout);
+        OperationDeadline::new(description, total, options.cancel.clone())
+    }
+}
+
+/// The default deadline of a write to `id`: 90 min for AKS clusters, 30 min otherwise.
+pub fn default_operation_timeout(id: &str) -> Duration {
+    if id
+        .to_ascii_lowercase()
+        .contains("/providers/microsoft.containerservice/managedclusters/")
+    {
+        MANAGED_CLUSTER_OPERATION_TIMEOUT
+    } else {
+        DEFAULT_OPERATION_TIMEOUT
+    }
+}
+
+fn decode<T: DeserializeOwned>(what: &str, value: Value) -> AzureResult<T> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        AzureError::Decode {
+            message: format!("{what}: at {path}: {}", error.into_inner()),
+        }
+    })
+}
+
+impl ClientInner {
+    /// `{arm_endpoint}{id}?api-version=…&extra…`. A query inside `id` is kept too.
+    fn url_for(&self, id: &str, api_version: &str, query: &[(String, String)]) -> AzureResult<Url> {
+        let (path, id_query) = match id.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (id, None),
+        };
+        if !path.starts_with('/') || path.contains("/../") || path.contains('#') {
+            return Err(AzureError::config(format!(
+                "{id:?} is not an ARM resource path (expected /subscriptions/…)"
+            )));
+        }
+        let mut url = self.config.arm_endpoint.clone();
+        let base = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base}{}", path.trim_end_matches('/')));
+        url.set_query(None);
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("api-version", api_version);
+            if let Some(id_query) = id_query {
+                for (name, value) in url::form_urlencoded::parse(id_query.as_bytes()) {
+                    if !name.eq_ignore_ascii_case("api-version") {
+                        pairs.append_pair(&name, &value);
+                    }
+                }
+            }
+            for (name, value) in query {
+                pairs.append_pair(name, value);
+            }
+        }
+        Ok(url)
+    }
+
+    /// Bearer tokens go only to the configured ARM host: poll and page URLs must be on it.
+    fn check_origin(&self, url: &Url) -> AzureResult<()> {
+        if url.origin() == self.config.arm_endpoint.origin() {
+            Ok(())
+        } else {
+            Err(AzureError::Decode {
+                message: format!(
+                    "Azure pointed the client at {} which is not the configured ARM endpoint {}; \
+                     refusing to send credentials there",
+                    url.origin().ascii_serialization(),
+                    self.config.arm_endpoint.origin().ascii_serialization()
+                ),
+            })
+        }
+    }
+
+    async fn send(
+        &self,
+        request: &ArmRequest,
+        accepted: &[u16],
+        deadline: &OperationDeadline,
+    ) -> AzureResult<ArmResponse> {
+        self.check_origin(&request.url)?;
+        send_with_retry(&self.config.retry, deadline, accepted, || {
+            self.pipeline.send(request)
+        })
+        .await
+    }
+}
+
+#[async_trait::async_trait]
+impl PollTransport for ClientInner {
+    async fn poll_get(
+        &self,
+        url: &Url,
+        accepted: &[u16],
+        deadline: &OperationDeadline,
+    ) -> AzureResult<ArmResponse> {
+        let request = ArmRequest::new(HttpMethod::Get, url.clone(), None);
+        self.send(&request, accepted, deadline).await
+    }
+}

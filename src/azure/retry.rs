@@ -1,0 +1,526 @@
+//! Our own retry loop around single ARM requests.
+//!
+//! azure_core's retry policy gives up after 60 s in total, far too short for ARM throttling and
+//! for conflicts with other operations on the same cluster or VNet, so the pipeline runs without
+//! it and this module decides: which failures are worth another try, how long to wait (exponential
+//! backoff with jitter, never sooner than the server's `retry-after-ms`, `x-ms-retry-after-ms` or
+//! `Retry-After`), and when to stop (attempt limit for transient faults, the operation deadline and
+//! cancellation for everything).
+
+use std::future::Future;
+use std::time::Duration;
+
+use super::deadline::OperationDeadline;
+use super::error::{AzureError, AzureResult};
+use super::request::{ArmResponse, ResponseHeaders};
+
+/// Backoff settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Delay before the first retry (doubles each time, with jitter).
+    pub initial_delay: Duration,
+    /// Longest backoff delay (a server's `Retry-After` may still ask for more).
+    pub max_delay: Duration,
+    /// Attempts for transient faults (5xx, dropped connections). Throttling and conflicts are
+    /// retried until the operation deadline instead, because they are expected to clear.
+    pub max_transient_attempts: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            initial_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(60),
+            max_transient_attempts: 8,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Backoff before retry number `retry` (1-based): `initial * 2^(retry-1)`, capped, then
+    /// scaled by a random factor in [0.5, 1.0] so that parallel clients spread out.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let exponent = retry.saturating_sub(1).min(20);
+        let base = self
+            .initial_delay
+            .saturating_mul(1u32 << exponent)
+            .min(self.max_delay);
+        base.mul_f64(0.5 + 0.5 * random_fraction())
+    }
+}
+
+/// How a failure should be handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryClass {
+    /// 429: wait as told and retry until the deadline.
+    Throttled,
+    /// Another operation holds the resource: retry until the deadline.
+    Conflict,
+    /// 5xx or a dropped connection: retry a bounded number of times.
+    Transient,
+    /// Retrying cannot help.
+    Permanent,
+}
+
+impl RetryClass {
+    pub fn is_retryable(self) -> bool {
+        !matches!(self, RetryClass::Permanent)
+    }
+}
+
+/// Decides whether an error is worth retrying.
+pub fn classify_error(error: &AzureError) -> RetryClass {
+    match error {
+        AzureError::Arm {
+            status,
+            code,
+            message,
+            ..
+        } => classify_arm(*status, code, message),
+        AzureError::Transport { .. } => RetryClass::Transient,
+        _ => RetryClass::Permanent,
+    }
+}
+
+fn classify_arm(status: u16, code: &str, message: &str) -> RetryClass {
+    let code_is = |expected: &str| code.eq_ignore_ascii_case(expected);
+    // Network RP reports its one-write-per-VNet rule with these codes under several statuses.
+    if code_is("RetryableErrorDueToAnotherOperation") || code_is("AnotherOperationInProgress") {
+        return RetryClass::Conflict;
+    }
+    if status == 429 {
+        return RetryClass::Throttled;
+    }
+    // AKS: "Another operation (… - Updating) is in progress". Quota refusals share the code but
+    // never clear by waiting.
+    if status == 409
+        && code_is("OperationNotAllowed")
+        && !message.to_ascii_lowercase().contains("quota")
+    {
+        return RetryClass::Conflict;
+    }
+    // Right after a VNet or peering is created, dependants briefly see it as not provisioned.
+    if code_is("ReferencedResourceNotProvisioned") {
+        return RetryClass::Conflict;
+    }
+    // A just-created identity is not yet replicated to the directory.
+    if code_is("PrincipalNotFound") {
+        return RetryClass::Transient;
+    }
+    match status {
+        408 | 500 | 502 | 503 | 504 => RetryClass::Transient,
+        _ => RetryClass::Permanent,
+    }
+}
+
+/// The server's minimum wait: the largest of `retry-after-ms`, `x-ms-retry-after-ms` and
+/// `Retry-After` (seconds or an HTTP date), so that we never come back sooner than any of them.
+pub(crate) fn retry_after(headers: &ResponseHeaders) -> Option<Duration> {
+    retry_after_at(headers, time::OffsetDateTime::now_utc())
+}
+
+pub(crate) fn retry_after_at(
+    headers: &ResponseHeaders,
+    now: time::OffsetDateTime,
+) -> Option<Duration> {
+    let milliseconds = ["retry-after-ms", "x-ms-retry-after-ms"]
+        .iter()
+        .filter_map(|name| headers.get(name))
+        .filter_map(parse_milliseconds);
+    let seconds = headers
+        .get("retry-after")
+        .and_then(|value| parse_retry_after(value, now));
+    milliseconds.chain(seconds).max()
+}
+
+fn parse_milliseconds(value: &str) -> Option<Duration> {
+    let number: f64 = value.trim().parse().ok()?;
+    duration_from_f64(number / 1000.0)
+}
+
+/// `Retry-After`: delta-seconds (integer or, leniently, decimal) or an IMF-fixdate.
+pub(crate) fn parse_retry_after(value: &str, now: time::OffsetDateTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(number) = value.parse::<f64>() {
+        return duration_from_f64(number);
+    }
+    let when = parse_http_date(value)?;
+    let delta = when - now;
+    if delta.is_negative() {
+        Some(Duration::ZERO)
+    } else {
+        Duration::try_from(delta).ok()
+    }
+}
+
+fn duration_from_f64(seconds: f64) -> Option<Duration> {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return None;
+    }
+    // A server asking for more than a day is broken; the deadline caps us anyway.
+    Some(Duration::from_secs_f64(seconds.min(86_400.0)))
+}
+
+/// Parses `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 IMF-fixdate).
+fn parse_http_date(value: &str) -> Option<time::OffsetDateTime> {
+    let mut parts = value.split_whitespace();
+    let _weekday = parts.next()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    let month = match parts.next()?.to_ascii_lowercase().as_str() {
+        "jan" => time::Month::January,
+        "feb" => time::Month::February,
+        "mar" => time::Month::March,
+        "apr" => time::Month::April,
+        "may" => time::Month::May,
+        "jun" => time::Month::June,
+        "jul" => time::Month::July,
+        "aug" => time::Month::August,
+        "sep" => time::Month::September,
+        "oct" => time::Month::October,
+        "nov" => time::Month::November,
+        "dec" => time::Month::December,
+        _ => return None,
+    };
+    let year: i32 = parts.next()?.parse().ok()?;
+    let mut clock = parts.next()?.split(':');
+    let hour: u8 = clock.next()?.parse().ok()?;
+    let minute: u8 = clock.next()?.parse().ok()?;
+    let second: u8 = clock.next()?.parse().ok()?;
+    let zone = parts.next()?;
+    if !(zone.eq_ignore_ascii_case("GMT") || zone.eq_ignore_ascii_case("UTC")) {
+        return None;
+    }
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    let clock = time::Time::from_hms(hour, minute, second).ok()?;
+    Some(time::PrimitiveDateTime::new(date, clock).assume_utc())
+}
+
+/// A random number in [0, 1) from the OS random source (through uuid v4), for jitter.
+fn random_fraction() -> f64 {
+    // The low 53 bits of a v4 UUID are all random (version and variant bits sit higher).
+    let bits = (uuid::Uuid::new_v4().as_u128() as u64) & ((1u64 << 53) - 1);
+    bits as f64 / (1u64 << 53) as f64
+}
+
+/// Sends `attempt` until it yields a response whose status is a success or in `accepted`, or
+/// until retrying stops making sense. Non-accepted failures become [`AzureError`]s.
+pub(crate) async fn send_with_retry<F, Fut>(
+    policy: &RetryPolicy,
+    deadline: &OperationDeadline,
+    accepted: &[u16],
+    mut attempt: F,
+) -> AzureResult<ArmResponse>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = AzureResult<ArmResponse>>,
+{
+    let mut retries: u32 = 0;
+    loop {
+        let outcome = deadline.run(attempt()).await?;
+        let (error, server_wait) = match outcome {
+            Ok(response) if response.is_success() || accepted.contains(&response.status) => {
+                return Ok(response)
+            }
+            Ok(response) => (response.to_error(), retry_after(&response.headers)),
+            Err(error) => (error, None),
+        };
+        let class = classify_error(&error);
+        retries += 1;
+        let give_up = match class {
+            RetryClass::Permanent => true,
+            RetryClass::Transient => retries >= policy.max_transient_attempts.max(1),
+            RetryClass::Throttled | RetryClass::Conflict => false,
+        };
+        if give_up {
+            return Err(error);
+        }
+        let backoff = policy.backoff(retries);
+        let wait = server_wait.map_or(backoff, |server| server.max(backoff));
+        if wait >= deadline.remaining() {
+            // Waiting would outlive the operation; the server's error says more than a timeout.
+            tracing::warn!(
+                operation = %deadline.operation,
+                error = %error,
+                "giving up retrying: the next attempt would be after the deadline"
+            );
+            return Err(error);
+        }
+        tracing::info!(
+            operation = %deadline.operation,
+            retry = retries,
+            wait_ms = wait.as_millis() as u64,
+            class = ?class,
+            error = %error,
+            "retrying ARM request"
+        );
+        deadline.sleep(wait).await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::error::parse_arm_error;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use tokio_util::sync::CancellationToken;
+
+    fn now() -> time::OffsetDateTime {
+        time::PrimitiveDateTime::new(
+            time::Date::from_calendar_date(2026, time::Month::November, 26).unwrap(),
+            time::Time::from_hms(12, 0, 0).unwrap(),
+        )
+        .assume_utc()
+    }
+
+    #[test]
+    fn retry_after_variants() {
+        let headers = ResponseHeaders::default().with("Retry-After", "7");
+        assert_eq!(
+            retry_after_at(&headers, now()),
+            Some(Duration::from_secs(7))
+        );
+
+        let headers = ResponseHeaders::default().with("retry-after-ms", "250");
+        assert_eq!(
+            retry_after_at(&headers, now()),
+            Some(Duration::from_millis(250))
+        );
+
+        let headers = ResponseHeaders::default().with("x-ms-retry-after-ms", "1500");
+        assert_eq!(
+            retry_after_at(&headers, now()),
+            Some(Duration::from_millis(1500))
+        );
+
+        // Several headers: never sooner than any of them.
+        let headers = ResponseHeaders::default()
+            .with("retry-after-ms", "100")
+            .with("Retry-After", "2");
+        assert_eq!(
+            retry_after_at(&headers, now()),
+            Some(Duration::from_secs(2))
+        );
+
+        let headers =
+            ResponseHeaders::default().with("Retry-After", "Thu, 26 Nov 2026 12:00:30 GMT");
+        assert_eq!(
+            retry_after_at(&headers, now()),
+            Some(Duration::from_secs(30))
+        );
+
+        let headers =
+            ResponseHeaders::default().with("Retry-After", "Thu, 26 Nov 2026 11:00:00 GMT");
+        assert_eq!(retry_after_at(&headers, now()), Some(Duration::ZERO));
+
+        for garbage in ["soon", "-5", "NaN", "Thu, 99 Foo 2026 12:00:30 GMT", ""] {
+            let headers = ResponseHeaders::default().with("Retry-After", garbage);
+            assert_eq!(retry_after_at(&headers, now()), None, "{garbage}");
+        }
+        assert_eq!(retry_after_at(&ResponseHeaders::default(), now()), None);
+    }
+
+    fn arm(status: u16, code: &str, message: &str) -> AzureError {
+        let body = serde_json::json!({"error": {"code": code, "message": message}}).to_string();
+        parse_arm_error(status, body.as_bytes(), None, None)
+    }
+
+    #[test]
+    fn classification() {
+        use RetryClass::*;
+        assert_eq!(classify_error(&arm(429, "TooManyRequests", "")), Throttled);
+        assert_eq!(
+            classify_error(&arm(429, "RetryableErrorDueToAnotherOperation", "")),
+            Conflict
+        );
+        assert_eq!(
+            classify_error(&arm(400, "AnotherOperationInProgress", "")),
+            Conflict
+        );
+        assert_eq!(
+            classify_error(&arm(409, "AnotherOperationInProgress", "")),
+            Conflict
+        );
+        assert_eq!(
+            classify_error(&arm(
+                409,
+                "OperationNotAllowed",
+                "Another operation is in progress"
+            )),
+            Conflict
+        );
+        assert_eq!(
+            classify_error(&arm(
+                409,
+                "OperationNotAllowed",
+                "exceeding approved Total Regional Cores quota"
+            )),
+            Permanent
+        );
+        assert_eq!(
+            classify_error(&arm(400, "ReferencedResourceNotProvisioned", "")),
+            Conflict
+        );
+        for status in [500, 502, 503, 504] {
+            assert_eq!(classify_error(&arm(status, "Whatever", "")), Transient);
+        }
+        assert_eq!(
+            classify_error(&AzureError::Transport {
+                message: "connection reset".into()
+            }),
+            Transient
+        );
+        assert_eq!(classify_error(&arm(400, "InvalidParameter", "")), Permanent);
+        assert_eq!(classify_error(&arm(404, "ResourceNotFound", "")), Permanent);
+        assert_eq!(classify_error(&arm(409, "Conflict", "")), Permanent);
+        assert_eq!(classify_error(&AzureError::Canceled), Permanent);
+        assert_eq!(
+            classify_error(&AzureError::Auth {
+                message: "x".into()
+            }),
+            Permanent
+        );
+        assert!(arm(503, "ServiceUnavailable", "").is_retryable());
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let policy = RetryPolicy {
+            initial_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(1000),
+            max_transient_attempts: 5,
+        };
+        for retry in 1..40 {
+            let delay = policy.backoff(retry);
+            let base = Duration::from_millis(100)
+                .saturating_mul(1 << (retry - 1).min(20))
+                .min(Duration::from_millis(1000));
+            assert!(delay <= base && delay >= base / 2, "{retry}: {delay:?}");
+        }
+    }
+
+    fn response(status: u16, headers: ResponseHeaders) -> ArmResponse {
+        ArmResponse {
+            status,
+            headers,
+            body: Vec::new(),
+        }
+    }
+
+    fn fast_policy() -> RetryPolicy {
+        RetryPolicy {
+            initial_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            max_transient_attempts: 3,
+        }
+    }
+
+    #[tokio::test]
+    async fn honours_retry_after_and_then_succeeds() {
+        let deadline =
+            OperationDeadline::new("t", Duration::from_secs(10), CancellationToken::new());
+        let calls = AtomicU32::new(0);
+        let started = std::time::Instant::now();
+        let result = send_with_retry(&fast_policy(), &deadline, &[], || {
+            let call = calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                Ok(if call == 0 {
+                    response(
+                        429,
+                        ResponseHeaders::default().with("retry-after-ms", "120"),
+                    )
+                } else {
+                    response(200, ResponseHeaders::default())
+                })
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(result.status, 200);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert!(started.elapsed() >= Duration::from_millis(120));
+    }
+
+    #[tokio::test]
+    async fn transient_faults_are_bounded() {
+        let deadline =
+            OperationDeadline::new("t", Duration::from_secs(10), CancellationToken::new());
+        let calls = AtomicU32::new(0);
+        let result = send_with_retry(&fast_policy(), &deadline, &[], || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async { Ok(response(503, ResponseHeaders::default())) }
+        })
+        .await;
+        assert_eq!(result.unwrap_err().status(), Some(503));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn permanent_errors_and_accepted_statuses() {
+        let deadline =
+            OperationDeadline::new("t", Duration::from_secs(10), CancellationToken::new());
+        let calls = AtomicU32::new(0);
+        let result = send_with_retry(&fast_policy(), &deadline, &[], || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async { Ok(response(400, ResponseHeaders::default())) }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+        let result = send_with_retry(&fast_policy(), &deadline, &[404], || async {
+            Ok(response(404, ResponseHeaders::default()))
+        })
+        .await
+        .unwrap();
+        assert_eq!(result.status, 404);
+    }
+
+    #[tokio::test]
+    async fn retry_after_beyond_deadline_gives_up_with_the_server_error() {
+        let deadline =
+            OperationDeadline::new("t", Duration::from_millis(200), CancellationToken::new());
+        let result = send_with_retry(&fast_policy(), &deadline, &[], || async {
+            Ok(response(
+                429,
+                ResponseHeaders::default().with("Retry-After", "30"),
+            ))
+        })
+        .await;
+        assert_eq!(result.unwrap_err().status(), Some(429));
+    }
+
+    #[tokio::test]
+    async fn cancel_stops_retrying() {
+        let cancel = CancellationToken::new();
+        let deadline = OperationDeadline::new("t", Duration::from_secs(60), cancel.clone());
+        let canceller = {
+            let cancel = cancel.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                cancel.cancel();
+            })
+        };
+        let started = std::time::Instant::now();
+        let result = send_with_retry(&fast_policy(), &deadline, &[], || async {
+            Ok(response(
+                409,
+                ResponseHeaders::default().with("Retry-After", "20"),
+            ))
+        })
+        .await;
+        // 409 without a conflict code is permanent; use a real conflict below.
+        assert!(result.is_err());
+        let result = send_with_retry(&fast_policy(), &deadline, &[], || async {
+            let body = br#"{"error":{"code":"AnotherOperationInProgress","message":"busy"}}"#;
+            Ok(ArmResponse {
+                status: 409,
+                headers: ResponseHeaders::default().with("Retry-After", "20"),
+                body: body.to_vec(),
+            })
+        })
+        .await;
+        assert!(matches!(result, Err(AzureError::Canceled)), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        canceller.await.unwrap();
+    }
+}

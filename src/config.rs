@@ -1,0 +1,369 @@
+//! Provider configuration: the `aksmesh:*` config keys, with the `ARM_*` / `AZURE_*` environment
+//! variables as fallbacks (as pulumi-azure-native and terraform read them).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::property::Value;
+use crate::resource::CheckFailure;
+
+pub use crate::azure::AuthMethod;
+
+const AUTHENTICATION_METHODS: &str =
+    "auto, azureCli, clientSecret, managedIdentity, workloadIdentity";
+
+/// Known clouds and their endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum Cloud {
+    #[default]
+    Public,
+    UsGovernment,
+    China,
+}
+
+impl Cloud {
+    /// The audience ARM tokens are issued for; it stays the cloud's when the endpoint is overridden
+    /// (a private ARM endpoint or the azsim simulator still expects the cloud's audience).
+    fn token_scope(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://management.azure.com/.default",
+            Cloud::UsGovernment => "https://management.usgovcloudapi.net/.default",
+            Cloud::China => "https://management.chinacloudapi.cn/.default",
+        }
+    }
+
+    /// The cloud's Resource Manager endpoint; the ARM client derives the authority host from it.
+    fn arm_endpoint(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://management.azure.com/",
+            Cloud::UsGovernment => "https://management.usgovcloudapi.net/",
+            Cloud::China => "https://management.chinacloudapi.cn/",
+        }
+    }
+}
+
+/// The provider's settings after config and environment were merged.
+#[derive(Clone, PartialEq)]
+pub struct ProviderConfig {
+    pub subscription_id: String,
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub authentication: AuthMethod,
+    pub cloud: Cloud,
+    pub arm_endpoint: String,
+    /// Overrides the authority host derived from the endpoint's cloud.
+    pub authority_host: Option<String>,
+    /// PEM text of an extra CA to trust (sovereign clouds behind proxies, the azsim simulator).
+    pub trusted_ca_certificate: Option<String>,
+    pub location: Option<String>,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("subscription_id", &self.subscription_id)
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[secret]"),
+            )
+            .field("authentication", &self.authentication)
+            .field("arm_endpoint", &self.arm_endpoint)
+            .field("authority_host", &self.authority_host)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One config key: its name, environment fallbacks and description (also used for missing-key errors).
+pub struct ConfigKey {
+    pub name: &'static str,
+    pub environment: &'static [&'static str],
+    pub description: &'static str,
+}
+
+pub const KEYS: &[ConfigKey] = &[
+    ConfigKey { name: "subscriptionId", environment: &["ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID"], description: "The Azure subscription to deploy into." },
+    ConfigKey { name: "tenantId", environment: &["ARM_TENANT_ID", "AZURE_TENANT_ID"], description: "The Microsoft Entra tenant of the credentials." },
+    ConfigKey { name: "clientId", environment: &["ARM_CLIENT_ID", "AZURE_CLIENT_ID"], description: "The client (application) id of a service principal or user-assigned identity." },
+    ConfigKey { name: "clientSecret", environment: &["ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET"], description: "The service principal's client secret." },
+    ConfigKey { name: "authentication", environment: &["AKSMESH_AUTHENTICATION"], description: "How to authenticate: auto, azureCli, clientSecret, managedIdentity or workloadIdentity." },
+    ConfigKey { name: "cloud", environment: &["ARM_ENVIRONMENT", "AZURE_CLOUD"], description: "The Azure cloud: public, usGovernment or china." },
+    ConfigKey { name: "armEndpoint", environment: &["ARM_ENDPOINT", "AZURE_RESOURCE_MANAGER_ENDPOINT"], description: "The Azure Resource Manager endpoint; overrides the cloud's." },
+    ConfigKey { name: "authorityHost", environment: &["AZURE_AUTHORITY_HOST"], description: "The Microsoft Entra authority host; overrides the cloud's." },
+    ConfigKey { name: "trustedCaCertificate", environment: &["AKSMESH_TRUSTED_CA_CERTIFICATE"], description: "An extra CA certificate to trust, as PEM text or a path to a PEM file." },
+    ConfigKey { name: "location", environment: &["ARM_LOCATION", "AZURE_LOCATION"], description: "The default Azure region for resources that do not name one." },
+];
+
+/// What parsing the configuration found.
+pub enum ConfigOutcome {
+    Ready(Box<ProviderConfig>),
+    /// Required keys are missing: the engine tells the user which `pulumi config set` to run.
+    Missing(Vec<&'static ConfigKey>),
+    Invalid(Vec<CheckFailure>),
+}
+
+/// Reads config values, from the engine's args (plain or JSON-encoded strings) and the environment.
+pub fn parse(args: &Value, environment: &dyn Fn(&str) -> Option<String>) -> ConfigOutcome {
+    let (plain, _) = args.to_plain();
+    let mut values: BTreeMap<&'static str, String> = BTreeMap::new();
+    for key in KEYS {
+        let from_config = match plain.get(key.name) {
+            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
+            _ => None,
+        };
+        let value = from_config.or_else(|| {
+            key.environment
+                .iter()
+                .find_map(|name| environment(name).filter(|v| !v.is_empty()))
+        });
+        if let Some(value) = value {
+            values.insert(key.name, value);
+        }
+    }
+
+    let mut failures = Vec::new();
+    let authentication = match values.get("authentication") {
+        None => AuthMethod::Auto,
+        Some(text) => AuthMethod::parse(text).unwrap_or_else(|| {
+            failures.push(CheckFailure::new(
+                "authentication",
+                format!(
+                    "unknown authentication method '{text}'; use one of {AUTHENTICATION_METHODS}"
+                ),
+            ));
+            AuthMethod::Auto
+        }),
+    };
+    let cloud = match values.get("cloud").map(|c| c.to_ascii_lowercase()) {
+        None => Cloud::Public,
+        Some(c) if c == "public" || c == "azurecloud" => Cloud::Public,
+        Some(c) if c == "usgovernment" || c == "azureusgovernment" || c == "usgovernmentcloud" => {
+            Cloud::UsGovernment
+        }
+        Some(c) if c == "china" || c == "azurechinacloud" => Cloud::China,
+        Some(other) => {
+            failures.push(CheckFailure::new(
+                "cloud",
+                format!("unknown cloud '{other}'; use public, usGovernment or china, or set armEndpoint and authorityHost"),
+            ));
+            Cloud::Public
+        }
+    };
+    let arm_endpoint = values
+        .get("armEndpoint")
+        .cloned()
+        .unwrap_or_else(|| cloud.arm_endpoint().to_string());
+    let authority_host = values.get("authorityHost").map(|host| {
+        if host.ends_with('/') {
+            host.clone()
+        } else {
+            format!("{host}/")
+        }
+    });
+    for (key, url) in [
+        ("armEndpoint", Some(&arm_endpoint)),
+        ("authorityHost", authority_host.as_ref()),
+    ] {
+        let Some(url) = url else { continue };
+        match url::Url::parse(url) {
+            Ok(parsed) if parsed.scheme() == "https" => {}
+            Ok(_) => failures.push(CheckFailure::new(
+                key,
+                format!("'{url}' must use https: Azure credentials are never sent over plain http"),
+            )),
+            Err(e) => failures.push(CheckFailure::new(
+                key,
+                format!("'{url}' is not a valid URL ({e})"),
+            )),
+        }
+    }
+    let trusted_ca_certificate = match values.get("trustedCaCertificate") {
+        None => None,
+        Some(text) if text.trim_start().starts_with("-----BEGIN") => Some(text.clone()),
+        Some(path) => {
+            match std::fs::read_to_string(path) {
+                Ok(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => Some(pem),
+                Ok(_) => {
+                    failures.push(CheckFailure::new(
+                    "trustedCaCertificate",
+                    format!("{path} holds no PEM certificate; give PEM text or the path of a PEM file"),
+                ));
+                    None
+                }
+                Err(e) => {
+                    failures.push(CheckFailure::new(
+                    "trustedCaCertificate",
+                    format!("cannot read {path} ({e}); give PEM text or the path of a readable PEM file"),
+                ));
+                    None
+                }
+            }
+        }
+    };
+    if authentication == AuthMethod::ClientSecret {
+        for key in ["tenantId", "clientId", "clientSecret"] {
+            if !values.contains_key(key) {
+                failures.push(CheckFailure::new(
+                    key,
+                    format!("authentication is clientSecret, so {key} is required: run `pulumi config set aksmesh:{key} ...`{}",
+                        if key == "clientSecret" { " --secret" } else { "" }),
+                ));
+            }
+        }
+    }
+    if let Some(id) = values.get("subscriptionId") {
+        if uuid::Uuid::parse_str(id).is_err() {
+            failures.push(CheckFailure::new(
+                "subscriptionId",
+                format!("'{id}' is not a subscription id; it looks like 00000000-0000-0000-0000-000000000000 (see `az account show --query id`)"),
+            ));
+        }
+    }
+    if !failures.is_empty() {
+        return ConfigOutcome::Invalid(failures);
+    }
+    let Some(subscription_id) = values.get("subscriptionId").cloned() else {
+        return ConfigOutcome::Missing(
+            KEYS.iter().filter(|k| k.name == "subscriptionId").collect(),
+        );
+    };
+    ConfigOutcome::Ready(Box::new(ProviderConfig {
+        subscription_id,
+        tenant_id: values.get("tenantId").cloned(),
+        client_id: values.get("clientId").cloned(),
+        client_secret: values.get("clientSecret").cloned(),
+        authentication,
+        cloud,
+        arm_endpoint,
+        authority_host,
+        trusted_ca_certificate,
+        location: values.get("location").cloned(),
+    }))
+}
+
+/// Builds the ARM client for this configuration. Fetches no token, so Configure stays fast and offline.
+pub fn arm_client(config: &ProviderConfig) -> Result<crate::azure::ArmClient, String> {
+    let parse = |key: &str, text: &str| {
+        url::Url::parse(text)
+            .map_err(|e| format!("aksmesh:{key}: '{text}' is not a valid URL ({e})"))
+    };
+    let mut settings = crate::azure::ArmClientConfig::new(config.subscription_id.clone())
+        .with_arm_endpoint(parse("armEndpoint", &config.arm_endpoint)?)
+        .with_token_scope(config.cloud.token_scope());
+    if let Some(host) = &config.authority_host {
+        settings = settings.with_authority_host(parse("authorityHost", host)?);
+    }
+    settings.tenant_id = config.tenant_id.clone();
+    settings.client_id = config.client_id.clone();
+    settings.client_secret = config
+        .client_secret
+        .clone()
+        .map(azure_core::credentials::Secret::new);
+    settings.auth_method = config.authentication;
+    settings.extra_ca_certificate_pem = config.trusted_ca_certificate.clone();
+    crate::azure::ArmClient::new(settings).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(json: serde_json::Value) -> Value {
+        Value::from_plain(&json, &Default::default())
+    }
+
+    fn no_environment(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn subscription_from_config_or_environment() {
+        let sub = "00000000-0000-4000-8000-000000000001";
+        match parse(
+            &args(serde_json::json!({"subscriptionId": sub})),
+            &no_environment,
+        ) {
+            ConfigOutcome::Ready(c) => {
+                assert_eq!(c.subscription_id, sub);
+                assert_eq!(c.arm_endpoint, "https://management.azure.com/");
+                assert_eq!(c.authority_host, None);
+            }
+            _ => panic!("expected ready"),
+        }
+        let env = |name: &str| (name == "ARM_SUBSCRIPTION_ID").then(|| sub.to_string());
+        assert!(matches!(
+            parse(&args(serde_json::json!({})), &env),
+            ConfigOutcome::Ready(_)
+        ));
+    }
+
+    #[test]
+    fn missing_subscription_is_reported_as_missing_key() {
+        match parse(&args(serde_json::json!({})), &no_environment) {
+            ConfigOutcome::Missing(keys) => assert_eq!(keys[0].name, "subscriptionId"),
+            _ => panic!("expected missing keys"),
+        }
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_the_fix() {
+        let outcome = parse(
+            &args(serde_json::json!({
+                "subscriptionId": "not-a-guid",
+                "authentication": "password",
+                "armEndpoint": "http://127.0.0.1:1",
+                "trustedCaCertificate": "/nonexistent/ca.pem"
+            })),
+            &no_environment,
+        );
+        let ConfigOutcome::Invalid(failures) = outcome else {
+            panic!("expected invalid")
+        };
+        let properties: Vec<_> = failures.iter().map(|f| f.property.as_str()).collect();
+        assert_eq!(
+            properties,
+            [
+                "authentication",
+                "armEndpoint",
+                "trustedCaCertificate",
+                "subscriptionId"
+            ]
+        );
+        assert!(failures[1].reason.contains("https"));
+    }
+
+    #[test]
+    fn client_secret_method_requires_its_keys() {
+        let outcome = parse(
+            &args(
+                serde_json::json!({"subscriptionId": "00000000-0000-4000-8000-000000000001", "authentication": "clientSecret", "tenantId": "t"}),
+            ),
+            &no_environment,
+        );
+        let ConfigOutcome::Invalid(failures) = outcome else {
+            panic!("expected invalid")
+        };
+        assert_eq!(failures.len(), 2);
+        assert!(failures[1].reason.contains("--secret"));
+    }
+
+    #[test]
+    fn sovereign_cloud_endpoints_and_debug_redacts_secret() {
+        let outcome = parse(
+            &args(
+                serde_json::json!({"subscriptionId": "00000000-0000-4000-8000-000000000001", "cloud": "usGovernment", "clientSecret": "hunter2"}),
+            ),
+            &no_environment,
+        );
+        let ConfigOutcome::Ready(c) = outcome else {
+            panic!("expected ready")
+        };
+        assert_eq!(c.arm_endpoint, "https://management.usgovcloudapi.net/");
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,2 @@
+//! Functions (`pulumi.invoke`), one module each.
+pub mod plan_address_space;

@@ -1,0 +1,498 @@
+//! Pulumi's property values as plain Rust data: what the engine sends and receives, minus protobuf.
+//!
+//! The RPC layer converts `google.protobuf.Struct` into [`Value`] once; resources then see typed inputs
+//! produced by [`Value::to_typed`], which also reports which paths were unknown (preview) or secret.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// One Pulumi property value, with the engine's special values kept.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Value>),
+    Object(BTreeMap<String, Value>),
+    /// A value the engine does not know yet (only during preview).
+    Unknown,
+    Secret(Box<Value>),
+    ResourceReference {
+        urn: String,
+        id: Option<Box<Value>>,
+        package_version: String,
+    },
+    /// An output value; `None` is an unknown one.
+    Output {
+        value: Option<Box<Value>>,
+        secret: bool,
+        dependencies: Vec<String>,
+    },
+}
+
+/// A property path in the engine's syntax: `regions[0].vnetCidr`.
+pub type PropertyPath = String;
+
+/// Appends an object key to a path, quoting keys the dotted syntax cannot hold.
+pub fn join_key(path: &str, key: &str) -> PropertyPath {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
+    match (path.is_empty(), plain) {
+        (true, true) => key.to_string(),
+        (false, true) => format!("{path}.{key}"),
+        (_, false) => format!("{path}[{}]", serde_json::Value::String(key.to_string())),
+    }
+}
+
+/// Appends an array index to a path.
+pub fn join_index(path: &str, index: usize) -> PropertyPath {
+    format!("{path}[{index}]")
+}
+
+/// Which paths of a value were unknown or secret before it was turned into plain data.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Annotations {
+    pub unknown: BTreeSet<PropertyPath>,
+    pub secret: BTreeSet<PropertyPath>,
+}
+
+impl Annotations {
+    /// True when `path` or anything beneath it is unknown.
+    pub fn is_unknown(&self, path: &str) -> bool {
+        self.unknown
+            .iter()
+            .any(|p| p == path || is_beneath(p, path) || is_beneath(path, p))
+    }
+
+    pub fn has_unknowns(&self) -> bool {
+        !self.unknown.is_empty()
+    }
+}
+
+/// Is `path` strictly beneath `ancestor` (`a.b` is beneath `a`, `a[0]` is beneath `a`)?
+pub fn is_beneath(path: &str, ancestor: &str) -> bool {
+    path.len() > ancestor.len()
+        && path.starts_with(ancestor)
+        && matches!(path.as_bytes()[ancestor.len()], b'.' | b'[')
+}
+
+/// A value could not be turned into the type a resource expects.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct TypeError {
+    /// Property path of the offending value, empty for the whole object.
+    pub path: PropertyPath,
+    pub message: String,
+}
+
+impl Value {
+    pub fn object(entries: BTreeMap<String, Value>) -> Self {
+        Value::Object(entries)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown | Value::Output { value: None, .. })
+    }
+
+    pub fn contains_unknowns(&self) -> bool {
+        match self {
+            Value::Unknown | Value::Output { value: None, .. } => true,
+            Value::Array(items) => items.iter().any(Value::contains_unknowns),
+            Value::Object(map) => map.values().any(Value::contains_unknowns),
+            Value::Secret(inner) => inner.contains_unknowns(),
+            Value::Output { value: Some(v), .. } => v.contains_unknowns(),
+            Value::ResourceReference { id, .. } => id.as_deref().is_some_and(Value::is_unknown),
+            _ => false,
+        }
+    }
+
+    /// Looks up a top-level key of an object.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(map) => map.get(key),
+            Value::Secret(inner) => inner.get(key),
+            _ => None,
+        }
+    }
+
+    /// Splits the value into plain JSON and the paths that were unknown or secret.
+    ///
+    /// Unknowns become `null`; secrets and outputs are unwrapped; a resource reference becomes its id.
+    pub fn to_plain(&self) -> (serde_json::Value, Annotations) {
+        let mut annotations = Annotations::default();
+        let plain = self.plain_at("", &mut annotations);
+        (plain, annotations)
+    }
+
+    fn plain_at(&self, path: &str, annotations: &mut Annotations) -> serde_json::Value {
+        use serde_json::Value as Json;
+        match self {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Number(n) => number_to_json(*n),
+            Value::String(s) => Json::String(s.clone()),
+            Value::Array(items) => Json::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| v.plain_at(&join_index(path, i), annotations))
+                    .collect(),
+            ),
+            Value::Object(map) => Json::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), v.plain_at(&join_key(path, k), annotations)))
+                    .collect(),
+            ),
+            Value::Unknown => {
+                annotations.unknown.insert(path.to_string());
+                Json::Null
+            }
+            Value::Secret(inner) => {
+                annotations.secret.insert(path.to_string());
+                inner.plain_at(path, annotations)
+            }
+            Value::Output { value, secret, .. } => {
+                if *secret {
+                    annotations.secret.insert(path.to_string());
+                }
+                match value {
+                    Some(v) => v.plain_at(path, annotations),
+                    None => {
+                        annotations.unknown.insert(path.to_string());
+                        Json::Null
+                    }
+                }
+            }
+            Value::ResourceReference { urn, id, .. } => match id.as_deref() {
+                Some(Value::String(id)) if !id.is_empty() => Json::String(id.clone()),
+                Some(v) if v.is_unknown() => {
+                    annotations.unknown.insert(path.to_string());
+                    Json::Null
+                }
+                _ => Json::String(urn.clone()),
+            },
+        }
+    }
+
+    /// Builds a value from plain JSON, marking the given paths secret.
+    pub fn from_plain(json: &serde_json::Value, secret_paths: &BTreeSet<PropertyPath>) -> Value {
+        Self::from_plain_at(json, "", secret_paths)
+    }
+
+    fn from_plain_at(
+        json: &serde_json::Value,
+        path: &str,
+        secret_paths: &BTreeSet<PropertyPath>,
+    ) -> Value {
+        use serde_json::Value as Json;
+        let value = match json {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+            Json::String(s) => Value::String(s.clone()),
+            Json::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| Self::from_plain_at(v, &join_index(path, i), secret_paths))
+                    .collect(),
+            ),
+            Json::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            Self::from_plain_at(v, &join_key(path, k), secret_paths),
+                        )
+                    })
+                    .collect(),
+            ),
+        };
+        if !path.is_empty() && secret_paths.contains(path) && !matches!(value, Value::Null) {
+            Value::Secret(Box::new(value))
+        } else {
+            value
+        }
+    }
+
+    /// Serialises a typed value into a property value, marking `secret_paths` secret.
+    pub fn from_typed<T: Serialize>(
+        typed: &T,
+        secret_paths: &BTreeSet<PropertyPath>,
+    ) -> Result<Value, TypeError> {
+        let json = serde_json::to_value(typed).map_err(|e| TypeError {
+            path: String::new(),
+            message: e.to_string(),
+        })?;
+        Ok(Self::from_plain(&json, secret_paths))
+    }
+
+    /// Deserialises into the type a resource expects, reporting the path of the first mismatch.
+    ///
+    /// Unknown leaves (preview) are given a placeholder of whatever type the target field takes, so
+    /// a typed value always exists; the returned annotations say which paths are placeholders.
+    pub fn to_typed<T: DeserializeOwned>(&self) -> Result<(T, Annotations), TypeError> {
+        let (mut json, annotations) = self.to_plain();
+        // Each retry fixes one unknown leaf; more attempts than unknowns × placeholder kinds means
+        // the mismatch is not about an unknown.
+        let mut attempts = annotations.unknown.len() * PLACEHOLDERS.len() + 1;
+        let mut tried: BTreeMap<PropertyPath, usize> = BTreeMap::new();
+        loop {
+            match serde_path_to_error::deserialize::<_, T>(&json) {
+                Ok(typed) => return Ok((typed, annotations)),
+                Err(error) => {
+                    let path = engine_path(error.path());
+                    let next = tried.entry(path.clone()).or_insert(0);
+                    if attempts == 0
+                        || !annotations.unknown.contains(&path)
+                        || *next >= PLACEHOLDERS.len()
+                    {
+                        return Err(TypeError {
+                            path,
+                            message: error.inner().to_string(),
+                        });
+                    }
+                    set_at(&mut json, &path, PLACEHOLDERS[*next]());
+                    *next += 1;
+                    attempts -= 1;
+                }
+            }
+        }
+    }
+}
+
+type Placeholder = fn() -> serde_json::Value;
+const PLACEHOLDERS: [Placeholder; 5] = [
+    || serde_json::Value::String(String::new()),
+    || serde_json::json!(0),
+    || serde_json::Value::Bool(false),
+    || serde_json::json!([]),
+    || serde_json::json!({}),
+];
+
+fn number_to_json(n: f64) -> serde_json::Value {
+    // Integers travel as doubles; give them back as integers so typed u32 fields accept them.
+    if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
+        serde_json::json!(n as i64)
+    } else {
+        serde_json::Number::from_f64(n)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Converts serde_path_to_error's path into the engine's property path syntax.
+fn engine_path(path: &serde_path_to_error::Path) -> PropertyPath {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out = join_index(&out, *index),
+            Segment::Map { key } => out = join_key(&out, key),
+            Segment::Enum { variant } => out = join_key(&out, variant),
+            Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+/// Replaces the JSON value at a property path (only paths produced by [`join_key`]/[`join_index`]).
+fn set_at(json: &mut serde_json::Value, path: &str, replacement: serde_json::Value) {
+    if let Some(slot) = pointer_mut(json, path) {
+        *slot = replacement;
+    }
+}
+
+fn pointer_mut<'a>(
+    json: &'a mut serde_json::Value,
+    path: &str,
+) -> Option<&'a mut serde_json::Value> {
+    let mut current = json;
+    for segment in parse_path(path)? {
+        current = match segment {
+            PathSegment::Key(key) => current.as_object_mut()?.get_mut(&key)?,
+            PathSegment::Index(i) => current.as_array_mut()?.get_mut(i)?,
+        };
+    }
+    Some(current)
+}
+
+/// One step of a property path.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathSegment {
+    Key(String),
+    Index(usize),
+}
+
+/// Parses the engine's property path syntax (`a.b[0]["odd key"]`); `None` when malformed.
+pub fn parse_path(path: &str) -> Option<Vec<PathSegment>> {
+    let mut segments = Vec::new();
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'.' => i += 1,
+            b'[' => {
+                let close = path[i..].find(']')? + i;
+                let inner = &path[i + 1..close];
+                if inner.starts_with('"') {
+                    // Quoted keys may contain ']'; parse the JSON string properly.
+                    let mut de = serde_json::Deserializer::from_str(&path[i + 1..]).into_iter();
+                    let key: String = serde_json::from_value(de.next()?.ok()?).ok()?;
+                    let consumed = de.byte_offset();
+                    segments.push(PathSegment::Key(key));
+                    i = i + 1 + consumed;
+                    if bytes.get(i) != Some(&b']') {
+                        return None;
+                    }
+                    i += 1;
+                } else if inner == "*" {
+                    segments.push(PathSegment::Key("*".into()));
+                    i = close + 1;
+                } else {
+                    segments.push(PathSegment::Index(inner.parse().ok()?));
+                    i = close + 1;
+                }
+            }
+            _ => {
+                let end = path[i..]
+                    .find(['.', '['])
+                    .map(|e| e + i)
+                    .unwrap_or(path.len());
+                segments.push(PathSegment::Key(path[i..end].to_string()));
+                i = end;
+            }
+        }
+    }
+    Some(segments)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "camelCase")]
+    struct Cluster {
+        location: String,
+        node_count: u32,
+        acns: bool,
+        tags: BTreeMap<String, String>,
+        pools: Vec<String>,
+        pod_cidr: Option<String>,
+    }
+
+    fn obj(entries: &[(&str, Value)]) -> Value {
+        Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn paths_follow_engine_syntax() {
+        assert_eq!(join_key("", "regions"), "regions");
+        assert_eq!(join_index("regions", 2), "regions[2]");
+        assert_eq!(join_key("regions[2]", "vnetCidr"), "regions[2].vnetCidr");
+        assert_eq!(join_key("tags", "a.b"), "tags[\"a.b\"]");
+        assert_eq!(
+            parse_path("tags[\"a.b\"].x[3]").unwrap(),
+            vec![
+                PathSegment::Key("tags".into()),
+                PathSegment::Key("a.b".into()),
+                PathSegment::Key("x".into()),
+                PathSegment::Index(3)
+            ]
+        );
+        assert!(is_beneath("regions[0].podCidr", "regions"));
+        assert!(!is_beneath("regionsX", "regions"));
+    }
+
+    #[test]
+    fn unknown_leaves_get_placeholders_of_the_field_type() {
+        let value = obj(&[
+            ("location", Value::Unknown),
+            ("nodeCount", Value::Unknown),
+            ("acns", Value::Unknown),
+            ("tags", Value::Unknown),
+            ("pools", Value::Unknown),
+            ("podCidr", Value::Unknown),
+        ]);
+        let (cluster, annotations): (Cluster, _) = value.to_typed().unwrap();
+        assert_eq!(cluster.location, "");
+        assert_eq!(cluster.node_count, 0);
+        assert_eq!(cluster.pod_cidr, None);
+        assert!(annotations.is_unknown("nodeCount"));
+        assert!(annotations.is_unknown("tags"));
+        assert!(!annotations.is_unknown("nodeCountX"));
+    }
+
+    #[test]
+    fn type_errors_name_the_property_path() {
+        let value = obj(&[
+            ("location", Value::String("eastus".into())),
+            ("nodeCount", Value::String("three".into())),
+            ("acns", Value::Bool(true)),
+            ("tags", obj(&[])),
+            ("pools", Value::Array(vec![])),
+        ]);
+        let error = value.to_typed::<Cluster>().unwrap_err();
+        assert_eq!(error.path, "nodeCount");
+        assert!(error.message.contains("invalid type"), "{}", error.message);
+    }
+
+    #[test]
+    fn secrets_are_unwrapped_and_restored_by_path() {
+        let value = obj(&[
+            (
+                "kubeconfig",
+                Value::Secret(Box::new(Value::String("k".into()))),
+            ),
+            ("fqdn", Value::String("f".into())),
+        ]);
+        let (json, annotations) = value.to_plain();
+        assert_eq!(json["kubeconfig"], "k");
+        assert!(annotations.secret.contains("kubeconfig"));
+        assert_eq!(Value::from_plain(&json, &annotations.secret), value);
+    }
+
+    #[test]
+    fn whole_numbers_become_integers() {
+        let (json, _) = Value::Number(3.0).to_plain();
+        assert_eq!(json, serde_json::json!(3));
+        let (json, _) = Value::Number(2.5).to_plain();
+        assert_eq!(json, serde_json::json!(2.5));
+    }
+
+    #[test]
+    fn resource_references_become_ids_and_outputs_unwrap() {
+        let reference = Value::ResourceReference {
+            urn: "urn:pulumi:s::p::t::n".into(),
+            id: Some(Box::new(Value::String("/subscriptions/x".into()))),
+            package_version: String::new(),
+        };
+        assert_eq!(reference.to_plain().0, "/subscriptions/x");
+        let secret_output = Value::Output {
+            value: Some(Box::new(Value::String("s".into()))),
+            secret: true,
+            dependencies: vec![],
+        };
+        let (json, annotations) = obj(&[("a", secret_output)]).to_plain();
+        assert_eq!(json["a"], "s");
+        assert!(annotations.secret.contains("a"));
+        let unknown_output = Value::Output {
+            value: None,
+            secret: false,
+            dependencies: vec![],
+        };
+        assert!(obj(&[("a", unknown_output)]).contains_unknowns());
+    }
+}

@@ -1,0 +1,297 @@
+//! What every aksmesh resource shares: offline validation helpers, the aksmesh tag, and the options
+//! that tie an ARM operation to the engine (deadline, cancellation, progress).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ipnet::Ipv4Net;
+
+use crate::azure::client::OperationOptions;
+use crate::azure::AzureError;
+use crate::net;
+use crate::resource::{CheckContext, CheckFailure, OperationContext, ResourceError};
+
+/// Tag put on everything aksmesh creates, so people (and aksmesh) can tell what it owns.
+pub const MANAGED_BY_TAG: &str = "managed-by";
+pub const MANAGED_BY_VALUE: &str = "aksmesh";
+
+/// Azure public, sovereign and recent regions, in the canonical lower-case form ARM returns.
+pub const KNOWN_REGIONS: &[&str] = &[
+    "australiacentral",
+    "australiacentral2",
+    "australiaeast",
+    "australiasoutheast",
+    "austriaeast",
+    "belgiumcentral",
+    "brazilsouth",
+    "brazilsoutheast",
+    "canadacentral",
+    "canadaeast",
+    "centralindia",
+    "centralus",
+    "chilecentral",
+    "denmarkeast",
+    "eastasia",
+    "eastus",
+    "eastus2",
+    "francecentral",
+    "francesouth",
+    "germanynorth",
+    "germanywestcentral",
+    "indonesiacentral",
+    "israelcentral",
+    "italynorth",
+    "japaneast",
+    "japanwest",
+    "jioindiacentral",
+    "jioindiawest",
+    "koreacentral",
+    "koreasouth",
+    "malaysiawest",
+    "mexicocentral",
+    "newzealandnorth",
+    "northcentralus",
+    "northeurope",
+    "norwayeast",
+    "norwaywest",
+    "polandcentral",
+    "qatarcentral",
+    "southafricanorth",
+    "southafricawest",
+    "southcentralus",
+    "southeastasia",
+    "southindia",
+    "spaincentral",
+    "swedencentral",
+    "swedensouth",
+    "switzerlandnorth",
+    "switzerlandwest",
+    "taiwannorth",
+    "uaecentral",
+    "uaenorth",
+    "uksouth",
+    "ukwest",
+    "westcentralus",
+    "westeurope",
+    "westindia",
+    "westus",
+    "westus2",
+    "westus3",
+    "usgovarizona",
+    "usgovtexas",
+    "usgovvirginia",
+    "chinaeast2",
+    "chinaeast3",
+    "chinanorth2",
+    "chinanorth3",
+];
+
+/// The canonical form of a region name: "East US" → "eastus".
+pub fn canonical_region(location: &str) -> String {
+    location
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// Collects failures for one resource's inputs, skipping paths that are unknown in a preview.
+pub struct Validator<'a, 'c> {
+    context: &'a CheckContext<'c>,
+    pub failures: Vec<CheckFailure>,
+}
+
+impl<'a, 'c> Validator<'a, 'c> {
+    pub fn new(context: &'a CheckContext<'c>) -> Self {
+        Validator {
+            context,
+            failures: Vec::new(),
+        }
+    }
+
+    pub fn is_unknown(&self, path: &str) -> bool {
+        self.context.is_unknown(path)
+    }
+
+    pub fn fail(&mut self, path: &str, reason: impl Into<String>) {
+        self.failures.push(CheckFailure::new(path, reason));
+    }
+
+    /// A required string: present and not empty (unknown counts as present).
+    pub fn required(&mut self, path: &str, value: &str, hint: &str) -> bool {
+        if self.is_unknown(path) {
+            return false;
+        }
+        if value.trim().is_empty() {
+            self.fail(path, format!("{path} is required; {hint}"));
+            return false;
+        }
+        true
+    }
+
+    /// Normalises and checks an Azure region name; returns whether it is usable.
+    pub fn region(&mut self, path: &str, location: &mut String) -> bool {
+        if !self.required(
+            path,
+            location,
+            "set it to an Azure region such as eastus or westeurope",
+        ) {
+            return false;
+        }
+        *location = canonical_region(location);
+        if KNOWN_REGIONS.contains(&location.as_str()) {
+            return true;
+        }
+        let suggestion = KNOWN_REGIONS
+            .iter()
+            .min_by_key(|known| edit_distance(known, location))
+            .map(|s| format!(" (did you mean {s}?)"))
+            .unwrap_or_default();
+        self.fail(
+            path,
+            format!("'{location}' is not an Azure region{suggestion}; `az account list-locations -o table` lists them"),
+        );
+        false
+    }
+
+    /// Parses a CIDR that must not touch the ranges AKS reserves.
+    pub fn cidr(&mut self, path: &str, text: &str) -> Option<Ipv4Net> {
+        if self.is_unknown(path) {
+            return None;
+        }
+        let cidr = match net::parse_cidr(text) {
+            Ok(cidr) => cidr,
+            Err(error) => {
+                self.fail(path, error.to_string());
+                return None;
+            }
+        };
+        if let Some(reserved) = net::reserved_overlap(cidr) {
+            self.fail(
+                path,
+                format!("{cidr} overlaps {reserved}, which AKS reserves; choose a range outside 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and 192.0.2.0/24"),
+            );
+            return None;
+        }
+        Some(cidr)
+    }
+
+    /// An Azure resource name: length bounds and allowed characters.
+    pub fn name(
+        &mut self,
+        path: &str,
+        value: &str,
+        max_length: usize,
+        pattern_hint: &str,
+        allowed: impl Fn(char) -> bool,
+    ) {
+        if self.is_unknown(path) {
+            return;
+        }
+        if value.is_empty() || value.len() > max_length {
+            self.fail(
+                path,
+                format!("'{value}' must be 1 to {max_length} characters long"),
+            );
+        } else if !value.chars().all(allowed) {
+            self.fail(path, format!("'{value}' may only contain {pattern_hint}"));
+        }
+    }
+
+    /// Azure tags: at most 50, keys ≤ 512 characters without `<>%&\?/`, values ≤ 256.
+    pub fn tags(&mut self, path: &str, tags: &BTreeMap<String, String>) {
+        if self.is_unknown(path) {
+            return;
+        }
+        if tags.len() > 49 {
+            self.fail(path, format!("{} tags given; Azure allows 50 and aksmesh adds '{MANAGED_BY_TAG}', so use at most 49", tags.len()));
+        }
+        for (key, value) in tags {
+            let key_path = crate::property::join_key(path, key);
+            if key.is_empty()
+                || key.len() > 512
+                || key.contains(['<', '>', '%', '&', '\\', '?', '/'])
+            {
+                self.fail(
+                    &key_path,
+                    "tag names are 1 to 512 characters without < > % & \\ ? /".to_string(),
+                );
+            }
+            if key.eq_ignore_ascii_case(MANAGED_BY_TAG) {
+                self.fail(
+                    &key_path,
+                    format!("'{MANAGED_BY_TAG}' is set by aksmesh itself; use another tag name"),
+                );
+            }
+            if value.len() > 256 {
+                self.fail(
+                    &key_path,
+                    "tag values are at most 256 characters".to_string(),
+                );
+            }
+        }
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// The user's tags plus aksmesh's own.
+pub fn managed_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut all = tags.clone();
+    all.insert(MANAGED_BY_TAG.into(), MANAGED_BY_VALUE.into());
+    all
+}
+
+/// Live tags without aksmesh's own, as the user wrote them.
+pub fn user_tags(tags: Option<&BTreeMap<String, String>>) -> BTreeMap<String, String> {
+    tags.map(|t| {
+        t.iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case(MANAGED_BY_TAG))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// ARM options for one operation: the user's timeout, the engine's cancellation, and progress
+/// lines prefixed with what is happening ("creating VNet vnet-x in eastus: Updating").
+pub fn operation_options(context: &OperationContext, doing: String) -> OperationOptions {
+    let progress = context.progress.clone();
+    let mut options = OperationOptions::default()
+        .with_cancel(context.cancel.clone())
+        .with_progress(Arc::new(move |status: &str| {
+            progress(&format!("{doing}: {status}"))
+        }));
+    if let Some(timeout) = context.timeout {
+        options = options.with_deadline(timeout);
+    }
+    options
+}
+
+/// Turns an Azure failure into the right resource error: partial when something already exists.
+pub fn azure_failure<S>(error: AzureError, partial: Option<(String, S)>) -> ResourceError<S> {
+    match partial {
+        Some((id, state)) => ResourceError::Partial {
+            id,
+            state,
+            reason: error.to_string(),
+        },
+        None => ResourceError::Failed(error.to_string()),
+    }
+}

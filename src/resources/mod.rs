@@ -1,0 +1,3 @@
+//! Custom resources, one module each, all behind [`crate::resource::Resource`].
+pub mod common;
+pub mod regional_network;

@@ -1,0 +1,201 @@
+//! azsim for provider tests: started on its own thread and runtime (so sync CLI tests and async gRPC
+//! tests can both use it), on loopback, with its request log kept for schema validation.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+/// How fast simulated time runs: an AKS create (6 min) takes about 0.7 s.
+pub const TIME_SCALE: f64 = 0.002;
+
+pub struct Azsim {
+    pub info: ::azsim::StartInfo,
+    pub data_dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+    label: String,
+}
+
+impl Azsim {
+    /// Starts azsim with a label naming the test (used for its kept request log).
+    pub fn start(label: &str) -> Azsim {
+        Self::start_with(label, |_| {})
+    }
+
+    pub fn start_with(label: &str, adjust: impl FnOnce(&mut ::azsim::Config)) -> Azsim {
+        let data_dir = tempfile::tempdir().expect("azsim data dir");
+        let mut config = ::azsim::Config::new(data_dir.path());
+        config.time_scale = TIME_SCALE;
+        adjust(&mut config);
+        let (info_sender, info_receiver) = mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("azsim runtime");
+            runtime.block_on(async move {
+                let running = ::azsim::start(config).await.expect("azsim starts");
+                info_sender
+                    .send(running.info().clone())
+                    .expect("send azsim info");
+                let _ = stopped.await;
+                running.shutdown().await;
+            });
+        });
+        let info = info_receiver.recv().expect("azsim reported its endpoints");
+        Azsim {
+            info,
+            data_dir,
+            stop: Some(stop),
+            thread: Some(thread),
+            label: label.to_string(),
+        }
+    }
+
+    /// Provider configuration that points aksmesh at this azsim with its service principal.
+    pub fn provider_config(&self) -> serde_json::Value {
+        serde_json::json!({
+            "subscriptionId": self.info.subscription_id,
+            "tenantId": self.info.tenant_id,
+            "clientId": self.info.client_id,
+            "clientSecret": self.info.client_secret,
+            "authentication": "clientSecret",
+            "armEndpoint": self.info.arm_endpoint,
+            "authorityHost": self.info.authority_host,
+            "trustedCaCertificate": self.info.ca_cert_path.display().to_string(),
+        })
+    }
+
+    /// Every resource azsim holds (id, type, provisioningState), from its control endpoint.
+    pub fn resources(&self) -> Vec<serde_json::Value> {
+        let body = self.control_get("resources");
+        match body {
+            serde_json::Value::Array(items) => items,
+            serde_json::Value::Object(mut map) => match map.remove("resources") {
+                Some(serde_json::Value::Array(items)) => items,
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// The ids of azsim's resources whose type ends with `suffix` (case-insensitive).
+    pub fn ids_of_type(&self, suffix: &str) -> Vec<String> {
+        self.resources()
+            .iter()
+            .filter(|r| {
+                r["type"].as_str().is_some_and(|t| {
+                    t.to_ascii_lowercase()
+                        .ends_with(&suffix.to_ascii_lowercase())
+                })
+            })
+            .filter_map(|r| r["id"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    fn control_get(&self, what: &str) -> serde_json::Value {
+        let url = format!(
+            "{}/{what}",
+            self.info.control_endpoint.trim_end_matches('/')
+        );
+        let output = std::process::Command::new("curl")
+            .args(["-sS", "--fail", "--cacert"])
+            .arg(&self.info.ca_cert_path)
+            .arg(&url)
+            .output()
+            .expect("curl the azsim control endpoint");
+        assert!(
+            output.status.success(),
+            "GET {url}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("azsim control answers JSON")
+    }
+
+    /// A plain ARM call with a token, as an out-of-band actor (a person with curl) would make.
+    pub fn arm(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let token_output = std::process::Command::new("curl")
+            .args(["-sS", "--cacert"])
+            .arg(&self.info.ca_cert_path)
+            .args([
+                "-d",
+                &format!(
+                    "grant_type=client_credentials&client_id={}&client_secret={}&scope=https%3A%2F%2Fmanagement.azure.com%2F.default",
+                    self.info.client_id, self.info.client_secret
+                ),
+            ])
+            .arg(&self.info.token_endpoint)
+            .output()
+            .expect("curl the token endpoint");
+        let token: serde_json::Value =
+            serde_json::from_slice(&token_output.stdout).expect("token JSON");
+        let token = token["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string();
+        let mut command = std::process::Command::new("curl");
+        command
+            .args(["-sS", "-X", method, "--cacert"])
+            .arg(&self.info.ca_cert_path)
+            .args([
+                "-H",
+                &format!("Authorization: Bearer {token}"),
+                "-w",
+                "\n%{http_code}",
+            ]);
+        if let Some(body) = body {
+            command.args([
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                &body.to_string(),
+            ]);
+        }
+        let output = command
+            .arg(format!(
+                "{}{path_and_query}",
+                self.info.arm_endpoint.trim_end_matches('/')
+            ))
+            .output()
+            .expect("curl ARM");
+        let text = String::from_utf8_lossy(&output.stdout).to_string();
+        let (body, status) = text.rsplit_once('\n').unwrap_or(("", "0"));
+        (
+            status.trim().parse().unwrap_or(0),
+            serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub fn request_log(&self) -> PathBuf {
+        self.info.request_log.clone()
+    }
+}
+
+impl Drop for Azsim {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        // Keep the request log so the test command can validate every ARM write against the schemas.
+        let directory = std::env::var("AKSMESH_REQUEST_LOG_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/arm-requests")
+            });
+        if std::fs::create_dir_all(&directory).is_ok() {
+            let name = format!("{}-{}.jsonl", self.label, std::process::id());
+            let _ = std::fs::copy(&self.info.request_log, directory.join(name));
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Runs real Pulumi programs with the pinned CLI: a temporary project, a file backend, and the
+//! provider found through `plugins.providers` in Pulumi.yaml.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The repository root.
+pub fn repository() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The folder holding the pinned `pulumi` and `pulumi-language-yaml`; installs them when missing.
+pub fn engine_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(dir) = std::env::var("AKSMESH_PULUMI_BIN") {
+            return PathBuf::from(dir);
+        }
+        let output = Command::new(repository().join("scripts/install-pulumi.sh"))
+            .output()
+            .expect("run scripts/install-pulumi.sh");
+        assert!(
+            output.status.success(),
+            "installing the pinned Pulumi failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        PathBuf::from(
+            stdout
+                .lines()
+                .last()
+                .expect("install-pulumi prints the bin dir")
+                .trim(),
+        )
+    })
+}
+
+/// The Python with the pinned `pulumi` SDK (and the generated aksmesh SDK once installed).
+pub fn python() -> PathBuf {
+    if let Ok(python) = std::env::var("AKSMESH_PYTHON") {
+        return PathBuf::from(python);
+    }
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg("source scripts/env.sh >/dev/null && echo \"$AKSMESH_PYTHON\"")
+        .current_dir(repository())
+        .output()
+        .expect("source scripts/env.sh");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
+}
+
+/// The folder of the built provider binary (what `plugins.providers[].path` names).
+pub fn provider_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_pulumi-resource-aksmesh"))
+        .parent()
+        .expect("binary has a folder")
+        .to_path_buf()
+}
+
+/// A Pulumi project in a temporary folder with its own file backend.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+    pub state: tempfile::TempDir,
+    pub stack: String,
+    pub extra_env: Vec<(String, String)>,
+}
+
+impl Project {
+    /// Writes `Pulumi.yaml` (with the plugin path added) and the program files, then creates the stack.
+    pub fn new(name: &str, runtime: &str, body: &str, files: &[(&str, &str)]) -> Project {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = tempfile::tempdir().expect("temp dir");
+        let pulumi_yaml = format!(
+            "name: {name}\nruntime: {runtime}\nplugins:\n  providers:\n    - name: aksmesh\n      path: {}\n{body}",
+            provider_dir().display()
+        );
+        std::fs::write(dir.path().join("Pulumi.yaml"), pulumi_yaml).expect("write Pulumi.yaml");
+        for (path, content) in files {
+            std::fs::write(dir.path().join(path), content).expect("write program file");
+        }
+        let project = Project {
+            dir,
+            state,
+            stack: "dev".into(),
+            extra_env: Vec::new(),
+        };
+        project.pulumi(&["stack", "init", "dev"]).success();
+        project
+    }
+
+    fn command(&self, program: &Path) -> Command {
+        let mut command = Command::new(program);
+        let path = format!(
+            "{}:{}",
+            engine_bin().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        command
+            .current_dir(self.dir.path())
+            .env("PATH", path)
+            .env(
+                "PULUMI_BACKEND_URL",
+                format!("file://{}", self.state.path().display()),
+            )
+            .env("PULUMI_HOME", self.state.path().join(".pulumi"))
+            .env("PULUMI_CONFIG_PASSPHRASE", "aksmesh-test")
+            .env("PULUMI_SKIP_UPDATE_CHECK", "true")
+            .env("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
+            .env("PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK", "true")
+            .env_remove("PULUMI_ACCESS_TOKEN");
+        for (key, value) in &self.extra_env {
+            command.env(key, value);
+        }
+        command
+    }
+
+    /// Runs the pulumi CLI in the project.
+    pub fn pulumi(&self, arguments: &[&str]) -> Run {
+        let output = self
+            .command(&engine_bin().join("pulumi"))
+            .args(arguments)
+            .arg("--non-interactive")
+            .output()
+            .expect("run pulumi");
+        Run {
+            what: format!("pulumi {}", arguments.join(" ")),
+            output,
+        }
+    }
+
+    /// Runs a Python or TypeScript program through scripts/run-program.{py,mjs}.
+    pub fn run_program(&self, command: &str, extra: &[&str]) -> Run {
+        let runtime =
+            std::fs::read_to_string(self.dir.path().join("Pulumi.yaml")).unwrap_or_default();
+        let mut process = if runtime.contains("runtime: nodejs") {
+            let mut c = self.command(Path::new("node"));
+            c.arg(repository().join("scripts/run-program.mjs"));
+            c
+        } else {
+            let mut c = self.command(&python());
+            c.arg(repository().join("scripts/run-program.py"));
+            c
+        };
+        let backend = format!("file://{}", self.state.path().display());
+        let output = process
+            .arg(self.dir.path())
+            .args(["--stack", &self.stack, "--backend", &backend])
+            .args(extra)
+            .arg(command)
+            .output()
+            .expect("run program");
+        Run {
+            what: format!("run-program {command}"),
+            output,
+        }
+    }
+
+    pub fn config_set(&self, key: &str, value: &str) {
+        self.pulumi(&["config", "set", key, value]).success();
+    }
+
+    /// The stack's outputs as JSON, secrets shown.
+    pub fn outputs(&self) -> serde_json::Value {
+        let run = self
+            .pulumi(&["stack", "output", "--json", "--show-secrets"])
+            .success();
+        serde_json::from_slice(&run.output.stdout).expect("stack outputs are JSON")
+    }
+}
+
+/// A finished command with its output.
+pub struct Run {
+    pub what: String,
+    pub output: Output,
+}
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// Asserts success, showing everything the command said otherwise.
+    pub fn success(self) -> Self {
+        assert!(
+            self.output.status.success(),
+            "{} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+            self.what,
+            self.output.status,
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    pub fn failure(self) -> Self {
+        assert!(
+            !self.output.status.success(),
+            "{} was expected to fail:\n{}",
+            self.what,
+            self.stdout()
+        );
+        self
+    }
+}

@@ -1,52 +1,18 @@
-//! RegionalNetwork through the provider's gRPC surface against azsim: the whole lifecycle.
+//! RegionalNetwork through the provider's gRPC surface against azsim: the whole lifecycle, and
+//! bad input caught by Check before any Azure call.
 
 mod support;
 
-use std::collections::BTreeMap;
-
-use aksmesh::rpc::pulumirpc::{self as rpc, diff_response::DiffChanges, property_diff::Kind};
+use aksmesh::rpc::pulumirpc::{diff_response::DiffChanges, property_diff::Kind};
+use serde_json::json;
 use support::azsim::Azsim;
-use support::{start_provider, to_json, to_struct, Client};
+use support::lifecycle::{configured_provider, Lifecycle};
+use support::to_json;
 
 const TOKEN: &str = "aksmesh:index:RegionalNetwork";
-const URN: &str = "urn:pulumi:dev::net::aksmesh:index:RegionalNetwork::platform";
-
-async fn configured(azsim: &Azsim) -> Client {
-    let mut provider = start_provider(BTreeMap::new()).await;
-    provider
-        .client
-        .configure(rpc::ConfigureRequest {
-            args: Some(to_struct(azsim.provider_config())),
-            accept_secrets: true,
-            accept_resources: true,
-            ..Default::default()
-        })
-        .await
-        .expect("configure against azsim");
-    provider.client
-}
-
-async fn check(
-    client: &mut Client,
-    olds: serde_json::Value,
-    news: serde_json::Value,
-) -> rpc::CheckResponse {
-    client
-        .check(rpc::CheckRequest {
-            urn: URN.into(),
-            olds: Some(to_struct(olds)),
-            news: Some(to_struct(news)),
-            name: "platform".into(),
-            r#type: TOKEN.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("check")
-        .into_inner()
-}
 
 fn inputs() -> serde_json::Value {
-    serde_json::json!({
+    json!({
         "location": "eastus",
         "vnetCidr": "10.0.0.0/14",
         "nodeSubnetCidr": "10.0.0.0/16",
@@ -55,225 +21,255 @@ fn inputs() -> serde_json::Value {
     })
 }
 
+async fn network(azsim: &Azsim) -> Lifecycle {
+    Lifecycle::new(configured_provider(azsim).await, TOKEN, "platform")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn regional_network_lifecycle_against_azsim() {
     let azsim = Azsim::start("regional-network-lifecycle");
-    let mut client = configured(&azsim).await;
-
-    let checked = check(&mut client, serde_json::json!({}), inputs()).await;
-    assert!(checked.failures.is_empty(), "{:?}", checked.failures);
-    let checked_inputs = checked.inputs.expect("inputs");
-    assert_eq!(to_json(&checked_inputs)["namePrefix"], "platform");
+    let mut network = network(&azsim).await;
+    let inputs = network.checked(json!({}), inputs()).await;
+    assert_eq!(to_json(&inputs)["namePrefix"], "platform");
 
     // Preview calls no Azure API and projects inputs and deterministic names.
-    let preview = client
-        .create(rpc::CreateRequest {
-            urn: URN.into(),
-            properties: Some(checked_inputs.clone()),
-            preview: true,
-            r#type: TOKEN.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("preview")
-        .into_inner();
-    let projected = to_json(preview.properties.as_ref().expect("preview outputs"));
+    let projected = network.preview(&inputs).await;
     assert_eq!(projected["vnetName"], "vnet-platform-eastus");
     assert_eq!(projected["vnetCidr"], "10.0.0.0/14");
     assert!(azsim.resources().is_empty(), "preview must not touch Azure");
 
-    let created = client
-        .create(rpc::CreateRequest {
-            urn: URN.into(),
-            properties: Some(checked_inputs.clone()),
-            r#type: TOKEN.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("create")
-        .into_inner();
-    let state = created.properties.expect("state");
-    let state_json = to_json(&state);
-    assert!(
-        created
-            .id
-            .ends_with("/virtualNetworks/vnet-platform-eastus"),
-        "{}",
-        created.id
-    );
-    assert!(state_json["podSubnetId"]
-        .as_str()
-        .unwrap_or_default()
-        .ends_with("/subnets/pods"));
+    let created = network.create(&inputs).await;
+    assert!(created.id.ends_with("/virtualNetworks/vnet-platform-eastus"), "{}", created.id);
+    assert!(created.state_json()["podSubnetId"].as_str().unwrap_or_default().ends_with("/subnets/pods"));
     assert_eq!(azsim.ids_of_type("virtualNetworks").len(), 1);
     assert_eq!(azsim.ids_of_type("subnets").len(), 2);
 
-    // Refresh right after create: the read inputs diff clean against what the program says.
-    let read = client
-        .read(rpc::ReadRequest {
-            id: created.id.clone(),
-            urn: URN.into(),
-            properties: Some(state.clone()),
-            inputs: Some(checked_inputs.clone()),
-            r#type: TOKEN.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("read")
-        .into_inner();
-    assert_eq!(read.id, created.id);
-    let refreshed = client
-        .diff(rpc::DiffRequest {
-            id: created.id.clone(),
-            urn: URN.into(),
-            olds: read.properties.clone(),
-            old_inputs: read.inputs.clone(),
-            news: Some(checked_inputs.clone()),
-            r#type: TOKEN.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("diff")
-        .into_inner();
-    assert_eq!(
-        refreshed.changes,
-        DiffChanges::DiffNone as i32,
-        "{:?}",
-        refreshed.detailed_diff
-    );
+    // Refresh right after create shows no drift.
+    let refreshed = network.refresh(&created).await.expect("still exists");
+    assert_eq!(refreshed.id, created.id);
+    let drift = network.diff(&refreshed, &inputs).await;
+    assert_eq!(drift.changes, DiffChanges::DiffNone as i32, "{:?}", drift.detailed_diff);
 
     // A tag change updates in place.
-    let mut new_inputs = inputs();
-    new_inputs["tags"]["team"] = "networking".into();
-    let checked_new = check(&mut client, to_json(&checked_inputs), new_inputs)
-        .await
-        .inputs
-        .expect("inputs");
-    let diff = client
-        .diff(rpc::DiffRequest {
-            id: created.id.clone(),
-            urn: URN.into(),
-            olds: Some(state.clone()),
-            old_inputs: Some(checked_inputs.clone()),
-            news: Some(checked_new.clone()),
-            r#type: TOKEN.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("diff")
-        .into_inner();
+    let mut retagged = self::inputs();
+    retagged["tags"]["team"] = "networking".into();
+    let retagged = network.checked(to_json(&inputs), retagged).await;
+    let diff = network.diff(&created, &retagged).await;
     assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
     assert!(diff.replaces.is_empty());
     assert_eq!(diff.detailed_diff["tags.team"].kind, Kind::Update as i32);
-    let updated = client
-        .update(rpc::UpdateRequest {
-            id: created.id.clone(),
-            urn: URN.into(),
-            olds: Some(state.clone()),
-            old_inputs: Some(checked_inputs.clone()),
-            news: Some(checked_new.clone()),
-            r#type: TOKEN.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("update")
-        .into_inner();
-    let updated_state = updated.properties.expect("state");
-    assert_eq!(to_json(&updated_state)["tags"]["team"], "networking");
-    let (status, vnet) = azsim.arm(
-        "GET",
-        &format!("{}?api-version=2025-07-01", created.id),
-        None,
-    );
+    let updated = network.update(&created, &retagged).await;
+    assert_eq!(updated.state_json()["tags"]["team"], "networking");
+    let (status, vnet) = azsim.arm("GET", &format!("{}?api-version=2025-07-01", created.id), None);
     assert_eq!(status, 200);
     assert_eq!(vnet["tags"]["team"], "networking");
     assert_eq!(vnet["tags"]["managed-by"], "aksmesh");
 
+    // An out-of-band tag change shows up in refresh as drift.
+    let mut drifted = vnet.clone();
+    drifted["tags"]["team"] = "someone-else".into();
+    let body = json!({"location": drifted["location"], "tags": drifted["tags"], "properties": {"addressSpace": drifted["properties"]["addressSpace"]}});
+    let (status, _) = azsim.arm("PUT", &format!("{}?api-version=2025-07-01", created.id), Some(body));
+    assert!(status == 200 || status == 201, "out-of-band PUT: {status}");
+    let refreshed = network.refresh(&updated).await.expect("still exists");
+    assert_eq!(to_json(&refreshed.inputs)["tags"]["team"], "someone-else");
+    assert_eq!(network.diff(&refreshed, &retagged).await.changes, DiffChanges::DiffSome as i32);
+
     // A node subnet change must replace, deleting first because names are deterministic.
-    let mut moved = inputs();
+    let mut moved = self::inputs();
     moved["nodeSubnetCidr"] = "10.2.0.0/16".into();
-    let checked_moved = check(&mut client, to_json(&checked_new), moved)
-        .await
-        .inputs
-        .expect("inputs");
-    let diff = client
-        .diff(rpc::DiffRequest {
-            id: created.id.clone(),
-            urn: URN.into(),
-            olds: Some(updated_state.clone()),
-            old_inputs: Some(checked_new.clone()),
-            news: Some(checked_moved),
-            r#type: TOKEN.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("diff")
-        .into_inner();
+    let moved = network.checked(to_json(&retagged), moved).await;
+    let diff = network.diff(&updated, &moved).await;
     assert_eq!(diff.replaces, ["nodeSubnetCidr"]);
     assert!(diff.delete_before_replace);
 
-    client
-        .delete(rpc::DeleteRequest {
-            id: created.id.clone(),
-            urn: URN.into(),
-            properties: Some(updated_state),
-            r#type: TOKEN.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("delete");
-    assert!(
-        azsim.resources().is_empty(),
-        "delete leaves azsim empty: {:?}",
-        azsim.resources()
-    );
+    // Removing the pod subnet updates in place and deletes the subnet.
+    let mut without_pods = self::inputs();
+    without_pods.as_object_mut().unwrap().remove("podSubnetCidr");
+    let without_pods = network.checked(to_json(&retagged), without_pods).await;
+    assert!(network.diff(&updated, &without_pods).await.replaces.is_empty());
+    let updated = network.update(&updated, &without_pods).await;
+    assert_eq!(azsim.ids_of_type("subnets").len(), 1);
 
-    // Refresh of a deleted network reports it gone.
-    let gone = client
-        .read(rpc::ReadRequest {
-            id: created.id.clone(),
-            urn: URN.into(),
-            properties: Some(state),
-            inputs: Some(checked_inputs),
-            r#type: TOKEN.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("read")
-        .into_inner();
-    assert!(gone.id.is_empty());
+    network.delete(&updated).await;
+    assert!(azsim.resources().is_empty(), "delete leaves azsim empty: {:?}", azsim.resources());
+    assert!(network.refresh(&created).await.is_none(), "refresh reports a deleted network as gone");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn import_reads_inputs_without_service_defaults() {
     let azsim = Azsim::start("regional-network-import");
-    let mut client = configured(&azsim).await;
-    let checked = check(&mut client, serde_json::json!({}), inputs())
-        .await
-        .inputs
-        .expect("inputs");
-    let created = client
-        .create(rpc::CreateRequest {
-            urn: URN.into(),
-            properties: Some(checked.clone()),
-            r#type: TOKEN.into(),
+    let mut network = network(&azsim).await;
+    let inputs = network.checked(json!({}), inputs()).await;
+    let created = network.create(&inputs).await;
+    let imported = network.import(&created.id).await.expect("exists");
+    assert_eq!(to_json(&imported.inputs), to_json(&inputs));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_after_a_crash_adopts_what_exists() {
+    let azsim = Azsim::start("regional-network-adopt");
+    let mut network = network(&azsim).await;
+    let inputs = network.checked(json!({}), inputs()).await;
+    let first = network.create(&inputs).await;
+    // The engine lost the result (crash): the same create runs again and converges, no duplicates.
+    let again = network.create(&inputs).await;
+    assert_eq!(first.id, again.id);
+    assert_eq!(azsim.ids_of_type("virtualNetworks").len(), 1);
+}
+
+/// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
+async fn rejects(mutate: impl FnOnce(&mut serde_json::Value), property: &str, hint: &str) {
+    let mut provider = support::start_provider(Default::default()).await;
+    provider
+        .client
+        .configure(aksmesh::rpc::pulumirpc::ConfigureRequest {
+            args: Some(support::to_struct(json!({"subscriptionId": support::SUBSCRIPTION}))),
             ..Default::default()
         })
         .await
-        .expect("create")
-        .into_inner();
-    let imported = client
-        .read(rpc::ReadRequest {
-            id: created.id.clone(),
-            urn: URN.into(),
-            r#type: TOKEN.into(),
+        .expect("configure");
+    let mut network = Lifecycle::new(provider.client, TOKEN, "platform");
+    let mut news = inputs();
+    mutate(&mut news);
+    let failures = network.failures(news).await;
+    assert!(
+        failures.iter().any(|(p, r)| p == property && r.contains(hint)),
+        "expected a failure at {property} mentioning {hint:?}, got {failures:?}"
+    );
+}
+
+#[tokio::test]
+async fn rejects_unknown_region() {
+    rejects(|n| n["location"] = "eastuss".into(), "location", "did you mean eastus").await;
+}
+
+#[tokio::test]
+async fn rejects_missing_vnet_range() {
+    rejects(|n| n["vnetCidr"] = "".into(), "vnetCidr", "required").await;
+}
+
+#[tokio::test]
+async fn rejects_malformed_vnet_range() {
+    rejects(|n| n["vnetCidr"] = "10.0.0/14".into(), "vnetCidr", "10.0.0/14").await;
+}
+
+#[tokio::test]
+async fn rejects_vnet_range_with_host_bits() {
+    rejects(|n| n["vnetCidr"] = "10.0.0.1/14".into(), "vnetCidr", "10.0.0.0/14").await;
+}
+
+#[tokio::test]
+async fn rejects_reserved_vnet_range() {
+    rejects(
+        |n| {
+            n["vnetCidr"] = "172.30.0.0/16".into();
+            n["nodeSubnetCidr"] = "172.30.0.0/20".into();
+            n.as_object_mut().unwrap().remove("podSubnetCidr");
+        },
+        "vnetCidr",
+        "reserves",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_node_subnet_outside_the_vnet() {
+    rejects(|n| n["nodeSubnetCidr"] = "10.8.0.0/16".into(), "nodeSubnetCidr", "not inside").await;
+}
+
+#[tokio::test]
+async fn rejects_pod_subnet_overlapping_node_subnet() {
+    rejects(|n| n["podSubnetCidr"] = "10.0.128.0/17".into(), "podSubnetCidr", "overlaps the node subnet").await;
+}
+
+#[tokio::test]
+async fn rejects_subnet_smaller_than_azure_allows() {
+    rejects(|n| n["nodeSubnetCidr"] = "10.0.0.0/30".into(), "nodeSubnetCidr", "/29").await;
+}
+
+#[tokio::test]
+async fn rejects_name_prefix_with_bad_characters() {
+    rejects(|n| n["namePrefix"] = "my platform!".into(), "namePrefix", "may only contain").await;
+}
+
+#[tokio::test]
+async fn rejects_names_longer_than_node_labels_allow() {
+    rejects(
+        |n| {
+            n["namePrefix"] = "a".repeat(40).into();
+            n["location"] = "australiasoutheast".into();
+        },
+        "namePrefix",
+        "63",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_the_tag_aksmesh_owns() {
+    rejects(|n| n["tags"]["managed-by"] = "me".into(), "tags.managed-by", "set by aksmesh").await;
+}
+
+#[tokio::test]
+async fn rejects_wrongly_typed_tags() {
+    rejects(|n| n["tags"] = json!(["a", "b"]), "tags", "invalid type").await;
+}
+
+/// Cancel (or Ctrl-C) stops Azure polling at once; what was created is reported, so `up` resumes.
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_stops_polling_within_a_second_and_reports_partial_state() {
+    use aksmesh::rpc::google_rpc;
+    use prost::Message;
+    // Real-time durations: a VNet create takes about ten seconds.
+    let azsim = Azsim::start_with("regional-network-cancel", |config| config.time_scale = 1.0);
+    let mut network = network(&azsim).await;
+    let inputs = network.checked(json!({}), inputs()).await;
+    let mut canceller = network.client.clone();
+    let creating = tokio::spawn(async move { network.try_create(&inputs).await });
+    // Wait until the VNet's long-running operation is under way.
+    for _ in 0..100 {
+        if !azsim.ids_of_type("virtualNetworks").is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let cancelled_at = std::time::Instant::now();
+    canceller.cancel(()).await.expect("cancel");
+    let status = creating.await.expect("create task").expect_err("a cancelled create fails");
+    assert!(
+        cancelled_at.elapsed() < std::time::Duration::from_millis(1500),
+        "create returned {:?} after Cancel",
+        cancelled_at.elapsed()
+    );
+    let details = google_rpc::Status::decode(status.details()).expect("status details");
+    assert_eq!(details.details[0].type_url, "type.googleapis.com/pulumirpc.ErrorResourceInitFailed");
+    let init_failed = aksmesh::rpc::pulumirpc::ErrorResourceInitFailed::decode(details.details[0].value.as_slice())
+        .expect("init failed detail");
+    assert!(init_failed.id.ends_with("/virtualNetworks/vnet-platform-eastus"), "{}", init_failed.id);
+}
+
+/// Progress goes to the engine as ephemeral status lines on the resource's row.
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_reaches_the_engine_as_status_lines() {
+    let azsim = Azsim::start("regional-network-progress");
+    let (engine, engine_address) = support::start_engine().await;
+    let mut client = configured_provider(&azsim).await;
+    client
+        .handshake(aksmesh::rpc::pulumirpc::ProviderHandshakeRequest {
+            engine_address,
             ..Default::default()
         })
         .await
-        .expect("import read")
-        .into_inner();
-    assert_eq!(
-        to_json(imported.inputs.as_ref().expect("import needs inputs")),
-        to_json(&checked)
+        .expect("handshake");
+    let mut network = Lifecycle::new(client, TOKEN, "platform");
+    let inputs = network.checked(json!({}), inputs()).await;
+    network.create(&inputs).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let messages = engine.messages.lock().unwrap().clone();
+    let status: Vec<_> = messages.iter().filter(|m| m.ephemeral && m.urn == network.urn).collect();
+    assert!(
+        status.iter().any(|m| m.message.starts_with("creating VNet vnet-platform-eastus in eastus")),
+        "{messages:?}"
     );
 }

@@ -243,10 +243,10 @@ impl Factory<'_> {
             // A few quick retries: an unreachable or untrusted token endpoint should fail in
             // seconds with its cause, not after azure_core's default minute of backoff.
             retry: RetryOptions::exponential(ExponentialRetryOptions {
-                initial_delay: azure_core::time::Duration::milliseconds(500),
-                max_retries: 4,
-                max_total_elapsed: azure_core::time::Duration::seconds(30),
-                max_delay: azure_core::time::Duration::seconds(8),
+                initial_delay: azure_core::time::Duration::milliseconds(250),
+                max_retries: 3,
+                max_total_elapsed: azure_core::time::Duration::seconds(20),
+                max_delay: azure_core::time::Duration::seconds(4),
             }),
             ..Default::default()
         }
@@ -305,7 +305,7 @@ impl Factory<'_> {
             ManagedIdentityCredential::new(Some(options)).map_err(|error| AzureError::Auth {
                 message: format!(
                     "managed identity is not available here: {error}; choose another \
-                     aksmesh:authMethod"
+                     aksmesh:authentication"
                 ),
             })?;
         Ok(credential)

@@ -298,10 +298,10 @@ pub(crate) fn map_core_error(error: &azure_core::Error) -> AzureError {
     match error.kind() {
         // Keep the cause (e.g. an untrusted certificate at the token endpoint) visible.
         ErrorKind::Credential => AzureError::Auth {
-            message: full_chain(error),
+            message: with_tls_hint(full_chain(error)),
         },
         ErrorKind::Connection | ErrorKind::Io => AzureError::Transport {
-            message: full_chain(error),
+            message: with_tls_hint(full_chain(error)),
         },
         ErrorKind::DataConversion => AzureError::Decode { message },
         ErrorKind::HttpResponse { status, .. } => AzureError::Arm {
@@ -324,7 +324,23 @@ pub(crate) fn map_core_error(error: &azure_core::Error) -> AzureError {
     }
 }
 
-/// The error and its sources, so that e.g. a TLS verification failure is visible.
+/// Adds what to do when the cause is an untrusted server certificate.
+fn with_tls_hint(message: String) -> String {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("unknownissuer")
+        || lower.contains("invalid peer certificate")
+        || lower.contains("certificate verify failed")
+    {
+        format!(
+            "{message} (the server's TLS certificate is not trusted: for a private cloud or a \
+             simulator, set aksmesh:trustedCaCertificate to its CA certificate)"
+        )
+    } else {
+        message
+    }
+}
+
+/// The error and its sources on one line, so that e.g. a TLS verification failure is visible.
 fn full_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -341,5 +357,5 @@ fn full_chain(error: &(dyn std::error::Error + 'static)) -> String {
             break;
         }
     }
-    text
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

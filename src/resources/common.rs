@@ -295,3 +295,51 @@ pub fn azure_failure<S>(error: AzureError, partial: Option<(String, S)>) -> Reso
         None => ResourceError::Failed(error.to_string()),
     }
 }
+
+/// Polling for a condition ARM reports only through GETs (peerings becoming Connected): a short
+/// first interval that doubles up to a ceiling, bounded by the user's timeout (30 minutes by
+/// default) and stopped within a second by the engine's cancellation.
+pub struct PollSchedule {
+    interval: std::time::Duration,
+    ceiling: std::time::Duration,
+    deadline: tokio::time::Instant,
+    total: std::time::Duration,
+    cancel: tokio_util::sync::CancellationToken,
+}
+
+impl PollSchedule {
+    pub fn new(
+        context: &OperationContext,
+        first: std::time::Duration,
+        ceiling: std::time::Duration,
+    ) -> Self {
+        let total = context
+            .timeout
+            .unwrap_or(crate::azure::DEFAULT_OPERATION_TIMEOUT);
+        PollSchedule {
+            interval: first,
+            ceiling: ceiling.max(first),
+            deadline: tokio::time::Instant::now() + total,
+            total,
+            cancel: context.cancel.clone(),
+        }
+    }
+
+    /// Sleeps until the next poll. Fails, naming `waiting_for`, when the deadline passes or the
+    /// operation is canceled.
+    pub async fn pause(&mut self, waiting_for: &str) -> Result<(), String> {
+        let now = tokio::time::Instant::now();
+        if now >= self.deadline {
+            return Err(format!(
+                "timed out after {}s waiting for {waiting_for}; raise customTimeouts or run `pulumi up` again to resume",
+                self.total.as_secs()
+            ));
+        }
+        let sleep = self.interval.min(self.deadline - now);
+        self.interval = (self.interval * 2).min(self.ceiling);
+        tokio::select! {
+            _ = self.cancel.cancelled() => Err(format!("canceled while waiting for {waiting_for}")),
+            _ = tokio::time::sleep(sleep) => Ok(()),
+        }
+    }
+}

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod azsim;
+pub mod lifecycle;
 pub mod pulumi;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,178 @@
+//! The real `pulumi` CLI against azsim: two regions and one VnetPeering from a YAML program, through
+//! up, refresh, in-place and replacing changes, out-of-band drift and destroy.
+
+mod support;
+
+use serde_json::Value as Json;
+use support::azsim::Azsim;
+use support::pulumi::Project;
+
+const PROGRAM: &str = r#"
+config:
+  kubernetesVersion:
+    type: string
+    default: "1.33"
+  eastPodCidr:
+    type: string
+    default: 10.32.0.0/13
+resources:
+  east:
+    type: aksmesh:index:RegionalNetwork
+    properties:
+      location: eastus
+      namePrefix: e2e
+      vnetCidr: 10.0.0.0/14
+      nodeSubnetCidr: 10.0.0.0/16
+  west:
+    type: aksmesh:index:RegionalNetwork
+    properties:
+      location: westeurope
+      namePrefix: e2e
+      vnetCidr: 10.4.0.0/14
+      nodeSubnetCidr: 10.4.0.0/16
+  eastCluster:
+    type: aksmesh:index:RegionalCluster
+    properties:
+      location: eastus
+      namePrefix: e2e
+      resourceGroupName: ${east.resourceGroupName}
+      nodeSubnetId: ${east.nodeSubnetId}
+      vnetCidr: ${east.vnetCidr}
+      nodeSubnetCidr: ${east.nodeSubnetCidr}
+      podCidr: ${eastPodCidr}
+      serviceCidr: 10.96.0.0/16
+      dnsServiceIP: 10.96.0.10
+      kubernetesVersion: ${kubernetesVersion}
+  westCluster:
+    type: aksmesh:index:RegionalCluster
+    properties:
+      location: westeurope
+      namePrefix: e2e
+      resourceGroupName: ${west.resourceGroupName}
+      nodeSubnetId: ${west.nodeSubnetId}
+      vnetCidr: ${west.vnetCidr}
+      nodeSubnetCidr: ${west.nodeSubnetCidr}
+      podCidr: 10.40.0.0/13
+      serviceCidr: 10.96.0.0/16
+      dnsServiceIP: 10.96.0.10
+      kubernetesVersion: ${kubernetesVersion}
+  link:
+    type: aksmesh:index:VnetPeering
+    properties:
+      localVnetId: ${east.vnetId}
+      remoteVnetId: ${west.vnetId}
+outputs:
+  eastFqdn: ${eastCluster.fqdn}
+  eastPodCidr: ${eastCluster.podCidr}
+  kubeconfig: ${westCluster.kubeconfig}
+  peeringState: ${link.peeringState}
+"#;
+
+fn configure(project: &Project, azsim: &Azsim) {
+    for (key, value) in azsim.provider_config().as_object().expect("config object") {
+        let value = value.as_str().expect("string config").to_string();
+        if key == "clientSecret" {
+            project.pulumi(&["config", "set", "--secret", &format!("aksmesh:{key}"), &value]).success();
+        } else {
+            project.config_set(&format!("aksmesh:{key}"), &value);
+        }
+    }
+}
+
+/// The operations a preview plans, by resource name (from `pulumi preview --json`).
+fn planned(project: &Project) -> Vec<(String, String)> {
+    let run = project.pulumi(&["preview", "--json"]).success();
+    let preview: Json = serde_json::from_str(&run.stdout()).expect("preview JSON");
+    preview["steps"]
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .filter(|s| s["op"] != "same")
+                .map(|s| {
+                    let urn = s["urn"].as_str().unwrap_or_default();
+                    (urn.rsplit("::").next().unwrap_or_default().to_string(), s["op"].as_str().unwrap_or_default().to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn two_regions_and_a_peering_with_the_real_cli() {
+    let azsim = Azsim::start("cli-regional");
+    let project = Project::new("regional", "yaml", PROGRAM, &[]);
+    configure(&project, &azsim);
+
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    let outputs = project.outputs();
+    assert_eq!(outputs["peeringState"], "Connected");
+    assert!(outputs["eastFqdn"].as_str().is_some_and(|f| !f.is_empty()));
+    assert!(outputs["kubeconfig"].as_str().is_some_and(|k| k.contains("clusters")), "kubeconfig is exported");
+    assert_eq!(azsim.ids_of_type("managedClusters").len(), 2);
+    assert_eq!(azsim.ids_of_type("virtualNetworkPeerings").len(), 2);
+    // The kubeconfig never lands in the state file in plain text.
+    let stack_state = std::fs::read_to_string(
+        walk(project.state.path()).into_iter().find(|p| p.extension().is_some_and(|e| e == "json") && p.to_string_lossy().contains("stacks")).expect("stack state file"),
+    )
+    .expect("read state");
+    let kubeconfig = outputs["kubeconfig"].as_str().unwrap_or_default();
+    assert!(!stack_state.contains(kubeconfig.lines().next().unwrap_or("clusters")), "kubeconfig is stored encrypted");
+
+    // Refresh right after up finds no drift, and a second up changes nothing.
+    project.pulumi(&["refresh", "--yes", "--expect-no-changes"]).success();
+    project.pulumi(&["up", "--yes", "--expect-no-changes"]).success();
+
+    // A Kubernetes version change updates both clusters in place.
+    project.config_set("kubernetesVersion", "1.34");
+    let mut steps = planned(&project);
+    steps.sort();
+    assert_eq!(steps, [("eastCluster".to_string(), "update".to_string()), ("westCluster".to_string(), "update".to_string())]);
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+
+    // A pod CIDR change (not an expansion) replaces only that cluster.
+    project.config_set("eastPodCidr", "10.56.0.0/13");
+    let steps = planned(&project);
+    assert!(steps.iter().all(|(name, _)| name == "eastCluster"), "only the east cluster changes: {steps:?}");
+    assert!(steps.iter().any(|(_, op)| op.contains("replace")), "{steps:?}");
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    assert_eq!(project.outputs()["eastPodCidr"], "10.56.0.0/13");
+
+    // An out-of-band change in Azure shows up in refresh, and up puts it back.
+    let vnet_id = azsim
+        .ids_of_type("virtualNetworks")
+        .into_iter()
+        .find(|id| id.contains("westeurope"))
+        .expect("west VNet");
+    let (_, vnet) = azsim.arm("GET", &format!("{vnet_id}?api-version=2025-07-01"), None);
+    let mut tags = vnet["tags"].clone();
+    tags["changed-by"] = "portal".into();
+    let (status, _) = azsim.arm(
+        "PUT",
+        &format!("{vnet_id}?api-version=2025-07-01"),
+        Some(serde_json::json!({"location": vnet["location"], "tags": tags, "properties": {"addressSpace": vnet["properties"]["addressSpace"]}})),
+    );
+    assert!(status == 200 || status == 201, "out-of-band change: {status}");
+    project.pulumi(&["refresh", "--yes", "--expect-no-changes"]).failure();
+    project.pulumi(&["refresh", "--yes"]).success();
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    project.pulumi(&["refresh", "--yes", "--expect-no-changes"]).success();
+
+    project.pulumi(&["destroy", "--yes", "--skip-preview"]).success();
+    assert!(azsim.resources().is_empty(), "destroy leaves azsim empty: {:?}", azsim.resources());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(walk(&path));
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}

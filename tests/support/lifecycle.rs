@@ -1,0 +1,231 @@
+//! Drives one resource through the provider's gRPC lifecycle the way the engine does.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use aksmesh::rpc::pulumirpc as rpc;
+use serde_json::Value as Json;
+
+use super::azsim::Azsim;
+use super::{start_provider, to_json, to_struct, Client};
+
+/// A provider configured against azsim.
+pub async fn configured_provider(azsim: &Azsim) -> Client {
+    let mut provider = start_provider(BTreeMap::new()).await;
+    provider
+        .client
+        .configure(rpc::ConfigureRequest {
+            args: Some(to_struct(azsim.provider_config())),
+            accept_secrets: true,
+            accept_resources: true,
+            ..Default::default()
+        })
+        .await
+        .expect("configure against azsim");
+    provider.client
+}
+
+/// One resource of one type, with the URN and name the engine would use.
+pub struct Lifecycle {
+    pub client: Client,
+    pub token: String,
+    pub urn: String,
+    pub name: String,
+}
+
+/// A created resource: its id, checked inputs and state.
+#[derive(Clone, Debug)]
+pub struct Created {
+    pub id: String,
+    pub inputs: prost_types::Struct,
+    pub state: prost_types::Struct,
+}
+
+impl Created {
+    pub fn state_json(&self) -> Json {
+        to_json(&self.state)
+    }
+}
+
+impl Lifecycle {
+    pub fn new(client: Client, token: &str, name: &str) -> Self {
+        Lifecycle {
+            client,
+            token: token.into(),
+            urn: format!("urn:pulumi:dev::test::{token}::{name}"),
+            name: name.into(),
+        }
+    }
+
+    pub async fn check(&mut self, olds: Json, news: Json) -> rpc::CheckResponse {
+        self.client
+            .check(rpc::CheckRequest {
+                urn: self.urn.clone(),
+                olds: Some(to_struct(olds)),
+                news: Some(to_struct(news)),
+                name: self.name.clone(),
+                r#type: self.token.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("check")
+            .into_inner()
+    }
+
+    /// Check that must pass; returns the checked inputs.
+    pub async fn checked(&mut self, olds: Json, news: Json) -> prost_types::Struct {
+        let response = self.check(olds, news).await;
+        assert!(response.failures.is_empty(), "unexpected check failures: {:?}", response.failures);
+        response.inputs.expect("check returns inputs")
+    }
+
+    /// The failures Check reports, as (property, reason).
+    pub async fn failures(&mut self, news: Json) -> Vec<(String, String)> {
+        self.check(Json::Object(Default::default()), news)
+            .await
+            .failures
+            .into_iter()
+            .map(|f| (f.property, f.reason))
+            .collect()
+    }
+
+    pub async fn preview(&mut self, inputs: &prost_types::Struct) -> Json {
+        let response = self
+            .client
+            .create(rpc::CreateRequest {
+                urn: self.urn.clone(),
+                properties: Some(inputs.clone()),
+                preview: true,
+                r#type: self.token.clone(),
+                name: self.name.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("preview create")
+            .into_inner();
+        to_json(&response.properties.expect("preview outputs"))
+    }
+
+    pub async fn try_create(&mut self, inputs: &prost_types::Struct) -> Result<Created, tonic::Status> {
+        let response = self
+            .client
+            .create(rpc::CreateRequest {
+                urn: self.urn.clone(),
+                properties: Some(inputs.clone()),
+                r#type: self.token.clone(),
+                name: self.name.clone(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        Ok(Created {
+            id: response.id,
+            inputs: inputs.clone(),
+            state: response.properties.expect("create returns state"),
+        })
+    }
+
+    pub async fn create(&mut self, inputs: &prost_types::Struct) -> Created {
+        self.try_create(inputs).await.expect("create")
+    }
+
+    /// Refresh: Read with old inputs and state. `None` when the resource is gone.
+    pub async fn refresh(&mut self, created: &Created) -> Option<Created> {
+        let response = self
+            .client
+            .read(rpc::ReadRequest {
+                id: created.id.clone(),
+                urn: self.urn.clone(),
+                properties: Some(created.state.clone()),
+                inputs: Some(created.inputs.clone()),
+                r#type: self.token.clone(),
+                name: self.name.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("read")
+            .into_inner();
+        (!response.id.is_empty()).then(|| Created {
+            id: response.id,
+            inputs: response.inputs.expect("read returns inputs"),
+            state: response.properties.expect("read returns state"),
+        })
+    }
+
+    /// Import: Read with the id only.
+    pub async fn import(&mut self, id: &str) -> Option<Created> {
+        let response = self
+            .client
+            .read(rpc::ReadRequest {
+                id: id.into(),
+                urn: self.urn.clone(),
+                r#type: self.token.clone(),
+                name: self.name.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("import read")
+            .into_inner();
+        (!response.id.is_empty()).then(|| Created {
+            id: response.id,
+            inputs: response.inputs.expect("import needs inputs"),
+            state: response.properties.expect("read returns state"),
+        })
+    }
+
+    /// Diff old inputs/state against new checked inputs.
+    pub async fn diff(&mut self, old: &Created, news: &prost_types::Struct) -> rpc::DiffResponse {
+        self.client
+            .diff(rpc::DiffRequest {
+                id: old.id.clone(),
+                urn: self.urn.clone(),
+                olds: Some(old.state.clone()),
+                old_inputs: Some(old.inputs.clone()),
+                news: Some(news.clone()),
+                r#type: self.token.clone(),
+                name: self.name.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("diff")
+            .into_inner()
+    }
+
+    pub async fn update(&mut self, old: &Created, news: &prost_types::Struct) -> Created {
+        let response = self
+            .client
+            .update(rpc::UpdateRequest {
+                id: old.id.clone(),
+                urn: self.urn.clone(),
+                olds: Some(old.state.clone()),
+                old_inputs: Some(old.inputs.clone()),
+                news: Some(news.clone()),
+                r#type: self.token.clone(),
+                name: self.name.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("update")
+            .into_inner();
+        Created {
+            id: old.id.clone(),
+            inputs: news.clone(),
+            state: response.properties.expect("update returns state"),
+        }
+    }
+
+    pub async fn delete(&mut self, created: &Created) {
+        self.client
+            .delete(rpc::DeleteRequest {
+                id: created.id.clone(),
+                urn: self.urn.clone(),
+                properties: Some(created.state.clone()),
+                old_inputs: Some(created.inputs.clone()),
+                r#type: self.token.clone(),
+                name: self.name.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("delete");
+    }
+}

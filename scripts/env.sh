@@ -18,9 +18,11 @@ _aksmesh_env() {
   export AKSMESH_PULUMI_BIN
   export AKSMESH_PYTHON="$AKSMESH_CACHE/venv-pulumi-$ver/bin/python"
   export AKSMESH_NODE_MODULES="$AKSMESH_CACHE/node-pulumi-$ver/node_modules"
+  # The pinned engine first, then the venv (its python3 has jsonschema for validate-arm-requests).
+  local venv_bin="$AKSMESH_CACHE/venv-pulumi-$ver/bin"
   case ":$PATH:" in
-    ":$AKSMESH_PULUMI_BIN:"*) ;;                        # already first (sourced twice)
-    *) export PATH="$AKSMESH_PULUMI_BIN:$PATH" ;;
+    ":$AKSMESH_PULUMI_BIN:$venv_bin:"*) ;;              # already first (sourced twice)
+    *) export PATH="$AKSMESH_PULUMI_BIN:$venv_bin:$PATH" ;;
   esac
   # Offline engine (pulumi-protocol.md §11): no update check, no plugin downloads.
   export PULUMI_SKIP_UPDATE_CHECK=true

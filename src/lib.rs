@@ -4,7 +4,10 @@
 //! `resources/` and `functions/` hold one module per token; `azure/` is the ARM client (no Pulumi);
 //! `net/` is pure address-space logic.
 pub mod azure;
+pub mod component;
+pub mod components;
 pub mod config;
+pub mod connectivity;
 pub mod diff;
 pub mod functions;
 pub mod net;

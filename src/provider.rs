@@ -346,11 +346,20 @@ impl<F: Function> DynFunction for FunctionAdapter<F> {
 pub struct Registry {
     pub resources: HashMap<&'static str, Arc<dyn DynResource>>,
     pub functions: HashMap<&'static str, Arc<dyn DynFunction>>,
+    pub components: HashMap<&'static str, Arc<dyn crate::component::DynComponent>>,
 }
 
 impl Registry {
     pub fn with_resource<R: Resource>(mut self, resource: R) -> Self {
         self.resources.insert(R::TOKEN, Arc::new(Adapter(resource)));
+        self
+    }
+
+    pub fn with_component<C: crate::component::Component>(mut self, component: C) -> Self {
+        self.components.insert(
+            C::TOKEN,
+            Arc::new(crate::component::ComponentAdapter(component)),
+        );
         self
     }
 
@@ -364,6 +373,10 @@ impl Registry {
     pub fn aksmesh() -> Self {
         Registry::default()
             .with_function(crate::functions::plan_address_space::PlanAddressSpace)
+            .with_component(crate::components::overlay_peering::OverlayPeering)
+            .with_function(crate::functions::analyze_connectivity::AnalyzeConnectivity)
             .with_resource(crate::resources::regional_network::RegionalNetwork)
+            .with_resource(crate::resources::regional_cluster::RegionalCluster)
+            .with_resource(crate::resources::vnet_peering::VnetPeering)
     }
 }

@@ -72,7 +72,15 @@ fn configure(project: &Project, azsim: &Azsim) {
     for (key, value) in azsim.provider_config().as_object().expect("config object") {
         let value = value.as_str().expect("string config").to_string();
         if key == "clientSecret" {
-            project.pulumi(&["config", "set", "--secret", &format!("aksmesh:{key}"), &value]).success();
+            project
+                .pulumi(&[
+                    "config",
+                    "set",
+                    "--secret",
+                    &format!("aksmesh:{key}"),
+                    &value,
+                ])
+                .success();
         } else {
             project.config_set(&format!("aksmesh:{key}"), &value);
         }
@@ -91,7 +99,10 @@ fn planned(project: &Project) -> Vec<(String, String)> {
                 .filter(|s| s["op"] != "same")
                 .map(|s| {
                     let urn = s["urn"].as_str().unwrap_or_default();
-                    (urn.rsplit("::").next().unwrap_or_default().to_string(), s["op"].as_str().unwrap_or_default().to_string())
+                    (
+                        urn.rsplit("::").next().unwrap_or_default().to_string(),
+                        s["op"].as_str().unwrap_or_default().to_string(),
+                    )
                 })
                 .collect()
         })
@@ -108,33 +119,62 @@ fn two_regions_and_a_peering_with_the_real_cli() {
     let outputs = project.outputs();
     assert_eq!(outputs["peeringState"], "Connected");
     assert!(outputs["eastFqdn"].as_str().is_some_and(|f| !f.is_empty()));
-    assert!(outputs["kubeconfig"].as_str().is_some_and(|k| k.contains("clusters")), "kubeconfig is exported");
+    assert!(
+        outputs["kubeconfig"]
+            .as_str()
+            .is_some_and(|k| k.contains("clusters")),
+        "kubeconfig is exported"
+    );
     assert_eq!(azsim.ids_of_type("managedClusters").len(), 2);
     assert_eq!(azsim.ids_of_type("virtualNetworkPeerings").len(), 2);
     // The kubeconfig never lands in the state file in plain text.
     let stack_state = std::fs::read_to_string(
-        walk(project.state.path()).into_iter().find(|p| p.extension().is_some_and(|e| e == "json") && p.to_string_lossy().contains("stacks")).expect("stack state file"),
+        walk(project.state.path())
+            .into_iter()
+            .find(|p| {
+                p.extension().is_some_and(|e| e == "json") && p.to_string_lossy().contains("stacks")
+            })
+            .expect("stack state file"),
     )
     .expect("read state");
     let kubeconfig = outputs["kubeconfig"].as_str().unwrap_or_default();
-    assert!(!stack_state.contains(kubeconfig.lines().next().unwrap_or("clusters")), "kubeconfig is stored encrypted");
+    assert!(
+        !stack_state.contains(kubeconfig.lines().next().unwrap_or("clusters")),
+        "kubeconfig is stored encrypted"
+    );
 
     // Refresh right after up finds no drift, and a second up changes nothing.
-    project.pulumi(&["refresh", "--yes", "--expect-no-changes"]).success();
-    project.pulumi(&["up", "--yes", "--expect-no-changes"]).success();
+    project
+        .pulumi(&["refresh", "--yes", "--expect-no-changes"])
+        .success();
+    project
+        .pulumi(&["up", "--yes", "--expect-no-changes"])
+        .success();
 
     // A Kubernetes version change updates both clusters in place.
     project.config_set("kubernetesVersion", "1.34");
     let mut steps = planned(&project);
     steps.sort();
-    assert_eq!(steps, [("eastCluster".to_string(), "update".to_string()), ("westCluster".to_string(), "update".to_string())]);
+    assert_eq!(
+        steps,
+        [
+            ("eastCluster".to_string(), "update".to_string()),
+            ("westCluster".to_string(), "update".to_string())
+        ]
+    );
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();
 
     // A pod CIDR change (not an expansion) replaces only that cluster.
     project.config_set("eastPodCidr", "10.56.0.0/13");
     let steps = planned(&project);
-    assert!(steps.iter().all(|(name, _)| name == "eastCluster"), "only the east cluster changes: {steps:?}");
-    assert!(steps.iter().any(|(_, op)| op.contains("replace")), "{steps:?}");
+    assert!(
+        steps.iter().all(|(name, _)| name == "eastCluster"),
+        "only the east cluster changes: {steps:?}"
+    );
+    assert!(
+        steps.iter().any(|(_, op)| op.contains("replace")),
+        "{steps:?}"
+    );
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();
     assert_eq!(project.outputs()["eastPodCidr"], "10.56.0.0/13");
 
@@ -152,14 +192,27 @@ fn two_regions_and_a_peering_with_the_real_cli() {
         &format!("{vnet_id}?api-version=2025-07-01"),
         Some(serde_json::json!({"location": vnet["location"], "tags": tags, "properties": {"addressSpace": vnet["properties"]["addressSpace"]}})),
     );
-    assert!(status == 200 || status == 201, "out-of-band change: {status}");
-    project.pulumi(&["refresh", "--yes", "--expect-no-changes"]).failure();
+    assert!(
+        status == 200 || status == 201,
+        "out-of-band change: {status}"
+    );
+    project
+        .pulumi(&["refresh", "--yes", "--expect-no-changes"])
+        .failure();
     project.pulumi(&["refresh", "--yes"]).success();
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();
-    project.pulumi(&["refresh", "--yes", "--expect-no-changes"]).success();
+    project
+        .pulumi(&["refresh", "--yes", "--expect-no-changes"])
+        .success();
 
-    project.pulumi(&["destroy", "--yes", "--skip-preview"]).success();
-    assert!(azsim.resources().is_empty(), "destroy leaves azsim empty: {:?}", azsim.resources());
+    project
+        .pulumi(&["destroy", "--yes", "--skip-preview"])
+        .success();
+    assert!(
+        azsim.resources().is_empty(),
+        "destroy leaves azsim empty: {:?}",
+        azsim.resources()
+    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

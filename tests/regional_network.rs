@@ -39,8 +39,17 @@ async fn regional_network_lifecycle_against_azsim() {
     assert!(azsim.resources().is_empty(), "preview must not touch Azure");
 
     let created = network.create(&inputs).await;
-    assert!(created.id.ends_with("/virtualNetworks/vnet-platform-eastus"), "{}", created.id);
-    assert!(created.state_json()["podSubnetId"].as_str().unwrap_or_default().ends_with("/subnets/pods"));
+    assert!(
+        created
+            .id
+            .ends_with("/virtualNetworks/vnet-platform-eastus"),
+        "{}",
+        created.id
+    );
+    assert!(created.state_json()["podSubnetId"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with("/subnets/pods"));
     assert_eq!(azsim.ids_of_type("virtualNetworks").len(), 1);
     assert_eq!(azsim.ids_of_type("subnets").len(), 2);
 
@@ -48,7 +57,12 @@ async fn regional_network_lifecycle_against_azsim() {
     let refreshed = network.refresh(&created).await.expect("still exists");
     assert_eq!(refreshed.id, created.id);
     let drift = network.diff(&refreshed, &inputs).await;
-    assert_eq!(drift.changes, DiffChanges::DiffNone as i32, "{:?}", drift.detailed_diff);
+    assert_eq!(
+        drift.changes,
+        DiffChanges::DiffNone as i32,
+        "{:?}",
+        drift.detailed_diff
+    );
 
     // A tag change updates in place.
     let mut retagged = self::inputs();
@@ -60,7 +74,11 @@ async fn regional_network_lifecycle_against_azsim() {
     assert_eq!(diff.detailed_diff["tags.team"].kind, Kind::Update as i32);
     let updated = network.update(&created, &retagged).await;
     assert_eq!(updated.state_json()["tags"]["team"], "networking");
-    let (status, vnet) = azsim.arm("GET", &format!("{}?api-version=2025-07-01", created.id), None);
+    let (status, vnet) = azsim.arm(
+        "GET",
+        &format!("{}?api-version=2025-07-01", created.id),
+        None,
+    );
     assert_eq!(status, 200);
     assert_eq!(vnet["tags"]["team"], "networking");
     assert_eq!(vnet["tags"]["managed-by"], "aksmesh");
@@ -69,11 +87,18 @@ async fn regional_network_lifecycle_against_azsim() {
     let mut drifted = vnet.clone();
     drifted["tags"]["team"] = "someone-else".into();
     let body = json!({"location": drifted["location"], "tags": drifted["tags"], "properties": {"addressSpace": drifted["properties"]["addressSpace"]}});
-    let (status, _) = azsim.arm("PUT", &format!("{}?api-version=2025-07-01", created.id), Some(body));
+    let (status, _) = azsim.arm(
+        "PUT",
+        &format!("{}?api-version=2025-07-01", created.id),
+        Some(body),
+    );
     assert!(status == 200 || status == 201, "out-of-band PUT: {status}");
     let refreshed = network.refresh(&updated).await.expect("still exists");
     assert_eq!(to_json(&refreshed.inputs)["tags"]["team"], "someone-else");
-    assert_eq!(network.diff(&refreshed, &retagged).await.changes, DiffChanges::DiffSome as i32);
+    assert_eq!(
+        network.diff(&refreshed, &retagged).await.changes,
+        DiffChanges::DiffSome as i32
+    );
 
     // A node subnet change must replace, deleting first because names are deterministic.
     let mut moved = self::inputs();
@@ -85,15 +110,29 @@ async fn regional_network_lifecycle_against_azsim() {
 
     // Removing the pod subnet updates in place and deletes the subnet.
     let mut without_pods = self::inputs();
-    without_pods.as_object_mut().unwrap().remove("podSubnetCidr");
+    without_pods
+        .as_object_mut()
+        .unwrap()
+        .remove("podSubnetCidr");
     let without_pods = network.checked(to_json(&retagged), without_pods).await;
-    assert!(network.diff(&updated, &without_pods).await.replaces.is_empty());
+    assert!(network
+        .diff(&updated, &without_pods)
+        .await
+        .replaces
+        .is_empty());
     let updated = network.update(&updated, &without_pods).await;
     assert_eq!(azsim.ids_of_type("subnets").len(), 1);
 
     network.delete(&updated).await;
-    assert!(azsim.resources().is_empty(), "delete leaves azsim empty: {:?}", azsim.resources());
-    assert!(network.refresh(&created).await.is_none(), "refresh reports a deleted network as gone");
+    assert!(
+        azsim.resources().is_empty(),
+        "delete leaves azsim empty: {:?}",
+        azsim.resources()
+    );
+    assert!(
+        network.refresh(&created).await.is_none(),
+        "refresh reports a deleted network as gone"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -124,7 +163,9 @@ async fn rejects(mutate: impl FnOnce(&mut serde_json::Value), property: &str, hi
     provider
         .client
         .configure(aksmesh::rpc::pulumirpc::ConfigureRequest {
-            args: Some(support::to_struct(json!({"subscriptionId": support::SUBSCRIPTION}))),
+            args: Some(support::to_struct(
+                json!({"subscriptionId": support::SUBSCRIPTION}),
+            )),
             ..Default::default()
         })
         .await
@@ -134,14 +175,21 @@ async fn rejects(mutate: impl FnOnce(&mut serde_json::Value), property: &str, hi
     mutate(&mut news);
     let failures = network.failures(news).await;
     assert!(
-        failures.iter().any(|(p, r)| p == property && r.contains(hint)),
+        failures
+            .iter()
+            .any(|(p, r)| p == property && r.contains(hint)),
         "expected a failure at {property} mentioning {hint:?}, got {failures:?}"
     );
 }
 
 #[tokio::test]
 async fn rejects_unknown_region() {
-    rejects(|n| n["location"] = "eastuss".into(), "location", "did you mean eastus").await;
+    rejects(
+        |n| n["location"] = "eastuss".into(),
+        "location",
+        "did you mean eastus",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -151,12 +199,22 @@ async fn rejects_missing_vnet_range() {
 
 #[tokio::test]
 async fn rejects_malformed_vnet_range() {
-    rejects(|n| n["vnetCidr"] = "10.0.0/14".into(), "vnetCidr", "10.0.0/14").await;
+    rejects(
+        |n| n["vnetCidr"] = "10.0.0/14".into(),
+        "vnetCidr",
+        "10.0.0/14",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn rejects_vnet_range_with_host_bits() {
-    rejects(|n| n["vnetCidr"] = "10.0.0.1/14".into(), "vnetCidr", "10.0.0.0/14").await;
+    rejects(
+        |n| n["vnetCidr"] = "10.0.0.1/14".into(),
+        "vnetCidr",
+        "10.0.0.0/14",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -175,22 +233,42 @@ async fn rejects_reserved_vnet_range() {
 
 #[tokio::test]
 async fn rejects_node_subnet_outside_the_vnet() {
-    rejects(|n| n["nodeSubnetCidr"] = "10.8.0.0/16".into(), "nodeSubnetCidr", "not inside").await;
+    rejects(
+        |n| n["nodeSubnetCidr"] = "10.8.0.0/16".into(),
+        "nodeSubnetCidr",
+        "not inside",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn rejects_pod_subnet_overlapping_node_subnet() {
-    rejects(|n| n["podSubnetCidr"] = "10.0.128.0/17".into(), "podSubnetCidr", "overlaps the node subnet").await;
+    rejects(
+        |n| n["podSubnetCidr"] = "10.0.128.0/17".into(),
+        "podSubnetCidr",
+        "overlaps the node subnet",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn rejects_subnet_smaller_than_azure_allows() {
-    rejects(|n| n["nodeSubnetCidr"] = "10.0.0.0/30".into(), "nodeSubnetCidr", "/29").await;
+    rejects(
+        |n| n["nodeSubnetCidr"] = "10.0.0.0/30".into(),
+        "nodeSubnetCidr",
+        "/29",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn rejects_name_prefix_with_bad_characters() {
-    rejects(|n| n["namePrefix"] = "my platform!".into(), "namePrefix", "may only contain").await;
+    rejects(
+        |n| n["namePrefix"] = "my platform!".into(),
+        "namePrefix",
+        "may only contain",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -208,7 +286,12 @@ async fn rejects_names_longer_than_node_labels_allow() {
 
 #[tokio::test]
 async fn rejects_the_tag_aksmesh_owns() {
-    rejects(|n| n["tags"]["managed-by"] = "me".into(), "tags.managed-by", "set by aksmesh").await;
+    rejects(
+        |n| n["tags"]["managed-by"] = "me".into(),
+        "tags.managed-by",
+        "set by aksmesh",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -236,17 +319,31 @@ async fn cancel_stops_polling_within_a_second_and_reports_partial_state() {
     }
     let cancelled_at = std::time::Instant::now();
     canceller.cancel(()).await.expect("cancel");
-    let status = creating.await.expect("create task").expect_err("a cancelled create fails");
+    let status = creating
+        .await
+        .expect("create task")
+        .expect_err("a cancelled create fails");
     assert!(
         cancelled_at.elapsed() < std::time::Duration::from_millis(1500),
         "create returned {:?} after Cancel",
         cancelled_at.elapsed()
     );
     let details = google_rpc::Status::decode(status.details()).expect("status details");
-    assert_eq!(details.details[0].type_url, "type.googleapis.com/pulumirpc.ErrorResourceInitFailed");
-    let init_failed = aksmesh::rpc::pulumirpc::ErrorResourceInitFailed::decode(details.details[0].value.as_slice())
-        .expect("init failed detail");
-    assert!(init_failed.id.ends_with("/virtualNetworks/vnet-platform-eastus"), "{}", init_failed.id);
+    assert_eq!(
+        details.details[0].type_url,
+        "type.googleapis.com/pulumirpc.ErrorResourceInitFailed"
+    );
+    let init_failed = aksmesh::rpc::pulumirpc::ErrorResourceInitFailed::decode(
+        details.details[0].value.as_slice(),
+    )
+    .expect("init failed detail");
+    assert!(
+        init_failed
+            .id
+            .ends_with("/virtualNetworks/vnet-platform-eastus"),
+        "{}",
+        init_failed.id
+    );
 }
 
 /// Progress goes to the engine as ephemeral status lines on the resource's row.
@@ -267,9 +364,14 @@ async fn progress_reaches_the_engine_as_status_lines() {
     network.create(&inputs).await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let messages = engine.messages.lock().unwrap().clone();
-    let status: Vec<_> = messages.iter().filter(|m| m.ephemeral && m.urn == network.urn).collect();
+    let status: Vec<_> = messages
+        .iter()
+        .filter(|m| m.ephemeral && m.urn == network.urn)
+        .collect();
     assert!(
-        status.iter().any(|m| m.message.starts_with("creating VNet vnet-platform-eastus in eastus")),
+        status.iter().any(|m| m
+            .message
+            .starts_with("creating VNet vnet-platform-eastus in eastus")),
         "{messages:?}"
     );
 }

@@ -1,2 +1,3 @@
 //! Functions (`pulumi.invoke`), one module each.
+pub mod analyze_connectivity;
 pub mod plan_address_space;

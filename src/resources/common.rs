@@ -343,3 +343,37 @@ impl PollSchedule {
         }
     }
 }
+
+impl Validator<'_, '_> {
+    /// One of a fixed set of values, matched case-insensitively and rewritten to its canonical
+    /// spelling (`standard` → `Standard`), so diffs compare like with like.
+    pub fn choice(
+        &mut self,
+        path: &str,
+        value: &mut String,
+        allowed: &[&'static str],
+    ) -> Option<&'static str> {
+        if self.is_unknown(path) {
+            return None;
+        }
+        match allowed
+            .iter()
+            .find(|candidate| candidate.eq_ignore_ascii_case(value.trim()))
+        {
+            Some(canonical) => {
+                *value = (*canonical).to_string();
+                Some(canonical)
+            }
+            None => {
+                self.fail(
+                    path,
+                    format!(
+                        "'{value}' is not a valid {path}; use one of {}",
+                        allowed.join(", ")
+                    ),
+                );
+                None
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod engine;
 pub mod errors;
+pub mod monitor;
 pub mod server;
 pub mod values;
 

@@ -9,12 +9,14 @@ use tonic::{Code, Request, Response, Status};
 
 use super::engine::{EngineLog, Severity};
 use super::errors::{missing_config_keys, resource_init_failed};
+use super::monitor::MonitorRegistrar;
 use super::pulumirpc::resource_provider_server::ResourceProvider;
 use super::pulumirpc::{
     self as rpc, diff_response::DiffChanges, property_diff::Kind as RpcDiffKind,
 };
 use super::values::{from_struct, to_struct};
 use crate::azure::ArmClient;
+use crate::component::ChildRegistrar;
 use crate::config::{self, ConfigOutcome};
 use crate::diff::{diff_inputs, DiffKind, DiffResult};
 use crate::property::Value;
@@ -528,10 +530,43 @@ impl ResourceProvider for ProviderService {
         &self,
         request: Request<rpc::ConstructRequest>,
     ) -> Result<Response<rpc::ConstructResponse>, Status> {
-        Err(Status::unimplemented(format!(
-            "aksmesh has no component '{}' yet",
-            request.into_inner().r#type
-        )))
+        let request = request.into_inner();
+        let component = self
+            .registry
+            .components
+            .get(request.r#type.as_str())
+            .ok_or_else(|| {
+                Status::unimplemented(format!(
+                    "aksmesh has no component '{}'; check the type token",
+                    request.r#type
+                ))
+            })?;
+        let inputs = decode(request.inputs.as_ref())?;
+        // The engine runs no Check for components: bad input stops here, before anything is registered.
+        component
+            .check(&inputs)
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let registrar = Arc::new(MonitorRegistrar::register_component(&request).await?);
+        let constructed = component
+            .construct(registrar.clone(), &request.name, &inputs)
+            .await
+            .map_err(|e| Status::unknown(e.to_string()))?;
+        registrar.register_outputs(&constructed.outputs).await?;
+        let dependencies = rpc::construct_response::PropertyDependencies {
+            urns: constructed.dependencies.iter().cloned().collect(),
+        };
+        let state_dependencies = match &constructed.outputs {
+            Value::Object(map) => map
+                .keys()
+                .map(|k| (k.clone(), dependencies.clone()))
+                .collect(),
+            _ => Default::default(),
+        };
+        Ok(Response::new(rpc::ConstructResponse {
+            urn: registrar.urn().to_string(),
+            state: Some(to_struct(&constructed.outputs)),
+            state_dependencies,
+        }))
     }
 
     async fn cancel(&self, _: Request<()>) -> Result<Response<()>, Status> {

@@ -75,7 +75,11 @@ impl Lifecycle {
     /// Check that must pass; returns the checked inputs.
     pub async fn checked(&mut self, olds: Json, news: Json) -> prost_types::Struct {
         let response = self.check(olds, news).await;
-        assert!(response.failures.is_empty(), "unexpected check failures: {:?}", response.failures);
+        assert!(
+            response.failures.is_empty(),
+            "unexpected check failures: {:?}",
+            response.failures
+        );
         response.inputs.expect("check returns inputs")
     }
 
@@ -106,7 +110,10 @@ impl Lifecycle {
         to_json(&response.properties.expect("preview outputs"))
     }
 
-    pub async fn try_create(&mut self, inputs: &prost_types::Struct) -> Result<Created, tonic::Status> {
+    pub async fn try_create(
+        &mut self,
+        inputs: &prost_types::Struct,
+    ) -> Result<Created, tonic::Status> {
         let response = self
             .client
             .create(rpc::CreateRequest {

@@ -1,0 +1,177 @@
+//! Component resources (`Construct`): a component registers itself and its children with the engine,
+//! which then runs each child through its own Check/Diff/Create, so children get real previews,
+//! diffs, refresh and import. A component is a type with one method, like a resource.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+
+use crate::property::Value;
+use crate::resource::CheckFailure;
+
+/// Resource options the program gave the component, passed on to every child.
+#[derive(Debug, Clone, Default)]
+pub struct ComponentOptions {
+    pub protect: bool,
+    /// Provider references by package (`aksmesh` → `urn::id`).
+    pub providers: BTreeMap<String, String>,
+    pub ignore_changes: Vec<String>,
+    pub custom_timeouts: Option<CustomTimeouts>,
+    pub retain_on_delete: bool,
+    pub delete_before_replace: bool,
+    /// URNs the component depends on: every child depends on them too.
+    pub dependencies: Vec<String>,
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomTimeouts {
+    pub create: String,
+    pub update: String,
+    pub delete: String,
+}
+
+/// One child to register under the component.
+#[derive(Debug, Clone)]
+pub struct ChildRequest {
+    pub token: String,
+    pub name: String,
+    pub inputs: Value,
+    /// URNs this child depends on (so destroy runs in reverse order).
+    pub dependencies: Vec<String>,
+}
+
+/// What the engine answered for a registered child.
+#[derive(Debug, Clone)]
+pub struct Child {
+    pub urn: String,
+    pub id: String,
+    /// The child's outputs; during preview some are unknown.
+    pub outputs: Value,
+}
+
+/// The engine side a component talks to. The RPC layer implements it over the ResourceMonitor.
+#[async_trait]
+pub trait ChildRegistrar: Send + Sync {
+    async fn register(&self, child: ChildRequest) -> Result<Child, String>;
+    fn is_preview(&self) -> bool;
+    /// The component's own URN (the parent of every child).
+    fn urn(&self) -> &str;
+}
+
+/// What a component's construct returns: its outputs (engine values, since children's outputs are
+/// unknown during preview and may be secret) and the child URNs they come from.
+pub struct Constructed {
+    pub outputs: Value,
+    pub dependencies: BTreeSet<String>,
+}
+
+/// A component resource offered by aksmesh.
+#[async_trait]
+pub trait Component: Send + Sync + 'static {
+    const TOKEN: &'static str;
+    type Inputs: DeserializeOwned + Send + Sync;
+
+    /// Validates the inputs offline (the engine does not run Check for components).
+    fn check(
+        &self,
+        inputs: &Self::Inputs,
+        unknowns: &crate::property::Annotations,
+    ) -> Vec<CheckFailure>;
+
+    /// Registers the children and returns the component's outputs. `raw` holds the same inputs as
+    /// engine values: pass those on to children, so unknowns and secrets stay what they are.
+    async fn construct(
+        &self,
+        registrar: Arc<dyn ChildRegistrar>,
+        name: &str,
+        inputs: Self::Inputs,
+        raw: &Value,
+    ) -> Result<Constructed, String>;
+}
+
+/// A component with its types erased, for dispatch by token.
+#[async_trait]
+pub trait DynComponent: Send + Sync {
+    /// Checks the inputs before anything is registered.
+    fn check(&self, inputs: &Value) -> Result<(), ComponentError>;
+    async fn construct(
+        &self,
+        registrar: Arc<dyn ChildRegistrar>,
+        name: &str,
+        inputs: &Value,
+    ) -> Result<Constructed, ComponentError>;
+}
+
+/// Why a component could not be built.
+#[derive(Debug)]
+pub enum ComponentError {
+    /// Bad inputs, found before anything was registered.
+    Invalid(Vec<CheckFailure>),
+    Failed(String),
+}
+
+impl std::fmt::Display for ComponentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ComponentError::Invalid(failures) => {
+                let lines: Vec<String> = failures
+                    .iter()
+                    .map(|f| {
+                        if f.property.is_empty() {
+                            f.reason.clone()
+                        } else {
+                            format!("{}: {}", f.property, f.reason)
+                        }
+                    })
+                    .collect();
+                write!(f, "{}", lines.join("\n"))
+            }
+            ComponentError::Failed(message) => write!(f, "{message}"),
+        }
+    }
+}
+
+pub struct ComponentAdapter<C>(pub C);
+
+impl<C: Component> ComponentAdapter<C> {
+    fn typed(&self, inputs: &Value) -> Result<C::Inputs, ComponentError> {
+        let (typed, annotations) = inputs.to_typed::<C::Inputs>().map_err(|e| {
+            ComponentError::Invalid(vec![CheckFailure::new(
+                e.path,
+                format!(
+                    "{}; see the aksmesh schema for this property's type",
+                    e.message
+                ),
+            )])
+        })?;
+        let failures = self.0.check(&typed, &annotations);
+        if failures.is_empty() {
+            Ok(typed)
+        } else {
+            Err(ComponentError::Invalid(failures))
+        }
+    }
+}
+
+#[async_trait]
+impl<C: Component> DynComponent for ComponentAdapter<C> {
+    fn check(&self, inputs: &Value) -> Result<(), ComponentError> {
+        self.typed(inputs).map(|_| ())
+    }
+
+    async fn construct(
+        &self,
+        registrar: Arc<dyn ChildRegistrar>,
+        name: &str,
+        inputs: &Value,
+    ) -> Result<Constructed, ComponentError> {
+        let typed = self.typed(inputs)?;
+        self.0
+            .construct(registrar, name, typed, inputs)
+            .await
+            .map_err(ComponentError::Failed)
+    }
+}

@@ -1,0 +1,229 @@
+//! `aksmesh:index:OverlayPeering`: a full mesh of VnetPeerings between regional VNets.
+//!
+//! It states what peering connects: nodes and VMs yes; pods on Azure CNI Overlay reach remote nodes
+//! and load balancers (SNAT to the node IP) but never remote pods; flat pod-subnet pods reach each other.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::component::{ChildRegistrar, ChildRequest, Component, Constructed};
+use crate::net;
+use crate::property::{join_index, Annotations, Value};
+use crate::resource::CheckFailure;
+
+pub struct OverlayPeering;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeeredNetwork {
+    /// A short name for the network, usually its region; used in child names.
+    pub name: String,
+    pub vnet_id: String,
+    #[serde(default)]
+    pub address_space: Vec<String>,
+    #[serde(default)]
+    pub pod_cidr: Option<String>,
+    #[serde(default)]
+    pub pod_networking: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OverlayPeeringInputs {
+    pub networks: Vec<PeeredNetwork>,
+}
+
+/// Every unordered pair of network indexes, in a stable order: (0,1), (0,2), (1,2), …
+pub fn pairs(count: usize) -> Vec<(usize, usize)> {
+    (0..count).flat_map(|a| (a + 1..count).map(move |b| (a, b))).collect()
+}
+
+/// The child name of the peering between two networks.
+pub fn peering_child_name(component: &str, first: &str, second: &str) -> String {
+    format!("{component}-{first}-{second}")
+}
+
+/// Checks a set of networks to be fully meshed: unique names, no overlapping address space, and no
+/// overlay pod CIDR that overlaps a peered VNet (its packets would be swallowed by the overlay).
+pub fn check_networks(networks: &[PeeredNetwork], path: &str, unknowns: &Annotations) -> Vec<CheckFailure> {
+    let mut failures = Vec::new();
+    let mut names = BTreeSet::new();
+    let mut ranges: Vec<(String, String, ipnet::Ipv4Net)> = Vec::new();
+    for (i, network) in networks.iter().enumerate() {
+        let at = join_index(path, i);
+        if !unknowns.is_unknown(&format!("{at}.name")) && !names.insert(network.name.to_ascii_lowercase()) {
+            failures.push(CheckFailure::new(format!("{at}.name"), format!("'{}' names two networks; give each network its own name", network.name)));
+        }
+        if let Some(mode) = &network.pod_networking {
+            if !unknowns.is_unknown(&format!("{at}.podNetworking")) && !matches!(mode.as_str(), "overlay" | "flat" | "byoCni") {
+                failures.push(CheckFailure::new(format!("{at}.podNetworking"), format!("'{mode}' is not a pod networking mode; use overlay, flat or byoCni")));
+            }
+        }
+        for (j, text) in network.address_space.iter().enumerate() {
+            let range_path = format!("{at}.addressSpace[{j}]");
+            if unknowns.is_unknown(&range_path) || unknowns.is_unknown(&format!("{at}.addressSpace")) {
+                continue;
+            }
+            match net::parse_cidr(text) {
+                Ok(range) => ranges.push((range_path, network.name.clone(), range)),
+                Err(error) => failures.push(CheckFailure::new(range_path, error.to_string())),
+            }
+        }
+    }
+    for (a, (path_a, name_a, range_a)) in ranges.iter().enumerate() {
+        for (path_b, name_b, range_b) in ranges.iter().skip(a + 1) {
+            if name_a != name_b && net::overlaps(*range_a, *range_b) {
+                failures.push(CheckFailure::new(
+                    path_b.clone(),
+                    format!("{range_b} of network '{name_b}' overlaps {range_a} of '{name_a}' ({path_a}); Azure refuses to peer overlapping VNets (VnetAddressSpacesOverlap): give every region its own range (planAddressSpace does)"),
+                ));
+            }
+        }
+    }
+    for (i, network) in networks.iter().enumerate() {
+        let at = join_index(path, i);
+        let Some(pod_cidr) = network.pod_cidr.as_deref() else { continue };
+        if unknowns.is_unknown(&format!("{at}.podCidr")) {
+            continue;
+        }
+        let Ok(pods) = net::parse_cidr(pod_cidr) else {
+            failures.push(CheckFailure::new(format!("{at}.podCidr"), format!("'{pod_cidr}' is not a CIDR")));
+            continue;
+        };
+        for (_, owner, range) in &ranges {
+            if net::overlaps(pods, *range) {
+                failures.push(CheckFailure::new(
+                    format!("{at}.podCidr"),
+                    format!("the pod CIDR {pods} of '{}' overlaps {range} of network '{owner}'; a pod CIDR must stay outside every peered VNet, or traffic to it is swallowed by the overlay", network.name),
+                ));
+            }
+        }
+    }
+    failures
+}
+
+/// Registers one VnetPeering per pair; returns the `peerings` output and the child URNs.
+pub async fn register_mesh(
+    registrar: &Arc<dyn ChildRegistrar>,
+    component: &str,
+    networks: &[PeeredNetwork],
+    raw_networks: &[Value],
+    dependencies: &[String],
+) -> Result<(Value, BTreeSet<String>), String> {
+    let field = |i: usize, key: &str| raw_networks.get(i).and_then(|n| n.get(key)).cloned().unwrap_or(Value::Null);
+    let registrations = pairs(networks.len()).into_iter().map(|(a, b)| {
+        let registrar = registrar.clone();
+        let name = peering_child_name(component, &networks[a].name, &networks[b].name);
+        let mut inputs = BTreeMap::from([
+            ("localVnetId".to_string(), field(a, "vnetId")),
+            ("remoteVnetId".to_string(), field(b, "vnetId")),
+        ]);
+        for (key, index) in [("localAddressSpace", a), ("remoteAddressSpace", b)] {
+            let space = field(index, "addressSpace");
+            if !matches!(space, Value::Null) {
+                inputs.insert(key.to_string(), space);
+            }
+        }
+        let pair = format!("{}-{}", networks[a].name, networks[b].name);
+        let request = ChildRequest {
+            token: "aksmesh:index:VnetPeering".into(),
+            name,
+            inputs: Value::Object(inputs),
+            dependencies: dependencies.to_vec(),
+        };
+        async move { registrar.register(request).await.map(|child| (pair, child)) }
+    });
+    // Peerings between different VNet pairs are independent: register them all at once.
+    let children = futures::future::try_join_all(registrations).await?;
+    let mut urns = BTreeSet::new();
+    let peerings = children
+        .into_iter()
+        .map(|(pair, child)| {
+            urns.insert(child.urn.clone());
+            let state = child.outputs.get("peeringState").cloned().unwrap_or(Value::Unknown);
+            Value::Object(BTreeMap::from([
+                ("pair".to_string(), Value::String(pair)),
+                ("id".to_string(), if child.id.is_empty() { Value::Unknown } else { Value::String(child.id) }),
+                ("peeringState".to_string(), state),
+            ]))
+        })
+        .collect();
+    Ok((Value::Array(peerings), urns))
+}
+
+#[async_trait]
+impl Component for OverlayPeering {
+    const TOKEN: &'static str = "aksmesh:index:OverlayPeering";
+    type Inputs = OverlayPeeringInputs;
+
+    fn check(&self, inputs: &OverlayPeeringInputs, unknowns: &Annotations) -> Vec<CheckFailure> {
+        check_networks(&inputs.networks, "networks", unknowns)
+    }
+
+    async fn construct(&self, registrar: Arc<dyn ChildRegistrar>, name: &str, inputs: OverlayPeeringInputs, raw: &Value) -> Result<Constructed, String> {
+        let raw_networks = match raw.get("networks") {
+            Some(Value::Array(items)) => items.clone(),
+            _ => Vec::new(),
+        };
+        let (peerings, dependencies) = register_mesh(&registrar, name, &inputs.networks, &raw_networks, &[]).await?;
+        let outputs = Value::Object(BTreeMap::from([("peerings".to_string(), peerings)]));
+        Ok(Constructed { outputs, dependencies })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn network(name: &str, space: &str, pods: Option<&str>) -> PeeredNetwork {
+        PeeredNetwork {
+            name: name.into(),
+            vnet_id: format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/{name}"),
+            address_space: vec![space.into()],
+            pod_cidr: pods.map(str::to_string),
+            pod_networking: None,
+        }
+    }
+
+    #[test]
+    fn a_full_mesh_has_one_peering_per_pair() {
+        assert_eq!(pairs(1), []);
+        assert_eq!(pairs(3), [(0, 1), (0, 2), (1, 2)]);
+        assert_eq!(pairs(5).len(), 10);
+    }
+
+    #[test]
+    fn overlapping_networks_are_refused_at_the_second_range() {
+        let failures = check_networks(
+            &[network("eastus", "10.0.0.0/14", None), network("westus", "10.2.0.0/16", None)],
+            "networks",
+            &Annotations::default(),
+        );
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].property, "networks[1].addressSpace[0]");
+        assert!(failures[0].reason.contains("VnetAddressSpacesOverlap"));
+    }
+
+    #[test]
+    fn pod_cidrs_must_stay_outside_peered_vnets() {
+        let failures = check_networks(
+            &[network("eastus", "10.0.0.0/14", Some("10.4.0.0/16")), network("westus", "10.4.0.0/14", None)],
+            "networks",
+            &Annotations::default(),
+        );
+        assert_eq!(failures[0].property, "networks[0].podCidr");
+    }
+
+    #[test]
+    fn duplicate_names_are_refused() {
+        let failures = check_networks(
+            &[network("eastus", "10.0.0.0/14", None), network("EastUS", "10.4.0.0/14", None)],
+            "networks",
+            &Annotations::default(),
+        );
+        assert_eq!(failures[0].property, "networks[1].name");
+    }
+}

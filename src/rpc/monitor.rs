@@ -1,0 +1,175 @@
+//! Construct's engine side: registers a component and its children through the engine's
+//! ResourceMonitor, passing the program's resource options on to every child.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use tonic::transport::{Channel, Endpoint};
+
+use super::pulumirpc::register_resource_request::CustomTimeouts as RegisterTimeouts;
+use super::pulumirpc::resource_monitor_client::ResourceMonitorClient;
+use super::pulumirpc::{ConstructRequest, RegisterResourceOutputsRequest, RegisterResourceRequest};
+use super::values::{from_struct, to_struct};
+use super::MAX_MESSAGE_SIZE;
+use crate::component::{Child, ChildRegistrar, ChildRequest, ComponentOptions, CustomTimeouts};
+use crate::property::Value;
+
+/// The program's resource options as Construct received them.
+pub fn component_options(request: &ConstructRequest) -> ComponentOptions {
+    ComponentOptions {
+        protect: request.protect,
+        providers: request.providers.clone().into_iter().collect(),
+        ignore_changes: request.ignore_changes.clone(),
+        custom_timeouts: request.custom_timeouts.as_ref().map(|t| CustomTimeouts {
+            create: t.create.clone(),
+            update: t.update.clone(),
+            delete: t.delete.clone(),
+        }),
+        retain_on_delete: request.retain_on_delete,
+        delete_before_replace: request.delete_before_replace,
+        dependencies: request.dependencies.clone(),
+        aliases: request.aliases.clone(),
+    }
+}
+
+/// Registers children under one component URN.
+pub struct MonitorRegistrar {
+    client: ResourceMonitorClient<Channel>,
+    urn: String,
+    preview: bool,
+    options: ComponentOptions,
+}
+
+impl MonitorRegistrar {
+    /// Dials the monitor and registers the component itself; children are registered under it.
+    pub async fn register_component(request: &ConstructRequest) -> Result<Self, tonic::Status> {
+        let uri = if request.monitor_endpoint.starts_with("http") {
+            request.monitor_endpoint.clone()
+        } else {
+            format!("http://{}", request.monitor_endpoint)
+        };
+        let channel = Endpoint::from_shared(uri)
+            .map_err(|e| tonic::Status::invalid_argument(format!("bad monitor endpoint: {e}")))?
+            .connect()
+            .await
+            .map_err(|e| {
+                tonic::Status::unavailable(format!(
+                    "cannot reach the engine's resource monitor: {e}"
+                ))
+            })?;
+        let mut client = ResourceMonitorClient::new(channel)
+            .max_decoding_message_size(MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_MESSAGE_SIZE);
+        let options = component_options(request);
+        let response = client
+            .register_resource(RegisterResourceRequest {
+                r#type: request.r#type.clone(),
+                name: request.name.clone(),
+                parent: request.parent.clone(),
+                custom: false,
+                object: Some(prost_types::Struct::default()),
+                protect: Some(request.protect),
+                dependencies: request.dependencies.clone(),
+                providers: request.providers.clone(),
+                alias_ur_ns: request.aliases.clone(),
+                accept_secrets: true,
+                accept_resources: true,
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                retain_on_delete: Some(request.retain_on_delete),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        Ok(MonitorRegistrar {
+            client,
+            urn: response.urn,
+            preview: request.dry_run,
+            options,
+        })
+    }
+
+    /// Records the component's outputs with the engine (they show on the component's row).
+    pub async fn register_outputs(&self, outputs: &Value) -> Result<(), tonic::Status> {
+        self.client
+            .clone()
+            .register_resource_outputs(RegisterResourceOutputsRequest {
+                urn: self.urn.clone(),
+                outputs: Some(to_struct(outputs)),
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ChildRegistrar for MonitorRegistrar {
+    async fn register(&self, child: ChildRequest) -> Result<Child, String> {
+        let mut dependencies = child.dependencies.clone();
+        dependencies.extend(self.options.dependencies.iter().cloned());
+        dependencies.sort();
+        dependencies.dedup();
+        let package = child.token.split(':').next().unwrap_or_default();
+        let request = RegisterResourceRequest {
+            r#type: child.token.clone(),
+            name: child.name.clone(),
+            parent: self.urn.clone(),
+            custom: true,
+            object: Some(to_struct(&child.inputs)),
+            protect: Some(self.options.protect),
+            dependencies,
+            provider: self
+                .options
+                .providers
+                .get(package)
+                .cloned()
+                .unwrap_or_default(),
+            delete_before_replace: self.options.delete_before_replace,
+            delete_before_replace_defined: self.options.delete_before_replace,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            ignore_changes: self.options.ignore_changes.clone(),
+            accept_secrets: true,
+            accept_resources: true,
+            custom_timeouts: self
+                .options
+                .custom_timeouts
+                .as_ref()
+                .map(|t| RegisterTimeouts {
+                    create: t.create.clone(),
+                    update: t.update.clone(),
+                    delete: t.delete.clone(),
+                }),
+            supports_partial_values: true,
+            providers: self
+                .options
+                .providers
+                .clone()
+                .into_iter()
+                .collect::<BTreeMap<_, _>>()
+                .into_iter()
+                .collect(),
+            retain_on_delete: Some(self.options.retain_on_delete),
+            ..Default::default()
+        };
+        let response = self
+            .client
+            .clone()
+            .register_resource(request)
+            .await
+            .map_err(|status| format!("{} {}: {}", child.token, child.name, status.message()))?
+            .into_inner();
+        let outputs = from_struct(response.object.as_ref()).map_err(|e| e.to_string())?;
+        Ok(Child {
+            urn: response.urn,
+            id: response.id,
+            outputs,
+        })
+    }
+
+    fn is_preview(&self) -> bool {
+        self.preview
+    }
+
+    fn urn(&self) -> &str {
+        &self.urn
+    }
+}

@@ -1,0 +1,78 @@
+//! Component resources through the real CLI: the engine calls Construct, aksmesh registers the
+//! children through the ResourceMonitor, and each child runs its own lifecycle against azsim.
+
+mod support;
+
+use support::azsim::Azsim;
+use support::pulumi::Project;
+
+const OVERLAY_PEERING: &str = r#"
+resources:
+  east:
+    type: aksmesh:index:RegionalNetwork
+    properties: { location: eastus, namePrefix: mesh, vnetCidr: 10.0.0.0/14, nodeSubnetCidr: 10.0.0.0/16 }
+  west:
+    type: aksmesh:index:RegionalNetwork
+    properties: { location: westeurope, namePrefix: mesh, vnetCidr: 10.4.0.0/14, nodeSubnetCidr: 10.4.0.0/16 }
+  asia:
+    type: aksmesh:index:RegionalNetwork
+    properties: { location: southeastasia, namePrefix: mesh, vnetCidr: 10.8.0.0/14, nodeSubnetCidr: 10.8.0.0/16 }
+  mesh:
+    type: aksmesh:index:OverlayPeering
+    properties:
+      networks:
+        - { name: eastus, vnetId: "${east.vnetId}", addressSpace: ["${east.vnetCidr}"], podCidr: 10.32.0.0/13 }
+        - { name: westeurope, vnetId: "${west.vnetId}", addressSpace: ["${west.vnetCidr}"], podCidr: 10.40.0.0/13 }
+        - { name: southeastasia, vnetId: "${asia.vnetId}", addressSpace: ["${asia.vnetCidr}"], podCidr: 10.48.0.0/13 }
+outputs:
+  peerings: ${mesh.peerings}
+"#;
+
+pub fn configure(project: &Project, azsim: &Azsim) {
+    for (key, value) in azsim.provider_config().as_object().expect("config object") {
+        let value = value.as_str().expect("string config").to_string();
+        let key = format!("aksmesh:{key}");
+        if key.ends_with("clientSecret") {
+            project.pulumi(&["config", "set", "--secret", &key, &value]).success();
+        } else {
+            project.config_set(&key, &value);
+        }
+    }
+}
+
+#[test]
+fn overlay_peering_meshes_three_networks_through_construct() {
+    let azsim = Azsim::start("cli-overlay-peering");
+    let project = Project::new("mesh", "yaml", OVERLAY_PEERING, &[]);
+    configure(&project, &azsim);
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    let peerings = project.outputs()["peerings"].clone();
+    let states: Vec<_> = peerings.as_array().expect("peerings").iter().map(|p| p["peeringState"].clone()).collect();
+    assert_eq!(states, ["Connected", "Connected", "Connected"], "{peerings}");
+    // N·(N−1)/2 VnetPeerings are N·(N−1) ARM peerings.
+    assert_eq!(azsim.ids_of_type("virtualNetworkPeerings").len(), 6);
+    project.pulumi(&["refresh", "--yes", "--expect-no-changes"]).success();
+    project.pulumi(&["up", "--yes", "--expect-no-changes"]).success();
+    project.pulumi(&["destroy", "--yes", "--skip-preview"]).success();
+    assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
+}
+
+#[test]
+fn overlapping_networks_fail_before_any_azure_call() {
+    let azsim = Azsim::start("cli-overlay-peering-overlap");
+    let program = r#"
+resources:
+  mesh:
+    type: aksmesh:index:OverlayPeering
+    properties:
+      networks:
+        - { name: eastus, vnetId: /subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/a/providers/Microsoft.Network/virtualNetworks/a, addressSpace: [10.0.0.0/14] }
+        - { name: westus, vnetId: /subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/b/providers/Microsoft.Network/virtualNetworks/b, addressSpace: [10.2.0.0/16] }
+"#;
+    let project = Project::new("mesh-overlap", "yaml", program, &[]);
+    configure(&project, &azsim);
+    let run = project.pulumi(&["preview"]).failure();
+    let said = format!("{}{}", run.stdout(), run.stderr());
+    assert!(said.contains("networks[1].addressSpace[0]") && said.contains("VnetAddressSpacesOverlap"), "{said}");
+    assert!(azsim.resources().is_empty());
+}

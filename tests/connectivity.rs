@@ -1,0 +1,86 @@
+//! `aksmesh:index:analyzeConnectivity` over gRPC: the matrix, the summary and bad arguments.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use aksmesh::rpc::pulumirpc as rpc;
+use support::{start_provider, to_json, to_struct};
+
+async fn invoke(args: serde_json::Value) -> rpc::InvokeResponse {
+    let mut provider = start_provider(BTreeMap::new()).await;
+    provider
+        .client
+        .invoke(rpc::InvokeRequest {
+            tok: "aksmesh:index:analyzeConnectivity".into(),
+            args: Some(to_struct(args)),
+            preview: false,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[tokio::test]
+async fn analyze_connectivity_answers_overlay_with_peering() {
+    let response = invoke(serde_json::json!({
+        "regions": ["eastus", "westeurope"],
+        "peerings": [{"from": "westeurope", "to": "eastus"}],
+    }))
+    .await;
+    assert!(response.failures.is_empty(), "{:?}", response.failures);
+    let result = to_json(response.r#return.as_ref().unwrap());
+    let matrix = result["matrix"].as_array().unwrap();
+    assert_eq!(matrix.len(), 32);
+    let find = |source: &str, destination: &str| {
+        matrix
+            .iter()
+            .find(|v| {
+                v["sourceRegion"] == "eastus"
+                    && v["destinationRegion"] == "westeurope"
+                    && v["source"] == source
+                    && v["destination"] == destination
+            })
+            .unwrap()
+            .clone()
+    };
+    let pod_to_node = find("pod", "node");
+    assert_eq!(pod_to_node["reachable"], true);
+    assert_eq!(
+        pod_to_node["path"],
+        "pod → SNAT to node IP → VNet peering → node"
+    );
+    let pod_to_pod = find("pod", "pod");
+    assert_eq!(pod_to_pod["reachable"], false);
+    assert!(pod_to_pod["reason"]
+        .as_str()
+        .unwrap()
+        .contains("in both directions"));
+    assert_eq!(find("pod", "internalLoadBalancer")["reachable"], true);
+    assert_eq!(result["summary"]["podToRemotePod"], false);
+    assert_eq!(result["summary"]["nodeToRemoteNode"], true);
+    assert_eq!(result["summary"]["podToRemoteLoadBalancer"], true);
+    assert_eq!(result["summary"]["allRegionsPeered"], true);
+}
+
+#[tokio::test]
+async fn analyze_connectivity_reports_bad_arguments_at_the_property() {
+    let fleet_on_overlay =
+        invoke(serde_json::json!({"regions": ["eastus"], "mesh": "fleet"})).await;
+    assert_eq!(fleet_on_overlay.failures.len(), 1);
+    assert_eq!(fleet_on_overlay.failures[0].property, "mesh");
+    assert!(fleet_on_overlay.failures[0]
+        .reason
+        .contains("flat pod networking"));
+
+    let unknown = invoke(serde_json::json!({
+        "regions": ["eastus"],
+        "peerings": [{"from": "eastus", "to": "uksouth"}],
+    }))
+    .await;
+    assert_eq!(unknown.failures[0].property, "peerings[0].to");
+
+    let bad_mode =
+        invoke(serde_json::json!({"regions": ["eastus"], "podNetworking": "kubenet"})).await;
+    assert_eq!(bad_mode.failures[0].property, "podNetworking");
+}

@@ -1,0 +1,774 @@
+//! RegionalCluster through the provider's gRPC surface against azsim: the whole lifecycle in a
+//! RegionalNetwork, flat and BYO CNI creates, and bad input caught by Check before any Azure call.
+
+mod support;
+
+use aksmesh::rpc::pulumirpc::{diff_response::DiffChanges, property_diff::Kind};
+use aksmesh::rpc::values::SIGNATURE_KEY;
+use serde_json::json;
+use support::azsim::Azsim;
+use support::lifecycle::{configured_provider, Created, Lifecycle};
+use support::to_json;
+
+const TOKEN: &str = "aksmesh:index:RegionalCluster";
+const NETWORK_TOKEN: &str = "aksmesh:index:RegionalNetwork";
+const API_VERSION: &str = "2026-05-01";
+/// Pulumi's signature of a secret value (`sig.Secret`).
+const SECRET_SIGNATURE: &str = "1b47061264138c4ac30d75fd1eb44270";
+
+fn network_inputs() -> serde_json::Value {
+    json!({
+        "location": "eastus",
+        "vnetCidr": "10.0.0.0/14",
+        "nodeSubnetCidr": "10.0.0.0/16",
+        "podSubnetCidr": "10.1.0.0/16",
+    })
+}
+
+/// Cluster inputs wired to a created network, the way a program passes the network's outputs.
+fn cluster_inputs(network: &Created) -> serde_json::Value {
+    let state = network.state_json();
+    json!({
+        "location": "eastus",
+        "resourceGroupName": state["resourceGroupName"],
+        "nodeSubnetId": state["nodeSubnetId"],
+        "vnetCidr": state["vnetCidr"],
+        "nodeSubnetCidr": state["nodeSubnetCidr"],
+        "kubernetesVersion": "1.33",
+        "tags": {"team": "platform"},
+    })
+}
+
+async fn create_network(azsim: &Azsim) -> (Lifecycle, Created) {
+    let mut network = Lifecycle::new(configured_provider(azsim).await, NETWORK_TOKEN, "platform");
+    let inputs = network.checked(json!({}), network_inputs()).await;
+    let created = network.create(&inputs).await;
+    (network, created)
+}
+
+async fn cluster(azsim: &Azsim) -> Lifecycle {
+    Lifecycle::new(configured_provider(azsim).await, TOKEN, "platform")
+}
+
+fn cluster_get(azsim: &Azsim, id: &str) -> (u16, serde_json::Value) {
+    azsim.arm("GET", &format!("{id}?api-version={API_VERSION}"), None)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn regional_cluster_lifecycle_against_azsim() {
+    let azsim = Azsim::start("regional-cluster-lifecycle");
+    let (mut network, network_created) = create_network(&azsim).await;
+    let mut cluster = cluster(&azsim).await;
+    let desired = cluster_inputs(&network_created);
+    let inputs = cluster.checked(json!({}), desired.clone()).await;
+    let checked = to_json(&inputs);
+    assert_eq!(checked["namePrefix"], "platform");
+    assert!(
+        checked.get("podCidr").is_none(),
+        "service defaults stay out of the inputs: {checked}"
+    );
+
+    // Preview projects the deterministic name and the resolved pod range without calling Azure.
+    let before = azsim.resources().len();
+    let projected = cluster.preview(&inputs).await;
+    assert_eq!(projected["clusterName"], "aks-platform-eastus");
+    assert_eq!(projected["podCidr"], "10.244.0.0/16");
+    assert_eq!(
+        azsim.resources().len(),
+        before,
+        "preview must not touch Azure"
+    );
+
+    let created = cluster.create(&inputs).await;
+    assert!(
+        created.id.ends_with("/managedClusters/aks-platform-eastus"),
+        "{}",
+        created.id
+    );
+    let state = created.state_json();
+    assert_eq!(state["clusterName"], "aks-platform-eastus");
+    assert_eq!(state["clusterId"], created.id.as_str());
+    assert_eq!(state["podCidr"], "10.244.0.0/16");
+    assert_eq!(state["serviceCidr"], "10.96.0.0/16");
+    assert_eq!(state["dnsServiceIP"], "10.96.0.10");
+    assert_eq!(state["networkDataplane"], "cilium");
+    assert_eq!(state["networkPolicy"], "cilium");
+    assert_eq!(state["currentKubernetesVersion"], "1.33.5");
+    for output in ["fqdn", "principalId", "nodeResourceGroup", "oidcIssuerUrl"] {
+        assert!(
+            state[output].as_str().is_some_and(|v| !v.is_empty()),
+            "{output} missing: {state}"
+        );
+    }
+    assert!(state["kubeconfig"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("apiVersion: v1"));
+
+    // The kubeconfig travels as a secret on the wire, not as a plain string.
+    let kubeconfig = &created.state.fields["kubeconfig"];
+    let Some(prost_types::value::Kind::StructValue(secret)) = &kubeconfig.kind else {
+        panic!("kubeconfig is not a secret object: {kubeconfig:?}");
+    };
+    let signature = secret
+        .fields
+        .get(SIGNATURE_KEY)
+        .and_then(|v| v.kind.clone());
+    assert_eq!(
+        signature,
+        Some(prost_types::value::Kind::StringValue(
+            SECRET_SIGNATURE.into()
+        ))
+    );
+
+    // The cluster identity is Network Contributor on its node subnet.
+    let assignments = azsim.ids_of_type("roleAssignments");
+    assert_eq!(assignments.len(), 1, "{assignments:?}");
+    let node_subnet = network_created.state_json()["nodeSubnetId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(
+        assignments[0]
+            .to_ascii_lowercase()
+            .starts_with(&node_subnet),
+        "{assignments:?}"
+    );
+    let (status, assignment) = azsim.arm(
+        "GET",
+        &format!("{}?api-version=2022-04-01", assignments[0]),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        assignment["properties"]["principalId"],
+        state["principalId"]
+    );
+    assert_eq!(
+        assignment["properties"]["principalType"],
+        "ServicePrincipal"
+    );
+    assert!(assignment["properties"]["roleDefinitionId"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with("4d97b98b-1d4f-4787-a291-c67834d212e7"));
+
+    // Refresh right after create shows no drift.
+    let refreshed = cluster.refresh(&created).await.expect("still exists");
+    assert_eq!(refreshed.id, created.id);
+    let drift = cluster.diff(&refreshed, &inputs).await;
+    assert_eq!(
+        drift.changes,
+        DiffChanges::DiffNone as i32,
+        "{:?}",
+        drift.detailed_diff
+    );
+
+    // Import derives inputs without service defaults (and without the offline-only ranges).
+    let imported = cluster.import(&created.id).await.expect("exists");
+    let mut expected = checked.clone();
+    let expected_map = expected.as_object_mut().expect("object");
+    expected_map.remove("vnetCidr");
+    expected_map.remove("nodeSubnetCidr");
+    assert_eq!(to_json(&imported.inputs), expected);
+
+    // A Kubernetes upgrade updates in place.
+    let mut upgraded = desired.clone();
+    upgraded["kubernetesVersion"] = "1.34".into();
+    let upgraded = cluster.checked(checked.clone(), upgraded).await;
+    let diff = cluster.diff(&created, &upgraded).await;
+    assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    assert_eq!(
+        diff.detailed_diff["kubernetesVersion"].kind,
+        Kind::Update as i32
+    );
+    let updated = cluster.update(&created, &upgraded).await;
+    assert_eq!(updated.state_json()["currentKubernetesVersion"], "1.34.2");
+    assert!(updated.state_json()["kubeconfig"].is_string());
+
+    // Moving the pod range replaces only because of podCidr, deleting first (deterministic names).
+    let mut moved = to_json(&upgraded);
+    moved["podCidr"] = "10.100.0.0/16".into();
+    let moved = cluster.checked(to_json(&upgraded), moved).await;
+    let diff = cluster.diff(&updated, &moved).await;
+    assert_eq!(diff.replaces, ["podCidr"]);
+    assert!(diff.delete_before_replace);
+
+    // Growing it is an in-place expansion.
+    let mut expanded = to_json(&upgraded);
+    expanded["podCidr"] = "10.244.0.0/15".into();
+    let expanded = cluster.checked(to_json(&upgraded), expanded).await;
+    let diff = cluster.diff(&updated, &expanded).await;
+    assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    let updated = cluster.update(&updated, &expanded).await;
+    let (_, live) = cluster_get(&azsim, &created.id);
+    assert_eq!(
+        live["properties"]["networkProfile"]["podCidr"],
+        "10.244.0.0/15"
+    );
+
+    // An out-of-band tag change shows up in refresh as drift.
+    let (status, _) = azsim.arm(
+        "PATCH",
+        &format!("{}?api-version={API_VERSION}", created.id),
+        Some(json!({"tags": {"team": "someone-else", "managed-by": "aksmesh"}})),
+    );
+    assert_eq!(status, 200, "out-of-band PATCH");
+    let refreshed = cluster.refresh(&updated).await.expect("still exists");
+    assert_eq!(to_json(&refreshed.inputs)["tags"]["team"], "someone-else");
+    assert!(to_json(&refreshed.inputs).get("podCidr").is_some());
+    let diff = cluster.diff(&refreshed, &expanded).await;
+    assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
+    assert!(diff.replaces.is_empty());
+
+    // Delete removes the role assignment and the cluster; then the network leaves azsim empty.
+    cluster.delete(&updated).await;
+    assert!(azsim.ids_of_type("roleAssignments").is_empty());
+    assert!(azsim.ids_of_type("managedClusters").is_empty());
+    assert!(
+        cluster.refresh(&created).await.is_none(),
+        "refresh reports a deleted cluster as gone"
+    );
+    network.delete(&network_created).await;
+    assert!(
+        azsim.resources().is_empty(),
+        "azsim is empty: {:?}",
+        azsim.resources()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flat_pod_subnet_cluster_is_granted_both_subnets() {
+    let azsim = Azsim::start("regional-cluster-flat");
+    let (mut network, network_created) = create_network(&azsim).await;
+    let mut cluster = cluster(&azsim).await;
+    let mut desired = cluster_inputs(&network_created);
+    desired["podNetworking"] = "flat".into();
+    desired["podSubnetId"] = network_created.state_json()["podSubnetId"].clone();
+    let inputs = cluster.checked(json!({}), desired).await;
+    let created = cluster.create(&inputs).await;
+    assert!(created.state_json().get("podCidr").is_none());
+    let (_, live) = cluster_get(&azsim, &created.id);
+    let profile = &live["properties"]["networkProfile"];
+    assert!(profile.get("networkPluginMode").is_none(), "{profile}");
+    assert_eq!(
+        live["properties"]["agentPoolProfiles"][0]["podSubnetID"],
+        created.state_json()["podSubnetId"]
+    );
+    assert_eq!(azsim.ids_of_type("roleAssignments").len(), 2);
+    let refreshed = cluster.refresh(&created).await.expect("exists");
+    assert_eq!(
+        cluster.diff(&refreshed, &inputs).await.changes,
+        DiffChanges::DiffNone as i32
+    );
+    cluster.delete(&created).await;
+    network.delete(&network_created).await;
+    assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bring_your_own_cni_cluster_has_no_plugin() {
+    let azsim = Azsim::start("regional-cluster-byo-cni");
+    let (_network, network_created) = create_network(&azsim).await;
+    let mut cluster = cluster(&azsim).await;
+    let mut desired = cluster_inputs(&network_created);
+    desired["podNetworking"] = "byoCni".into();
+    desired["podCidr"] = "10.32.0.0/13".into();
+    let inputs = cluster.checked(json!({}), desired).await;
+    let created = cluster.create(&inputs).await;
+    let (_, live) = cluster_get(&azsim, &created.id);
+    assert_eq!(
+        live["properties"]["networkProfile"]["networkPlugin"],
+        "none"
+    );
+    assert_eq!(
+        live["properties"]["networkProfile"]["podCidr"],
+        "10.32.0.0/13"
+    );
+    assert_eq!(created.state_json()["podCidr"], "10.32.0.0/13");
+    assert!(created.state_json().get("networkDataplane").is_none());
+    let refreshed = cluster.refresh(&created).await.expect("exists");
+    assert_eq!(
+        cluster.diff(&refreshed, &inputs).await.changes,
+        DiffChanges::DiffNone as i32
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_after_a_crash_adopts_the_cluster() {
+    let azsim = Azsim::start("regional-cluster-adopt");
+    let (_network, network_created) = create_network(&azsim).await;
+    let mut cluster = cluster(&azsim).await;
+    let inputs = cluster
+        .checked(json!({}), cluster_inputs(&network_created))
+        .await;
+    let first = cluster.create(&inputs).await;
+    // The engine lost the result: the same create runs again and converges without duplicates.
+    let again = cluster.create(&inputs).await;
+    assert_eq!(first.id, again.id);
+    assert_eq!(azsim.ids_of_type("managedClusters").len(), 1);
+    assert_eq!(azsim.ids_of_type("roleAssignments").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_create_fails_without_leaving_state() {
+    let azsim = Azsim::start("regional-cluster-refused");
+    let (_network, network_created) = create_network(&azsim).await;
+    let mut cluster = cluster(&azsim).await;
+    let mut desired = cluster_inputs(&network_created);
+    // Check accepts any well-formed version; Azure refuses one it does not offer.
+    desired["kubernetesVersion"] = "1.20".into();
+    let inputs = cluster.checked(json!({}), desired).await;
+    let error = cluster
+        .try_create(&inputs)
+        .await
+        .expect_err("Azure refuses 1.20");
+    assert!(error.message().contains("1.20"), "{}", error.message());
+    assert!(azsim.ids_of_type("managedClusters").is_empty());
+}
+
+/// A cluster whose long-running create fails is reported as partially created (with its id), and
+/// the next `up` (an update with the same inputs) resumes and finishes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_create_is_partial_and_the_next_up_resumes() {
+    use aksmesh::rpc::google_rpc;
+    use prost::Message;
+    let azsim = Azsim::start_with("regional-cluster-partial", |config| {
+        config.faults = Some("script:PUT:managedClusters:1=lro-fail".into());
+    });
+    let (_network, network_created) = create_network(&azsim).await;
+    let mut cluster = cluster(&azsim).await;
+    let inputs = cluster
+        .checked(json!({}), cluster_inputs(&network_created))
+        .await;
+    let status = cluster
+        .try_create(&inputs)
+        .await
+        .expect_err("the operation fails");
+    let details = google_rpc::Status::decode(status.details()).expect("status details");
+    assert_eq!(
+        details.details[0].type_url,
+        "type.googleapis.com/pulumirpc.ErrorResourceInitFailed"
+    );
+    let init_failed = aksmesh::rpc::pulumirpc::ErrorResourceInitFailed::decode(
+        details.details[0].value.as_slice(),
+    )
+    .expect("init failed detail");
+    assert!(
+        init_failed
+            .id
+            .ends_with("/managedClusters/aks-platform-eastus"),
+        "{}",
+        init_failed.id
+    );
+    assert!(azsim.ids_of_type("roleAssignments").is_empty());
+
+    let partial = Created {
+        id: init_failed.id.clone(),
+        inputs: inputs.clone(),
+        state: init_failed.properties.expect("partial state"),
+    };
+    let resumed = cluster.update(&partial, &inputs).await;
+    assert!(resumed.state_json()["kubeconfig"].is_string());
+    assert_eq!(azsim.ids_of_type("roleAssignments").len(), 1);
+}
+
+/// Progress reaches the engine as status lines naming what is happening.
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_names_the_cluster_being_created() {
+    let azsim = Azsim::start("regional-cluster-progress");
+    let (_network, network_created) = create_network(&azsim).await;
+    let (engine, engine_address) = support::start_engine().await;
+    let mut client = configured_provider(&azsim).await;
+    client
+        .handshake(aksmesh::rpc::pulumirpc::ProviderHandshakeRequest {
+            engine_address,
+            ..Default::default()
+        })
+        .await
+        .expect("handshake");
+    let mut cluster = Lifecycle::new(client, TOKEN, "platform");
+    let inputs = cluster
+        .checked(json!({}), cluster_inputs(&network_created))
+        .await;
+    let created = cluster.create(&inputs).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let messages = engine.messages.lock().unwrap().clone();
+    let status: Vec<_> = messages
+        .iter()
+        .filter(|m| m.ephemeral && m.urn == cluster.urn)
+        .collect();
+    assert!(
+        status.iter().any(|m| m
+            .message
+            .starts_with("creating AKS cluster aks-platform-eastus in eastus: ")),
+        "{messages:?}"
+    );
+    // The kubeconfig never reaches the engine's log.
+    let token = created.state_json()["kubeconfig"]
+        .as_str()
+        .unwrap_or_default()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!token.is_empty());
+    assert!(
+        messages.iter().all(|m| !m.message.contains(&token)),
+        "a log line holds the kubeconfig"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input: one case per test, each caught by Check before any Azure call.
+// ---------------------------------------------------------------------------------------------
+
+fn offline_inputs() -> serde_json::Value {
+    let subnet = |name: &str| {
+        format!(
+            "/subscriptions/{}/resourceGroups/rg-platform-eastus/providers/Microsoft.Network/virtualNetworks/vnet-platform-eastus/subnets/{name}",
+            support::SUBSCRIPTION
+        )
+    };
+    json!({
+        "location": "eastus",
+        "resourceGroupName": "rg-platform-eastus",
+        "nodeSubnetId": subnet("nodes"),
+        "vnetCidr": "10.0.0.0/14",
+        "nodeSubnetCidr": "10.0.0.0/16",
+    })
+}
+
+fn pod_subnet_id() -> String {
+    offline_inputs()["nodeSubnetId"]
+        .as_str()
+        .unwrap_or_default()
+        .replace("/nodes", "/pods")
+}
+
+/// A provider configured for a subscription only: enough for Check, which never calls Azure.
+async fn offline_cluster() -> Lifecycle {
+    let mut provider = support::start_provider(Default::default()).await;
+    provider
+        .client
+        .configure(aksmesh::rpc::pulumirpc::ConfigureRequest {
+            args: Some(support::to_struct(
+                json!({"subscriptionId": support::SUBSCRIPTION}),
+            )),
+            ..Default::default()
+        })
+        .await
+        .expect("configure");
+    Lifecycle::new(provider.client, TOKEN, "platform")
+}
+
+/// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
+async fn rejects(mutate: impl FnOnce(&mut serde_json::Value), property: &str, hint: &str) {
+    let mut cluster = offline_cluster().await;
+    let mut news = offline_inputs();
+    mutate(&mut news);
+    let failures = cluster.failures(news).await;
+    assert!(
+        failures
+            .iter()
+            .any(|(p, r)| p == property && r.contains(hint)),
+        "expected a failure at {property} mentioning {hint:?}, got {failures:?}"
+    );
+}
+
+#[tokio::test]
+async fn accepts_the_offline_inputs() {
+    let mut cluster = offline_cluster().await;
+    assert_eq!(cluster.failures(offline_inputs()).await, vec![]);
+}
+
+#[tokio::test]
+async fn rejects_pod_range_overlapping_the_vnet() {
+    rejects(
+        |n| n["podCidr"] = "10.2.0.0/16".into(),
+        "podCidr",
+        "overlaps vnetCidr",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_default_pod_range_overlapping_the_vnet() {
+    rejects(
+        |n| {
+            n["vnetCidr"] = "10.244.0.0/14".into();
+            n["nodeSubnetCidr"] = "10.244.0.0/16".into();
+        },
+        "podCidr",
+        "the default",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_service_range_overlapping_the_node_subnet() {
+    rejects(
+        |n| n["serviceCidr"] = "10.0.128.0/17".into(),
+        "serviceCidr",
+        "overlaps nodeSubnetCidr",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_service_range_overlapping_the_pod_range() {
+    rejects(
+        |n| n["serviceCidr"] = "10.244.0.0/20".into(),
+        "serviceCidr",
+        "overlaps podCidr",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_dns_service_address_outside_the_service_range() {
+    rejects(
+        |n| n["dnsServiceIP"] = "10.97.0.10".into(),
+        "dnsServiceIP",
+        "outside serviceCidr",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_dns_service_address_at_the_network_address() {
+    rejects(
+        |n| n["dnsServiceIP"] = "10.96.0.0".into(),
+        "dnsServiceIP",
+        "network (first) address",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_service_range_of_slash_11() {
+    rejects(
+        |n| n["serviceCidr"] = "10.64.0.0/11".into(),
+        "serviceCidr",
+        "smaller than /12",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_cilium_policy_with_the_azure_dataplane() {
+    rejects(
+        |n| {
+            n["networkDataplane"] = "azure".into();
+            n["networkPolicy"] = "cilium".into();
+        },
+        "networkPolicy",
+        "requires networkDataplane cilium",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_calico_policy_with_the_cilium_dataplane() {
+    rejects(
+        |n| n["networkPolicy"] = "calico".into(),
+        "networkPolicy",
+        "not allowed with networkDataplane cilium",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_advanced_networking_with_the_azure_dataplane() {
+    rejects(
+        |n| {
+            n["networkDataplane"] = "azure".into();
+            n["advancedNetworking"] = true.into();
+        },
+        "advancedNetworking",
+        "require networkDataplane cilium",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_flat_pod_networking_without_a_pod_subnet() {
+    rejects(
+        |n| n["podNetworking"] = "flat".into(),
+        "podSubnetId",
+        "required with podNetworking flat",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_pod_subnet_with_overlay() {
+    rejects(
+        |n| n["podSubnetId"] = pod_subnet_id().into(),
+        "podSubnetId",
+        "only used with podNetworking flat",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_pod_range_with_flat_pod_networking() {
+    rejects(
+        |n| {
+            n["podNetworking"] = "flat".into();
+            n["podSubnetId"] = pod_subnet_id().into();
+            n["podCidr"] = "10.244.0.0/16".into();
+        },
+        "podCidr",
+        "not used with podNetworking flat",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_dataplane_with_bring_your_own_cni() {
+    rejects(
+        |n| {
+            n["podNetworking"] = "byoCni".into();
+            n["networkDataplane"] = "cilium".into();
+        },
+        "networkDataplane",
+        "remove networkDataplane",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_unknown_pod_networking_mode() {
+    rejects(
+        |n| n["podNetworking"] = "bridge".into(),
+        "podNetworking",
+        "overlay, flat, byoCni",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_bad_agent_pool_name() {
+    rejects(
+        |n| n["systemPool"] = json!({"name": "System-1"}),
+        "systemPool.name",
+        "not a valid agent pool name",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_zero_nodes() {
+    rejects(
+        |n| n["systemPool"] = json!({"count": 0}),
+        "systemPool.count",
+        "1 to 1000",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_max_pods_out_of_range() {
+    rejects(
+        |n| n["systemPool"] = json!({"maxPods": 500}),
+        "systemPool.maxPods",
+        "10 to 250",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_malformed_kubernetes_version() {
+    rejects(
+        |n| n["kubernetesVersion"] = "1.x".into(),
+        "kubernetesVersion",
+        "not a Kubernetes version",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_unknown_sku_tier() {
+    rejects(
+        |n| n["skuTier"] = "Gold".into(),
+        "skuTier",
+        "Free, Standard, Premium",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_reserved_pod_range() {
+    rejects(
+        |n| n["podCidr"] = "169.254.0.0/16".into(),
+        "podCidr",
+        "reserves",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_pod_range_smaller_than_a_node_block() {
+    rejects(|n| n["podCidr"] = "10.244.0.0/25".into(), "podCidr", "/24").await;
+}
+
+#[tokio::test]
+async fn rejects_name_prefix_that_makes_a_bad_dns_prefix() {
+    rejects(
+        |n| n["namePrefix"] = "my_platform".into(),
+        "namePrefix",
+        "dnsPrefix",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_name_prefix_too_long_for_the_cluster_name() {
+    rejects(
+        |n| n["namePrefix"] = "a".repeat(60).into(),
+        "namePrefix",
+        "63",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_missing_node_subnet() {
+    rejects(
+        |n| n["nodeSubnetId"] = "".into(),
+        "nodeSubnetId",
+        "required",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_node_subnet_id_that_is_a_vnet() {
+    rejects(
+        |n| {
+            let vnet = n["nodeSubnetId"]
+                .as_str()
+                .unwrap_or_default()
+                .replace("/subnets/nodes", "");
+            n["nodeSubnetId"] = vnet.into();
+        },
+        "nodeSubnetId",
+        "not a subnet id",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_missing_resource_group() {
+    rejects(
+        |n| {
+            n.as_object_mut().map(|m| m.remove("resourceGroupName"));
+        },
+        "resourceGroupName",
+        "required",
+    )
+    .await;
+}

@@ -1,0 +1,460 @@
+//! VnetPeering through the provider's gRPC surface against azsim: both directions, drift, a lost
+//! direction, address-space sync, import, and bad input caught by Check before any Azure call.
+
+mod support;
+
+use aksmesh::rpc::pulumirpc::{diff_response::DiffChanges, property_diff::Kind};
+use serde_json::{json, Value};
+use support::azsim::Azsim;
+use support::lifecycle::{configured_provider, Created, Lifecycle};
+use support::to_json;
+
+const TOKEN: &str = "aksmesh:index:VnetPeering";
+const NETWORK_TOKEN: &str = "aksmesh:index:RegionalNetwork";
+const API: &str = "api-version=2025-07-01";
+
+fn network_inputs(location: &str, vnet_cidr: &str, node_subnet_cidr: &str) -> Value {
+    json!({"location": location, "vnetCidr": vnet_cidr, "nodeSubnetCidr": node_subnet_cidr})
+}
+
+/// Two regional networks (eastus 10.0.0.0/14, westeurope `west_cidr` with its first /16 for nodes),
+/// created through the provider.
+struct Networks {
+    east: Lifecycle,
+    west: Lifecycle,
+    east_created: Created,
+    west_created: Created,
+}
+
+async fn networks(azsim: &Azsim, west_cidr: &str) -> Networks {
+    let client = configured_provider(azsim).await;
+    let mut east = Lifecycle::new(client.clone(), NETWORK_TOKEN, "east");
+    let mut west = Lifecycle::new(client, NETWORK_TOKEN, "west");
+    let east_inputs = east
+        .checked(
+            json!({}),
+            network_inputs("eastus", "10.0.0.0/14", "10.0.0.0/16"),
+        )
+        .await;
+    let west_inputs = west
+        .checked(
+            json!({}),
+            network_inputs("westeurope", west_cidr, &west_cidr.replace("/14", "/16")),
+        )
+        .await;
+    let east_created = east.create(&east_inputs).await;
+    let west_created = west.create(&west_inputs).await;
+    Networks {
+        east,
+        west,
+        east_created,
+        west_created,
+    }
+}
+
+fn peering_inputs(networks: &Networks) -> Value {
+    let west = to_json(&networks.west_created.inputs);
+    json!({
+        "localVnetId": networks.east_created.id,
+        "remoteVnetId": networks.west_created.id,
+        "localAddressSpace": ["10.0.0.0/14"],
+        "remoteAddressSpace": [west["vnetCidr"]],
+    })
+}
+
+fn get(azsim: &Azsim, id: &str) -> (u16, Value) {
+    azsim.arm("GET", &format!("{id}?{API}"), None)
+}
+
+fn assert_connected_and_in_sync(azsim: &Azsim, id: &str) {
+    let (status, peering) = get(azsim, id);
+    assert_eq!(status, 200, "GET {id}");
+    assert_eq!(
+        peering["properties"]["peeringState"], "Connected",
+        "{peering}"
+    );
+    assert_eq!(
+        peering["properties"]["peeringSyncLevel"], "FullyInSync",
+        "{peering}"
+    );
+}
+
+fn request_log(azsim: &Azsim) -> Vec<Value> {
+    std::fs::read_to_string(azsim.request_log())
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
+fn peering_requests(log: &[Value]) -> Vec<String> {
+    log.iter()
+        .filter(|entry| {
+            entry["path"]
+                .as_str()
+                .is_some_and(|p| p.contains("virtualNetworkPeerings"))
+        })
+        .map(|entry| {
+            format!(
+                "{} {}",
+                entry["method"].as_str().unwrap_or(""),
+                entry["path"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+/// Waits until azsim holds `count` peerings (an out-of-band DELETE finishes asynchronously).
+async fn wait_for_peering_count(azsim: &Azsim, count: usize) {
+    for _ in 0..200 {
+        if azsim.ids_of_type("virtualNetworkPeerings").len() == count {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!(
+        "azsim never reached {count} peerings: {:?}",
+        azsim.ids_of_type("virtualNetworkPeerings")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vnet_peering_lifecycle_against_azsim() {
+    let azsim = Azsim::start("vnet-peering-lifecycle");
+    let mut networks = networks(&azsim, "10.4.0.0/14").await;
+    let client = configured_provider(&azsim).await;
+    let mut peering = Lifecycle::new(client, TOKEN, "east-west");
+    let inputs = peering.checked(json!({}), peering_inputs(&networks)).await;
+    assert_eq!(to_json(&inputs)["allowForwardedTraffic"], true);
+
+    let projected = peering.preview(&inputs).await;
+    assert_eq!(
+        projected["localPeeringName"],
+        "peer-vnet-east-eastus-to-vnet-west-westeurope"
+    );
+    assert_eq!(
+        projected["remotePeeringName"],
+        "peer-vnet-west-westeurope-to-vnet-east-eastus"
+    );
+    assert!(
+        azsim.ids_of_type("virtualNetworkPeerings").is_empty(),
+        "preview must not touch Azure"
+    );
+
+    let log_before = request_log(&azsim).len();
+    let created = peering.create(&inputs).await;
+    let create_log = request_log(&azsim)[log_before..].to_vec();
+    eprintln!("all ARM requests during create: {}", create_log.len());
+    let create_requests = peering_requests(&create_log);
+    eprintln!(
+        "ARM requests of one create ({}):\n{}",
+        create_requests.len(),
+        create_requests.join("\n")
+    );
+    let state = created.state_json();
+    assert_eq!(created.id, state["localPeeringId"]);
+    assert!(
+        created
+            .id
+            .ends_with("/virtualNetworkPeerings/peer-vnet-east-eastus-to-vnet-west-westeurope"),
+        "{}",
+        created.id
+    );
+    assert_eq!(state["peeringState"], "Connected");
+    assert_eq!(state["peeringSyncLevel"], "FullyInSync");
+    let local_id = state["localPeeringId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let remote_id = state["remotePeeringId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(azsim.ids_of_type("virtualNetworkPeerings").len(), 2);
+    assert_connected_and_in_sync(&azsim, &local_id);
+    assert_connected_and_in_sync(&azsim, &remote_id);
+    let (_, remote) = get(&azsim, &remote_id);
+    assert_eq!(
+        remote["properties"]["remoteVirtualNetwork"]["id"],
+        networks.east_created.id
+    );
+    assert_eq!(remote["properties"]["allowVirtualNetworkAccess"], true);
+
+    // Refresh right after create shows no drift.
+    let refreshed = peering.refresh(&created).await.expect("still exists");
+    let drift = peering.diff(&refreshed, &inputs).await;
+    assert_eq!(
+        drift.changes,
+        DiffChanges::DiffNone as i32,
+        "{:?}",
+        drift.detailed_diff
+    );
+
+    // A flag change updates both directions in place.
+    let mut closed = peering_inputs(&networks);
+    closed["allowForwardedTraffic"] = false.into();
+    let closed = peering.checked(to_json(&inputs), closed).await;
+    let diff = peering.diff(&created, &closed).await;
+    assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    assert_eq!(
+        diff.detailed_diff["allowForwardedTraffic"].kind,
+        Kind::Update as i32
+    );
+    let updated = peering.update(&created, &closed).await;
+    assert_eq!(updated.state_json()["allowForwardedTraffic"], false);
+    for id in [&local_id, &remote_id] {
+        let (_, live) = get(&azsim, id);
+        assert_eq!(live["properties"]["allowForwardedTraffic"], false, "{id}");
+        assert_connected_and_in_sync(&azsim, id);
+    }
+
+    // Pointing at another VNet replaces, deleting first because the names are deterministic.
+    let mut elsewhere = peering_inputs(&networks);
+    elsewhere["remoteVnetId"] = networks
+        .west_created
+        .id
+        .replace("vnet-west-westeurope", "vnet-other-westeurope")
+        .into();
+    let elsewhere = peering.checked(to_json(&closed), elsewhere).await;
+    let diff = peering.diff(&updated, &elsewhere).await;
+    assert_eq!(diff.replaces, ["remoteVnetId"]);
+    assert!(diff.delete_before_replace);
+
+    // Someone deletes one direction: the other turns Disconnected and refresh reports the peering
+    // gone, so the next `up` creates it again.
+    let (status, _) = azsim.arm("DELETE", &format!("{local_id}?{API}"), None);
+    assert!(
+        matches!(status, 200 | 202 | 204),
+        "out-of-band DELETE: {status}"
+    );
+    wait_for_peering_count(&azsim, 1).await;
+    let (_, orphan) = get(&azsim, &remote_id);
+    assert_eq!(
+        orphan["properties"]["peeringState"], "Disconnected",
+        "{orphan}"
+    );
+    assert!(
+        peering.refresh(&updated).await.is_none(),
+        "a lost direction means the peering is gone"
+    );
+    let recreated = peering.create(&closed).await;
+    assert_eq!(recreated.id, local_id);
+    assert_eq!(azsim.ids_of_type("virtualNetworkPeerings").len(), 2);
+    assert_connected_and_in_sync(&azsim, &local_id);
+    assert_connected_and_in_sync(&azsim, &remote_id);
+
+    // Import by the local peering id reads the inputs back (address spaces are offline hints only).
+    let imported = peering.import(&local_id).await.expect("exists");
+    let mut expected = to_json(&closed);
+    let expected_object = expected.as_object_mut().expect("object");
+    expected_object.remove("localAddressSpace");
+    expected_object.remove("remoteAddressSpace");
+    assert_eq!(to_json(&imported.inputs), expected);
+    assert_eq!(imported.state_json()["remotePeeringId"], remote_id.as_str());
+
+    peering.delete(&recreated).await;
+    assert!(azsim.ids_of_type("virtualNetworkPeerings").is_empty());
+    assert!(peering.refresh(&recreated).await.is_none());
+
+    networks.east.delete(&networks.east_created).await;
+    networks.west.delete(&networks.west_created).await;
+    assert!(
+        azsim.resources().is_empty(),
+        "delete leaves azsim empty: {:?}",
+        azsim.resources()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expanded_address_space_is_synced_to_both_sides() {
+    let azsim = Azsim::start("vnet-peering-sync");
+    // 10.8.0.0/14 can grow to 10.8.0.0/13 without touching east's 10.0.0.0/14.
+    let mut networks = networks(&azsim, "10.8.0.0/14").await;
+    let client = configured_provider(&azsim).await;
+    let mut peering = Lifecycle::new(client, TOKEN, "east-west");
+    let inputs = peering.checked(json!({}), peering_inputs(&networks)).await;
+    let created = peering.create(&inputs).await;
+    let local_id = created.state_json()["localPeeringId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let remote_id = created.state_json()["remotePeeringId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+
+    // West grows in place (10.8.0.0/14 → 10.8.0.0/13); the east side's copy of west's address space is now stale.
+    let grown = networks
+        .west
+        .checked(
+            to_json(&networks.west_created.inputs),
+            network_inputs("westeurope", "10.8.0.0/13", "10.8.0.0/16"),
+        )
+        .await;
+    let west_diff = networks.west.diff(&networks.west_created, &grown).await;
+    assert!(west_diff.replaces.is_empty(), "{:?}", west_diff.replaces);
+    networks.west_created = networks.west.update(&networks.west_created, &grown).await;
+    let (_, stale) = get(&azsim, &local_id);
+    assert_ne!(
+        stale["properties"]["peeringSyncLevel"], "FullyInSync",
+        "{stale}"
+    );
+
+    let log_before = request_log(&azsim).len();
+    let mut synced = peering_inputs(&networks);
+    synced["remoteAddressSpace"] = json!(["10.8.0.0/13"]);
+    let synced = peering.checked(to_json(&inputs), synced).await;
+    let diff = peering.diff(&created, &synced).await;
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    let updated = peering.update(&created, &synced).await;
+    assert_eq!(updated.state_json()["peeringSyncLevel"], "FullyInSync");
+    assert_connected_and_in_sync(&azsim, &local_id);
+    assert_connected_and_in_sync(&azsim, &remote_id);
+    let puts: Vec<String> = peering_requests(&request_log(&azsim)[log_before..])
+        .into_iter()
+        .filter(|r| r.starts_with("PUT "))
+        .collect();
+    assert_eq!(puts.len(), 2, "{puts:?}");
+    assert!(
+        puts.iter()
+            .all(|p| p.contains("syncRemoteAddressSpace=true")),
+        "{puts:?}"
+    );
+
+    peering.delete(&updated).await;
+    networks.east.delete(&networks.east_created).await;
+    networks.west.delete(&networks.west_created).await;
+    assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
+}
+
+const EAST: &str = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-east-eastus/providers/Microsoft.Network/virtualNetworks/vnet-east-eastus";
+const WEST: &str = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-west-westeurope/providers/Microsoft.Network/virtualNetworks/vnet-west-westeurope";
+
+/// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
+async fn rejects(mutate: impl FnOnce(&mut Value), property: &str, hint: &str) {
+    let mut provider = support::start_provider(Default::default()).await;
+    provider
+        .client
+        .configure(aksmesh::rpc::pulumirpc::ConfigureRequest {
+            args: Some(support::to_struct(
+                json!({"subscriptionId": support::SUBSCRIPTION}),
+            )),
+            ..Default::default()
+        })
+        .await
+        .expect("configure");
+    let mut peering = Lifecycle::new(provider.client, TOKEN, "east-west");
+    let mut news = json!({
+        "localVnetId": EAST,
+        "remoteVnetId": WEST,
+        "localAddressSpace": ["10.0.0.0/14"],
+        "remoteAddressSpace": ["10.4.0.0/14"],
+    });
+    mutate(&mut news);
+    let failures = peering.failures(news).await;
+    assert!(
+        failures
+            .iter()
+            .any(|(p, r)| p == property && r.contains(hint)),
+        "expected a failure at {property} mentioning {hint:?}, got {failures:?}"
+    );
+}
+
+#[tokio::test]
+async fn rejects_the_same_vnet_on_both_sides() {
+    rejects(
+        |n| n["remoteVnetId"] = EAST.to_lowercase().into(),
+        "remoteVnetId",
+        "same virtual network",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_a_malformed_local_vnet_id() {
+    rejects(
+        |n| n["localVnetId"] = "vnet-east-eastus".into(),
+        "localVnetId",
+        "must start with /subscriptions/",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_a_missing_local_vnet_id() {
+    rejects(|n| n["localVnetId"] = "".into(), "localVnetId", "required").await;
+}
+
+#[tokio::test]
+async fn rejects_a_remote_id_of_another_resource_type() {
+    rejects(
+        |n| n["remoteVnetId"] = format!("{WEST}/subnets/nodes").into(),
+        "remoteVnetId",
+        "not a virtual network",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_overlapping_address_spaces() {
+    rejects(
+        |n| n["remoteAddressSpace"] = json!(["10.2.0.0/16"]),
+        "remoteAddressSpace",
+        "VnetAddressSpacesOverlap",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_a_malformed_address_space() {
+    rejects(
+        |n| n["localAddressSpace"] = json!(["10.0.0.0/14", "10.300.0.0/16"]),
+        "localAddressSpace[1]",
+        "10.300.0.0/16",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_using_and_offering_gateways_at_once() {
+    rejects(
+        |n| {
+            n["useRemoteGateways"] = true.into();
+            n["allowGatewayTransit"] = true.into();
+        },
+        "useRemoteGateways",
+        "cannot both be true",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_a_name_longer_than_azure_allows() {
+    rejects(
+        |n| n["name"] = "p".repeat(81).into(),
+        "name",
+        "1 to 80 characters",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_a_name_with_bad_characters() {
+    rejects(
+        |n| n["name"] = "east west!".into(),
+        "name",
+        "may only contain",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_default_names_longer_than_azure_allows() {
+    rejects(
+        |n| n["remoteVnetId"] = WEST.replace("vnet-west-westeurope", &"v".repeat(64)).into(),
+        "name",
+        "set name to a shorter one",
+    )
+    .await;
+}

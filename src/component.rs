@@ -41,6 +41,8 @@ pub struct ChildRequest {
     pub inputs: Value,
     /// URNs this child depends on (so destroy runs in reverse order).
     pub dependencies: Vec<String>,
+    /// The child is itself a component (built by the engine calling Construct), not a custom resource.
+    pub component: bool,
 }
 
 /// What the engine answered for a registered child.

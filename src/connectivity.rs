@@ -446,7 +446,7 @@ fn peered_pair(
             ),
             (PodNetworking::Flat, _) => works(
                 "pod → VNet peering → pod",
-                format!("Pod to pod works, both ways: flat pod IPs are VNet IPs routed over the peering, and the Cilium mesh adds global services and cross-cluster policy on top."),
+                format!("Pod to pod works, both ways: flat pod IPs are VNet IPs, so pods in {a} reach pods in {b} over the peering, and the Cilium mesh adds global services and cross-cluster policy on top."),
             ),
             (_, MeshMode::SelfManaged | MeshMode::Fleet) => works(
                 "pod → VXLAN tunnel over VNet peering → node → pod",
@@ -1125,4 +1125,11 @@ mod tests {
             assert!(json.get(key).is_some(), "{key} in {json}");
         }
     }
+}
+
+/// The `connectivity` output of the components: the matrix and its summary as one JSON value.
+pub fn report(topology: &Topology) -> Result<serde_json::Value, TopologyError> {
+    let matrix = analyze(topology)?;
+    let summary = summarize(&matrix);
+    Ok(serde_json::json!({ "matrix": matrix, "summary": summary }))
 }

@@ -374,6 +374,7 @@ impl Registry {
         Registry::default()
             .with_function(crate::functions::plan_address_space::PlanAddressSpace)
             .with_component(crate::components::overlay_peering::OverlayPeering)
+            .with_component(crate::components::multi_region_aks::MultiRegionAks)
             .with_function(crate::functions::analyze_connectivity::AnalyzeConnectivity)
             .with_resource(crate::resources::regional_network::RegionalNetwork)
             .with_resource(crate::resources::regional_cluster::RegionalCluster)

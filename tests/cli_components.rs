@@ -33,7 +33,9 @@ pub fn configure(project: &Project, azsim: &Azsim) {
         let value = value.as_str().expect("string config").to_string();
         let key = format!("aksmesh:{key}");
         if key.ends_with("clientSecret") {
-            project.pulumi(&["config", "set", "--secret", &key, &value]).success();
+            project
+                .pulumi(&["config", "set", "--secret", &key, &value])
+                .success();
         } else {
             project.config_set(&key, &value);
         }
@@ -47,13 +49,28 @@ fn overlay_peering_meshes_three_networks_through_construct() {
     configure(&project, &azsim);
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();
     let peerings = project.outputs()["peerings"].clone();
-    let states: Vec<_> = peerings.as_array().expect("peerings").iter().map(|p| p["peeringState"].clone()).collect();
-    assert_eq!(states, ["Connected", "Connected", "Connected"], "{peerings}");
+    let states: Vec<_> = peerings
+        .as_array()
+        .expect("peerings")
+        .iter()
+        .map(|p| p["peeringState"].clone())
+        .collect();
+    assert_eq!(
+        states,
+        ["Connected", "Connected", "Connected"],
+        "{peerings}"
+    );
     // N·(N−1)/2 VnetPeerings are N·(N−1) ARM peerings.
     assert_eq!(azsim.ids_of_type("virtualNetworkPeerings").len(), 6);
-    project.pulumi(&["refresh", "--yes", "--expect-no-changes"]).success();
-    project.pulumi(&["up", "--yes", "--expect-no-changes"]).success();
-    project.pulumi(&["destroy", "--yes", "--skip-preview"]).success();
+    project
+        .pulumi(&["refresh", "--yes", "--expect-no-changes"])
+        .success();
+    project
+        .pulumi(&["up", "--yes", "--expect-no-changes"])
+        .success();
+    project
+        .pulumi(&["destroy", "--yes", "--skip-preview"])
+        .success();
     assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
 }
 
@@ -73,6 +90,9 @@ resources:
     configure(&project, &azsim);
     let run = project.pulumi(&["preview"]).failure();
     let said = format!("{}{}", run.stdout(), run.stderr());
-    assert!(said.contains("networks[1].addressSpace[0]") && said.contains("VnetAddressSpacesOverlap"), "{said}");
+    assert!(
+        said.contains("networks[1].addressSpace[0]") && said.contains("VnetAddressSpacesOverlap"),
+        "{said}"
+    );
     assert!(azsim.resources().is_empty());
 }

@@ -548,6 +548,16 @@ async fn rejects_dns_service_address_at_the_network_address() {
 }
 
 #[tokio::test]
+async fn rejects_dns_service_address_of_the_kubernetes_service() {
+    rejects(
+        |n| n["dnsServiceIP"] = "10.96.0.1".into(),
+        "dnsServiceIP",
+        "kubernetes service",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn rejects_service_range_of_slash_11() {
     rejects(
         |n| n["serviceCidr"] = "10.64.0.0/11".into(),

@@ -6,9 +6,8 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading.Tasks;
 using Pulumi.Serialization;
-using Pulumi;
 
-namespace Aksmesh.Aksmesh
+namespace Pulumi.Aksmesh
 {
     /// <summary>
     /// The aksmesh provider. Configure the subscription and credentials with `pulumi config set aksmesh:&lt;key&gt;` or the `ARM_*` / `AZURE_*` environment variables.

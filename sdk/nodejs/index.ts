@@ -5,6 +5,21 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 // Export members:
+export { AnalyzeConnectivityArgs, AnalyzeConnectivityResult, AnalyzeConnectivityOutputArgs } from "./analyzeConnectivity";
+export const analyzeConnectivity: typeof import("./analyzeConnectivity").analyzeConnectivity = null as any;
+export const analyzeConnectivityOutput: typeof import("./analyzeConnectivity").analyzeConnectivityOutput = null as any;
+utilities.lazyLoad(exports, ["analyzeConnectivity","analyzeConnectivityOutput"], () => require("./analyzeConnectivity"));
+
+export { MultiRegionAksArgs } from "./multiRegionAks";
+export type MultiRegionAks = import("./multiRegionAks").MultiRegionAks;
+export const MultiRegionAks: typeof import("./multiRegionAks").MultiRegionAks = null as any;
+utilities.lazyLoad(exports, ["MultiRegionAks"], () => require("./multiRegionAks"));
+
+export { OverlayPeeringArgs } from "./overlayPeering";
+export type OverlayPeering = import("./overlayPeering").OverlayPeering;
+export const OverlayPeering: typeof import("./overlayPeering").OverlayPeering = null as any;
+utilities.lazyLoad(exports, ["OverlayPeering"], () => require("./overlayPeering"));
+
 export { PlanAddressSpaceArgs, PlanAddressSpaceResult, PlanAddressSpaceOutputArgs } from "./planAddressSpace";
 export const planAddressSpace: typeof import("./planAddressSpace").planAddressSpace = null as any;
 export const planAddressSpaceOutput: typeof import("./planAddressSpace").planAddressSpaceOutput = null as any;
@@ -15,6 +30,24 @@ export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
 utilities.lazyLoad(exports, ["Provider"], () => require("./provider"));
 
+export { RegionalClusterArgs } from "./regionalCluster";
+export type RegionalCluster = import("./regionalCluster").RegionalCluster;
+export const RegionalCluster: typeof import("./regionalCluster").RegionalCluster = null as any;
+utilities.lazyLoad(exports, ["RegionalCluster"], () => require("./regionalCluster"));
+
+export { RegionalNetworkArgs } from "./regionalNetwork";
+export type RegionalNetwork = import("./regionalNetwork").RegionalNetwork;
+export const RegionalNetwork: typeof import("./regionalNetwork").RegionalNetwork = null as any;
+utilities.lazyLoad(exports, ["RegionalNetwork"], () => require("./regionalNetwork"));
+
+export { VnetPeeringArgs } from "./vnetPeering";
+export type VnetPeering = import("./vnetPeering").VnetPeering;
+export const VnetPeering: typeof import("./vnetPeering").VnetPeering = null as any;
+utilities.lazyLoad(exports, ["VnetPeering"], () => require("./vnetPeering"));
+
+
+// Export enums:
+export * from "./types/enums";
 
 // Export sub-modules:
 import * as config from "./config";
@@ -24,6 +57,27 @@ export {
     config,
     types,
 };
+
+const _module = {
+    version: utilities.getVersion(),
+    construct: (name: string, type: string, urn: string): pulumi.Resource => {
+        switch (type) {
+            case "aksmesh:index:MultiRegionAks":
+                return new MultiRegionAks(name, <any>undefined, { urn })
+            case "aksmesh:index:OverlayPeering":
+                return new OverlayPeering(name, <any>undefined, { urn })
+            case "aksmesh:index:RegionalCluster":
+                return new RegionalCluster(name, <any>undefined, { urn })
+            case "aksmesh:index:RegionalNetwork":
+                return new RegionalNetwork(name, <any>undefined, { urn })
+            case "aksmesh:index:VnetPeering":
+                return new VnetPeering(name, <any>undefined, { urn })
+            default:
+                throw new Error(`unknown resource type ${type}`);
+        }
+    },
+};
+pulumi.runtime.registerResourceModule("aksmesh", "index", _module)
 pulumi.runtime.registerResourcePackage("aksmesh", {
     version: utilities.getVersion(),
     constructProvider: (name: string, type: string, urn: string): pulumi.ProviderResource => {

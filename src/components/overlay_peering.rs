@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::component::{ChildRegistrar, ChildRequest, Component, Constructed};
+use crate::connectivity::{report, MeshMode, PodNetworking, Topology};
 use crate::net;
 use crate::property::{join_index, Annotations, Value};
 use crate::resource::CheckFailure;
@@ -38,7 +39,9 @@ pub struct OverlayPeeringInputs {
 
 /// Every unordered pair of network indexes, in a stable order: (0,1), (0,2), (1,2), …
 pub fn pairs(count: usize) -> Vec<(usize, usize)> {
-    (0..count).flat_map(|a| (a + 1..count).map(move |b| (a, b))).collect()
+    (0..count)
+        .flat_map(|a| (a + 1..count).map(move |b| (a, b)))
+        .collect()
 }
 
 /// The child name of the peering between two networks.
@@ -48,23 +51,42 @@ pub fn peering_child_name(component: &str, first: &str, second: &str) -> String 
 
 /// Checks a set of networks to be fully meshed: unique names, no overlapping address space, and no
 /// overlay pod CIDR that overlaps a peered VNet (its packets would be swallowed by the overlay).
-pub fn check_networks(networks: &[PeeredNetwork], path: &str, unknowns: &Annotations) -> Vec<CheckFailure> {
+pub fn check_networks(
+    networks: &[PeeredNetwork],
+    path: &str,
+    unknowns: &Annotations,
+) -> Vec<CheckFailure> {
     let mut failures = Vec::new();
     let mut names = BTreeSet::new();
     let mut ranges: Vec<(String, String, ipnet::Ipv4Net)> = Vec::new();
     for (i, network) in networks.iter().enumerate() {
         let at = join_index(path, i);
-        if !unknowns.is_unknown(&format!("{at}.name")) && !names.insert(network.name.to_ascii_lowercase()) {
-            failures.push(CheckFailure::new(format!("{at}.name"), format!("'{}' names two networks; give each network its own name", network.name)));
+        if !unknowns.is_unknown(&format!("{at}.name"))
+            && !names.insert(network.name.to_ascii_lowercase())
+        {
+            failures.push(CheckFailure::new(
+                format!("{at}.name"),
+                format!(
+                    "'{}' names two networks; give each network its own name",
+                    network.name
+                ),
+            ));
         }
         if let Some(mode) = &network.pod_networking {
-            if !unknowns.is_unknown(&format!("{at}.podNetworking")) && !matches!(mode.as_str(), "overlay" | "flat" | "byoCni") {
-                failures.push(CheckFailure::new(format!("{at}.podNetworking"), format!("'{mode}' is not a pod networking mode; use overlay, flat or byoCni")));
+            if !unknowns.is_unknown(&format!("{at}.podNetworking"))
+                && !matches!(mode.as_str(), "overlay" | "flat" | "byoCni")
+            {
+                failures.push(CheckFailure::new(
+                    format!("{at}.podNetworking"),
+                    format!("'{mode}' is not a pod networking mode; use overlay, flat or byoCni"),
+                ));
             }
         }
         for (j, text) in network.address_space.iter().enumerate() {
             let range_path = format!("{at}.addressSpace[{j}]");
-            if unknowns.is_unknown(&range_path) || unknowns.is_unknown(&format!("{at}.addressSpace")) {
+            if unknowns.is_unknown(&range_path)
+                || unknowns.is_unknown(&format!("{at}.addressSpace"))
+            {
                 continue;
             }
             match net::parse_cidr(text) {
@@ -85,12 +107,17 @@ pub fn check_networks(networks: &[PeeredNetwork], path: &str, unknowns: &Annotat
     }
     for (i, network) in networks.iter().enumerate() {
         let at = join_index(path, i);
-        let Some(pod_cidr) = network.pod_cidr.as_deref() else { continue };
+        let Some(pod_cidr) = network.pod_cidr.as_deref() else {
+            continue;
+        };
         if unknowns.is_unknown(&format!("{at}.podCidr")) {
             continue;
         }
         let Ok(pods) = net::parse_cidr(pod_cidr) else {
-            failures.push(CheckFailure::new(format!("{at}.podCidr"), format!("'{pod_cidr}' is not a CIDR")));
+            failures.push(CheckFailure::new(
+                format!("{at}.podCidr"),
+                format!("'{pod_cidr}' is not a CIDR"),
+            ));
             continue;
         };
         for (_, owner, range) in &ranges {
@@ -113,7 +140,13 @@ pub async fn register_mesh(
     raw_networks: &[Value],
     dependencies: &[String],
 ) -> Result<(Value, BTreeSet<String>), String> {
-    let field = |i: usize, key: &str| raw_networks.get(i).and_then(|n| n.get(key)).cloned().unwrap_or(Value::Null);
+    let field = |i: usize, key: &str| {
+        raw_networks
+            .get(i)
+            .and_then(|n| n.get(key))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
     let registrations = pairs(networks.len()).into_iter().map(|(a, b)| {
         let registrar = registrar.clone();
         let name = peering_child_name(component, &networks[a].name, &networks[b].name);
@@ -133,6 +166,7 @@ pub async fn register_mesh(
             name,
             inputs: Value::Object(inputs),
             dependencies: dependencies.to_vec(),
+            component: false,
         };
         async move { registrar.register(request).await.map(|child| (pair, child)) }
     });
@@ -143,10 +177,21 @@ pub async fn register_mesh(
         .into_iter()
         .map(|(pair, child)| {
             urns.insert(child.urn.clone());
-            let state = child.outputs.get("peeringState").cloned().unwrap_or(Value::Unknown);
+            let state = child
+                .outputs
+                .get("peeringState")
+                .cloned()
+                .unwrap_or(Value::Unknown);
             Value::Object(BTreeMap::from([
                 ("pair".to_string(), Value::String(pair)),
-                ("id".to_string(), if child.id.is_empty() { Value::Unknown } else { Value::String(child.id) }),
+                (
+                    "id".to_string(),
+                    if child.id.is_empty() {
+                        Value::Unknown
+                    } else {
+                        Value::String(child.id)
+                    },
+                ),
                 ("peeringState".to_string(), state),
             ]))
         })
@@ -163,14 +208,48 @@ impl Component for OverlayPeering {
         check_networks(&inputs.networks, "networks", unknowns)
     }
 
-    async fn construct(&self, registrar: Arc<dyn ChildRegistrar>, name: &str, inputs: OverlayPeeringInputs, raw: &Value) -> Result<Constructed, String> {
+    async fn construct(
+        &self,
+        registrar: Arc<dyn ChildRegistrar>,
+        name: &str,
+        inputs: OverlayPeeringInputs,
+        raw: &Value,
+    ) -> Result<Constructed, String> {
         let raw_networks = match raw.get("networks") {
             Some(Value::Array(items)) => items.clone(),
             _ => Vec::new(),
         };
-        let (peerings, dependencies) = register_mesh(&registrar, name, &inputs.networks, &raw_networks, &[]).await?;
-        let outputs = Value::Object(BTreeMap::from([("peerings".to_string(), peerings)]));
-        Ok(Constructed { outputs, dependencies })
+        let (peerings, dependencies) =
+            register_mesh(&registrar, name, &inputs.networks, &raw_networks, &[]).await?;
+        // What the mesh connects: flat only when every network's pods are VNet addresses.
+        let all_flat = !inputs.networks.is_empty()
+            && inputs
+                .networks
+                .iter()
+                .all(|n| n.pod_networking.as_deref() == Some("flat"));
+        let names: Vec<String> = inputs.networks.iter().map(|n| n.name.clone()).collect();
+        let topology = Topology {
+            peered_pairs: Topology::all_pairs(&names),
+            regions: names,
+            pod_networking: if all_flat {
+                PodNetworking::Flat
+            } else {
+                PodNetworking::Overlay
+            },
+            mesh: MeshMode::None,
+        };
+        let connectivity = report(&topology).map_err(|e| e.to_string())?;
+        let outputs = Value::Object(BTreeMap::from([
+            ("peerings".to_string(), peerings),
+            (
+                "connectivity".to_string(),
+                Value::from_plain(&connectivity, &BTreeSet::new()),
+            ),
+        ]));
+        Ok(Constructed {
+            outputs,
+            dependencies,
+        })
     }
 }
 
@@ -198,7 +277,10 @@ mod tests {
     #[test]
     fn overlapping_networks_are_refused_at_the_second_range() {
         let failures = check_networks(
-            &[network("eastus", "10.0.0.0/14", None), network("westus", "10.2.0.0/16", None)],
+            &[
+                network("eastus", "10.0.0.0/14", None),
+                network("westus", "10.2.0.0/16", None),
+            ],
             "networks",
             &Annotations::default(),
         );
@@ -210,7 +292,10 @@ mod tests {
     #[test]
     fn pod_cidrs_must_stay_outside_peered_vnets() {
         let failures = check_networks(
-            &[network("eastus", "10.0.0.0/14", Some("10.4.0.0/16")), network("westus", "10.4.0.0/14", None)],
+            &[
+                network("eastus", "10.0.0.0/14", Some("10.4.0.0/16")),
+                network("westus", "10.4.0.0/14", None),
+            ],
             "networks",
             &Annotations::default(),
         );
@@ -220,7 +305,10 @@ mod tests {
     #[test]
     fn duplicate_names_are_refused() {
         let failures = check_networks(
-            &[network("eastus", "10.0.0.0/14", None), network("EastUS", "10.4.0.0/14", None)],
+            &[
+                network("eastus", "10.0.0.0/14", None),
+                network("EastUS", "10.4.0.0/14", None),
+            ],
             "networks",
             &Annotations::default(),
         );

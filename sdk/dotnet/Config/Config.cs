@@ -4,7 +4,7 @@
 using System;
 using System.Collections.Immutable;
 
-namespace Aksmesh.Aksmesh
+namespace Pulumi.Aksmesh
 {
     public static class Config
     {

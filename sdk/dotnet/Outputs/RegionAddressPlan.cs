@@ -6,9 +6,8 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading.Tasks;
 using Pulumi.Serialization;
-using Pulumi;
 
-namespace Aksmesh.Aksmesh.Outputs
+namespace Pulumi.Aksmesh.Outputs
 {
 
     /// <summary>

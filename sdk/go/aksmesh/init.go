@@ -11,6 +11,34 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+type module struct {
+	version semver.Version
+}
+
+func (m *module) Version() semver.Version {
+	return m.version
+}
+
+func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
+	switch typ {
+	case "aksmesh:index:MultiRegionAks":
+		r = &MultiRegionAks{}
+	case "aksmesh:index:OverlayPeering":
+		r = &OverlayPeering{}
+	case "aksmesh:index:RegionalCluster":
+		r = &RegionalCluster{}
+	case "aksmesh:index:RegionalNetwork":
+		r = &RegionalNetwork{}
+	case "aksmesh:index:VnetPeering":
+		r = &VnetPeering{}
+	default:
+		return nil, fmt.Errorf("unknown resource type: %s", typ)
+	}
+
+	err = ctx.RegisterResource(typ, name, nil, r, pulumi.URN_(urn))
+	return
+}
+
 type pkg struct {
 	version semver.Version
 }
@@ -34,6 +62,11 @@ func init() {
 	if err != nil {
 		version = semver.Version{Major: 1}
 	}
+	pulumi.RegisterResourceModule(
+		"aksmesh",
+		"index",
+		&module{version},
+	)
 	pulumi.RegisterResourcePackage(
 		"aksmesh",
 		&pkg{version},

@@ -13,6 +13,636 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// A direct VNet peering between two regions (unordered).
+type ConnectivityPeering struct {
+	// One region; must be listed in `regions`.
+	From string `pulumi:"from"`
+	// The other region; must be listed in `regions` and differ from `from`.
+	To string `pulumi:"to"`
+}
+
+// ConnectivityPeeringInput is an input type that accepts ConnectivityPeeringArgs and ConnectivityPeeringOutput values.
+// You can construct a concrete instance of `ConnectivityPeeringInput` via:
+//
+//	ConnectivityPeeringArgs{...}
+type ConnectivityPeeringInput interface {
+	pulumi.Input
+
+	ToConnectivityPeeringOutput() ConnectivityPeeringOutput
+	ToConnectivityPeeringOutputWithContext(context.Context) ConnectivityPeeringOutput
+}
+
+// A direct VNet peering between two regions (unordered).
+type ConnectivityPeeringArgs struct {
+	// One region; must be listed in `regions`.
+	From pulumi.StringInput `pulumi:"from"`
+	// The other region; must be listed in `regions` and differ from `from`.
+	To pulumi.StringInput `pulumi:"to"`
+}
+
+func (ConnectivityPeeringArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ConnectivityPeering)(nil)).Elem()
+}
+
+func (i ConnectivityPeeringArgs) ToConnectivityPeeringOutput() ConnectivityPeeringOutput {
+	return i.ToConnectivityPeeringOutputWithContext(context.Background())
+}
+
+func (i ConnectivityPeeringArgs) ToConnectivityPeeringOutputWithContext(ctx context.Context) ConnectivityPeeringOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ConnectivityPeeringOutput)
+}
+
+// ConnectivityPeeringArrayInput is an input type that accepts ConnectivityPeeringArray and ConnectivityPeeringArrayOutput values.
+// You can construct a concrete instance of `ConnectivityPeeringArrayInput` via:
+//
+//	ConnectivityPeeringArray{ ConnectivityPeeringArgs{...} }
+type ConnectivityPeeringArrayInput interface {
+	pulumi.Input
+
+	ToConnectivityPeeringArrayOutput() ConnectivityPeeringArrayOutput
+	ToConnectivityPeeringArrayOutputWithContext(context.Context) ConnectivityPeeringArrayOutput
+}
+
+type ConnectivityPeeringArray []ConnectivityPeeringInput
+
+func (ConnectivityPeeringArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ConnectivityPeering)(nil)).Elem()
+}
+
+func (i ConnectivityPeeringArray) ToConnectivityPeeringArrayOutput() ConnectivityPeeringArrayOutput {
+	return i.ToConnectivityPeeringArrayOutputWithContext(context.Background())
+}
+
+func (i ConnectivityPeeringArray) ToConnectivityPeeringArrayOutputWithContext(ctx context.Context) ConnectivityPeeringArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ConnectivityPeeringArrayOutput)
+}
+
+// A direct VNet peering between two regions (unordered).
+type ConnectivityPeeringOutput struct{ *pulumi.OutputState }
+
+func (ConnectivityPeeringOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ConnectivityPeering)(nil)).Elem()
+}
+
+func (o ConnectivityPeeringOutput) ToConnectivityPeeringOutput() ConnectivityPeeringOutput {
+	return o
+}
+
+func (o ConnectivityPeeringOutput) ToConnectivityPeeringOutputWithContext(ctx context.Context) ConnectivityPeeringOutput {
+	return o
+}
+
+// One region; must be listed in `regions`.
+func (o ConnectivityPeeringOutput) From() pulumi.StringOutput {
+	return o.ApplyT(func(v ConnectivityPeering) string { return v.From }).(pulumi.StringOutput)
+}
+
+// The other region; must be listed in `regions` and differ from `from`.
+func (o ConnectivityPeeringOutput) To() pulumi.StringOutput {
+	return o.ApplyT(func(v ConnectivityPeering) string { return v.To }).(pulumi.StringOutput)
+}
+
+type ConnectivityPeeringArrayOutput struct{ *pulumi.OutputState }
+
+func (ConnectivityPeeringArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ConnectivityPeering)(nil)).Elem()
+}
+
+func (o ConnectivityPeeringArrayOutput) ToConnectivityPeeringArrayOutput() ConnectivityPeeringArrayOutput {
+	return o
+}
+
+func (o ConnectivityPeeringArrayOutput) ToConnectivityPeeringArrayOutputWithContext(ctx context.Context) ConnectivityPeeringArrayOutput {
+	return o
+}
+
+func (o ConnectivityPeeringArrayOutput) Index(i pulumi.IntInput) ConnectivityPeeringOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) ConnectivityPeering {
+		return vs[0].([]ConnectivityPeering)[vs[1].(int)]
+	}).(ConnectivityPeeringOutput)
+}
+
+// What can reach what across the platform's regions: every source (node, pod) to every destination (node, pod, internal load balancer, service), with the path and the reason.
+type ConnectivityReport struct {
+	// One verdict per source and destination.
+	Matrix []ConnectivityVerdict `pulumi:"matrix"`
+	// The facts that hold for every peered pair of regions.
+	Summary ConnectivitySummary `pulumi:"summary"`
+}
+
+// What can reach what across the platform's regions: every source (node, pod) to every destination (node, pod, internal load balancer, service), with the path and the reason.
+type ConnectivityReportOutput struct{ *pulumi.OutputState }
+
+func (ConnectivityReportOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ConnectivityReport)(nil)).Elem()
+}
+
+func (o ConnectivityReportOutput) ToConnectivityReportOutput() ConnectivityReportOutput {
+	return o
+}
+
+func (o ConnectivityReportOutput) ToConnectivityReportOutputWithContext(ctx context.Context) ConnectivityReportOutput {
+	return o
+}
+
+// One verdict per source and destination.
+func (o ConnectivityReportOutput) Matrix() ConnectivityVerdictArrayOutput {
+	return o.ApplyT(func(v ConnectivityReport) []ConnectivityVerdict { return v.Matrix }).(ConnectivityVerdictArrayOutput)
+}
+
+// The facts that hold for every peered pair of regions.
+func (o ConnectivityReportOutput) Summary() ConnectivitySummaryOutput {
+	return o.ApplyT(func(v ConnectivityReport) ConnectivitySummary { return v.Summary }).(ConnectivitySummaryOutput)
+}
+
+// Key facts over every peered pair of distinct regions, in both directions. Each flag other than `allRegionsPeered` is false when no pair is peered.
+type ConnectivitySummary struct {
+	// Every two distinct regions are directly peered (true for a single region).
+	AllRegionsPeered bool `pulumi:"allRegionsPeered"`
+	// A node or VM reaches the nodes and VMs of every peered region.
+	NodeToRemoteNode bool `pulumi:"nodeToRemoteNode"`
+	// A node reaches pod IPs in every peered region (flat networking, or a node of a Cilium mesh).
+	NodeToRemotePod bool `pulumi:"nodeToRemotePod"`
+	// A pod reaches internal load balancers in every peered region.
+	PodToRemoteLoadBalancer bool `pulumi:"podToRemoteLoadBalancer"`
+	// A pod reaches pod IPs in every peered region (flat networking or a Cilium mesh).
+	PodToRemotePod bool `pulumi:"podToRemotePod"`
+	// A pod reaches services of every peered region by name (global services through a Cilium mesh).
+	PodToRemoteService bool `pulumi:"podToRemoteService"`
+}
+
+// Key facts over every peered pair of distinct regions, in both directions. Each flag other than `allRegionsPeered` is false when no pair is peered.
+type ConnectivitySummaryOutput struct{ *pulumi.OutputState }
+
+func (ConnectivitySummaryOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ConnectivitySummary)(nil)).Elem()
+}
+
+func (o ConnectivitySummaryOutput) ToConnectivitySummaryOutput() ConnectivitySummaryOutput {
+	return o
+}
+
+func (o ConnectivitySummaryOutput) ToConnectivitySummaryOutputWithContext(ctx context.Context) ConnectivitySummaryOutput {
+	return o
+}
+
+// Every two distinct regions are directly peered (true for a single region).
+func (o ConnectivitySummaryOutput) AllRegionsPeered() pulumi.BoolOutput {
+	return o.ApplyT(func(v ConnectivitySummary) bool { return v.AllRegionsPeered }).(pulumi.BoolOutput)
+}
+
+// A node or VM reaches the nodes and VMs of every peered region.
+func (o ConnectivitySummaryOutput) NodeToRemoteNode() pulumi.BoolOutput {
+	return o.ApplyT(func(v ConnectivitySummary) bool { return v.NodeToRemoteNode }).(pulumi.BoolOutput)
+}
+
+// A node reaches pod IPs in every peered region (flat networking, or a node of a Cilium mesh).
+func (o ConnectivitySummaryOutput) NodeToRemotePod() pulumi.BoolOutput {
+	return o.ApplyT(func(v ConnectivitySummary) bool { return v.NodeToRemotePod }).(pulumi.BoolOutput)
+}
+
+// A pod reaches internal load balancers in every peered region.
+func (o ConnectivitySummaryOutput) PodToRemoteLoadBalancer() pulumi.BoolOutput {
+	return o.ApplyT(func(v ConnectivitySummary) bool { return v.PodToRemoteLoadBalancer }).(pulumi.BoolOutput)
+}
+
+// A pod reaches pod IPs in every peered region (flat networking or a Cilium mesh).
+func (o ConnectivitySummaryOutput) PodToRemotePod() pulumi.BoolOutput {
+	return o.ApplyT(func(v ConnectivitySummary) bool { return v.PodToRemotePod }).(pulumi.BoolOutput)
+}
+
+// A pod reaches services of every peered region by name (global services through a Cilium mesh).
+func (o ConnectivitySummaryOutput) PodToRemoteService() pulumi.BoolOutput {
+	return o.ApplyT(func(v ConnectivitySummary) bool { return v.PodToRemoteService }).(pulumi.BoolOutput)
+}
+
+// Whether one endpoint reaches another.
+type ConnectivityVerdict struct {
+	// What the connection is addressed to.
+	Destination ConnectivityEndpoint `pulumi:"destination"`
+	// The region traffic goes to; equal to `sourceRegion` for same-region verdicts.
+	DestinationRegion string `pulumi:"destinationRegion"`
+	// The hops, for example `pod → SNAT to node IP → VNet peering → node`; for failures, where the traffic stops.
+	Path string `pulumi:"path"`
+	// Whether the two regions are distinct and their VNets directly peered.
+	Peered bool `pulumi:"peered"`
+	// Whether the traffic gets through (network security groups permitting).
+	Reachable bool `pulumi:"reachable"`
+	// One sentence explaining why; for failures, what would make it work (for example "expose it through an internal LoadBalancer Service").
+	Reason string `pulumi:"reason"`
+	// What opens the connection: `node` or `pod`.
+	Source ConnectivityEndpoint `pulumi:"source"`
+	// The region traffic starts in, as given in `regions`.
+	SourceRegion string `pulumi:"sourceRegion"`
+}
+
+// Whether one endpoint reaches another.
+type ConnectivityVerdictOutput struct{ *pulumi.OutputState }
+
+func (ConnectivityVerdictOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ConnectivityVerdict)(nil)).Elem()
+}
+
+func (o ConnectivityVerdictOutput) ToConnectivityVerdictOutput() ConnectivityVerdictOutput {
+	return o
+}
+
+func (o ConnectivityVerdictOutput) ToConnectivityVerdictOutputWithContext(ctx context.Context) ConnectivityVerdictOutput {
+	return o
+}
+
+// What the connection is addressed to.
+func (o ConnectivityVerdictOutput) Destination() ConnectivityEndpointOutput {
+	return o.ApplyT(func(v ConnectivityVerdict) ConnectivityEndpoint { return v.Destination }).(ConnectivityEndpointOutput)
+}
+
+// The region traffic goes to; equal to `sourceRegion` for same-region verdicts.
+func (o ConnectivityVerdictOutput) DestinationRegion() pulumi.StringOutput {
+	return o.ApplyT(func(v ConnectivityVerdict) string { return v.DestinationRegion }).(pulumi.StringOutput)
+}
+
+// The hops, for example `pod → SNAT to node IP → VNet peering → node`; for failures, where the traffic stops.
+func (o ConnectivityVerdictOutput) Path() pulumi.StringOutput {
+	return o.ApplyT(func(v ConnectivityVerdict) string { return v.Path }).(pulumi.StringOutput)
+}
+
+// Whether the two regions are distinct and their VNets directly peered.
+func (o ConnectivityVerdictOutput) Peered() pulumi.BoolOutput {
+	return o.ApplyT(func(v ConnectivityVerdict) bool { return v.Peered }).(pulumi.BoolOutput)
+}
+
+// Whether the traffic gets through (network security groups permitting).
+func (o ConnectivityVerdictOutput) Reachable() pulumi.BoolOutput {
+	return o.ApplyT(func(v ConnectivityVerdict) bool { return v.Reachable }).(pulumi.BoolOutput)
+}
+
+// One sentence explaining why; for failures, what would make it work (for example "expose it through an internal LoadBalancer Service").
+func (o ConnectivityVerdictOutput) Reason() pulumi.StringOutput {
+	return o.ApplyT(func(v ConnectivityVerdict) string { return v.Reason }).(pulumi.StringOutput)
+}
+
+// What opens the connection: `node` or `pod`.
+func (o ConnectivityVerdictOutput) Source() ConnectivityEndpointOutput {
+	return o.ApplyT(func(v ConnectivityVerdict) ConnectivityEndpoint { return v.Source }).(ConnectivityEndpointOutput)
+}
+
+// The region traffic starts in, as given in `regions`.
+func (o ConnectivityVerdictOutput) SourceRegion() pulumi.StringOutput {
+	return o.ApplyT(func(v ConnectivityVerdict) string { return v.SourceRegion }).(pulumi.StringOutput)
+}
+
+type ConnectivityVerdictArrayOutput struct{ *pulumi.OutputState }
+
+func (ConnectivityVerdictArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ConnectivityVerdict)(nil)).Elem()
+}
+
+func (o ConnectivityVerdictArrayOutput) ToConnectivityVerdictArrayOutput() ConnectivityVerdictArrayOutput {
+	return o
+}
+
+func (o ConnectivityVerdictArrayOutput) ToConnectivityVerdictArrayOutputWithContext(ctx context.Context) ConnectivityVerdictArrayOutput {
+	return o
+}
+
+func (o ConnectivityVerdictArrayOutput) Index(i pulumi.IntInput) ConnectivityVerdictOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) ConnectivityVerdict {
+		return vs[0].([]ConnectivityVerdict)[vs[1].(int)]
+	}).(ConnectivityVerdictOutput)
+}
+
+// One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
+type MultiRegionAksRegion struct {
+	// The Azure region, for example `eastus`.
+	Location string `pulumi:"location"`
+	// Nodes in the system pool. Default 2. Updates in place.
+	NodeCount *int `pulumi:"nodeCount"`
+	// An explicit overlay pod CIDR for this region. Default: planned (10.32.0.0/13, 10.40.0.0/13, …). Not used with flat pod networking.
+	PodCidr *string `pulumi:"podCidr"`
+	// The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+	VmSize *string `pulumi:"vmSize"`
+	// An explicit VNet range for this region. Default: planned (10.0.0.0/14, 10.4.0.0/14, …).
+	VnetCidr *string `pulumi:"vnetCidr"`
+}
+
+// MultiRegionAksRegionInput is an input type that accepts MultiRegionAksRegionArgs and MultiRegionAksRegionOutput values.
+// You can construct a concrete instance of `MultiRegionAksRegionInput` via:
+//
+//	MultiRegionAksRegionArgs{...}
+type MultiRegionAksRegionInput interface {
+	pulumi.Input
+
+	ToMultiRegionAksRegionOutput() MultiRegionAksRegionOutput
+	ToMultiRegionAksRegionOutputWithContext(context.Context) MultiRegionAksRegionOutput
+}
+
+// One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
+type MultiRegionAksRegionArgs struct {
+	// The Azure region, for example `eastus`.
+	Location pulumi.StringInput `pulumi:"location"`
+	// Nodes in the system pool. Default 2. Updates in place.
+	NodeCount pulumi.IntPtrInput `pulumi:"nodeCount"`
+	// An explicit overlay pod CIDR for this region. Default: planned (10.32.0.0/13, 10.40.0.0/13, …). Not used with flat pod networking.
+	PodCidr pulumi.StringPtrInput `pulumi:"podCidr"`
+	// The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+	VmSize pulumi.StringPtrInput `pulumi:"vmSize"`
+	// An explicit VNet range for this region. Default: planned (10.0.0.0/14, 10.4.0.0/14, …).
+	VnetCidr pulumi.StringPtrInput `pulumi:"vnetCidr"`
+}
+
+func (MultiRegionAksRegionArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MultiRegionAksRegion)(nil)).Elem()
+}
+
+func (i MultiRegionAksRegionArgs) ToMultiRegionAksRegionOutput() MultiRegionAksRegionOutput {
+	return i.ToMultiRegionAksRegionOutputWithContext(context.Background())
+}
+
+func (i MultiRegionAksRegionArgs) ToMultiRegionAksRegionOutputWithContext(ctx context.Context) MultiRegionAksRegionOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MultiRegionAksRegionOutput)
+}
+
+// MultiRegionAksRegionArrayInput is an input type that accepts MultiRegionAksRegionArray and MultiRegionAksRegionArrayOutput values.
+// You can construct a concrete instance of `MultiRegionAksRegionArrayInput` via:
+//
+//	MultiRegionAksRegionArray{ MultiRegionAksRegionArgs{...} }
+type MultiRegionAksRegionArrayInput interface {
+	pulumi.Input
+
+	ToMultiRegionAksRegionArrayOutput() MultiRegionAksRegionArrayOutput
+	ToMultiRegionAksRegionArrayOutputWithContext(context.Context) MultiRegionAksRegionArrayOutput
+}
+
+type MultiRegionAksRegionArray []MultiRegionAksRegionInput
+
+func (MultiRegionAksRegionArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MultiRegionAksRegion)(nil)).Elem()
+}
+
+func (i MultiRegionAksRegionArray) ToMultiRegionAksRegionArrayOutput() MultiRegionAksRegionArrayOutput {
+	return i.ToMultiRegionAksRegionArrayOutputWithContext(context.Background())
+}
+
+func (i MultiRegionAksRegionArray) ToMultiRegionAksRegionArrayOutputWithContext(ctx context.Context) MultiRegionAksRegionArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MultiRegionAksRegionArrayOutput)
+}
+
+// One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
+type MultiRegionAksRegionOutput struct{ *pulumi.OutputState }
+
+func (MultiRegionAksRegionOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MultiRegionAksRegion)(nil)).Elem()
+}
+
+func (o MultiRegionAksRegionOutput) ToMultiRegionAksRegionOutput() MultiRegionAksRegionOutput {
+	return o
+}
+
+func (o MultiRegionAksRegionOutput) ToMultiRegionAksRegionOutputWithContext(ctx context.Context) MultiRegionAksRegionOutput {
+	return o
+}
+
+// The Azure region, for example `eastus`.
+func (o MultiRegionAksRegionOutput) Location() pulumi.StringOutput {
+	return o.ApplyT(func(v MultiRegionAksRegion) string { return v.Location }).(pulumi.StringOutput)
+}
+
+// Nodes in the system pool. Default 2. Updates in place.
+func (o MultiRegionAksRegionOutput) NodeCount() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v MultiRegionAksRegion) *int { return v.NodeCount }).(pulumi.IntPtrOutput)
+}
+
+// An explicit overlay pod CIDR for this region. Default: planned (10.32.0.0/13, 10.40.0.0/13, …). Not used with flat pod networking.
+func (o MultiRegionAksRegionOutput) PodCidr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MultiRegionAksRegion) *string { return v.PodCidr }).(pulumi.StringPtrOutput)
+}
+
+// The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+func (o MultiRegionAksRegionOutput) VmSize() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MultiRegionAksRegion) *string { return v.VmSize }).(pulumi.StringPtrOutput)
+}
+
+// An explicit VNet range for this region. Default: planned (10.0.0.0/14, 10.4.0.0/14, …).
+func (o MultiRegionAksRegionOutput) VnetCidr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MultiRegionAksRegion) *string { return v.VnetCidr }).(pulumi.StringPtrOutput)
+}
+
+type MultiRegionAksRegionArrayOutput struct{ *pulumi.OutputState }
+
+func (MultiRegionAksRegionArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MultiRegionAksRegion)(nil)).Elem()
+}
+
+func (o MultiRegionAksRegionArrayOutput) ToMultiRegionAksRegionArrayOutput() MultiRegionAksRegionArrayOutput {
+	return o
+}
+
+func (o MultiRegionAksRegionArrayOutput) ToMultiRegionAksRegionArrayOutputWithContext(ctx context.Context) MultiRegionAksRegionArrayOutput {
+	return o
+}
+
+func (o MultiRegionAksRegionArrayOutput) Index(i pulumi.IntInput) MultiRegionAksRegionOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) MultiRegionAksRegion {
+		return vs[0].([]MultiRegionAksRegion)[vs[1].(int)]
+	}).(MultiRegionAksRegionOutput)
+}
+
+// A regional VNet to include in the peering mesh.
+type PeeredNetwork struct {
+	// The VNet's address ranges, so overlaps are refused before any Azure call.
+	AddressSpace []string `pulumi:"addressSpace"`
+	// A short, unique name for the network, usually its region; used in the names of the peerings.
+	Name string `pulumi:"name"`
+	// The cluster's overlay pod CIDR, if any; it must not overlap any peered VNet.
+	PodCidr *string `pulumi:"podCidr"`
+	// How the cluster's pods get addresses: `overlay` (default), `flat` or `byoCni`.
+	PodNetworking *string `pulumi:"podNetworking"`
+	// The VNet's Azure resource id (`RegionalNetwork.vnetId`).
+	VnetId string `pulumi:"vnetId"`
+}
+
+// PeeredNetworkInput is an input type that accepts PeeredNetworkArgs and PeeredNetworkOutput values.
+// You can construct a concrete instance of `PeeredNetworkInput` via:
+//
+//	PeeredNetworkArgs{...}
+type PeeredNetworkInput interface {
+	pulumi.Input
+
+	ToPeeredNetworkOutput() PeeredNetworkOutput
+	ToPeeredNetworkOutputWithContext(context.Context) PeeredNetworkOutput
+}
+
+// A regional VNet to include in the peering mesh.
+type PeeredNetworkArgs struct {
+	// The VNet's address ranges, so overlaps are refused before any Azure call.
+	AddressSpace pulumi.StringArrayInput `pulumi:"addressSpace"`
+	// A short, unique name for the network, usually its region; used in the names of the peerings.
+	Name pulumi.StringInput `pulumi:"name"`
+	// The cluster's overlay pod CIDR, if any; it must not overlap any peered VNet.
+	PodCidr pulumi.StringPtrInput `pulumi:"podCidr"`
+	// How the cluster's pods get addresses: `overlay` (default), `flat` or `byoCni`.
+	PodNetworking pulumi.StringPtrInput `pulumi:"podNetworking"`
+	// The VNet's Azure resource id (`RegionalNetwork.vnetId`).
+	VnetId pulumi.StringInput `pulumi:"vnetId"`
+}
+
+func (PeeredNetworkArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*PeeredNetwork)(nil)).Elem()
+}
+
+func (i PeeredNetworkArgs) ToPeeredNetworkOutput() PeeredNetworkOutput {
+	return i.ToPeeredNetworkOutputWithContext(context.Background())
+}
+
+func (i PeeredNetworkArgs) ToPeeredNetworkOutputWithContext(ctx context.Context) PeeredNetworkOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PeeredNetworkOutput)
+}
+
+// PeeredNetworkArrayInput is an input type that accepts PeeredNetworkArray and PeeredNetworkArrayOutput values.
+// You can construct a concrete instance of `PeeredNetworkArrayInput` via:
+//
+//	PeeredNetworkArray{ PeeredNetworkArgs{...} }
+type PeeredNetworkArrayInput interface {
+	pulumi.Input
+
+	ToPeeredNetworkArrayOutput() PeeredNetworkArrayOutput
+	ToPeeredNetworkArrayOutputWithContext(context.Context) PeeredNetworkArrayOutput
+}
+
+type PeeredNetworkArray []PeeredNetworkInput
+
+func (PeeredNetworkArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]PeeredNetwork)(nil)).Elem()
+}
+
+func (i PeeredNetworkArray) ToPeeredNetworkArrayOutput() PeeredNetworkArrayOutput {
+	return i.ToPeeredNetworkArrayOutputWithContext(context.Background())
+}
+
+func (i PeeredNetworkArray) ToPeeredNetworkArrayOutputWithContext(ctx context.Context) PeeredNetworkArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PeeredNetworkArrayOutput)
+}
+
+// A regional VNet to include in the peering mesh.
+type PeeredNetworkOutput struct{ *pulumi.OutputState }
+
+func (PeeredNetworkOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*PeeredNetwork)(nil)).Elem()
+}
+
+func (o PeeredNetworkOutput) ToPeeredNetworkOutput() PeeredNetworkOutput {
+	return o
+}
+
+func (o PeeredNetworkOutput) ToPeeredNetworkOutputWithContext(ctx context.Context) PeeredNetworkOutput {
+	return o
+}
+
+// The VNet's address ranges, so overlaps are refused before any Azure call.
+func (o PeeredNetworkOutput) AddressSpace() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v PeeredNetwork) []string { return v.AddressSpace }).(pulumi.StringArrayOutput)
+}
+
+// A short, unique name for the network, usually its region; used in the names of the peerings.
+func (o PeeredNetworkOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v PeeredNetwork) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// The cluster's overlay pod CIDR, if any; it must not overlap any peered VNet.
+func (o PeeredNetworkOutput) PodCidr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v PeeredNetwork) *string { return v.PodCidr }).(pulumi.StringPtrOutput)
+}
+
+// How the cluster's pods get addresses: `overlay` (default), `flat` or `byoCni`.
+func (o PeeredNetworkOutput) PodNetworking() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v PeeredNetwork) *string { return v.PodNetworking }).(pulumi.StringPtrOutput)
+}
+
+// The VNet's Azure resource id (`RegionalNetwork.vnetId`).
+func (o PeeredNetworkOutput) VnetId() pulumi.StringOutput {
+	return o.ApplyT(func(v PeeredNetwork) string { return v.VnetId }).(pulumi.StringOutput)
+}
+
+type PeeredNetworkArrayOutput struct{ *pulumi.OutputState }
+
+func (PeeredNetworkArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]PeeredNetwork)(nil)).Elem()
+}
+
+func (o PeeredNetworkArrayOutput) ToPeeredNetworkArrayOutput() PeeredNetworkArrayOutput {
+	return o
+}
+
+func (o PeeredNetworkArrayOutput) ToPeeredNetworkArrayOutputWithContext(ctx context.Context) PeeredNetworkArrayOutput {
+	return o
+}
+
+func (o PeeredNetworkArrayOutput) Index(i pulumi.IntInput) PeeredNetworkOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) PeeredNetwork {
+		return vs[0].([]PeeredNetwork)[vs[1].(int)]
+	}).(PeeredNetworkOutput)
+}
+
+// One bidirectional peering of the mesh.
+type PeeringLink struct {
+	// The VnetPeering's id (the first network's peering resource id).
+	Id string `pulumi:"id"`
+	// The two networks, as `first-second`.
+	Pair string `pulumi:"pair"`
+	// `Connected` once both directions are connected and in sync.
+	PeeringState string `pulumi:"peeringState"`
+}
+
+// One bidirectional peering of the mesh.
+type PeeringLinkOutput struct{ *pulumi.OutputState }
+
+func (PeeringLinkOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*PeeringLink)(nil)).Elem()
+}
+
+func (o PeeringLinkOutput) ToPeeringLinkOutput() PeeringLinkOutput {
+	return o
+}
+
+func (o PeeringLinkOutput) ToPeeringLinkOutputWithContext(ctx context.Context) PeeringLinkOutput {
+	return o
+}
+
+// The VnetPeering's id (the first network's peering resource id).
+func (o PeeringLinkOutput) Id() pulumi.StringOutput {
+	return o.ApplyT(func(v PeeringLink) string { return v.Id }).(pulumi.StringOutput)
+}
+
+// The two networks, as `first-second`.
+func (o PeeringLinkOutput) Pair() pulumi.StringOutput {
+	return o.ApplyT(func(v PeeringLink) string { return v.Pair }).(pulumi.StringOutput)
+}
+
+// `Connected` once both directions are connected and in sync.
+func (o PeeringLinkOutput) PeeringState() pulumi.StringOutput {
+	return o.ApplyT(func(v PeeringLink) string { return v.PeeringState }).(pulumi.StringOutput)
+}
+
+type PeeringLinkArrayOutput struct{ *pulumi.OutputState }
+
+func (PeeringLinkArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]PeeringLink)(nil)).Elem()
+}
+
+func (o PeeringLinkArrayOutput) ToPeeringLinkArrayOutput() PeeringLinkArrayOutput {
+	return o
+}
+
+func (o PeeringLinkArrayOutput) ToPeeringLinkArrayOutputWithContext(ctx context.Context) PeeringLinkArrayOutput {
+	return o
+}
+
+func (o PeeringLinkArrayOutput) Index(i pulumi.IntInput) PeeringLinkOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) PeeringLink {
+		return vs[0].([]PeeringLink)[vs[1].(int)]
+	}).(PeeringLinkOutput)
+}
+
 // The ranges planned for one region.
 type RegionAddressPlan struct {
 	// The Azure region.
@@ -205,11 +835,313 @@ func (o RegionAddressRequestArrayOutput) Index(i pulumi.IntInput) RegionAddressR
 	}).(RegionAddressRequestOutput)
 }
 
+// What a program needs from one region's cluster.
+type RegionalClusterSummary struct {
+	// The API server's FQDN.
+	Fqdn string `pulumi:"fqdn"`
+	// The AKS cluster's resource id.
+	Id string `pulumi:"id"`
+	// A user kubeconfig for the cluster (secret).
+	Kubeconfig string `pulumi:"kubeconfig"`
+	// The range pods get addresses from: the overlay pod CIDR, or the pod subnet with flat networking.
+	PodCidr string `pulumi:"podCidr"`
+	// The region's VNet range.
+	VnetCidr string `pulumi:"vnetCidr"`
+	// The region's VNet resource id.
+	VnetId string `pulumi:"vnetId"`
+}
+
+// What a program needs from one region's cluster.
+type RegionalClusterSummaryOutput struct{ *pulumi.OutputState }
+
+func (RegionalClusterSummaryOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RegionalClusterSummary)(nil)).Elem()
+}
+
+func (o RegionalClusterSummaryOutput) ToRegionalClusterSummaryOutput() RegionalClusterSummaryOutput {
+	return o
+}
+
+func (o RegionalClusterSummaryOutput) ToRegionalClusterSummaryOutputWithContext(ctx context.Context) RegionalClusterSummaryOutput {
+	return o
+}
+
+// The API server's FQDN.
+func (o RegionalClusterSummaryOutput) Fqdn() pulumi.StringOutput {
+	return o.ApplyT(func(v RegionalClusterSummary) string { return v.Fqdn }).(pulumi.StringOutput)
+}
+
+// The AKS cluster's resource id.
+func (o RegionalClusterSummaryOutput) Id() pulumi.StringOutput {
+	return o.ApplyT(func(v RegionalClusterSummary) string { return v.Id }).(pulumi.StringOutput)
+}
+
+// A user kubeconfig for the cluster (secret).
+func (o RegionalClusterSummaryOutput) Kubeconfig() pulumi.StringOutput {
+	return o.ApplyT(func(v RegionalClusterSummary) string { return v.Kubeconfig }).(pulumi.StringOutput)
+}
+
+// The range pods get addresses from: the overlay pod CIDR, or the pod subnet with flat networking.
+func (o RegionalClusterSummaryOutput) PodCidr() pulumi.StringOutput {
+	return o.ApplyT(func(v RegionalClusterSummary) string { return v.PodCidr }).(pulumi.StringOutput)
+}
+
+// The region's VNet range.
+func (o RegionalClusterSummaryOutput) VnetCidr() pulumi.StringOutput {
+	return o.ApplyT(func(v RegionalClusterSummary) string { return v.VnetCidr }).(pulumi.StringOutput)
+}
+
+// The region's VNet resource id.
+func (o RegionalClusterSummaryOutput) VnetId() pulumi.StringOutput {
+	return o.ApplyT(func(v RegionalClusterSummary) string { return v.VnetId }).(pulumi.StringOutput)
+}
+
+type RegionalClusterSummaryMapOutput struct{ *pulumi.OutputState }
+
+func (RegionalClusterSummaryMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]RegionalClusterSummary)(nil)).Elem()
+}
+
+func (o RegionalClusterSummaryMapOutput) ToRegionalClusterSummaryMapOutput() RegionalClusterSummaryMapOutput {
+	return o
+}
+
+func (o RegionalClusterSummaryMapOutput) ToRegionalClusterSummaryMapOutputWithContext(ctx context.Context) RegionalClusterSummaryMapOutput {
+	return o
+}
+
+func (o RegionalClusterSummaryMapOutput) MapIndex(k pulumi.StringInput) RegionalClusterSummaryOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) RegionalClusterSummary {
+		return vs[0].(map[string]RegionalClusterSummary)[vs[1].(string)]
+	}).(RegionalClusterSummaryOutput)
+}
+
+// The cluster's system node pool.
+type SystemPool struct {
+	// Number of nodes, 1 to 1000. Default: 2. Updates in place.
+	Count *int `pulumi:"count"`
+	// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+	MaxPods *int `pulumi:"maxPods"`
+	// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+	Name *string `pulumi:"name"`
+	// VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+	VmSize *string `pulumi:"vmSize"`
+}
+
+// SystemPoolInput is an input type that accepts SystemPoolArgs and SystemPoolOutput values.
+// You can construct a concrete instance of `SystemPoolInput` via:
+//
+//	SystemPoolArgs{...}
+type SystemPoolInput interface {
+	pulumi.Input
+
+	ToSystemPoolOutput() SystemPoolOutput
+	ToSystemPoolOutputWithContext(context.Context) SystemPoolOutput
+}
+
+// The cluster's system node pool.
+type SystemPoolArgs struct {
+	// Number of nodes, 1 to 1000. Default: 2. Updates in place.
+	Count pulumi.IntPtrInput `pulumi:"count"`
+	// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+	MaxPods pulumi.IntPtrInput `pulumi:"maxPods"`
+	// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+	Name pulumi.StringPtrInput `pulumi:"name"`
+	// VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+	VmSize pulumi.StringPtrInput `pulumi:"vmSize"`
+}
+
+func (SystemPoolArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*SystemPool)(nil)).Elem()
+}
+
+func (i SystemPoolArgs) ToSystemPoolOutput() SystemPoolOutput {
+	return i.ToSystemPoolOutputWithContext(context.Background())
+}
+
+func (i SystemPoolArgs) ToSystemPoolOutputWithContext(ctx context.Context) SystemPoolOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SystemPoolOutput)
+}
+
+func (i SystemPoolArgs) ToSystemPoolPtrOutput() SystemPoolPtrOutput {
+	return i.ToSystemPoolPtrOutputWithContext(context.Background())
+}
+
+func (i SystemPoolArgs) ToSystemPoolPtrOutputWithContext(ctx context.Context) SystemPoolPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SystemPoolOutput).ToSystemPoolPtrOutputWithContext(ctx)
+}
+
+// SystemPoolPtrInput is an input type that accepts SystemPoolArgs, SystemPoolPtr and SystemPoolPtrOutput values.
+// You can construct a concrete instance of `SystemPoolPtrInput` via:
+//
+//	        SystemPoolArgs{...}
+//
+//	or:
+//
+//	        nil
+type SystemPoolPtrInput interface {
+	pulumi.Input
+
+	ToSystemPoolPtrOutput() SystemPoolPtrOutput
+	ToSystemPoolPtrOutputWithContext(context.Context) SystemPoolPtrOutput
+}
+
+type systemPoolPtrType SystemPoolArgs
+
+func SystemPoolPtr(v *SystemPoolArgs) SystemPoolPtrInput {
+	return (*systemPoolPtrType)(v)
+}
+
+func (*systemPoolPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**SystemPool)(nil)).Elem()
+}
+
+func (i *systemPoolPtrType) ToSystemPoolPtrOutput() SystemPoolPtrOutput {
+	return i.ToSystemPoolPtrOutputWithContext(context.Background())
+}
+
+func (i *systemPoolPtrType) ToSystemPoolPtrOutputWithContext(ctx context.Context) SystemPoolPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SystemPoolPtrOutput)
+}
+
+// The cluster's system node pool.
+type SystemPoolOutput struct{ *pulumi.OutputState }
+
+func (SystemPoolOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SystemPool)(nil)).Elem()
+}
+
+func (o SystemPoolOutput) ToSystemPoolOutput() SystemPoolOutput {
+	return o
+}
+
+func (o SystemPoolOutput) ToSystemPoolOutputWithContext(ctx context.Context) SystemPoolOutput {
+	return o
+}
+
+func (o SystemPoolOutput) ToSystemPoolPtrOutput() SystemPoolPtrOutput {
+	return o.ToSystemPoolPtrOutputWithContext(context.Background())
+}
+
+func (o SystemPoolOutput) ToSystemPoolPtrOutputWithContext(ctx context.Context) SystemPoolPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v SystemPool) *SystemPool {
+		return &v
+	}).(SystemPoolPtrOutput)
+}
+
+// Number of nodes, 1 to 1000. Default: 2. Updates in place.
+func (o SystemPoolOutput) Count() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v SystemPool) *int { return v.Count }).(pulumi.IntPtrOutput)
+}
+
+// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+func (o SystemPoolOutput) MaxPods() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v SystemPool) *int { return v.MaxPods }).(pulumi.IntPtrOutput)
+}
+
+// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+func (o SystemPoolOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SystemPool) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
+// VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+func (o SystemPoolOutput) VmSize() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SystemPool) *string { return v.VmSize }).(pulumi.StringPtrOutput)
+}
+
+type SystemPoolPtrOutput struct{ *pulumi.OutputState }
+
+func (SystemPoolPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**SystemPool)(nil)).Elem()
+}
+
+func (o SystemPoolPtrOutput) ToSystemPoolPtrOutput() SystemPoolPtrOutput {
+	return o
+}
+
+func (o SystemPoolPtrOutput) ToSystemPoolPtrOutputWithContext(ctx context.Context) SystemPoolPtrOutput {
+	return o
+}
+
+func (o SystemPoolPtrOutput) Elem() SystemPoolOutput {
+	return o.ApplyT(func(v *SystemPool) SystemPool {
+		if v != nil {
+			return *v
+		}
+		var ret SystemPool
+		return ret
+	}).(SystemPoolOutput)
+}
+
+// Number of nodes, 1 to 1000. Default: 2. Updates in place.
+func (o SystemPoolPtrOutput) Count() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *SystemPool) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Count
+	}).(pulumi.IntPtrOutput)
+}
+
+// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+func (o SystemPoolPtrOutput) MaxPods() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *SystemPool) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxPods
+	}).(pulumi.IntPtrOutput)
+}
+
+// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+func (o SystemPoolPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SystemPool) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
+// VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+func (o SystemPoolPtrOutput) VmSize() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SystemPool) *string {
+		if v == nil {
+			return nil
+		}
+		return v.VmSize
+	}).(pulumi.StringPtrOutput)
+}
+
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*ConnectivityPeeringInput)(nil)).Elem(), ConnectivityPeeringArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ConnectivityPeeringArrayInput)(nil)).Elem(), ConnectivityPeeringArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksRegionInput)(nil)).Elem(), MultiRegionAksRegionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksRegionArrayInput)(nil)).Elem(), MultiRegionAksRegionArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PeeredNetworkInput)(nil)).Elem(), PeeredNetworkArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PeeredNetworkArrayInput)(nil)).Elem(), PeeredNetworkArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RegionAddressRequestInput)(nil)).Elem(), RegionAddressRequestArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RegionAddressRequestArrayInput)(nil)).Elem(), RegionAddressRequestArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SystemPoolInput)(nil)).Elem(), SystemPoolArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SystemPoolPtrInput)(nil)).Elem(), SystemPoolArgs{})
+	pulumi.RegisterOutputType(ConnectivityPeeringOutput{})
+	pulumi.RegisterOutputType(ConnectivityPeeringArrayOutput{})
+	pulumi.RegisterOutputType(ConnectivityReportOutput{})
+	pulumi.RegisterOutputType(ConnectivitySummaryOutput{})
+	pulumi.RegisterOutputType(ConnectivityVerdictOutput{})
+	pulumi.RegisterOutputType(ConnectivityVerdictArrayOutput{})
+	pulumi.RegisterOutputType(MultiRegionAksRegionOutput{})
+	pulumi.RegisterOutputType(MultiRegionAksRegionArrayOutput{})
+	pulumi.RegisterOutputType(PeeredNetworkOutput{})
+	pulumi.RegisterOutputType(PeeredNetworkArrayOutput{})
+	pulumi.RegisterOutputType(PeeringLinkOutput{})
+	pulumi.RegisterOutputType(PeeringLinkArrayOutput{})
 	pulumi.RegisterOutputType(RegionAddressPlanOutput{})
 	pulumi.RegisterOutputType(RegionAddressPlanArrayOutput{})
 	pulumi.RegisterOutputType(RegionAddressRequestOutput{})
 	pulumi.RegisterOutputType(RegionAddressRequestArrayOutput{})
+	pulumi.RegisterOutputType(RegionalClusterSummaryOutput{})
+	pulumi.RegisterOutputType(RegionalClusterSummaryMapOutput{})
+	pulumi.RegisterOutputType(SystemPoolOutput{})
+	pulumi.RegisterOutputType(SystemPoolPtrOutput{})
 }

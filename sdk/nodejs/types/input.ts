@@ -4,6 +4,87 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
+import * as enums from "../types/enums";
+
+/**
+ * A direct VNet peering between two regions (unordered).
+ */
+export interface ConnectivityPeering {
+    /**
+     * One region; must be listed in `regions`.
+     */
+    from: string;
+    /**
+     * The other region; must be listed in `regions` and differ from `from`.
+     */
+    to: string;
+}
+
+/**
+ * A direct VNet peering between two regions (unordered).
+ */
+export interface ConnectivityPeeringArgs {
+    /**
+     * One region; must be listed in `regions`.
+     */
+    from: pulumi.Input<string>;
+    /**
+     * The other region; must be listed in `regions` and differ from `from`.
+     */
+    to: pulumi.Input<string>;
+}
+
+/**
+ * One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
+ */
+export interface MultiRegionAksRegionArgs {
+    /**
+     * The Azure region, for example `eastus`.
+     */
+    location: pulumi.Input<string>;
+    /**
+     * Nodes in the system pool. Default 2. Updates in place.
+     */
+    nodeCount?: pulumi.Input<number | undefined>;
+    /**
+     * An explicit overlay pod CIDR for this region. Default: planned (10.32.0.0/13, 10.40.0.0/13, …). Not used with flat pod networking.
+     */
+    podCidr?: pulumi.Input<string | undefined>;
+    /**
+     * The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+     */
+    vmSize?: pulumi.Input<string | undefined>;
+    /**
+     * An explicit VNet range for this region. Default: planned (10.0.0.0/14, 10.4.0.0/14, …).
+     */
+    vnetCidr?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * A regional VNet to include in the peering mesh.
+ */
+export interface PeeredNetworkArgs {
+    /**
+     * The VNet's address ranges, so overlaps are refused before any Azure call.
+     */
+    addressSpace?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * A short, unique name for the network, usually its region; used in the names of the peerings.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * The cluster's overlay pod CIDR, if any; it must not overlap any peered VNet.
+     */
+    podCidr?: pulumi.Input<string | undefined>;
+    /**
+     * How the cluster's pods get addresses: `overlay` (default), `flat` or `byoCni`.
+     */
+    podNetworking?: pulumi.Input<string | undefined>;
+    /**
+     * The VNet's Azure resource id (`RegionalNetwork.vnetId`).
+     */
+    vnetId: pulumi.Input<string>;
+}
 
 /**
  * One region to plan ranges for. Regions are planned in list order: append new regions at the end so existing ranges never move.
@@ -39,4 +120,26 @@ export interface RegionAddressRequestArgs {
      * An explicit VNet range for this region instead of the planned one.
      */
     vnetCidr?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * The cluster's system node pool.
+ */
+export interface SystemPoolArgs {
+    /**
+     * Number of nodes, 1 to 1000. Default: 2. Updates in place.
+     */
+    count?: pulumi.Input<number | undefined>;
+    /**
+     * Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+     */
+    maxPods?: pulumi.Input<number | undefined>;
+    /**
+     * Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+     */
+    name?: pulumi.Input<string | undefined>;
+    /**
+     * VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+     */
+    vmSize?: pulumi.Input<string | undefined>;
 }

@@ -4,6 +4,107 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
+import * as enums from "../types/enums";
+
+/**
+ * What can reach what across the platform's regions: every source (node, pod) to every destination (node, pod, internal load balancer, service), with the path and the reason.
+ */
+export interface ConnectivityReport {
+    /**
+     * One verdict per source and destination.
+     */
+    matrix: outputs.ConnectivityVerdict[];
+    /**
+     * The facts that hold for every peered pair of regions.
+     */
+    summary: outputs.ConnectivitySummary;
+}
+
+/**
+ * Key facts over every peered pair of distinct regions, in both directions. Each flag other than `allRegionsPeered` is false when no pair is peered.
+ */
+export interface ConnectivitySummary {
+    /**
+     * Every two distinct regions are directly peered (true for a single region).
+     */
+    allRegionsPeered: boolean;
+    /**
+     * A node or VM reaches the nodes and VMs of every peered region.
+     */
+    nodeToRemoteNode: boolean;
+    /**
+     * A node reaches pod IPs in every peered region (flat networking, or a node of a Cilium mesh).
+     */
+    nodeToRemotePod: boolean;
+    /**
+     * A pod reaches internal load balancers in every peered region.
+     */
+    podToRemoteLoadBalancer: boolean;
+    /**
+     * A pod reaches pod IPs in every peered region (flat networking or a Cilium mesh).
+     */
+    podToRemotePod: boolean;
+    /**
+     * A pod reaches services of every peered region by name (global services through a Cilium mesh).
+     */
+    podToRemoteService: boolean;
+}
+
+/**
+ * Whether one endpoint reaches another.
+ */
+export interface ConnectivityVerdict {
+    /**
+     * What the connection is addressed to.
+     */
+    destination: enums.ConnectivityEndpoint;
+    /**
+     * The region traffic goes to; equal to `sourceRegion` for same-region verdicts.
+     */
+    destinationRegion: string;
+    /**
+     * The hops, for example `pod → SNAT to node IP → VNet peering → node`; for failures, where the traffic stops.
+     */
+    path: string;
+    /**
+     * Whether the two regions are distinct and their VNets directly peered.
+     */
+    peered: boolean;
+    /**
+     * Whether the traffic gets through (network security groups permitting).
+     */
+    reachable: boolean;
+    /**
+     * One sentence explaining why; for failures, what would make it work (for example "expose it through an internal LoadBalancer Service").
+     */
+    reason: string;
+    /**
+     * What opens the connection: `node` or `pod`.
+     */
+    source: enums.ConnectivityEndpoint;
+    /**
+     * The region traffic starts in, as given in `regions`.
+     */
+    sourceRegion: string;
+}
+
+/**
+ * One bidirectional peering of the mesh.
+ */
+export interface PeeringLink {
+    /**
+     * The VnetPeering's id (the first network's peering resource id).
+     */
+    id: string;
+    /**
+     * The two networks, as `first-second`.
+     */
+    pair: string;
+    /**
+     * `Connected` once both directions are connected and in sync.
+     */
+    peeringState: string;
+}
 
 /**
  * The ranges planned for one region.
@@ -29,5 +130,57 @@ export interface RegionAddressPlan {
      * The region's VNet address space.
      */
     vnetCidr: string;
+}
+
+/**
+ * What a program needs from one region's cluster.
+ */
+export interface RegionalClusterSummary {
+    /**
+     * The API server's FQDN.
+     */
+    fqdn: string;
+    /**
+     * The AKS cluster's resource id.
+     */
+    id: string;
+    /**
+     * A user kubeconfig for the cluster (secret).
+     */
+    kubeconfig: string;
+    /**
+     * The range pods get addresses from: the overlay pod CIDR, or the pod subnet with flat networking.
+     */
+    podCidr: string;
+    /**
+     * The region's VNet range.
+     */
+    vnetCidr: string;
+    /**
+     * The region's VNet resource id.
+     */
+    vnetId: string;
+}
+
+/**
+ * The cluster's system node pool.
+ */
+export interface SystemPool {
+    /**
+     * Number of nodes, 1 to 1000. Default: 2. Updates in place.
+     */
+    count?: number;
+    /**
+     * Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+     */
+    maxPods?: number;
+    /**
+     * Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+     */
+    name?: string;
+    /**
+     * VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+     */
+    vmSize?: string;
 }
 

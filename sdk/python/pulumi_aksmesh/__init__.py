@@ -6,8 +6,15 @@ import builtins as _builtins
 from . import _utilities
 import typing
 # Export this package's modules as members:
+from ._enums import *
+from .analyze_connectivity import *
+from .multi_region_aks import *
+from .overlay_peering import *
 from .plan_address_space import *
 from .provider import *
+from .regional_cluster import *
+from .regional_network import *
+from .vnet_peering import *
 from ._inputs import *
 from . import outputs
 
@@ -20,7 +27,20 @@ else:
 
 _utilities.register(
     resource_modules="""
-[]
+[
+ {
+  "pkg": "aksmesh",
+  "mod": "index",
+  "fqn": "pulumi_aksmesh",
+  "classes": {
+   "aksmesh:index:MultiRegionAks": "MultiRegionAks",
+   "aksmesh:index:OverlayPeering": "OverlayPeering",
+   "aksmesh:index:RegionalCluster": "RegionalCluster",
+   "aksmesh:index:RegionalNetwork": "RegionalNetwork",
+   "aksmesh:index:VnetPeering": "VnetPeering"
+  }
+ }
+]
 """,
     resource_packages="""
 [

@@ -13,11 +13,297 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from ._enums import *
 
 __all__ = [
+    'ConnectivityPeering',
+    'ConnectivityPeeringDict',
+    'MultiRegionAksRegionArgs',
+    'MultiRegionAksRegionArgsDict',
+    'PeeredNetworkArgs',
+    'PeeredNetworkArgsDict',
     'RegionAddressRequest',
     'RegionAddressRequestDict',
+    'SystemPoolArgs',
+    'SystemPoolArgsDict',
 ]
+
+class ConnectivityPeeringDict(TypedDict):
+    """
+    A direct VNet peering between two regions (unordered).
+    """
+    from_: _builtins.str
+    """
+    One region; must be listed in `regions`.
+    """
+    to: _builtins.str
+    """
+    The other region; must be listed in `regions` and differ from `from`.
+    """
+
+@pulumi.input_type
+class ConnectivityPeering:
+    def __init__(__self__, *,
+                 from_: _builtins.str,
+                 to: _builtins.str):
+        """
+        A direct VNet peering between two regions (unordered).
+
+        :param _builtins.str from_: One region; must be listed in `regions`.
+        :param _builtins.str to: The other region; must be listed in `regions` and differ from `from`.
+        """
+        pulumi.set(__self__, "from_", from_)
+        pulumi.set(__self__, "to", to)
+
+    @_builtins.property
+    @pulumi.getter(name="from")
+    def from_(self) -> _builtins.str:
+        """
+        One region; must be listed in `regions`.
+        """
+        return pulumi.get(self, "from_")
+
+    @from_.setter
+    def from_(self, value: _builtins.str):
+        pulumi.set(self, "from_", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def to(self) -> _builtins.str:
+        """
+        The other region; must be listed in `regions` and differ from `from`.
+        """
+        return pulumi.get(self, "to")
+
+    @to.setter
+    def to(self, value: _builtins.str):
+        pulumi.set(self, "to", value)
+
+
+class MultiRegionAksRegionArgsDict(TypedDict):
+    """
+    One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
+    """
+    location: pulumi.Input[_builtins.str]
+    """
+    The Azure region, for example `eastus`.
+    """
+    node_count: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Nodes in the system pool. Default 2. Updates in place.
+    """
+    pod_cidr: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    An explicit overlay pod CIDR for this region. Default: planned (10.32.0.0/13, 10.40.0.0/13, …). Not used with flat pod networking.
+    """
+    vm_size: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+    """
+    vnet_cidr: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    An explicit VNet range for this region. Default: planned (10.0.0.0/14, 10.4.0.0/14, …).
+    """
+
+@pulumi.input_type
+class MultiRegionAksRegionArgs:
+    def __init__(__self__, *,
+                 location: pulumi.Input[_builtins.str],
+                 node_count: pulumi.Input[Optional[_builtins.int]] = None,
+                 pod_cidr: pulumi.Input[Optional[_builtins.str]] = None,
+                 vm_size: pulumi.Input[Optional[_builtins.str]] = None,
+                 vnet_cidr: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
+
+        :param pulumi.Input[_builtins.str] location: The Azure region, for example `eastus`.
+        :param pulumi.Input[_builtins.int] node_count: Nodes in the system pool. Default 2. Updates in place.
+        :param pulumi.Input[_builtins.str] pod_cidr: An explicit overlay pod CIDR for this region. Default: planned (10.32.0.0/13, 10.40.0.0/13, …). Not used with flat pod networking.
+        :param pulumi.Input[_builtins.str] vm_size: The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+        :param pulumi.Input[_builtins.str] vnet_cidr: An explicit VNet range for this region. Default: planned (10.0.0.0/14, 10.4.0.0/14, …).
+        """
+        pulumi.set(__self__, "location", location)
+        if node_count is not None:
+            pulumi.set(__self__, "node_count", node_count)
+        if pod_cidr is not None:
+            pulumi.set(__self__, "pod_cidr", pod_cidr)
+        if vm_size is not None:
+            pulumi.set(__self__, "vm_size", vm_size)
+        if vnet_cidr is not None:
+            pulumi.set(__self__, "vnet_cidr", vnet_cidr)
+
+    @_builtins.property
+    @pulumi.getter
+    def location(self) -> pulumi.Input[_builtins.str]:
+        """
+        The Azure region, for example `eastus`.
+        """
+        return pulumi.get(self, "location")
+
+    @location.setter
+    def location(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "location", value)
+
+    @_builtins.property
+    @pulumi.getter(name="nodeCount")
+    def node_count(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Nodes in the system pool. Default 2. Updates in place.
+        """
+        return pulumi.get(self, "node_count")
+
+    @node_count.setter
+    def node_count(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "node_count", value)
+
+    @_builtins.property
+    @pulumi.getter(name="podCidr")
+    def pod_cidr(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        An explicit overlay pod CIDR for this region. Default: planned (10.32.0.0/13, 10.40.0.0/13, …). Not used with flat pod networking.
+        """
+        return pulumi.get(self, "pod_cidr")
+
+    @pod_cidr.setter
+    def pod_cidr(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "pod_cidr", value)
+
+    @_builtins.property
+    @pulumi.getter(name="vmSize")
+    def vm_size(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+        """
+        return pulumi.get(self, "vm_size")
+
+    @vm_size.setter
+    def vm_size(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "vm_size", value)
+
+    @_builtins.property
+    @pulumi.getter(name="vnetCidr")
+    def vnet_cidr(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        An explicit VNet range for this region. Default: planned (10.0.0.0/14, 10.4.0.0/14, …).
+        """
+        return pulumi.get(self, "vnet_cidr")
+
+    @vnet_cidr.setter
+    def vnet_cidr(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "vnet_cidr", value)
+
+
+class PeeredNetworkArgsDict(TypedDict):
+    """
+    A regional VNet to include in the peering mesh.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    A short, unique name for the network, usually its region; used in the names of the peerings.
+    """
+    vnet_id: pulumi.Input[_builtins.str]
+    """
+    The VNet's Azure resource id (`RegionalNetwork.vnetId`).
+    """
+    address_space: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    The VNet's address ranges, so overlaps are refused before any Azure call.
+    """
+    pod_cidr: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The cluster's overlay pod CIDR, if any; it must not overlap any peered VNet.
+    """
+    pod_networking: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    How the cluster's pods get addresses: `overlay` (default), `flat` or `byoCni`.
+    """
+
+@pulumi.input_type
+class PeeredNetworkArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str],
+                 vnet_id: pulumi.Input[_builtins.str],
+                 address_space: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 pod_cidr: pulumi.Input[Optional[_builtins.str]] = None,
+                 pod_networking: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A regional VNet to include in the peering mesh.
+
+        :param pulumi.Input[_builtins.str] name: A short, unique name for the network, usually its region; used in the names of the peerings.
+        :param pulumi.Input[_builtins.str] vnet_id: The VNet's Azure resource id (`RegionalNetwork.vnetId`).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] address_space: The VNet's address ranges, so overlaps are refused before any Azure call.
+        :param pulumi.Input[_builtins.str] pod_cidr: The cluster's overlay pod CIDR, if any; it must not overlap any peered VNet.
+        :param pulumi.Input[_builtins.str] pod_networking: How the cluster's pods get addresses: `overlay` (default), `flat` or `byoCni`.
+        """
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "vnet_id", vnet_id)
+        if address_space is not None:
+            pulumi.set(__self__, "address_space", address_space)
+        if pod_cidr is not None:
+            pulumi.set(__self__, "pod_cidr", pod_cidr)
+        if pod_networking is not None:
+            pulumi.set(__self__, "pod_networking", pod_networking)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        A short, unique name for the network, usually its region; used in the names of the peerings.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="vnetId")
+    def vnet_id(self) -> pulumi.Input[_builtins.str]:
+        """
+        The VNet's Azure resource id (`RegionalNetwork.vnetId`).
+        """
+        return pulumi.get(self, "vnet_id")
+
+    @vnet_id.setter
+    def vnet_id(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "vnet_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="addressSpace")
+    def address_space(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The VNet's address ranges, so overlaps are refused before any Azure call.
+        """
+        return pulumi.get(self, "address_space")
+
+    @address_space.setter
+    def address_space(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "address_space", value)
+
+    @_builtins.property
+    @pulumi.getter(name="podCidr")
+    def pod_cidr(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The cluster's overlay pod CIDR, if any; it must not overlap any peered VNet.
+        """
+        return pulumi.get(self, "pod_cidr")
+
+    @pod_cidr.setter
+    def pod_cidr(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "pod_cidr", value)
+
+    @_builtins.property
+    @pulumi.getter(name="podNetworking")
+    def pod_networking(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        How the cluster's pods get addresses: `overlay` (default), `flat` or `byoCni`.
+        """
+        return pulumi.get(self, "pod_networking")
+
+    @pod_networking.setter
+    def pod_networking(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "pod_networking", value)
+
 
 class RegionAddressRequestDict(TypedDict):
     """
@@ -90,5 +376,99 @@ class RegionAddressRequest:
     @vnet_cidr.setter
     def vnet_cidr(self, value: Optional[_builtins.str]):
         pulumi.set(self, "vnet_cidr", value)
+
+
+class SystemPoolArgsDict(TypedDict):
+    """
+    The cluster's system node pool.
+    """
+    count: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Number of nodes, 1 to 1000. Default: 2. Updates in place.
+    """
+    max_pods: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+    """
+    name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+    """
+    vm_size: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+    """
+
+@pulumi.input_type
+class SystemPoolArgs:
+    def __init__(__self__, *,
+                 count: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_pods: pulumi.Input[Optional[_builtins.int]] = None,
+                 name: pulumi.Input[Optional[_builtins.str]] = None,
+                 vm_size: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        The cluster's system node pool.
+
+        :param pulumi.Input[_builtins.int] count: Number of nodes, 1 to 1000. Default: 2. Updates in place.
+        :param pulumi.Input[_builtins.int] max_pods: Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+        :param pulumi.Input[_builtins.str] name: Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+        :param pulumi.Input[_builtins.str] vm_size: VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+        """
+        if count is not None:
+            pulumi.set(__self__, "count", count)
+        if max_pods is not None:
+            pulumi.set(__self__, "max_pods", max_pods)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+        if vm_size is not None:
+            pulumi.set(__self__, "vm_size", vm_size)
+
+    @_builtins.property
+    @pulumi.getter
+    def count(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Number of nodes, 1 to 1000. Default: 2. Updates in place.
+        """
+        return pulumi.get(self, "count")
+
+    @count.setter
+    def count(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "count", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxPods")
+    def max_pods(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+        """
+        return pulumi.get(self, "max_pods")
+
+    @max_pods.setter
+    def max_pods(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_pods", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="vmSize")
+    def vm_size(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+        """
+        return pulumi.get(self, "vm_size")
+
+    @vm_size.setter
+    def vm_size(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "vm_size", value)
 
 

@@ -13,10 +13,338 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from . import outputs
+from ._enums import *
 
 __all__ = [
+    'ConnectivityReport',
+    'ConnectivitySummary',
+    'ConnectivityVerdict',
+    'PeeringLink',
     'RegionAddressPlan',
+    'RegionalClusterSummary',
+    'SystemPool',
 ]
+
+@pulumi.output_type
+class ConnectivityReport(dict):
+    """
+    What can reach what across the platform's regions: every source (node, pod) to every destination (node, pod, internal load balancer, service), with the path and the reason.
+    """
+    def __init__(__self__, *,
+                 matrix: Sequence['outputs.ConnectivityVerdict'],
+                 summary: 'outputs.ConnectivitySummary'):
+        """
+        What can reach what across the platform's regions: every source (node, pod) to every destination (node, pod, internal load balancer, service), with the path and the reason.
+
+        :param Sequence['ConnectivityVerdict'] matrix: One verdict per source and destination.
+        :param 'ConnectivitySummary' summary: The facts that hold for every peered pair of regions.
+        """
+        pulumi.set(__self__, "matrix", matrix)
+        pulumi.set(__self__, "summary", summary)
+
+    @_builtins.property
+    @pulumi.getter
+    def matrix(self) -> Sequence['outputs.ConnectivityVerdict']:
+        """
+        One verdict per source and destination.
+        """
+        return pulumi.get(self, "matrix")
+
+    @_builtins.property
+    @pulumi.getter
+    def summary(self) -> 'outputs.ConnectivitySummary':
+        """
+        The facts that hold for every peered pair of regions.
+        """
+        return pulumi.get(self, "summary")
+
+
+@pulumi.output_type
+class ConnectivitySummary(dict):
+    """
+    Key facts over every peered pair of distinct regions, in both directions. Each flag other than `allRegionsPeered` is false when no pair is peered.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "allRegionsPeered":
+            suggest = "all_regions_peered"
+        elif key == "nodeToRemoteNode":
+            suggest = "node_to_remote_node"
+        elif key == "nodeToRemotePod":
+            suggest = "node_to_remote_pod"
+        elif key == "podToRemoteLoadBalancer":
+            suggest = "pod_to_remote_load_balancer"
+        elif key == "podToRemotePod":
+            suggest = "pod_to_remote_pod"
+        elif key == "podToRemoteService":
+            suggest = "pod_to_remote_service"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in ConnectivitySummary. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        ConnectivitySummary.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        ConnectivitySummary.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 all_regions_peered: _builtins.bool,
+                 node_to_remote_node: _builtins.bool,
+                 node_to_remote_pod: _builtins.bool,
+                 pod_to_remote_load_balancer: _builtins.bool,
+                 pod_to_remote_pod: _builtins.bool,
+                 pod_to_remote_service: _builtins.bool):
+        """
+        Key facts over every peered pair of distinct regions, in both directions. Each flag other than `allRegionsPeered` is false when no pair is peered.
+
+        :param _builtins.bool all_regions_peered: Every two distinct regions are directly peered (true for a single region).
+        :param _builtins.bool node_to_remote_node: A node or VM reaches the nodes and VMs of every peered region.
+        :param _builtins.bool node_to_remote_pod: A node reaches pod IPs in every peered region (flat networking, or a node of a Cilium mesh).
+        :param _builtins.bool pod_to_remote_load_balancer: A pod reaches internal load balancers in every peered region.
+        :param _builtins.bool pod_to_remote_pod: A pod reaches pod IPs in every peered region (flat networking or a Cilium mesh).
+        :param _builtins.bool pod_to_remote_service: A pod reaches services of every peered region by name (global services through a Cilium mesh).
+        """
+        pulumi.set(__self__, "all_regions_peered", all_regions_peered)
+        pulumi.set(__self__, "node_to_remote_node", node_to_remote_node)
+        pulumi.set(__self__, "node_to_remote_pod", node_to_remote_pod)
+        pulumi.set(__self__, "pod_to_remote_load_balancer", pod_to_remote_load_balancer)
+        pulumi.set(__self__, "pod_to_remote_pod", pod_to_remote_pod)
+        pulumi.set(__self__, "pod_to_remote_service", pod_to_remote_service)
+
+    @_builtins.property
+    @pulumi.getter(name="allRegionsPeered")
+    def all_regions_peered(self) -> _builtins.bool:
+        """
+        Every two distinct regions are directly peered (true for a single region).
+        """
+        return pulumi.get(self, "all_regions_peered")
+
+    @_builtins.property
+    @pulumi.getter(name="nodeToRemoteNode")
+    def node_to_remote_node(self) -> _builtins.bool:
+        """
+        A node or VM reaches the nodes and VMs of every peered region.
+        """
+        return pulumi.get(self, "node_to_remote_node")
+
+    @_builtins.property
+    @pulumi.getter(name="nodeToRemotePod")
+    def node_to_remote_pod(self) -> _builtins.bool:
+        """
+        A node reaches pod IPs in every peered region (flat networking, or a node of a Cilium mesh).
+        """
+        return pulumi.get(self, "node_to_remote_pod")
+
+    @_builtins.property
+    @pulumi.getter(name="podToRemoteLoadBalancer")
+    def pod_to_remote_load_balancer(self) -> _builtins.bool:
+        """
+        A pod reaches internal load balancers in every peered region.
+        """
+        return pulumi.get(self, "pod_to_remote_load_balancer")
+
+    @_builtins.property
+    @pulumi.getter(name="podToRemotePod")
+    def pod_to_remote_pod(self) -> _builtins.bool:
+        """
+        A pod reaches pod IPs in every peered region (flat networking or a Cilium mesh).
+        """
+        return pulumi.get(self, "pod_to_remote_pod")
+
+    @_builtins.property
+    @pulumi.getter(name="podToRemoteService")
+    def pod_to_remote_service(self) -> _builtins.bool:
+        """
+        A pod reaches services of every peered region by name (global services through a Cilium mesh).
+        """
+        return pulumi.get(self, "pod_to_remote_service")
+
+
+@pulumi.output_type
+class ConnectivityVerdict(dict):
+    """
+    Whether one endpoint reaches another.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "destinationRegion":
+            suggest = "destination_region"
+        elif key == "sourceRegion":
+            suggest = "source_region"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in ConnectivityVerdict. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        ConnectivityVerdict.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        ConnectivityVerdict.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 destination: 'ConnectivityEndpoint',
+                 destination_region: _builtins.str,
+                 path: _builtins.str,
+                 peered: _builtins.bool,
+                 reachable: _builtins.bool,
+                 reason: _builtins.str,
+                 source: 'ConnectivityEndpoint',
+                 source_region: _builtins.str):
+        """
+        Whether one endpoint reaches another.
+
+        :param 'ConnectivityEndpoint' destination: What the connection is addressed to.
+        :param _builtins.str destination_region: The region traffic goes to; equal to `sourceRegion` for same-region verdicts.
+        :param _builtins.str path: The hops, for example `pod → SNAT to node IP → VNet peering → node`; for failures, where the traffic stops.
+        :param _builtins.bool peered: Whether the two regions are distinct and their VNets directly peered.
+        :param _builtins.bool reachable: Whether the traffic gets through (network security groups permitting).
+        :param _builtins.str reason: One sentence explaining why; for failures, what would make it work (for example "expose it through an internal LoadBalancer Service").
+        :param 'ConnectivityEndpoint' source: What opens the connection: `node` or `pod`.
+        :param _builtins.str source_region: The region traffic starts in, as given in `regions`.
+        """
+        pulumi.set(__self__, "destination", destination)
+        pulumi.set(__self__, "destination_region", destination_region)
+        pulumi.set(__self__, "path", path)
+        pulumi.set(__self__, "peered", peered)
+        pulumi.set(__self__, "reachable", reachable)
+        pulumi.set(__self__, "reason", reason)
+        pulumi.set(__self__, "source", source)
+        pulumi.set(__self__, "source_region", source_region)
+
+    @_builtins.property
+    @pulumi.getter
+    def destination(self) -> 'ConnectivityEndpoint':
+        """
+        What the connection is addressed to.
+        """
+        return pulumi.get(self, "destination")
+
+    @_builtins.property
+    @pulumi.getter(name="destinationRegion")
+    def destination_region(self) -> _builtins.str:
+        """
+        The region traffic goes to; equal to `sourceRegion` for same-region verdicts.
+        """
+        return pulumi.get(self, "destination_region")
+
+    @_builtins.property
+    @pulumi.getter
+    def path(self) -> _builtins.str:
+        """
+        The hops, for example `pod → SNAT to node IP → VNet peering → node`; for failures, where the traffic stops.
+        """
+        return pulumi.get(self, "path")
+
+    @_builtins.property
+    @pulumi.getter
+    def peered(self) -> _builtins.bool:
+        """
+        Whether the two regions are distinct and their VNets directly peered.
+        """
+        return pulumi.get(self, "peered")
+
+    @_builtins.property
+    @pulumi.getter
+    def reachable(self) -> _builtins.bool:
+        """
+        Whether the traffic gets through (network security groups permitting).
+        """
+        return pulumi.get(self, "reachable")
+
+    @_builtins.property
+    @pulumi.getter
+    def reason(self) -> _builtins.str:
+        """
+        One sentence explaining why; for failures, what would make it work (for example "expose it through an internal LoadBalancer Service").
+        """
+        return pulumi.get(self, "reason")
+
+    @_builtins.property
+    @pulumi.getter
+    def source(self) -> 'ConnectivityEndpoint':
+        """
+        What opens the connection: `node` or `pod`.
+        """
+        return pulumi.get(self, "source")
+
+    @_builtins.property
+    @pulumi.getter(name="sourceRegion")
+    def source_region(self) -> _builtins.str:
+        """
+        The region traffic starts in, as given in `regions`.
+        """
+        return pulumi.get(self, "source_region")
+
+
+@pulumi.output_type
+class PeeringLink(dict):
+    """
+    One bidirectional peering of the mesh.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "peeringState":
+            suggest = "peering_state"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in PeeringLink. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        PeeringLink.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        PeeringLink.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 id: _builtins.str,
+                 pair: _builtins.str,
+                 peering_state: _builtins.str):
+        """
+        One bidirectional peering of the mesh.
+
+        :param _builtins.str id: The VnetPeering's id (the first network's peering resource id).
+        :param _builtins.str pair: The two networks, as `first-second`.
+        :param _builtins.str peering_state: `Connected` once both directions are connected and in sync.
+        """
+        pulumi.set(__self__, "id", id)
+        pulumi.set(__self__, "pair", pair)
+        pulumi.set(__self__, "peering_state", peering_state)
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> _builtins.str:
+        """
+        The VnetPeering's id (the first network's peering resource id).
+        """
+        return pulumi.get(self, "id")
+
+    @_builtins.property
+    @pulumi.getter
+    def pair(self) -> _builtins.str:
+        """
+        The two networks, as `first-second`.
+        """
+        return pulumi.get(self, "pair")
+
+    @_builtins.property
+    @pulumi.getter(name="peeringState")
+    def peering_state(self) -> _builtins.str:
+        """
+        `Connected` once both directions are connected and in sync.
+        """
+        return pulumi.get(self, "peering_state")
+
 
 @pulumi.output_type
 class RegionAddressPlan(dict):
@@ -83,5 +411,183 @@ class RegionAddressPlan(dict):
         The region's VNet address space.
         """
         return pulumi.get(self, "vnet_cidr")
+
+
+@pulumi.output_type
+class RegionalClusterSummary(dict):
+    """
+    What a program needs from one region's cluster.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "podCidr":
+            suggest = "pod_cidr"
+        elif key == "vnetCidr":
+            suggest = "vnet_cidr"
+        elif key == "vnetId":
+            suggest = "vnet_id"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in RegionalClusterSummary. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        RegionalClusterSummary.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        RegionalClusterSummary.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 fqdn: _builtins.str,
+                 id: _builtins.str,
+                 kubeconfig: _builtins.str,
+                 pod_cidr: _builtins.str,
+                 vnet_cidr: _builtins.str,
+                 vnet_id: _builtins.str):
+        """
+        What a program needs from one region's cluster.
+
+        :param _builtins.str fqdn: The API server's FQDN.
+        :param _builtins.str id: The AKS cluster's resource id.
+        :param _builtins.str kubeconfig: A user kubeconfig for the cluster (secret).
+        :param _builtins.str pod_cidr: The range pods get addresses from: the overlay pod CIDR, or the pod subnet with flat networking.
+        :param _builtins.str vnet_cidr: The region's VNet range.
+        :param _builtins.str vnet_id: The region's VNet resource id.
+        """
+        pulumi.set(__self__, "fqdn", fqdn)
+        pulumi.set(__self__, "id", id)
+        pulumi.set(__self__, "kubeconfig", kubeconfig)
+        pulumi.set(__self__, "pod_cidr", pod_cidr)
+        pulumi.set(__self__, "vnet_cidr", vnet_cidr)
+        pulumi.set(__self__, "vnet_id", vnet_id)
+
+    @_builtins.property
+    @pulumi.getter
+    def fqdn(self) -> _builtins.str:
+        """
+        The API server's FQDN.
+        """
+        return pulumi.get(self, "fqdn")
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> _builtins.str:
+        """
+        The AKS cluster's resource id.
+        """
+        return pulumi.get(self, "id")
+
+    @_builtins.property
+    @pulumi.getter
+    def kubeconfig(self) -> _builtins.str:
+        """
+        A user kubeconfig for the cluster (secret).
+        """
+        return pulumi.get(self, "kubeconfig")
+
+    @_builtins.property
+    @pulumi.getter(name="podCidr")
+    def pod_cidr(self) -> _builtins.str:
+        """
+        The range pods get addresses from: the overlay pod CIDR, or the pod subnet with flat networking.
+        """
+        return pulumi.get(self, "pod_cidr")
+
+    @_builtins.property
+    @pulumi.getter(name="vnetCidr")
+    def vnet_cidr(self) -> _builtins.str:
+        """
+        The region's VNet range.
+        """
+        return pulumi.get(self, "vnet_cidr")
+
+    @_builtins.property
+    @pulumi.getter(name="vnetId")
+    def vnet_id(self) -> _builtins.str:
+        """
+        The region's VNet resource id.
+        """
+        return pulumi.get(self, "vnet_id")
+
+
+@pulumi.output_type
+class SystemPool(dict):
+    """
+    The cluster's system node pool.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "maxPods":
+            suggest = "max_pods"
+        elif key == "vmSize":
+            suggest = "vm_size"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in SystemPool. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        SystemPool.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        SystemPool.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 count: Optional[_builtins.int] = None,
+                 max_pods: Optional[_builtins.int] = None,
+                 name: Optional[_builtins.str] = None,
+                 vm_size: Optional[_builtins.str] = None):
+        """
+        The cluster's system node pool.
+
+        :param _builtins.int count: Number of nodes, 1 to 1000. Default: 2. Updates in place.
+        :param _builtins.int max_pods: Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+        :param _builtins.str name: Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+        :param _builtins.str vm_size: VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+        """
+        if count is not None:
+            pulumi.set(__self__, "count", count)
+        if max_pods is not None:
+            pulumi.set(__self__, "max_pods", max_pods)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+        if vm_size is not None:
+            pulumi.set(__self__, "vm_size", vm_size)
+
+    @_builtins.property
+    @pulumi.getter
+    def count(self) -> Optional[_builtins.int]:
+        """
+        Number of nodes, 1 to 1000. Default: 2. Updates in place.
+        """
+        return pulumi.get(self, "count")
+
+    @_builtins.property
+    @pulumi.getter(name="maxPods")
+    def max_pods(self) -> Optional[_builtins.int]:
+        """
+        Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+        """
+        return pulumi.get(self, "max_pods")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> Optional[_builtins.str]:
+        """
+        Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter(name="vmSize")
+    def vm_size(self) -> Optional[_builtins.str]:
+        """
+        VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+        """
+        return pulumi.get(self, "vm_size")
 
 

@@ -1,0 +1,291 @@
+//! Entra-style identity: the client-credentials token endpoint and bearer-token checks.
+//! Tokens are JWT-shaped and signed (HS256) with a key kept in the data dir, so tokens
+//! issued before a restart stay valid after it.
+
+use std::path::Path;
+
+use axum::http::{HeaderMap, StatusCode};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use ring::hmac;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::arm::{ArmError, ArmResponse};
+use crate::state::Settings;
+use crate::Error;
+
+pub const TOKEN_KEY_FILE: &str = "token-signing.key";
+pub const TOKEN_LIFETIME_SECONDS: i64 = 3599;
+
+pub struct TokenAuthority {
+    key: hmac::Key,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub appid: String,
+    pub oid: String,
+    pub sub: String,
+    pub tid: String,
+    pub idtyp: String,
+    pub ver: String,
+}
+
+impl TokenAuthority {
+    pub fn load_or_create(data_dir: &Path) -> Result<Self, Error> {
+        let path = data_dir.join(TOKEN_KEY_FILE);
+        let secret = match std::fs::read(&path) {
+            Ok(bytes) if bytes.len() >= 32 => bytes,
+            _ => {
+                let mut bytes = Vec::with_capacity(64);
+                bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+                bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+                bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+                bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+                std::fs::write(&path, &bytes)?;
+                bytes
+            }
+        };
+        Ok(TokenAuthority {
+            key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
+        })
+    }
+
+    pub fn issue(&self, settings: &Settings, audience: &str, now_seconds: i64) -> String {
+        let object_id = principal_object_id(&settings.client_id);
+        let claims = Claims {
+            aud: audience.to_string(),
+            iss: format!("https://sts.windows.net/{}/", settings.tenant_id),
+            iat: now_seconds,
+            nbf: now_seconds - 300,
+            exp: now_seconds + TOKEN_LIFETIME_SECONDS,
+            appid: settings.client_id.clone(),
+            oid: object_id.clone(),
+            sub: object_id,
+            tid: settings.tenant_id.clone(),
+            idtyp: "app".into(),
+            ver: "1.0".into(),
+        };
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT","kid":"azsim"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());
+        let signing_input = format!("{header}.{payload}");
+        let signature = hmac::sign(&self.key, signing_input.as_bytes());
+        format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature.as_ref())
+        )
+    }
+
+    /// Checks the `Authorization` header of an ARM request.
+    pub fn verify(
+        &self,
+        settings: &Settings,
+        headers: &HeaderMap,
+        now_seconds: i64,
+    ) -> Result<Claims, ArmError> {
+        let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
+            return Err(unauthorized(
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing.",
+            ));
+        };
+        let value = value.to_str().unwrap_or("");
+        let token = match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => {
+                return Err(unauthorized("AuthenticationFailed",
+                    "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+                ))
+            }
+        };
+        let invalid = || unauthorized("InvalidAuthenticationToken", "The access token is invalid.");
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(invalid());
+        };
+        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| invalid())?;
+        hmac::verify(
+            &self.key,
+            format!("{header}.{payload}").as_bytes(),
+            &signature,
+        )
+        .map_err(|_| invalid())?;
+        let claims: Claims = URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(invalid)?;
+        if claims.exp <= now_seconds {
+            return Err(unauthorized(
+                "ExpiredAuthenticationToken",
+                "The access token expiry UTC time is earlier than current UTC time.",
+            ));
+        }
+        if !is_management_audience(&claims.aud) {
+            return Err(unauthorized("InvalidAuthenticationTokenAudience",
+                format!("The access token has been obtained for wrong audience or resource '{}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.", claims.aud),
+            ));
+        }
+        if !claims.tid.eq_ignore_ascii_case(&settings.tenant_id) {
+            return Err(unauthorized(
+                "InvalidAuthenticationTokenTenant",
+                format!(
+                    "The access token is from the wrong issuer '{}'.",
+                    claims.iss
+                ),
+            ));
+        }
+        Ok(claims)
+    }
+}
+
+/// The object id azsim gives the configured client's service principal.
+pub fn principal_object_id(client_id: &str) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, client_id.as_bytes()).to_string()
+}
+
+fn is_management_audience(audience: &str) -> bool {
+    let a = audience.trim_end_matches('/').to_ascii_lowercase();
+    a == "https://management.azure.com" || a == "https://management.core.windows.net"
+}
+
+fn unauthorized(code: &str, message: impl Into<String>) -> ArmError {
+    ArmError::new(StatusCode::UNAUTHORIZED, code, message)
+}
+
+/// `WWW-Authenticate` value ARM sends with a 401.
+pub fn www_authenticate(settings: &Settings, code: &str) -> String {
+    format!(
+        "Bearer authorization_uri=\"{}/{}\", error=\"invalid_token\", error_description=\"{}\"",
+        settings.base_url, settings.tenant_id, code
+    )
+}
+
+fn aad_error(status: StatusCode, error: &str, description: String) -> ArmResponse {
+    let trace = uuid::Uuid::new_v4().to_string();
+    ArmResponse::json(
+        status,
+        json!({
+            "error": error,
+            "error_description": description,
+            "error_codes": [description
+                .strip_prefix("AADSTS")
+                .and_then(|rest| rest.split(':').next())
+                .and_then(|c| c.parse::<u64>().ok())
+                .unwrap_or(0)],
+            "timestamp": crate::operations::format_time(crate::operations::now_ms()),
+            "trace_id": trace,
+            "correlation_id": uuid::Uuid::new_v4().to_string(),
+        }),
+    )
+}
+
+/// Handles `POST /{tenant}/oauth2/v2.0/token` (client-credentials grant).
+pub fn token_response(
+    authority: &TokenAuthority,
+    settings: &Settings,
+    tenant: &str,
+    body: &[u8],
+) -> ArmResponse {
+    let mut client_id = None;
+    let mut client_secret = None;
+    let mut scope = None;
+    let mut grant_type = None;
+    for (key, value) in form_urlencoded::parse(body) {
+        match key.as_ref() {
+            "client_id" => client_id = Some(value.into_owned()),
+            "client_secret" => client_secret = Some(value.into_owned()),
+            "scope" => scope = Some(value.into_owned()),
+            "grant_type" => grant_type = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    if !tenant.eq_ignore_ascii_case(&settings.tenant_id) {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+        );
+    }
+    match grant_type.as_deref() {
+        Some("client_credentials") => {}
+        Some(other) => {
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                format!("AADSTS70003: The app requested an unsupported grant type '{other}'."),
+            )
+        }
+        None => return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'grant_type'."
+                .into(),
+        ),
+    }
+    let Some(client_id) = client_id else {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'client_id'."
+                .into(),
+        );
+    };
+    if client_id != settings.client_id {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            format!("AADSTS700016: Application with identifier '{client_id}' was not found in the directory '{}'.", settings.tenant_id),
+        );
+    }
+    if client_secret.as_deref() != Some(settings.client_secret.as_str()) {
+        return aad_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            format!("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."),
+        );
+    }
+    let scope = scope.unwrap_or_default();
+    let Some(resource) = scope
+        .split_whitespace()
+        .find_map(|s| s.strip_suffix("/.default"))
+    else {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            format!("AADSTS1002012: The provided value for scope '{scope}' is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
+        );
+    };
+    let now_seconds = crate::operations::now_ms() / 1000;
+    let token = authority.issue(settings, resource, now_seconds);
+    ArmResponse::json(
+        StatusCode::OK,
+        json!({
+            "token_type": "Bearer",
+            "expires_in": TOKEN_LIFETIME_SECONDS,
+            "ext_expires_in": TOKEN_LIFETIME_SECONDS,
+            "access_token": token,
+        }),
+    )
+}
+
+/// `GET /{tenant}/v2.0/.well-known/openid-configuration`, for clients that discover.
+pub fn openid_configuration(settings: &Settings, tenant: &str) -> Value {
+    let base = &settings.base_url;
+    json!({
+        "token_endpoint": format!("{base}/{tenant}/oauth2/v2.0/token"),
+        "token_endpoint_auth_methods_supported": ["client_secret_post"],
+        "issuer": format!("{base}/{tenant}/v2.0"),
+        "authorization_endpoint": format!("{base}/{tenant}/oauth2/v2.0/authorize"),
+        "response_types_supported": ["token"],
+        "tenant_region_scope": "EU",
+    })
+}

@@ -1,0 +1,598 @@
+//! HTTPS serving: the accept loop (TLS, HTTP/1.1, dropped-connection faults), the request
+//! pipeline (body limit, request ids, request log), the ARM handler (auth, faults,
+//! api-version, dispatch under the world lock, commit before answering) and the
+//! `/azsim/` control endpoints.
+
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, Notify};
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+use crate::arm::{self, ArmError, ArmResponse};
+use crate::auth::{self, TokenAuthority};
+use crate::faults::{FaultKind, FaultPlan};
+use crate::operations::{now_ms, scale};
+use crate::request_log::{Entry, RequestLog};
+use crate::resources::{self, Ctx};
+use crate::state::{Settings, World};
+use crate::store::Store;
+
+/// Request bodies larger than this are refused.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+pub struct Inner {
+    pub world: World,
+    pub store: Store,
+}
+
+pub struct AppState {
+    pub settings: Settings,
+    pub inner: Mutex<Inner>,
+    pub tokens: TokenAuthority,
+    pub faults: Mutex<FaultPlan>,
+    pub log: RequestLog,
+    /// Seed used when a new fault spec arrives without one.
+    pub seed: u64,
+}
+
+impl AppState {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A poisoned lock only means an earlier request panicked; the data is still usable.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Per-connection handle a handler uses to drop its connection without answering.
+#[derive(Clone)]
+struct ConnectionControl {
+    drop: Arc<Notify>,
+    peer: SocketAddr,
+}
+
+#[derive(Clone)]
+struct RequestBody(Bytes);
+
+#[derive(Clone)]
+struct RequestId(String);
+
+/// What the request log records as the body.
+#[derive(Clone)]
+struct LogBody(Value, Option<String>);
+
+/// Marks a response produced by an injected fault.
+#[derive(Clone, Copy)]
+struct FaultNote(&'static str);
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/azsim/health", get(health))
+        .route("/azsim/resources", get(list_resources))
+        .route("/azsim/faults", get(get_faults).put(put_faults))
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(openid_configuration),
+        )
+        .fallback(arm_handler)
+        .layer(middleware::from_fn_with_state(state.clone(), pipeline))
+        .with_state(state)
+}
+
+/// Accepts connections until `shutdown` fires (or its sender is dropped).
+pub async fn serve(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    state: Arc<AppState>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    let app = router(state);
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                connections.spawn(serve_connection(stream, peer, acceptor.clone(), app.clone()));
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    acceptor: TlsAcceptor,
+    app: Router,
+) {
+    let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+            return;
+        }
+        Err(_) => return,
+    };
+    let control = ConnectionControl {
+        drop: Arc::new(Notify::new()),
+        peer,
+    };
+    let dropped = control.drop.clone();
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(control.clone());
+        let app = app.clone();
+        async move { app.oneshot(request.map(Body::new)).await }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(tls), service);
+    tokio::select! {
+        result = connection => {
+            if let Err(e) = result {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        }
+        _ = dropped.notified() => {
+            tracing::debug!(%peer, "dropping connection (fault)");
+        }
+    }
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+/// Buffers the body (bounded), assigns request ids and writes the request log.
+async fn pipeline(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let method = request.method().clone();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let is_control =
+        request.uri().path() == "/azsim" || request.uri().path().starts_with("/azsim/");
+    let is_token = request.uri().path().ends_with("/oauth2/v2.0/token");
+    let correlation = request
+        .headers()
+        .get("x-ms-correlation-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| request_id.clone());
+    let client_request_id = request
+        .headers()
+        .get("x-ms-client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (mut parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let error = ArmError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                format!(
+                    "The request body is larger than {MAX_BODY_BYTES} bytes or could not be read."
+                ),
+            );
+            let mut response = ArmResponse::from(error).into_response();
+            response
+                .headers_mut()
+                .insert("x-ms-request-id", header_value(&request_id));
+            // The rest of the body is unread: close the connection after answering.
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                HeaderValue::from_static("close"),
+            );
+            if !is_control {
+                state.log.append(Entry {
+                    method: method.as_str(),
+                    path: &path,
+                    body: Value::Null,
+                    status: Some(response.status().as_u16()),
+                    request_id: &request_id,
+                    duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+                    fault: None,
+                    raw_body: None,
+                });
+            }
+            return response;
+        }
+    };
+    let (log_body, raw_body) = if is_token || bytes.is_empty() {
+        // Token requests carry the client secret: never log their body.
+        (Value::Null, None)
+    } else {
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(value) => (value, None),
+            Err(_) => {
+                let text = String::from_utf8_lossy(&bytes);
+                (
+                    Value::Null,
+                    Some(text.chars().take(64 * 1024).collect::<String>()),
+                )
+            }
+        }
+    };
+    parts.extensions.insert(RequestBody(bytes.clone()));
+    parts.extensions.insert(RequestId(request_id.clone()));
+    parts
+        .extensions
+        .insert(LogBody(log_body.clone(), raw_body.clone()));
+    let request = Request::from_parts(parts, Body::from(bytes));
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert("x-ms-request-id", header_value(&request_id));
+    headers.insert("x-ms-correlation-request-id", header_value(&correlation));
+    headers.insert(
+        "x-ms-routing-request-id",
+        header_value(&format!("LOCAL:{request_id}")),
+    );
+    if let Some(client) = client_request_id {
+        headers.insert("x-ms-client-request-id", header_value(&client));
+    }
+    if !is_control {
+        let fault = response.extensions().get::<FaultNote>().map(|f| f.0);
+        state.log.append(Entry {
+            method: method.as_str(),
+            path: &path,
+            body: log_body,
+            status: Some(response.status().as_u16()),
+            request_id: &request_id,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            fault,
+            raw_body,
+        });
+    }
+    response
+}
+
+fn fault_response(
+    kind: FaultKind,
+    retry_seconds: u64,
+    path: &str,
+    settings: &Settings,
+) -> Response {
+    let retry_ms = scale(retry_seconds as i64 * 1000, settings.time_scale).max(0) as u64;
+    let lower = path.to_ascii_lowercase();
+    let error = match kind {
+        FaultKind::Throttle => ArmError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "SubscriptionRequestsThrottled",
+            format!("Number of requests for subscription '{}' exceeded the limit (azsim fault). Please try again after '{retry_seconds}' seconds.", settings.subscription_id),
+        )
+        .with_retry_after_ms(retry_ms),
+        FaultKind::Unavailable => ArmError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "The service is temporarily unavailable (azsim fault). Please retry later.",
+        )
+        .with_retry_after_ms(retry_ms),
+        FaultKind::Conflict if lower.contains("/providers/microsoft.network/") => ArmError::conflict(
+            "AnotherOperationInProgress",
+            "Another operation on this or dependent resource is in progress (azsim fault).",
+        ),
+        FaultKind::Conflict if lower.contains("/providers/microsoft.containerservice/") => ArmError::conflict(
+            "OperationNotAllowed",
+            "Operation is not allowed because there's an in progress operation (azsim fault). See https://aka.ms/aks-pending-operation for more details.",
+        ),
+        FaultKind::Conflict => ArmError::conflict("Conflict", "The resource is busy (azsim fault)."),
+        _ => ArmError::internal("An internal server error occurred (azsim fault)."),
+    };
+    let mut response = ArmResponse::from(error).into_response();
+    response.extensions_mut().insert(FaultNote(kind.label()));
+    response
+}
+
+fn drop_connection(state: &AppState, request: &Request, fault: &'static str) {
+    let method = request.method().as_str().to_string();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let (body, raw) = request
+        .extensions()
+        .get::<LogBody>()
+        .map(|b| (b.0.clone(), b.1.clone()))
+        .unwrap_or((Value::Null, None));
+    state.log.append(Entry {
+        method: &method,
+        path: &path,
+        body,
+        status: None,
+        request_id: &id,
+        duration_ms: 0.0,
+        fault: Some(fault),
+        raw_body: raw,
+    });
+    if let Some(control) = request.extensions().get::<ConnectionControl>() {
+        control.drop.notify_one();
+    }
+}
+
+async fn arm_handler(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let settings = &state.settings;
+    let now = now_ms();
+    if let Err(error) = state.tokens.verify(settings, request.headers(), now / 1000) {
+        let code = error.body.code.clone();
+        let mut response = ArmResponse::from(error).into_response();
+        response.headers_mut().insert(
+            "www-authenticate",
+            header_value(&auth::www_authenticate(settings, &code)),
+        );
+        return response;
+    }
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let fault = state
+        .faults
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .decide(method.as_str(), &path);
+    let mut inject_lro_failure = false;
+    let mut drop_after = false;
+    if let Some(fault) = fault {
+        match fault.kind {
+            FaultKind::Drop => {
+                drop_connection(&state, &request, fault.kind.label());
+                return std::future::pending::<Response>().await;
+            }
+            FaultKind::DropAfter => drop_after = true,
+            FaultKind::LroFail => inject_lro_failure = true,
+            kind => return fault_response(kind, fault.retry_after_seconds, &path, settings),
+        }
+    }
+    let response = match process(&state, &request, now, inject_lro_failure) {
+        Ok(response) => response,
+        Err(error) => ArmResponse::from(error),
+    };
+    let mut response = response.into_response();
+    if drop_after {
+        drop_connection(&state, &request, "drop-after");
+        return std::future::pending::<Response>().await;
+    }
+    if inject_lro_failure {
+        response.extensions_mut().insert(FaultNote("lro-fail"));
+    }
+    response
+}
+
+fn process(
+    state: &AppState,
+    request: &Request,
+    now: i64,
+    inject_lro_failure: bool,
+) -> Result<ArmResponse, ArmError> {
+    let settings = &state.settings;
+    let route = arm::parse_path(request.uri().path(), &settings.subscription_id)?;
+    let query: Vec<(String, String)> =
+        form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let api_version = query
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("api-version"))
+        .map(|(_, v)| v.clone());
+    let supported = route.api_versions();
+    let api_version = match api_version {
+        None => {
+            return Err(ArmError::bad_request(
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            ))
+        }
+        Some(v) if !supported.contains(&v.as_str()) => {
+            return Err(ArmError::bad_request(
+                "InvalidApiVersionParameter",
+                format!(
+                    "The api-version '{v}' is invalid. The supported versions are '{}'.",
+                    supported.join(",")
+                ),
+            ))
+        }
+        Some(v) => v,
+    };
+    let body = request
+        .extensions()
+        .get::<RequestBody>()
+        .map(|b| b.0.clone())
+        .unwrap_or_default();
+    let method = request.method().clone();
+    let ctx = Ctx {
+        settings,
+        now_ms: now,
+        api_version,
+        query,
+        headers: request.headers(),
+        inject_lro_failure,
+    };
+    let mut inner = state.lock();
+    let inner = &mut *inner;
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        resources::handle(&mut inner.world, &ctx, &method, route, &body)
+    }));
+    let committed = inner.world.commit(&mut inner.store);
+    let result = match outcome {
+        Ok(result) => result,
+        Err(_) => Err(ArmError::internal(
+            "azsim hit an internal error handling this request.",
+        )),
+    };
+    if let Err(e) = committed {
+        tracing::error!(error = %e, "could not persist the state");
+        return Err(ArmError::internal(format!(
+            "azsim could not persist the change: {e}"
+        )));
+    }
+    result
+}
+
+async fn token(
+    State(state): State<Arc<AppState>>,
+    Path(tenant): Path<String>,
+    request: Request,
+) -> Response {
+    let body = request
+        .extensions()
+        .get::<RequestBody>()
+        .map(|b| b.0.clone())
+        .unwrap_or_default();
+    auth::token_response(&state.tokens, &state.settings, &tenant, &body).into_response()
+}
+
+async fn openid_configuration(
+    State(state): State<Arc<AppState>>,
+    Path(tenant): Path<String>,
+) -> Response {
+    ArmResponse::json(
+        StatusCode::OK,
+        auth::openid_configuration(&state.settings, &tenant),
+    )
+    .into_response()
+}
+
+fn loopback_only(request: &Request) -> Option<Response> {
+    let peer = request
+        .extensions()
+        .get::<ConnectionControl>()
+        .map(|c| c.peer);
+    match peer {
+        Some(peer) if !peer.ip().is_loopback() => Some(
+            ArmResponse::from(ArmError::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                "azsim control endpoints answer loopback clients only.",
+            ))
+            .into_response(),
+        ),
+        _ => None,
+    }
+}
+
+async fn health(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    if let Some(denied) = loopback_only(&request) {
+        return denied;
+    }
+    let (resources, pending) = {
+        let inner = state.lock();
+        (inner.world.resource_count(), inner.world.pending_count())
+    };
+    ArmResponse::json(
+        StatusCode::OK,
+        json!({
+            "status": "ok",
+            "resources": resources,
+            "pendingOperations": pending,
+            "timeScale": state.settings.time_scale,
+            "subscriptionId": state.settings.subscription_id,
+        }),
+    )
+    .into_response()
+}
+
+async fn list_resources(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    if let Some(denied) = loopback_only(&request) {
+        return denied;
+    }
+    let mut inner = state.lock();
+    let inner = &mut *inner;
+    resources::advance(&mut inner.world, &state.settings, now_ms());
+    if let Err(e) = inner.world.commit(&mut inner.store) {
+        tracing::error!(error = %e, "could not persist the state");
+    }
+    let list: Vec<Value> = inner
+        .world
+        .all()
+        .map(|r| {
+            json!({
+                "id": resources::display_id(r),
+                "type": r.kind.type_name(),
+                "name": r.name,
+                "location": r.location(),
+                "provisioningState": r.provisioning_state(),
+            })
+        })
+        .collect();
+    ArmResponse::json(StatusCode::OK, Value::Array(list)).into_response()
+}
+
+fn faults_body(plan: &FaultPlan) -> Value {
+    json!({"spec": plan.text(), "seed": plan.seed(), "injected": plan.injected()})
+}
+
+async fn get_faults(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    if let Some(denied) = loopback_only(&request) {
+        return denied;
+    }
+    let plan = state.faults.lock().unwrap_or_else(|e| e.into_inner());
+    ArmResponse::json(StatusCode::OK, faults_body(&plan)).into_response()
+}
+
+async fn put_faults(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    if let Some(denied) = loopback_only(&request) {
+        return denied;
+    }
+    let body = request
+        .extensions()
+        .get::<RequestBody>()
+        .map(|b| b.0.clone())
+        .unwrap_or_default();
+    let (spec, seed) = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(map)) => (
+            map.get("spec")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            map.get("seed")
+                .and_then(Value::as_u64)
+                .unwrap_or(state.seed),
+        ),
+        Ok(Value::String(s)) => (s, state.seed),
+        _ => (String::from_utf8_lossy(&body).into_owned(), state.seed),
+    };
+    match FaultPlan::parse(&spec, seed) {
+        Ok(plan) => {
+            let body = faults_body(&plan);
+            *state.faults.lock().unwrap_or_else(|e| e.into_inner()) = plan;
+            ArmResponse::json(StatusCode::OK, body).into_response()
+        }
+        Err(e) => ArmResponse::from(ArmError::bad_request("InvalidFaultSpec", e.to_string()))
+            .into_response(),
+    }
+}

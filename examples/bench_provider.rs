@@ -67,6 +67,11 @@ async fn main() {
     to_port.sort();
 
     let (mut child, port, _) = start(&binary);
+    // Point the protocol measurements at an already running provider (e.g. one under strace).
+    let port = std::env::var("AKSMESH_BENCH_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(port);
     let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
         .await
         .expect("connect")
@@ -88,6 +93,13 @@ async fn main() {
         schema_calls.push(started.elapsed());
     }
     schema_calls.sort();
+    let mut info_calls = Vec::with_capacity(SCHEMA_CALLS);
+    for _ in 0..SCHEMA_CALLS {
+        let started = Instant::now();
+        client.get_plugin_info(()).await.expect("plugin info");
+        info_calls.push(started.elapsed());
+    }
+    info_calls.sort();
 
     let mut args = prost_types::Struct::default();
     args.fields.insert(
@@ -125,6 +137,11 @@ async fn main() {
         "  GetSchema round trip ({SCHEMA_CALLS} calls, {schema_bytes} bytes): median {}  p99 {}   target <= 1 ms",
         millis(percentile(&schema_calls, 0.5)),
         millis(percentile(&schema_calls, 0.99))
+    );
+    println!(
+        "  GetPluginInfo round trip ({SCHEMA_CALLS} calls): median {}  p99 {}",
+        millis(percentile(&info_calls, 0.5)),
+        millis(percentile(&info_calls, 0.99))
     );
     println!("  Configure: {}", millis(configure_time));
     println!(

@@ -96,16 +96,23 @@ async fn serve(
     let server = ResourceProviderServer::new(service)
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
         .max_encoding_message_size(MAX_MESSAGE_SIZE);
+    // tonic ignores its tcp_nodelay setting for our own listener; without it, a response larger than
+    // one write waits for the client's delayed ACK (≈40 ms per GetSchema).
+    let incoming = tokio_stream::StreamExt::map(
+        tokio_stream::wrappers::TcpListenerStream::new(listener),
+        |stream| {
+            stream.inspect(|s| {
+                let _ = s.set_nodelay(true);
+            })
+        },
+    );
     tonic::transport::Server::builder()
         .add_service(server)
-        .serve_with_incoming_shutdown(
-            tokio_stream::wrappers::TcpListenerStream::new(listener),
-            async move {
-                shutdown_signal().await;
-                // Stop in-flight Azure polling at once; operations report what they created so far.
-                cancel.cancel();
-            },
-        )
+        .serve_with_incoming_shutdown(incoming, async move {
+            shutdown_signal().await;
+            // Stop in-flight Azure polling at once; operations report what they created so far.
+            cancel.cancel();
+        })
         .await?;
     Ok(())
 }

@@ -592,3 +592,26 @@ async fn agent_pools_are_child_resources_too() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubernetes_versions_are_listed_per_location() {
+    let sim = start(0.001).await;
+    let r = sim
+        .get(
+            &format!(
+                "{}/providers/Microsoft.ContainerService/locations/westeurope/kubernetesVersions",
+                sim.sub
+            ),
+            AKS,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", body_text(&r));
+    let values = r.json()["values"].as_array().cloned().unwrap();
+    let default: Vec<&Value> = values.iter().filter(|v| v["isDefault"] == true).collect();
+    assert_eq!(default.len(), 1);
+    assert_eq!(default[0]["version"], "1.34");
+    assert!(default[0]["patchVersions"]["1.34.2"]["upgrades"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("1.35.0")));
+}

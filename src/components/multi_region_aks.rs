@@ -40,6 +40,7 @@ pub struct RegionInputs {
 pub struct MultiRegionAksInputs {
     pub regions: Vec<RegionInputs>,
     #[serde(default)]
+    #[serde(deserialize_with = "crate::resources::common::kubernetes_version")]
     pub kubernetes_version: Option<String>,
     #[serde(default)]
     pub pod_networking: Option<String>,

@@ -377,3 +377,48 @@ impl Validator<'_, '_> {
         }
     }
 }
+
+/// Reads a Kubernetes version given as text (`"1.33"`, `"1.33.2"`) or as a number, which YAML and
+/// stack config produce for `1.33`. Every minor version since 1.10 has two digits, so the number 1.3
+/// can only mean 1.30.
+pub fn kubernetes_version<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize;
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Version {
+        Text(String),
+        Number(f64),
+    }
+    Ok(match Option::<Version>::deserialize(deserializer)? {
+        None => None,
+        Some(Version::Text(text)) => Some(text),
+        Some(Version::Number(number)) if number.is_finite() && number >= 1.0 => {
+            let major = number.trunc();
+            let minor = ((number - major) * 100.0).round();
+            Some(format!("{major}.{minor:02}"))
+        }
+        Some(Version::Number(number)) => Some(number.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct WithVersion {
+        #[serde(default, deserialize_with = "kubernetes_version")]
+        version: Option<String>,
+    }
+
+    #[test]
+    fn kubernetes_versions_given_as_numbers_keep_two_digit_minors() {
+        let read = |json: &str| serde_json::from_str::<WithVersion>(json).unwrap().version;
+        assert_eq!(read(r#"{"version": 1.33}"#).as_deref(), Some("1.33"));
+        assert_eq!(read(r#"{"version": 1.3}"#).as_deref(), Some("1.30"));
+        assert_eq!(read(r#"{"version": "1.34.2"}"#).as_deref(), Some("1.34.2"));
+        assert_eq!(read(r#"{}"#), None);
+    }
+}

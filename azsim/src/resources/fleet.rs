@@ -513,7 +513,7 @@ pub fn complete_apply(world: &mut World, op: &Operation, at_ms: i64) {
 }
 
 /// Members in a mesh cannot be deleted until they leave it.
-pub fn check_delete_member(world: &World, member: &Resource) -> Result<(), ArmError> {
+pub fn check_delete_member(member: &Resource) -> Result<(), ArmError> {
     let status = status_of(member);
     let state = status.get("clusterMeshStatus").and_then(Value::as_str);
     if matches!(state, Some("Connecting" | "Connected" | "Disconnecting")) {
@@ -521,7 +521,6 @@ pub fn check_delete_member(world: &World, member: &Resource) -> Result<(), ArmEr
             .get("clusterMeshProfileId")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let _ = world;
         return Err(ArmError::conflict(
             "OperationNotAllowed",
             format!("Member '{}' is part of cluster mesh profile '{profile}' ({}). Remove it from the mesh (change the member selector and apply, or delete the profile) before deleting the member.", member.id, state.unwrap_or("")),
@@ -576,6 +575,5 @@ mod tests {
         assert!(parse_selector("env in (prod)").is_err());
         assert!(parse_selector("env!=prod").is_err());
         assert!(parse_selector("").unwrap().is_empty());
-        let _ = Action::MeshApply;
     }
 }

@@ -298,10 +298,7 @@ fn finish_pool(
         PodNetworking::NodeSubnet => 30,
     };
     let max_pods = arm::opt_i64(props, "maxPods")?.unwrap_or(default);
-    let (low, high) = match networking {
-        PodNetworking::Overlay => (10, 250),
-        _ => (10, 250),
-    };
+    let (low, high) = (10, 250);
     if !(low..=high).contains(&max_pods) {
         return Err(invalid(
             &format!("{target}.maxPods"),
@@ -1373,7 +1370,6 @@ pub fn render_cluster(world: &World, cluster: &Resource, out: &mut Map<String, V
 /// `POST …/listClusterUserCredential` (and the admin / monitoring variants).
 pub fn credentials(
     world: &World,
-    ctx: &Ctx,
     address: &ResourceAddress,
     user: &str,
 ) -> Result<ArmResponse, ArmError> {
@@ -1408,7 +1404,6 @@ pub fn credentials(
     let kubeconfig = format!(
         "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {ca}\n    server: https://{fqdn}:443\n  name: {name}\ncontexts:\n- context:\n    cluster: {name}\n    user: {user_name}\n  name: {name}\ncurrent-context: {name}\nkind: Config\npreferences: {{}}\nusers:\n- name: {user_name}\n  user:\n    token: {token}\n"
     );
-    let _ = ctx;
     Ok(ArmResponse::json(
         axum::http::StatusCode::OK,
         json!({"kubeconfigs": [{"name": user, "value": STANDARD.encode(kubeconfig)}]}),

@@ -128,13 +128,13 @@ pub fn handle(
             require_method(method, &[Method::POST])?;
             match (resource.kind, action.to_ascii_lowercase().as_str()) {
                 (Kind::ManagedCluster, "listclusterusercredential") => {
-                    managed_clusters::credentials(world, ctx, &resource, "clusterUser")
+                    managed_clusters::credentials(world, &resource, "clusterUser")
                 }
                 (Kind::ManagedCluster, "listclusteradmincredential") => {
-                    managed_clusters::credentials(world, ctx, &resource, "clusterAdmin")
+                    managed_clusters::credentials(world, &resource, "clusterAdmin")
                 }
                 (Kind::ManagedCluster, "listclustermonitoringusercredential") => {
-                    managed_clusters::credentials(world, ctx, &resource, "clusterMonitoringUser")
+                    managed_clusters::credentials(world, &resource, "clusterMonitoringUser")
                 }
                 (Kind::ClusterMeshProfile, "apply") => fleet::apply(world, ctx, &resource),
                 _ => Err(ArmError::not_found(
@@ -644,7 +644,7 @@ fn delete(
         Kind::FrontDoorOriginGroup | Kind::FrontDoorEndpoint => {
             front_door::check_delete(world, &existing)?
         }
-        Kind::FleetMember => fleet::check_delete_member(world, &existing)?,
+        Kind::FleetMember => fleet::check_delete_member(&existing)?,
         Kind::AgentPool => managed_clusters::check_delete_agent_pool(world, &existing)?,
         _ => {}
     }
@@ -776,7 +776,7 @@ fn complete(world: &mut World, settings: &Settings, op_id: &str, at_ms: i64) {
                 }
                 None => {
                     for key in &finished {
-                        on_write_succeeded(world, settings, key, at_ms);
+                        on_write_succeeded(world, key);
                     }
                     world.finish_operation(op_id, OperationStatus::Succeeded, at_ms, None);
                 }
@@ -801,7 +801,7 @@ fn complete(world: &mut World, settings: &Settings, op_id: &str, at_ms: i64) {
     }
 }
 
-fn on_write_succeeded(world: &mut World, settings: &Settings, key: &str, at_ms: i64) {
+fn on_write_succeeded(world: &mut World, key: &str) {
     let Some(kind) = world.get(key).map(|r| r.kind) else {
         return;
     };
@@ -815,7 +815,6 @@ fn on_write_succeeded(world: &mut World, settings: &Settings, key: &str, at_ms: 
         Kind::FleetMember => fleet::on_member_joined(world, key),
         _ => {}
     }
-    let _ = (settings, at_ms);
 }
 
 /// Removes a resource and everything beneath it, cancelling their operations and

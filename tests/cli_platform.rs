@@ -1,0 +1,265 @@
+//! The product flow with the real CLI against azsim: the Python and TypeScript examples' MultiRegionAks,
+//! the `enable_vnet_peering` toggle, adding a region, refresh and destroy. The SDKs are installed
+//! from sdk/.
+
+mod support;
+
+use std::sync::OnceLock;
+
+use serde_json::Value as Json;
+use support::azsim::Azsim;
+use support::pulumi::{python, repository, Project};
+
+/// Installs the generated Python SDK into the test venv, once per test run.
+fn install_python_sdk() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let output = std::process::Command::new(python())
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--force-reinstall",
+                "--no-deps",
+            ])
+            .arg(repository().join("sdk/python"))
+            .output()
+            .expect("pip install sdk/python");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // The SDK's own dependencies (pulumi is pinned already).
+        let output = std::process::Command::new(python())
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "parver>=0.2.1",
+                "semver>=2.8.1",
+            ])
+            .output()
+            .expect("pip install SDK dependencies");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    });
+}
+
+/// A copy of an example program as a project configured against azsim.
+fn example(name: &str, azsim: &Azsim) -> Project {
+    let source = repository().join("examples").join(name);
+    let pulumi_yaml =
+        std::fs::read_to_string(source.join("Pulumi.yaml")).expect("example Pulumi.yaml");
+    let (header, body) = pulumi_yaml.split_once('\n').expect("name line");
+    let project_name = header.trim_start_matches("name:").trim();
+    let runtime = if name == "typescript" {
+        "nodejs"
+    } else {
+        "python"
+    };
+    let body = body
+        .replace("runtime:\n  name: python\n", "")
+        .replace("runtime:\n  name: nodejs\n", "");
+    let files: Vec<(String, String)> = std::fs::read_dir(&source)
+        .expect("example dir")
+        .flatten()
+        .filter(|e| e.file_name() != "Pulumi.yaml" && e.path().is_file())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let project = Project::new(project_name, runtime, &body, &files);
+    for (key, value) in azsim.provider_config().as_object().expect("config object") {
+        let value = value.as_str().expect("string config").to_string();
+        let key = format!("aksmesh:{key}");
+        if key.ends_with("clientSecret") {
+            project
+                .pulumi(&["config", "set", "--secret", &key, &value])
+                .success();
+        } else {
+            project.config_set(&key, &value);
+        }
+    }
+    project
+}
+
+/// Runs the program and returns its engine summary (`resourceChanges`).
+fn run(project: &Project, command: &str, extra: &[&str]) -> Json {
+    let run = project.run_program(command, extra).success();
+    let report: Json =
+        serde_json::from_str(&run.stdout()).expect("run-program prints one JSON document");
+    report["summary"]["resourceChanges"].clone()
+}
+
+/// An exported output field: Python SDK objects export snake_case keys, TypeScript camelCase.
+fn field(object: &Json, camel: &str) -> Json {
+    let snake: String = camel
+        .chars()
+        .flat_map(|c| {
+            if c.is_ascii_uppercase() {
+                vec!['_', c.to_ascii_lowercase()]
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    object
+        .get(camel)
+        .or_else(|| object.get(&snake))
+        .cloned()
+        .unwrap_or(Json::Null)
+}
+
+fn count(changes: &Json, operation: &str) -> u64 {
+    changes[operation].as_u64().unwrap_or(0)
+}
+
+/// Only creates (and sames), nothing updated, replaced or deleted.
+fn assert_only_creates(changes: &Json, creates: u64) {
+    assert_eq!(count(changes, "create"), creates, "{changes}");
+    for operation in [
+        "update",
+        "replace",
+        "delete",
+        "create-replacement",
+        "delete-replaced",
+    ] {
+        assert_eq!(count(changes, operation), 0, "{operation} in {changes}");
+    }
+}
+
+fn peering_toggle_flow(project: &Project, azsim: &Azsim) {
+    project
+        .pulumi(&["config", "set", "--path", "regions[0]", "eastus"])
+        .success();
+    project
+        .pulumi(&["config", "set", "--path", "regions[1]", "westeurope"])
+        .success();
+
+    // 1. Peering off: clusters and networks only.
+    run(project, "up", &[]);
+    assert!(azsim.ids_of_type("virtualNetworkPeerings").is_empty());
+    assert_eq!(azsim.ids_of_type("managedClusters").len(), 2);
+
+    // 2. Peering on: one VnetPeering (two ARM peerings) inside one OverlayPeering, nothing else changes.
+    project.config_set("enable_vnet_peering", "true");
+    let changes = run(project, "up", &[]);
+    assert_only_creates(&changes, 2);
+    assert_eq!(azsim.ids_of_type("virtualNetworkPeerings").len(), 2);
+    let peerings = project.outputs()["peerings"].clone();
+    assert!(
+        peerings.as_array().is_some_and(|p| p.len() == 1),
+        "{peerings}"
+    );
+    assert!(peerings.to_string().contains("Connected"), "{peerings}");
+
+    // 3. Refresh finds no drift and a further up is a no-op.
+    project
+        .pulumi(&["refresh", "--yes", "--expect-no-changes"])
+        .success();
+    run(project, "up", &["--expect-no-changes"]);
+
+    // 4. Peering off again removes only the peerings.
+    project.config_set("enable_vnet_peering", "false");
+    let changes = run(project, "up", &[]);
+    assert_eq!(count(&changes, "delete"), 2, "{changes}");
+    assert_eq!(
+        count(&changes, "create") + count(&changes, "update"),
+        0,
+        "{changes}"
+    );
+    assert!(azsim.ids_of_type("virtualNetworkPeerings").is_empty());
+    assert_eq!(azsim.ids_of_type("managedClusters").len(), 2);
+
+    // 5. With peering on, adding a region creates only its network, cluster and two peerings.
+    project.config_set("enable_vnet_peering", "true");
+    run(project, "up", &[]);
+    project
+        .pulumi(&["config", "set", "--path", "regions[2]", "southeastasia"])
+        .success();
+    let changes = run(project, "up", &[]);
+    assert_only_creates(&changes, 4);
+    assert_eq!(azsim.ids_of_type("virtualNetworkPeerings").len(), 6);
+    assert_eq!(azsim.ids_of_type("managedClusters").len(), 3);
+    let summary = project.outputs()["connectivity"].clone();
+    assert_eq!(field(&summary, "podToRemotePod"), false, "{summary}");
+    assert_eq!(
+        field(&summary, "podToRemoteLoadBalancer"),
+        true,
+        "{summary}"
+    );
+
+    // 6. Destroy leaves azsim empty.
+    run(project, "destroy", &[]);
+    assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
+}
+
+#[test]
+fn python_example_peering_toggle_and_region_growth() {
+    install_python_sdk();
+    let azsim = Azsim::start("cli-platform-python");
+    let project = example("python", &azsim);
+    peering_toggle_flow(&project, &azsim);
+}
+
+#[test]
+fn typescript_example_peering_toggle_and_region_growth() {
+    let azsim = Azsim::start("cli-platform-typescript");
+    let project = example("typescript", &azsim);
+    std::fs::remove_file(project.dir.path().join("package.json"))
+        .expect("the test links the SDK instead");
+    let output = std::process::Command::new("bash")
+        .arg(repository().join("scripts/build-node-sdk.sh"))
+        .arg("--link")
+        .arg(project.dir.path())
+        .output()
+        .expect("build the Node SDK");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    peering_toggle_flow(&project, &azsim);
+}
+
+#[test]
+fn yaml_example_runs_with_the_plain_cli() {
+    let azsim = Azsim::start("cli-platform-yaml");
+    let body = std::fs::read_to_string(repository().join("examples/yaml/Pulumi.yaml"))
+        .expect("yaml example");
+    let body = body
+        .split_once("runtime: yaml\n")
+        .map(|(_, rest)| rest.to_string())
+        .expect("runtime line");
+    let project = Project::new("aksmesh-minimal", "yaml", &body, &[]);
+    for (key, value) in azsim.provider_config().as_object().expect("config object") {
+        project.config_set(
+            &format!("aksmesh:{key}"),
+            value.as_str().unwrap_or_default(),
+        );
+    }
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    let outputs = project.outputs();
+    assert_eq!(outputs["clusters"].as_object().map(|c| c.len()), Some(2));
+    assert_eq!(outputs["connectivity"]["nodeToRemoteNode"], true);
+    assert_eq!(outputs["connectivity"]["podToRemotePod"], false);
+    project
+        .pulumi(&["destroy", "--yes", "--skip-preview"])
+        .success();
+    assert!(azsim.resources().is_empty());
+}

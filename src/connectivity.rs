@@ -572,6 +572,13 @@ pub fn summarize(verdicts: &[Verdict]) -> Summary {
     }
 }
 
+/// The `connectivity` output of the components: the matrix and its summary as one JSON value.
+pub fn report(topology: &Topology) -> Result<serde_json::Value, TopologyError> {
+    let matrix = analyze(topology)?;
+    let summary = summarize(&matrix);
+    Ok(serde_json::json!({ "matrix": matrix, "summary": summary }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::Endpoint::{InternalLoadBalancer as Ilb, Node, Pod, Service};
@@ -1125,11 +1132,4 @@ mod tests {
             assert!(json.get(key).is_some(), "{key} in {json}");
         }
     }
-}
-
-/// The `connectivity` output of the components: the matrix and its summary as one JSON value.
-pub fn report(topology: &Topology) -> Result<serde_json::Value, TopologyError> {
-    let matrix = analyze(topology)?;
-    let summary = summarize(&matrix);
-    Ok(serde_json::json!({ "matrix": matrix, "summary": summary }))
 }

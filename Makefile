@@ -7,7 +7,7 @@ SHARED ?= $(abspath ../shared)
 REQUEST_LOGS := $(abspath target/arm-requests)
 export AKSMESH_REQUEST_LOG_DIR := $(REQUEST_LOGS)
 
-.PHONY: demo test lint build bench clean-logs
+.PHONY: demo test lint build bench clean-logs sdk-check
 
 build:
 	cargo build --workspace --bins
@@ -19,12 +19,18 @@ lint:
 clean-logs:
 	rm -rf $(REQUEST_LOGS) && mkdir -p $(REQUEST_LOGS)
 
-test: lint clean-logs build
+test: lint clean-logs build sdk-check
 	source scripts/env.sh && cargo test --workspace --no-fail-fast 2>&1 | tee target/test-output.txt
 	source scripts/env.sh && scripts/validate-request-logs.sh $(SHARED) $(REQUEST_LOGS)
+
+# The committed SDKs must be exactly what schema.json generates, and the Go SDK must compile.
+sdk-check:
+	source scripts/env.sh && scripts/gen-sdk.sh --check
+	cd sdk && GOFLAGS=-mod=mod GOSUMDB=off go build ./...
 
 demo:
 	source scripts/env.sh && scripts/demo.sh
 
 bench:
-	source scripts/env.sh && scripts/bench-provider.sh
+	source scripts/env.sh && scripts/bench-provider.sh && "$$AKSMESH_PYTHON" scripts/bench-platform.py
+	cargo run -p azsim --release --quiet --example bench

@@ -449,38 +449,15 @@ fn pod_subnet_id() -> String {
 }
 
 /// A provider configured for a subscription only: enough for Check, which never calls Azure.
-async fn offline_cluster() -> Lifecycle {
-    let mut provider = support::start_provider(Default::default()).await;
-    provider
-        .client
-        .configure(aksmesh::rpc::pulumirpc::ConfigureRequest {
-            args: Some(support::to_struct(
-                json!({"subscriptionId": support::SUBSCRIPTION}),
-            )),
-            ..Default::default()
-        })
-        .await
-        .expect("configure");
-    Lifecycle::new(provider.client, TOKEN, "platform")
-}
 
 /// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
 async fn rejects(mutate: impl FnOnce(&mut serde_json::Value), property: &str, hint: &str) {
-    let mut cluster = offline_cluster().await;
-    let mut news = offline_inputs();
-    mutate(&mut news);
-    let failures = cluster.failures(news).await;
-    assert!(
-        failures
-            .iter()
-            .any(|(p, r)| p == property && r.contains(hint)),
-        "expected a failure at {property} mentioning {hint:?}, got {failures:?}"
-    );
+    support::lifecycle::assert_rejected(TOKEN, offline_inputs(), mutate, property, hint).await;
 }
 
 #[tokio::test]
 async fn accepts_the_offline_inputs() {
-    let mut cluster = offline_cluster().await;
+    let mut cluster = support::lifecycle::offline_lifecycle(TOKEN, "platform").await;
     assert_eq!(cluster.failures(offline_inputs()).await, vec![]);
 }
 

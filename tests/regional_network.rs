@@ -158,28 +158,9 @@ async fn create_after_a_crash_adopts_what_exists() {
 }
 
 /// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
+/// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
 async fn rejects(mutate: impl FnOnce(&mut serde_json::Value), property: &str, hint: &str) {
-    let mut provider = support::start_provider(Default::default()).await;
-    provider
-        .client
-        .configure(aksmesh::rpc::pulumirpc::ConfigureRequest {
-            args: Some(support::to_struct(
-                json!({"subscriptionId": support::SUBSCRIPTION}),
-            )),
-            ..Default::default()
-        })
-        .await
-        .expect("configure");
-    let mut network = Lifecycle::new(provider.client, TOKEN, "platform");
-    let mut news = inputs();
-    mutate(&mut news);
-    let failures = network.failures(news).await;
-    assert!(
-        failures
-            .iter()
-            .any(|(p, r)| p == property && r.contains(hint)),
-        "expected a failure at {property} mentioning {hint:?}, got {failures:?}"
-    );
+    support::lifecycle::assert_rejected(TOKEN, inputs(), mutate, property, hint).await;
 }
 
 #[tokio::test]

@@ -333,32 +333,13 @@ const WEST: &str = "/subscriptions/00000000-0000-4000-8000-000000000001/resource
 
 /// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
 async fn rejects(mutate: impl FnOnce(&mut Value), property: &str, hint: &str) {
-    let mut provider = support::start_provider(Default::default()).await;
-    provider
-        .client
-        .configure(aksmesh::rpc::pulumirpc::ConfigureRequest {
-            args: Some(support::to_struct(
-                json!({"subscriptionId": support::SUBSCRIPTION}),
-            )),
-            ..Default::default()
-        })
-        .await
-        .expect("configure");
-    let mut peering = Lifecycle::new(provider.client, TOKEN, "east-west");
-    let mut news = json!({
+    let valid = json!({
         "localVnetId": EAST,
         "remoteVnetId": WEST,
         "localAddressSpace": ["10.0.0.0/14"],
         "remoteAddressSpace": ["10.4.0.0/14"],
     });
-    mutate(&mut news);
-    let failures = peering.failures(news).await;
-    assert!(
-        failures
-            .iter()
-            .any(|(p, r)| p == property && r.contains(hint)),
-        "expected a failure at {property} mentioning {hint:?}, got {failures:?}"
-    );
+    support::lifecycle::assert_rejected(TOKEN, valid, mutate, property, hint).await;
 }
 
 #[tokio::test]

@@ -236,3 +236,39 @@ impl Lifecycle {
             .expect("delete");
     }
 }
+
+/// A provider configured with a subscription but pointed at no Azure: Check never calls Azure.
+pub async fn offline_lifecycle(token: &str, name: &str) -> Lifecycle {
+    let mut provider = start_provider(BTreeMap::new()).await;
+    provider
+        .client
+        .configure(rpc::ConfigureRequest {
+            args: Some(to_struct(
+                serde_json::json!({"subscriptionId": super::SUBSCRIPTION}),
+            )),
+            ..Default::default()
+        })
+        .await
+        .expect("configure");
+    Lifecycle::new(provider.client, token, name)
+}
+
+/// Check of `valid` changed by `mutate` must fail at `property` with a reason containing `hint`.
+pub async fn assert_rejected(
+    token: &str,
+    valid: Json,
+    mutate: impl FnOnce(&mut Json),
+    property: &str,
+    hint: &str,
+) {
+    let mut resource = offline_lifecycle(token, "platform").await;
+    let mut news = valid;
+    mutate(&mut news);
+    let failures = resource.failures(news).await;
+    assert!(
+        failures
+            .iter()
+            .any(|(p, r)| p == property && r.contains(hint)),
+        "expected a failure at {property} mentioning {hint:?}, got {failures:?}"
+    );
+}

@@ -448,8 +448,6 @@ fn pod_subnet_id() -> String {
         .replace("/nodes", "/pods")
 }
 
-/// A provider configured for a subscription only: enough for Check, which never calls Azure.
-
 /// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
 async fn rejects(mutate: impl FnOnce(&mut serde_json::Value), property: &str, hint: &str) {
     support::lifecycle::assert_rejected(TOKEN, offline_inputs(), mutate, property, hint).await;

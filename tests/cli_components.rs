@@ -96,3 +96,53 @@ resources:
     );
     assert!(azsim.resources().is_empty());
 }
+
+/// Resource options on a component reach its children: a protected OverlayPeering protects its
+/// VnetPeerings, so destroy refuses until the program lifts the protection.
+#[test]
+fn component_options_reach_the_children() {
+    let azsim = Azsim::start("cli-component-options");
+    let protected = OVERLAY_PEERING.replace(
+        "    type: aksmesh:index:OverlayPeering\n",
+        "    type: aksmesh:index:OverlayPeering\n    options:\n      protect: true\n      customTimeouts:\n        create: 20m\n",
+    );
+    let project = Project::new("mesh-options", "yaml", &protected, &[]);
+    configure(&project, &azsim);
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    let state = project.pulumi(&["stack", "export"]).success().stdout();
+    let export: serde_json::Value = serde_json::from_str(&state).expect("stack export");
+    let peerings: Vec<_> = export["deployment"]["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["type"] == "aksmesh:index:VnetPeering")
+        .collect();
+    assert_eq!(peerings.len(), 3);
+    assert!(
+        peerings.iter().all(|r| r["protect"] == true),
+        "children inherit protect: {peerings:?}"
+    );
+    assert!(
+        peerings
+            .iter()
+            .all(|r| r["customTimeouts"]["create"].as_f64() == Some(1200.0)
+                || r["customTimeouts"]["create"] == "20m"),
+        "children inherit customTimeouts: {peerings:?}"
+    );
+    let refused = project
+        .pulumi(&["destroy", "--yes", "--skip-preview"])
+        .failure();
+    assert!(format!("{}{}", refused.stdout(), refused.stderr()).contains("protected"));
+    assert_eq!(
+        azsim.ids_of_type("virtualNetworkPeerings").len(),
+        6,
+        "nothing was deleted"
+    );
+    project
+        .pulumi(&["state", "unprotect", "--all", "--yes"])
+        .success();
+    project
+        .pulumi(&["destroy", "--yes", "--skip-preview"])
+        .success();
+    assert!(azsim.resources().is_empty());
+}

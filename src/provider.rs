@@ -376,8 +376,11 @@ impl Registry {
             .with_component(crate::components::overlay_peering::OverlayPeering)
             .with_component(crate::components::multi_region_aks::MultiRegionAks)
             .with_function(crate::functions::analyze_connectivity::AnalyzeConnectivity)
+            .with_function(crate::functions::estimate_cost::EstimateCost)
             .with_resource(crate::resources::regional_network::RegionalNetwork)
             .with_resource(crate::resources::regional_cluster::RegionalCluster)
             .with_resource(crate::resources::vnet_peering::VnetPeering)
+            .with_resource(crate::resources::cilium_mesh::CiliumMesh)
+            .with_resource(crate::resources::front_door::FrontDoor)
     }
 }

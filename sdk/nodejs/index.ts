@@ -10,6 +10,16 @@ export const analyzeConnectivity: typeof import("./analyzeConnectivity").analyze
 export const analyzeConnectivityOutput: typeof import("./analyzeConnectivity").analyzeConnectivityOutput = null as any;
 utilities.lazyLoad(exports, ["analyzeConnectivity","analyzeConnectivityOutput"], () => require("./analyzeConnectivity"));
 
+export { EstimateCostArgs, EstimateCostResult, EstimateCostOutputArgs } from "./estimateCost";
+export const estimateCost: typeof import("./estimateCost").estimateCost = null as any;
+export const estimateCostOutput: typeof import("./estimateCost").estimateCostOutput = null as any;
+utilities.lazyLoad(exports, ["estimateCost","estimateCostOutput"], () => require("./estimateCost"));
+
+export { FrontDoorArgs } from "./frontDoor";
+export type FrontDoor = import("./frontDoor").FrontDoor;
+export const FrontDoor: typeof import("./frontDoor").FrontDoor = null as any;
+utilities.lazyLoad(exports, ["FrontDoor"], () => require("./frontDoor"));
+
 export { MultiRegionAksArgs } from "./multiRegionAks";
 export type MultiRegionAks = import("./multiRegionAks").MultiRegionAks;
 export const MultiRegionAks: typeof import("./multiRegionAks").MultiRegionAks = null as any;
@@ -62,6 +72,8 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "aksmesh:index:FrontDoor":
+                return new FrontDoor(name, <any>undefined, { urn })
             case "aksmesh:index:MultiRegionAks":
                 return new MultiRegionAks(name, <any>undefined, { urn })
             case "aksmesh:index:OverlayPeering":

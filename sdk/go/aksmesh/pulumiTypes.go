@@ -311,6 +311,622 @@ func (o ConnectivityVerdictArrayOutput) Index(i pulumi.IntInput) ConnectivityVer
 	}).(ConnectivityVerdictOutput)
 }
 
+// One priced line of a cost estimate.
+type CostItem struct {
+	// quantity × unitPrice, rounded to cents.
+	Monthly float64 `pulumi:"monthly"`
+	// What is priced, e.g. `Peering outbound westeurope -> eastus (zone 1)`.
+	Name string `pulumi:"name"`
+	// How many units per month.
+	Quantity float64 `pulumi:"quantity"`
+	// Where the price comes from and its date, or `user-supplied (input)`.
+	Source string `pulumi:"source"`
+	// The unit: `cluster-hour`, `node-hour`, `hub-hour`, `GB`, `10k requests` or `month`.
+	Unit string `pulumi:"unit"`
+	// USD per unit.
+	UnitPrice float64 `pulumi:"unitPrice"`
+	// False when the figure is not confirmed against Microsoft's pricing page.
+	Verified bool `pulumi:"verified"`
+}
+
+// One priced line of a cost estimate.
+type CostItemOutput struct{ *pulumi.OutputState }
+
+func (CostItemOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CostItem)(nil)).Elem()
+}
+
+func (o CostItemOutput) ToCostItemOutput() CostItemOutput {
+	return o
+}
+
+func (o CostItemOutput) ToCostItemOutputWithContext(ctx context.Context) CostItemOutput {
+	return o
+}
+
+// quantity × unitPrice, rounded to cents.
+func (o CostItemOutput) Monthly() pulumi.Float64Output {
+	return o.ApplyT(func(v CostItem) float64 { return v.Monthly }).(pulumi.Float64Output)
+}
+
+// What is priced, e.g. `Peering outbound westeurope -> eastus (zone 1)`.
+func (o CostItemOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v CostItem) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// How many units per month.
+func (o CostItemOutput) Quantity() pulumi.Float64Output {
+	return o.ApplyT(func(v CostItem) float64 { return v.Quantity }).(pulumi.Float64Output)
+}
+
+// Where the price comes from and its date, or `user-supplied (input)`.
+func (o CostItemOutput) Source() pulumi.StringOutput {
+	return o.ApplyT(func(v CostItem) string { return v.Source }).(pulumi.StringOutput)
+}
+
+// The unit: `cluster-hour`, `node-hour`, `hub-hour`, `GB`, `10k requests` or `month`.
+func (o CostItemOutput) Unit() pulumi.StringOutput {
+	return o.ApplyT(func(v CostItem) string { return v.Unit }).(pulumi.StringOutput)
+}
+
+// USD per unit.
+func (o CostItemOutput) UnitPrice() pulumi.Float64Output {
+	return o.ApplyT(func(v CostItem) float64 { return v.UnitPrice }).(pulumi.Float64Output)
+}
+
+// False when the figure is not confirmed against Microsoft's pricing page.
+func (o CostItemOutput) Verified() pulumi.BoolOutput {
+	return o.ApplyT(func(v CostItem) bool { return v.Verified }).(pulumi.BoolOutput)
+}
+
+type CostItemArrayOutput struct{ *pulumi.OutputState }
+
+func (CostItemArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CostItem)(nil)).Elem()
+}
+
+func (o CostItemArrayOutput) ToCostItemArrayOutput() CostItemArrayOutput {
+	return o
+}
+
+func (o CostItemArrayOutput) ToCostItemArrayOutputWithContext(ctx context.Context) CostItemArrayOutput {
+	return o
+}
+
+func (o CostItemArrayOutput) Index(i pulumi.IntInput) CostItemOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CostItem {
+		return vs[0].([]CostItem)[vs[1].(int)]
+	}).(CostItemOutput)
+}
+
+// One region's cluster for a cost estimate.
+type CostRegion struct {
+	// AKS pricing tier: `Free` ($0), `Standard` ($0.10 per cluster-hour) or `Premium` ($0.60 per cluster-hour, unverified). Default `Free`.
+	ClusterTier *string `pulumi:"clusterTier"`
+	// Azure region, e.g. `westeurope` (`West Europe` also works). Must be in the built-in region-to-zone table unless `zone` is given.
+	Location string `pulumi:"location"`
+	// Nodes to price in this region. Default 0: node VMs are not estimated. When above 0, give `nodeHourlyPrice` or a `vmSize` with a built-in price.
+	NodeCount *int `pulumi:"nodeCount"`
+	// Price of one node per hour (USD); overrides the built-in price of `vmSize`.
+	NodeHourlyPrice *float64 `pulumi:"nodeHourlyPrice"`
+	// Node VM size. Built-in illustrative Linux pay-as-you-go prices (unverified) exist for `Standard_B2s`, `Standard_D4s_v5` and `Standard_E8s_v5`; for any other size pass `nodeHourlyPrice`.
+	VmSize *string `pulumi:"vmSize"`
+	// Azure bandwidth zone (1: North America/Europe, 2: Asia Pacific, 3: Brazil, South Africa, UAE) for peering prices. Default: looked up from `location`.
+	Zone *int `pulumi:"zone"`
+}
+
+// CostRegionInput is an input type that accepts CostRegionArgs and CostRegionOutput values.
+// You can construct a concrete instance of `CostRegionInput` via:
+//
+//	CostRegionArgs{...}
+type CostRegionInput interface {
+	pulumi.Input
+
+	ToCostRegionOutput() CostRegionOutput
+	ToCostRegionOutputWithContext(context.Context) CostRegionOutput
+}
+
+// One region's cluster for a cost estimate.
+type CostRegionArgs struct {
+	// AKS pricing tier: `Free` ($0), `Standard` ($0.10 per cluster-hour) or `Premium` ($0.60 per cluster-hour, unverified). Default `Free`.
+	ClusterTier pulumi.StringPtrInput `pulumi:"clusterTier"`
+	// Azure region, e.g. `westeurope` (`West Europe` also works). Must be in the built-in region-to-zone table unless `zone` is given.
+	Location pulumi.StringInput `pulumi:"location"`
+	// Nodes to price in this region. Default 0: node VMs are not estimated. When above 0, give `nodeHourlyPrice` or a `vmSize` with a built-in price.
+	NodeCount pulumi.IntPtrInput `pulumi:"nodeCount"`
+	// Price of one node per hour (USD); overrides the built-in price of `vmSize`.
+	NodeHourlyPrice pulumi.Float64PtrInput `pulumi:"nodeHourlyPrice"`
+	// Node VM size. Built-in illustrative Linux pay-as-you-go prices (unverified) exist for `Standard_B2s`, `Standard_D4s_v5` and `Standard_E8s_v5`; for any other size pass `nodeHourlyPrice`.
+	VmSize pulumi.StringPtrInput `pulumi:"vmSize"`
+	// Azure bandwidth zone (1: North America/Europe, 2: Asia Pacific, 3: Brazil, South Africa, UAE) for peering prices. Default: looked up from `location`.
+	Zone pulumi.IntPtrInput `pulumi:"zone"`
+}
+
+func (CostRegionArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*CostRegion)(nil)).Elem()
+}
+
+func (i CostRegionArgs) ToCostRegionOutput() CostRegionOutput {
+	return i.ToCostRegionOutputWithContext(context.Background())
+}
+
+func (i CostRegionArgs) ToCostRegionOutputWithContext(ctx context.Context) CostRegionOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CostRegionOutput)
+}
+
+// CostRegionArrayInput is an input type that accepts CostRegionArray and CostRegionArrayOutput values.
+// You can construct a concrete instance of `CostRegionArrayInput` via:
+//
+//	CostRegionArray{ CostRegionArgs{...} }
+type CostRegionArrayInput interface {
+	pulumi.Input
+
+	ToCostRegionArrayOutput() CostRegionArrayOutput
+	ToCostRegionArrayOutputWithContext(context.Context) CostRegionArrayOutput
+}
+
+type CostRegionArray []CostRegionInput
+
+func (CostRegionArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CostRegion)(nil)).Elem()
+}
+
+func (i CostRegionArray) ToCostRegionArrayOutput() CostRegionArrayOutput {
+	return i.ToCostRegionArrayOutputWithContext(context.Background())
+}
+
+func (i CostRegionArray) ToCostRegionArrayOutputWithContext(ctx context.Context) CostRegionArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CostRegionArrayOutput)
+}
+
+// One region's cluster for a cost estimate.
+type CostRegionOutput struct{ *pulumi.OutputState }
+
+func (CostRegionOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CostRegion)(nil)).Elem()
+}
+
+func (o CostRegionOutput) ToCostRegionOutput() CostRegionOutput {
+	return o
+}
+
+func (o CostRegionOutput) ToCostRegionOutputWithContext(ctx context.Context) CostRegionOutput {
+	return o
+}
+
+// AKS pricing tier: `Free` ($0), `Standard` ($0.10 per cluster-hour) or `Premium` ($0.60 per cluster-hour, unverified). Default `Free`.
+func (o CostRegionOutput) ClusterTier() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CostRegion) *string { return v.ClusterTier }).(pulumi.StringPtrOutput)
+}
+
+// Azure region, e.g. `westeurope` (`West Europe` also works). Must be in the built-in region-to-zone table unless `zone` is given.
+func (o CostRegionOutput) Location() pulumi.StringOutput {
+	return o.ApplyT(func(v CostRegion) string { return v.Location }).(pulumi.StringOutput)
+}
+
+// Nodes to price in this region. Default 0: node VMs are not estimated. When above 0, give `nodeHourlyPrice` or a `vmSize` with a built-in price.
+func (o CostRegionOutput) NodeCount() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v CostRegion) *int { return v.NodeCount }).(pulumi.IntPtrOutput)
+}
+
+// Price of one node per hour (USD); overrides the built-in price of `vmSize`.
+func (o CostRegionOutput) NodeHourlyPrice() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v CostRegion) *float64 { return v.NodeHourlyPrice }).(pulumi.Float64PtrOutput)
+}
+
+// Node VM size. Built-in illustrative Linux pay-as-you-go prices (unverified) exist for `Standard_B2s`, `Standard_D4s_v5` and `Standard_E8s_v5`; for any other size pass `nodeHourlyPrice`.
+func (o CostRegionOutput) VmSize() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CostRegion) *string { return v.VmSize }).(pulumi.StringPtrOutput)
+}
+
+// Azure bandwidth zone (1: North America/Europe, 2: Asia Pacific, 3: Brazil, South Africa, UAE) for peering prices. Default: looked up from `location`.
+func (o CostRegionOutput) Zone() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v CostRegion) *int { return v.Zone }).(pulumi.IntPtrOutput)
+}
+
+type CostRegionArrayOutput struct{ *pulumi.OutputState }
+
+func (CostRegionArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CostRegion)(nil)).Elem()
+}
+
+func (o CostRegionArrayOutput) ToCostRegionArrayOutput() CostRegionArrayOutput {
+	return o
+}
+
+func (o CostRegionArrayOutput) ToCostRegionArrayOutputWithContext(ctx context.Context) CostRegionArrayOutput {
+	return o
+}
+
+func (o CostRegionArrayOutput) Index(i pulumi.IntInput) CostRegionOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CostRegion {
+		return vs[0].([]CostRegion)[vs[1].(int)]
+	}).(CostRegionOutput)
+}
+
+// One scenario of a cost estimate.
+type CostScenario struct {
+	// The priced items.
+	Items []CostItem `pulumi:"items"`
+	// Sum of the items' `monthly`, USD.
+	MonthlyTotal float64 `pulumi:"monthlyTotal"`
+	// `noPeering`, `withPeering` or `virtualWan`.
+	Name string `pulumi:"name"`
+}
+
+// One scenario of a cost estimate.
+type CostScenarioOutput struct{ *pulumi.OutputState }
+
+func (CostScenarioOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CostScenario)(nil)).Elem()
+}
+
+func (o CostScenarioOutput) ToCostScenarioOutput() CostScenarioOutput {
+	return o
+}
+
+func (o CostScenarioOutput) ToCostScenarioOutputWithContext(ctx context.Context) CostScenarioOutput {
+	return o
+}
+
+// The priced items.
+func (o CostScenarioOutput) Items() CostItemArrayOutput {
+	return o.ApplyT(func(v CostScenario) []CostItem { return v.Items }).(CostItemArrayOutput)
+}
+
+// Sum of the items' `monthly`, USD.
+func (o CostScenarioOutput) MonthlyTotal() pulumi.Float64Output {
+	return o.ApplyT(func(v CostScenario) float64 { return v.MonthlyTotal }).(pulumi.Float64Output)
+}
+
+// `noPeering`, `withPeering` or `virtualWan`.
+func (o CostScenarioOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v CostScenario) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type CostScenarioArrayOutput struct{ *pulumi.OutputState }
+
+func (CostScenarioArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CostScenario)(nil)).Elem()
+}
+
+func (o CostScenarioArrayOutput) ToCostScenarioArrayOutput() CostScenarioArrayOutput {
+	return o
+}
+
+func (o CostScenarioArrayOutput) ToCostScenarioArrayOutputWithContext(ctx context.Context) CostScenarioArrayOutput {
+	return o
+}
+
+func (o CostScenarioArrayOutput) Index(i pulumi.IntInput) CostScenarioOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CostScenario {
+		return vs[0].([]CostScenario)[vs[1].(int)]
+	}).(CostScenarioOutput)
+}
+
+// One Front Door origin: a region's public ingress.
+type FrontDoorOrigin struct {
+	// Whether the origin receives traffic and probes. Default true. Changing it updates in place.
+	Enabled *bool `pulumi:"enabled"`
+	// The `Host` header sent to the origin (what the ingress expects). Default: `hostName`. Changing it updates in place.
+	HostHeader *string `pulumi:"hostHeader"`
+	// The origin's address: a DNS name (e.g. `<label>.<region>.cloudapp.azure.com` from `service.beta.kubernetes.io/azure-dns-label-name`) or a public IP, without scheme or path. Required. Changing it updates in place.
+	HostName string `pulumi:"hostName"`
+	// The origin's name, usually its region (e.g. `eastus`): 1–90 letters, digits and '-', starting and ending with a letter or digit; unique within the Front Door. Required. Renaming deletes the old origin and creates the new one, in place.
+	Name string `pulumi:"name"`
+	// 1–5; origins with the lowest priority among the healthy ones get traffic, the rest are failover. Default 1. Changing it updates in place.
+	Priority *int `pulumi:"priority"`
+	// 1–1000; share of traffic among equally fast origins of the same priority. Default 1000. Changing it updates in place.
+	Weight *int `pulumi:"weight"`
+}
+
+// FrontDoorOriginInput is an input type that accepts FrontDoorOriginArgs and FrontDoorOriginOutput values.
+// You can construct a concrete instance of `FrontDoorOriginInput` via:
+//
+//	FrontDoorOriginArgs{...}
+type FrontDoorOriginInput interface {
+	pulumi.Input
+
+	ToFrontDoorOriginOutput() FrontDoorOriginOutput
+	ToFrontDoorOriginOutputWithContext(context.Context) FrontDoorOriginOutput
+}
+
+// One Front Door origin: a region's public ingress.
+type FrontDoorOriginArgs struct {
+	// Whether the origin receives traffic and probes. Default true. Changing it updates in place.
+	Enabled pulumi.BoolPtrInput `pulumi:"enabled"`
+	// The `Host` header sent to the origin (what the ingress expects). Default: `hostName`. Changing it updates in place.
+	HostHeader pulumi.StringPtrInput `pulumi:"hostHeader"`
+	// The origin's address: a DNS name (e.g. `<label>.<region>.cloudapp.azure.com` from `service.beta.kubernetes.io/azure-dns-label-name`) or a public IP, without scheme or path. Required. Changing it updates in place.
+	HostName pulumi.StringInput `pulumi:"hostName"`
+	// The origin's name, usually its region (e.g. `eastus`): 1–90 letters, digits and '-', starting and ending with a letter or digit; unique within the Front Door. Required. Renaming deletes the old origin and creates the new one, in place.
+	Name pulumi.StringInput `pulumi:"name"`
+	// 1–5; origins with the lowest priority among the healthy ones get traffic, the rest are failover. Default 1. Changing it updates in place.
+	Priority pulumi.IntPtrInput `pulumi:"priority"`
+	// 1–1000; share of traffic among equally fast origins of the same priority. Default 1000. Changing it updates in place.
+	Weight pulumi.IntPtrInput `pulumi:"weight"`
+}
+
+func (FrontDoorOriginArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*FrontDoorOrigin)(nil)).Elem()
+}
+
+func (i FrontDoorOriginArgs) ToFrontDoorOriginOutput() FrontDoorOriginOutput {
+	return i.ToFrontDoorOriginOutputWithContext(context.Background())
+}
+
+func (i FrontDoorOriginArgs) ToFrontDoorOriginOutputWithContext(ctx context.Context) FrontDoorOriginOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FrontDoorOriginOutput)
+}
+
+// FrontDoorOriginArrayInput is an input type that accepts FrontDoorOriginArray and FrontDoorOriginArrayOutput values.
+// You can construct a concrete instance of `FrontDoorOriginArrayInput` via:
+//
+//	FrontDoorOriginArray{ FrontDoorOriginArgs{...} }
+type FrontDoorOriginArrayInput interface {
+	pulumi.Input
+
+	ToFrontDoorOriginArrayOutput() FrontDoorOriginArrayOutput
+	ToFrontDoorOriginArrayOutputWithContext(context.Context) FrontDoorOriginArrayOutput
+}
+
+type FrontDoorOriginArray []FrontDoorOriginInput
+
+func (FrontDoorOriginArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]FrontDoorOrigin)(nil)).Elem()
+}
+
+func (i FrontDoorOriginArray) ToFrontDoorOriginArrayOutput() FrontDoorOriginArrayOutput {
+	return i.ToFrontDoorOriginArrayOutputWithContext(context.Background())
+}
+
+func (i FrontDoorOriginArray) ToFrontDoorOriginArrayOutputWithContext(ctx context.Context) FrontDoorOriginArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FrontDoorOriginArrayOutput)
+}
+
+// One Front Door origin: a region's public ingress.
+type FrontDoorOriginOutput struct{ *pulumi.OutputState }
+
+func (FrontDoorOriginOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*FrontDoorOrigin)(nil)).Elem()
+}
+
+func (o FrontDoorOriginOutput) ToFrontDoorOriginOutput() FrontDoorOriginOutput {
+	return o
+}
+
+func (o FrontDoorOriginOutput) ToFrontDoorOriginOutputWithContext(ctx context.Context) FrontDoorOriginOutput {
+	return o
+}
+
+// Whether the origin receives traffic and probes. Default true. Changing it updates in place.
+func (o FrontDoorOriginOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v FrontDoorOrigin) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
+}
+
+// The `Host` header sent to the origin (what the ingress expects). Default: `hostName`. Changing it updates in place.
+func (o FrontDoorOriginOutput) HostHeader() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v FrontDoorOrigin) *string { return v.HostHeader }).(pulumi.StringPtrOutput)
+}
+
+// The origin's address: a DNS name (e.g. `<label>.<region>.cloudapp.azure.com` from `service.beta.kubernetes.io/azure-dns-label-name`) or a public IP, without scheme or path. Required. Changing it updates in place.
+func (o FrontDoorOriginOutput) HostName() pulumi.StringOutput {
+	return o.ApplyT(func(v FrontDoorOrigin) string { return v.HostName }).(pulumi.StringOutput)
+}
+
+// The origin's name, usually its region (e.g. `eastus`): 1–90 letters, digits and '-', starting and ending with a letter or digit; unique within the Front Door. Required. Renaming deletes the old origin and creates the new one, in place.
+func (o FrontDoorOriginOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v FrontDoorOrigin) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// 1–5; origins with the lowest priority among the healthy ones get traffic, the rest are failover. Default 1. Changing it updates in place.
+func (o FrontDoorOriginOutput) Priority() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v FrontDoorOrigin) *int { return v.Priority }).(pulumi.IntPtrOutput)
+}
+
+// 1–1000; share of traffic among equally fast origins of the same priority. Default 1000. Changing it updates in place.
+func (o FrontDoorOriginOutput) Weight() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v FrontDoorOrigin) *int { return v.Weight }).(pulumi.IntPtrOutput)
+}
+
+type FrontDoorOriginArrayOutput struct{ *pulumi.OutputState }
+
+func (FrontDoorOriginArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]FrontDoorOrigin)(nil)).Elem()
+}
+
+func (o FrontDoorOriginArrayOutput) ToFrontDoorOriginArrayOutput() FrontDoorOriginArrayOutput {
+	return o
+}
+
+func (o FrontDoorOriginArrayOutput) ToFrontDoorOriginArrayOutputWithContext(ctx context.Context) FrontDoorOriginArrayOutput {
+	return o
+}
+
+func (o FrontDoorOriginArrayOutput) Index(i pulumi.IntInput) FrontDoorOriginOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) FrontDoorOrigin {
+		return vs[0].([]FrontDoorOrigin)[vs[1].(int)]
+	}).(FrontDoorOriginOutput)
+}
+
+// Front Door Standard/Premium usage for a cost estimate.
+type FrontDoorUsage struct {
+	// GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
+	EgressGbPerMonth *float64 `pulumi:"egressGbPerMonth"`
+	// Requests per month. Default 0.
+	RequestsPerMonth *float64 `pulumi:"requestsPerMonth"`
+	// `Standard` ($35/month + $0.009 per 10k requests) or `Premium` ($330/month + $0.015 per 10k requests). Default `Standard`.
+	Sku *string `pulumi:"sku"`
+}
+
+// FrontDoorUsageInput is an input type that accepts FrontDoorUsageArgs and FrontDoorUsageOutput values.
+// You can construct a concrete instance of `FrontDoorUsageInput` via:
+//
+//	FrontDoorUsageArgs{...}
+type FrontDoorUsageInput interface {
+	pulumi.Input
+
+	ToFrontDoorUsageOutput() FrontDoorUsageOutput
+	ToFrontDoorUsageOutputWithContext(context.Context) FrontDoorUsageOutput
+}
+
+// Front Door Standard/Premium usage for a cost estimate.
+type FrontDoorUsageArgs struct {
+	// GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
+	EgressGbPerMonth pulumi.Float64PtrInput `pulumi:"egressGbPerMonth"`
+	// Requests per month. Default 0.
+	RequestsPerMonth pulumi.Float64PtrInput `pulumi:"requestsPerMonth"`
+	// `Standard` ($35/month + $0.009 per 10k requests) or `Premium` ($330/month + $0.015 per 10k requests). Default `Standard`.
+	Sku pulumi.StringPtrInput `pulumi:"sku"`
+}
+
+func (FrontDoorUsageArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*FrontDoorUsage)(nil)).Elem()
+}
+
+func (i FrontDoorUsageArgs) ToFrontDoorUsageOutput() FrontDoorUsageOutput {
+	return i.ToFrontDoorUsageOutputWithContext(context.Background())
+}
+
+func (i FrontDoorUsageArgs) ToFrontDoorUsageOutputWithContext(ctx context.Context) FrontDoorUsageOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FrontDoorUsageOutput)
+}
+
+func (i FrontDoorUsageArgs) ToFrontDoorUsagePtrOutput() FrontDoorUsagePtrOutput {
+	return i.ToFrontDoorUsagePtrOutputWithContext(context.Background())
+}
+
+func (i FrontDoorUsageArgs) ToFrontDoorUsagePtrOutputWithContext(ctx context.Context) FrontDoorUsagePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FrontDoorUsageOutput).ToFrontDoorUsagePtrOutputWithContext(ctx)
+}
+
+// FrontDoorUsagePtrInput is an input type that accepts FrontDoorUsageArgs, FrontDoorUsagePtr and FrontDoorUsagePtrOutput values.
+// You can construct a concrete instance of `FrontDoorUsagePtrInput` via:
+//
+//	        FrontDoorUsageArgs{...}
+//
+//	or:
+//
+//	        nil
+type FrontDoorUsagePtrInput interface {
+	pulumi.Input
+
+	ToFrontDoorUsagePtrOutput() FrontDoorUsagePtrOutput
+	ToFrontDoorUsagePtrOutputWithContext(context.Context) FrontDoorUsagePtrOutput
+}
+
+type frontDoorUsagePtrType FrontDoorUsageArgs
+
+func FrontDoorUsagePtr(v *FrontDoorUsageArgs) FrontDoorUsagePtrInput {
+	return (*frontDoorUsagePtrType)(v)
+}
+
+func (*frontDoorUsagePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**FrontDoorUsage)(nil)).Elem()
+}
+
+func (i *frontDoorUsagePtrType) ToFrontDoorUsagePtrOutput() FrontDoorUsagePtrOutput {
+	return i.ToFrontDoorUsagePtrOutputWithContext(context.Background())
+}
+
+func (i *frontDoorUsagePtrType) ToFrontDoorUsagePtrOutputWithContext(ctx context.Context) FrontDoorUsagePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FrontDoorUsagePtrOutput)
+}
+
+// Front Door Standard/Premium usage for a cost estimate.
+type FrontDoorUsageOutput struct{ *pulumi.OutputState }
+
+func (FrontDoorUsageOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*FrontDoorUsage)(nil)).Elem()
+}
+
+func (o FrontDoorUsageOutput) ToFrontDoorUsageOutput() FrontDoorUsageOutput {
+	return o
+}
+
+func (o FrontDoorUsageOutput) ToFrontDoorUsageOutputWithContext(ctx context.Context) FrontDoorUsageOutput {
+	return o
+}
+
+func (o FrontDoorUsageOutput) ToFrontDoorUsagePtrOutput() FrontDoorUsagePtrOutput {
+	return o.ToFrontDoorUsagePtrOutputWithContext(context.Background())
+}
+
+func (o FrontDoorUsageOutput) ToFrontDoorUsagePtrOutputWithContext(ctx context.Context) FrontDoorUsagePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v FrontDoorUsage) *FrontDoorUsage {
+		return &v
+	}).(FrontDoorUsagePtrOutput)
+}
+
+// GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
+func (o FrontDoorUsageOutput) EgressGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v FrontDoorUsage) *float64 { return v.EgressGbPerMonth }).(pulumi.Float64PtrOutput)
+}
+
+// Requests per month. Default 0.
+func (o FrontDoorUsageOutput) RequestsPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v FrontDoorUsage) *float64 { return v.RequestsPerMonth }).(pulumi.Float64PtrOutput)
+}
+
+// `Standard` ($35/month + $0.009 per 10k requests) or `Premium` ($330/month + $0.015 per 10k requests). Default `Standard`.
+func (o FrontDoorUsageOutput) Sku() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v FrontDoorUsage) *string { return v.Sku }).(pulumi.StringPtrOutput)
+}
+
+type FrontDoorUsagePtrOutput struct{ *pulumi.OutputState }
+
+func (FrontDoorUsagePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**FrontDoorUsage)(nil)).Elem()
+}
+
+func (o FrontDoorUsagePtrOutput) ToFrontDoorUsagePtrOutput() FrontDoorUsagePtrOutput {
+	return o
+}
+
+func (o FrontDoorUsagePtrOutput) ToFrontDoorUsagePtrOutputWithContext(ctx context.Context) FrontDoorUsagePtrOutput {
+	return o
+}
+
+func (o FrontDoorUsagePtrOutput) Elem() FrontDoorUsageOutput {
+	return o.ApplyT(func(v *FrontDoorUsage) FrontDoorUsage {
+		if v != nil {
+			return *v
+		}
+		var ret FrontDoorUsage
+		return ret
+	}).(FrontDoorUsageOutput)
+}
+
+// GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
+func (o FrontDoorUsagePtrOutput) EgressGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *FrontDoorUsage) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.EgressGbPerMonth
+	}).(pulumi.Float64PtrOutput)
+}
+
+// Requests per month. Default 0.
+func (o FrontDoorUsagePtrOutput) RequestsPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *FrontDoorUsage) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.RequestsPerMonth
+	}).(pulumi.Float64PtrOutput)
+}
+
+// `Standard` ($35/month + $0.009 per 10k requests) or `Premium` ($330/month + $0.015 per 10k requests). Default `Standard`.
+func (o FrontDoorUsagePtrOutput) Sku() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *FrontDoorUsage) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Sku
+	}).(pulumi.StringPtrOutput)
+}
+
 // One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
 type MultiRegionAksRegion struct {
 	// The Azure region, for example `eastus`.
@@ -445,6 +1061,124 @@ func (o MultiRegionAksRegionArrayOutput) Index(i pulumi.IntInput) MultiRegionAks
 	return pulumi.All(o, i).ApplyT(func(vs []interface{}) MultiRegionAksRegion {
 		return vs[0].([]MultiRegionAksRegion)[vs[1].(int)]
 	}).(MultiRegionAksRegionOutput)
+}
+
+// One-way traffic between two regions of the estimate.
+type PairTraffic struct {
+	// Source location; one of `regions`.
+	From string `pulumi:"from"`
+	// GB per month from `from` to `to`.
+	GbPerMonth float64 `pulumi:"gbPerMonth"`
+	// Destination location; one of `regions`.
+	To string `pulumi:"to"`
+}
+
+// PairTrafficInput is an input type that accepts PairTrafficArgs and PairTrafficOutput values.
+// You can construct a concrete instance of `PairTrafficInput` via:
+//
+//	PairTrafficArgs{...}
+type PairTrafficInput interface {
+	pulumi.Input
+
+	ToPairTrafficOutput() PairTrafficOutput
+	ToPairTrafficOutputWithContext(context.Context) PairTrafficOutput
+}
+
+// One-way traffic between two regions of the estimate.
+type PairTrafficArgs struct {
+	// Source location; one of `regions`.
+	From pulumi.StringInput `pulumi:"from"`
+	// GB per month from `from` to `to`.
+	GbPerMonth pulumi.Float64Input `pulumi:"gbPerMonth"`
+	// Destination location; one of `regions`.
+	To pulumi.StringInput `pulumi:"to"`
+}
+
+func (PairTrafficArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*PairTraffic)(nil)).Elem()
+}
+
+func (i PairTrafficArgs) ToPairTrafficOutput() PairTrafficOutput {
+	return i.ToPairTrafficOutputWithContext(context.Background())
+}
+
+func (i PairTrafficArgs) ToPairTrafficOutputWithContext(ctx context.Context) PairTrafficOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PairTrafficOutput)
+}
+
+// PairTrafficArrayInput is an input type that accepts PairTrafficArray and PairTrafficArrayOutput values.
+// You can construct a concrete instance of `PairTrafficArrayInput` via:
+//
+//	PairTrafficArray{ PairTrafficArgs{...} }
+type PairTrafficArrayInput interface {
+	pulumi.Input
+
+	ToPairTrafficArrayOutput() PairTrafficArrayOutput
+	ToPairTrafficArrayOutputWithContext(context.Context) PairTrafficArrayOutput
+}
+
+type PairTrafficArray []PairTrafficInput
+
+func (PairTrafficArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]PairTraffic)(nil)).Elem()
+}
+
+func (i PairTrafficArray) ToPairTrafficArrayOutput() PairTrafficArrayOutput {
+	return i.ToPairTrafficArrayOutputWithContext(context.Background())
+}
+
+func (i PairTrafficArray) ToPairTrafficArrayOutputWithContext(ctx context.Context) PairTrafficArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PairTrafficArrayOutput)
+}
+
+// One-way traffic between two regions of the estimate.
+type PairTrafficOutput struct{ *pulumi.OutputState }
+
+func (PairTrafficOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*PairTraffic)(nil)).Elem()
+}
+
+func (o PairTrafficOutput) ToPairTrafficOutput() PairTrafficOutput {
+	return o
+}
+
+func (o PairTrafficOutput) ToPairTrafficOutputWithContext(ctx context.Context) PairTrafficOutput {
+	return o
+}
+
+// Source location; one of `regions`.
+func (o PairTrafficOutput) From() pulumi.StringOutput {
+	return o.ApplyT(func(v PairTraffic) string { return v.From }).(pulumi.StringOutput)
+}
+
+// GB per month from `from` to `to`.
+func (o PairTrafficOutput) GbPerMonth() pulumi.Float64Output {
+	return o.ApplyT(func(v PairTraffic) float64 { return v.GbPerMonth }).(pulumi.Float64Output)
+}
+
+// Destination location; one of `regions`.
+func (o PairTrafficOutput) To() pulumi.StringOutput {
+	return o.ApplyT(func(v PairTraffic) string { return v.To }).(pulumi.StringOutput)
+}
+
+type PairTrafficArrayOutput struct{ *pulumi.OutputState }
+
+func (PairTrafficArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]PairTraffic)(nil)).Elem()
+}
+
+func (o PairTrafficArrayOutput) ToPairTrafficArrayOutput() PairTrafficArrayOutput {
+	return o
+}
+
+func (o PairTrafficArrayOutput) ToPairTrafficArrayOutputWithContext(ctx context.Context) PairTrafficArrayOutput {
+	return o
+}
+
+func (o PairTrafficArrayOutput) Index(i pulumi.IntInput) PairTrafficOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) PairTraffic {
+		return vs[0].([]PairTraffic)[vs[1].(int)]
+	}).(PairTrafficOutput)
 }
 
 // A regional VNet to include in the peering mesh.
@@ -1116,8 +1850,16 @@ func (o SystemPoolPtrOutput) VmSize() pulumi.StringPtrOutput {
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectivityPeeringInput)(nil)).Elem(), ConnectivityPeeringArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectivityPeeringArrayInput)(nil)).Elem(), ConnectivityPeeringArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CostRegionInput)(nil)).Elem(), CostRegionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CostRegionArrayInput)(nil)).Elem(), CostRegionArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FrontDoorOriginInput)(nil)).Elem(), FrontDoorOriginArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FrontDoorOriginArrayInput)(nil)).Elem(), FrontDoorOriginArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FrontDoorUsageInput)(nil)).Elem(), FrontDoorUsageArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FrontDoorUsagePtrInput)(nil)).Elem(), FrontDoorUsageArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksRegionInput)(nil)).Elem(), MultiRegionAksRegionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksRegionArrayInput)(nil)).Elem(), MultiRegionAksRegionArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PairTrafficInput)(nil)).Elem(), PairTrafficArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PairTrafficArrayInput)(nil)).Elem(), PairTrafficArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PeeredNetworkInput)(nil)).Elem(), PeeredNetworkArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PeeredNetworkArrayInput)(nil)).Elem(), PeeredNetworkArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RegionAddressRequestInput)(nil)).Elem(), RegionAddressRequestArgs{})
@@ -1130,8 +1872,20 @@ func init() {
 	pulumi.RegisterOutputType(ConnectivitySummaryOutput{})
 	pulumi.RegisterOutputType(ConnectivityVerdictOutput{})
 	pulumi.RegisterOutputType(ConnectivityVerdictArrayOutput{})
+	pulumi.RegisterOutputType(CostItemOutput{})
+	pulumi.RegisterOutputType(CostItemArrayOutput{})
+	pulumi.RegisterOutputType(CostRegionOutput{})
+	pulumi.RegisterOutputType(CostRegionArrayOutput{})
+	pulumi.RegisterOutputType(CostScenarioOutput{})
+	pulumi.RegisterOutputType(CostScenarioArrayOutput{})
+	pulumi.RegisterOutputType(FrontDoorOriginOutput{})
+	pulumi.RegisterOutputType(FrontDoorOriginArrayOutput{})
+	pulumi.RegisterOutputType(FrontDoorUsageOutput{})
+	pulumi.RegisterOutputType(FrontDoorUsagePtrOutput{})
 	pulumi.RegisterOutputType(MultiRegionAksRegionOutput{})
 	pulumi.RegisterOutputType(MultiRegionAksRegionArrayOutput{})
+	pulumi.RegisterOutputType(PairTrafficOutput{})
+	pulumi.RegisterOutputType(PairTrafficArrayOutput{})
 	pulumi.RegisterOutputType(PeeredNetworkOutput{})
 	pulumi.RegisterOutputType(PeeredNetworkArrayOutput{})
 	pulumi.RegisterOutputType(PeeringLinkOutput{})

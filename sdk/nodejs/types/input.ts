@@ -35,6 +35,132 @@ export interface ConnectivityPeeringArgs {
 }
 
 /**
+ * One region's cluster for a cost estimate.
+ */
+export interface CostRegion {
+    /**
+     * AKS pricing tier: `Free` ($0), `Standard` ($0.10 per cluster-hour) or `Premium` ($0.60 per cluster-hour, unverified). Default `Free`.
+     */
+    clusterTier?: string;
+    /**
+     * Azure region, e.g. `westeurope` (`West Europe` also works). Must be in the built-in region-to-zone table unless `zone` is given.
+     */
+    location: string;
+    /**
+     * Nodes to price in this region. Default 0: node VMs are not estimated. When above 0, give `nodeHourlyPrice` or a `vmSize` with a built-in price.
+     */
+    nodeCount?: number;
+    /**
+     * Price of one node per hour (USD); overrides the built-in price of `vmSize`.
+     */
+    nodeHourlyPrice?: number;
+    /**
+     * Node VM size. Built-in illustrative Linux pay-as-you-go prices (unverified) exist for `Standard_B2s`, `Standard_D4s_v5` and `Standard_E8s_v5`; for any other size pass `nodeHourlyPrice`.
+     */
+    vmSize?: string;
+    /**
+     * Azure bandwidth zone (1: North America/Europe, 2: Asia Pacific, 3: Brazil, South Africa, UAE) for peering prices. Default: looked up from `location`.
+     */
+    zone?: number;
+}
+
+/**
+ * One region's cluster for a cost estimate.
+ */
+export interface CostRegionArgs {
+    /**
+     * AKS pricing tier: `Free` ($0), `Standard` ($0.10 per cluster-hour) or `Premium` ($0.60 per cluster-hour, unverified). Default `Free`.
+     */
+    clusterTier?: pulumi.Input<string | undefined>;
+    /**
+     * Azure region, e.g. `westeurope` (`West Europe` also works). Must be in the built-in region-to-zone table unless `zone` is given.
+     */
+    location: pulumi.Input<string>;
+    /**
+     * Nodes to price in this region. Default 0: node VMs are not estimated. When above 0, give `nodeHourlyPrice` or a `vmSize` with a built-in price.
+     */
+    nodeCount?: pulumi.Input<number | undefined>;
+    /**
+     * Price of one node per hour (USD); overrides the built-in price of `vmSize`.
+     */
+    nodeHourlyPrice?: pulumi.Input<number | undefined>;
+    /**
+     * Node VM size. Built-in illustrative Linux pay-as-you-go prices (unverified) exist for `Standard_B2s`, `Standard_D4s_v5` and `Standard_E8s_v5`; for any other size pass `nodeHourlyPrice`.
+     */
+    vmSize?: pulumi.Input<string | undefined>;
+    /**
+     * Azure bandwidth zone (1: North America/Europe, 2: Asia Pacific, 3: Brazil, South Africa, UAE) for peering prices. Default: looked up from `location`.
+     */
+    zone?: pulumi.Input<number | undefined>;
+}
+
+/**
+ * One Front Door origin: a region's public ingress.
+ */
+export interface FrontDoorOriginArgs {
+    /**
+     * Whether the origin receives traffic and probes. Default true. Changing it updates in place.
+     */
+    enabled?: pulumi.Input<boolean | undefined>;
+    /**
+     * The `Host` header sent to the origin (what the ingress expects). Default: `hostName`. Changing it updates in place.
+     */
+    hostHeader?: pulumi.Input<string | undefined>;
+    /**
+     * The origin's address: a DNS name (e.g. `<label>.<region>.cloudapp.azure.com` from `service.beta.kubernetes.io/azure-dns-label-name`) or a public IP, without scheme or path. Required. Changing it updates in place.
+     */
+    hostName: pulumi.Input<string>;
+    /**
+     * The origin's name, usually its region (e.g. `eastus`): 1–90 letters, digits and '-', starting and ending with a letter or digit; unique within the Front Door. Required. Renaming deletes the old origin and creates the new one, in place.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * 1–5; origins with the lowest priority among the healthy ones get traffic, the rest are failover. Default 1. Changing it updates in place.
+     */
+    priority?: pulumi.Input<number | undefined>;
+    /**
+     * 1–1000; share of traffic among equally fast origins of the same priority. Default 1000. Changing it updates in place.
+     */
+    weight?: pulumi.Input<number | undefined>;
+}
+
+/**
+ * Front Door Standard/Premium usage for a cost estimate.
+ */
+export interface FrontDoorUsage {
+    /**
+     * GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
+     */
+    egressGbPerMonth?: number;
+    /**
+     * Requests per month. Default 0.
+     */
+    requestsPerMonth?: number;
+    /**
+     * `Standard` ($35/month + $0.009 per 10k requests) or `Premium` ($330/month + $0.015 per 10k requests). Default `Standard`.
+     */
+    sku?: string;
+}
+
+/**
+ * Front Door Standard/Premium usage for a cost estimate.
+ */
+export interface FrontDoorUsageArgs {
+    /**
+     * GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
+     */
+    egressGbPerMonth?: pulumi.Input<number | undefined>;
+    /**
+     * Requests per month. Default 0.
+     */
+    requestsPerMonth?: pulumi.Input<number | undefined>;
+    /**
+     * `Standard` ($35/month + $0.009 per 10k requests) or `Premium` ($330/month + $0.015 per 10k requests). Default `Standard`.
+     */
+    sku?: pulumi.Input<string | undefined>;
+}
+
+/**
  * One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
  */
 export interface MultiRegionAksRegionArgs {
@@ -58,6 +184,42 @@ export interface MultiRegionAksRegionArgs {
      * An explicit VNet range for this region. Default: planned (10.0.0.0/14, 10.4.0.0/14, …).
      */
     vnetCidr?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * One-way traffic between two regions of the estimate.
+ */
+export interface PairTraffic {
+    /**
+     * Source location; one of `regions`.
+     */
+    from: string;
+    /**
+     * GB per month from `from` to `to`.
+     */
+    gbPerMonth: number;
+    /**
+     * Destination location; one of `regions`.
+     */
+    to: string;
+}
+
+/**
+ * One-way traffic between two regions of the estimate.
+ */
+export interface PairTrafficArgs {
+    /**
+     * Source location; one of `regions`.
+     */
+    from: pulumi.Input<string>;
+    /**
+     * GB per month from `from` to `to`.
+     */
+    gbPerMonth: pulumi.Input<number>;
+    /**
+     * Destination location; one of `regions`.
+     */
+    to: pulumi.Input<string>;
 }
 
 /**

@@ -89,6 +89,88 @@ export interface ConnectivityVerdict {
 }
 
 /**
+ * One priced line of a cost estimate.
+ */
+export interface CostItem {
+    /**
+     * quantity × unitPrice, rounded to cents.
+     */
+    monthly: number;
+    /**
+     * What is priced, e.g. `Peering outbound westeurope -> eastus (zone 1)`.
+     */
+    name: string;
+    /**
+     * How many units per month.
+     */
+    quantity: number;
+    /**
+     * Where the price comes from and its date, or `user-supplied (input)`.
+     */
+    source: string;
+    /**
+     * The unit: `cluster-hour`, `node-hour`, `hub-hour`, `GB`, `10k requests` or `month`.
+     */
+    unit: string;
+    /**
+     * USD per unit.
+     */
+    unitPrice: number;
+    /**
+     * False when the figure is not confirmed against Microsoft's pricing page.
+     */
+    verified: boolean;
+}
+
+/**
+ * One scenario of a cost estimate.
+ */
+export interface CostScenario {
+    /**
+     * The priced items.
+     */
+    items: outputs.CostItem[];
+    /**
+     * Sum of the items' `monthly`, USD.
+     */
+    monthlyTotal: number;
+    /**
+     * `noPeering`, `withPeering` or `virtualWan`.
+     */
+    name: string;
+}
+
+/**
+ * One Front Door origin: a region's public ingress.
+ */
+export interface FrontDoorOrigin {
+    /**
+     * Whether the origin receives traffic and probes. Default true. Changing it updates in place.
+     */
+    enabled?: boolean;
+    /**
+     * The `Host` header sent to the origin (what the ingress expects). Default: `hostName`. Changing it updates in place.
+     */
+    hostHeader?: string;
+    /**
+     * The origin's address: a DNS name (e.g. `<label>.<region>.cloudapp.azure.com` from `service.beta.kubernetes.io/azure-dns-label-name`) or a public IP, without scheme or path. Required. Changing it updates in place.
+     */
+    hostName: string;
+    /**
+     * The origin's name, usually its region (e.g. `eastus`): 1–90 letters, digits and '-', starting and ending with a letter or digit; unique within the Front Door. Required. Renaming deletes the old origin and creates the new one, in place.
+     */
+    name: string;
+    /**
+     * 1–5; origins with the lowest priority among the healthy ones get traffic, the rest are failover. Default 1. Changing it updates in place.
+     */
+    priority?: number;
+    /**
+     * 1–1000; share of traffic among equally fast origins of the same priority. Default 1000. Changing it updates in place.
+     */
+    weight?: number;
+}
+
+/**
  * One bidirectional peering of the mesh.
  */
 export interface PeeringLink {

@@ -8,6 +8,8 @@ import typing
 # Export this package's modules as members:
 from ._enums import *
 from .analyze_connectivity import *
+from .estimate_cost import *
+from .front_door import *
 from .multi_region_aks import *
 from .overlay_peering import *
 from .plan_address_space import *
@@ -33,6 +35,7 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_aksmesh",
   "classes": {
+   "aksmesh:index:FrontDoor": "FrontDoor",
    "aksmesh:index:MultiRegionAks": "MultiRegionAks",
    "aksmesh:index:OverlayPeering": "OverlayPeering",
    "aksmesh:index:RegionalCluster": "RegionalCluster",

@@ -18,8 +18,16 @@ from ._enums import *
 __all__ = [
     'ConnectivityPeering',
     'ConnectivityPeeringDict',
+    'CostRegion',
+    'CostRegionDict',
+    'FrontDoorOriginArgs',
+    'FrontDoorOriginArgsDict',
+    'FrontDoorUsage',
+    'FrontDoorUsageDict',
     'MultiRegionAksRegionArgs',
     'MultiRegionAksRegionArgsDict',
+    'PairTraffic',
+    'PairTrafficDict',
     'PeeredNetworkArgs',
     'PeeredNetworkArgsDict',
     'RegionAddressRequest',
@@ -78,6 +86,345 @@ class ConnectivityPeering:
     @to.setter
     def to(self, value: _builtins.str):
         pulumi.set(self, "to", value)
+
+
+class CostRegionDict(TypedDict):
+    """
+    One region's cluster for a cost estimate.
+    """
+    location: _builtins.str
+    """
+    Azure region, e.g. `westeurope` (`West Europe` also works). Must be in the built-in region-to-zone table unless `zone` is given.
+    """
+    cluster_tier: NotRequired[_builtins.str]
+    """
+    AKS pricing tier: `Free` ($0), `Standard` ($0.10 per cluster-hour) or `Premium` ($0.60 per cluster-hour, unverified). Default `Free`.
+    """
+    node_count: NotRequired[_builtins.int]
+    """
+    Nodes to price in this region. Default 0: node VMs are not estimated. When above 0, give `nodeHourlyPrice` or a `vmSize` with a built-in price.
+    """
+    node_hourly_price: NotRequired[_builtins.float]
+    """
+    Price of one node per hour (USD); overrides the built-in price of `vmSize`.
+    """
+    vm_size: NotRequired[_builtins.str]
+    """
+    Node VM size. Built-in illustrative Linux pay-as-you-go prices (unverified) exist for `Standard_B2s`, `Standard_D4s_v5` and `Standard_E8s_v5`; for any other size pass `nodeHourlyPrice`.
+    """
+    zone: NotRequired[_builtins.int]
+    """
+    Azure bandwidth zone (1: North America/Europe, 2: Asia Pacific, 3: Brazil, South Africa, UAE) for peering prices. Default: looked up from `location`.
+    """
+
+@pulumi.input_type
+class CostRegion:
+    def __init__(__self__, *,
+                 location: _builtins.str,
+                 cluster_tier: Optional[_builtins.str] = None,
+                 node_count: Optional[_builtins.int] = None,
+                 node_hourly_price: Optional[_builtins.float] = None,
+                 vm_size: Optional[_builtins.str] = None,
+                 zone: Optional[_builtins.int] = None):
+        """
+        One region's cluster for a cost estimate.
+
+        :param _builtins.str location: Azure region, e.g. `westeurope` (`West Europe` also works). Must be in the built-in region-to-zone table unless `zone` is given.
+        :param _builtins.str cluster_tier: AKS pricing tier: `Free` ($0), `Standard` ($0.10 per cluster-hour) or `Premium` ($0.60 per cluster-hour, unverified). Default `Free`.
+        :param _builtins.int node_count: Nodes to price in this region. Default 0: node VMs are not estimated. When above 0, give `nodeHourlyPrice` or a `vmSize` with a built-in price.
+        :param _builtins.float node_hourly_price: Price of one node per hour (USD); overrides the built-in price of `vmSize`.
+        :param _builtins.str vm_size: Node VM size. Built-in illustrative Linux pay-as-you-go prices (unverified) exist for `Standard_B2s`, `Standard_D4s_v5` and `Standard_E8s_v5`; for any other size pass `nodeHourlyPrice`.
+        :param _builtins.int zone: Azure bandwidth zone (1: North America/Europe, 2: Asia Pacific, 3: Brazil, South Africa, UAE) for peering prices. Default: looked up from `location`.
+        """
+        pulumi.set(__self__, "location", location)
+        if cluster_tier is not None:
+            pulumi.set(__self__, "cluster_tier", cluster_tier)
+        if node_count is not None:
+            pulumi.set(__self__, "node_count", node_count)
+        if node_hourly_price is not None:
+            pulumi.set(__self__, "node_hourly_price", node_hourly_price)
+        if vm_size is not None:
+            pulumi.set(__self__, "vm_size", vm_size)
+        if zone is not None:
+            pulumi.set(__self__, "zone", zone)
+
+    @_builtins.property
+    @pulumi.getter
+    def location(self) -> _builtins.str:
+        """
+        Azure region, e.g. `westeurope` (`West Europe` also works). Must be in the built-in region-to-zone table unless `zone` is given.
+        """
+        return pulumi.get(self, "location")
+
+    @location.setter
+    def location(self, value: _builtins.str):
+        pulumi.set(self, "location", value)
+
+    @_builtins.property
+    @pulumi.getter(name="clusterTier")
+    def cluster_tier(self) -> Optional[_builtins.str]:
+        """
+        AKS pricing tier: `Free` ($0), `Standard` ($0.10 per cluster-hour) or `Premium` ($0.60 per cluster-hour, unverified). Default `Free`.
+        """
+        return pulumi.get(self, "cluster_tier")
+
+    @cluster_tier.setter
+    def cluster_tier(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "cluster_tier", value)
+
+    @_builtins.property
+    @pulumi.getter(name="nodeCount")
+    def node_count(self) -> Optional[_builtins.int]:
+        """
+        Nodes to price in this region. Default 0: node VMs are not estimated. When above 0, give `nodeHourlyPrice` or a `vmSize` with a built-in price.
+        """
+        return pulumi.get(self, "node_count")
+
+    @node_count.setter
+    def node_count(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "node_count", value)
+
+    @_builtins.property
+    @pulumi.getter(name="nodeHourlyPrice")
+    def node_hourly_price(self) -> Optional[_builtins.float]:
+        """
+        Price of one node per hour (USD); overrides the built-in price of `vmSize`.
+        """
+        return pulumi.get(self, "node_hourly_price")
+
+    @node_hourly_price.setter
+    def node_hourly_price(self, value: Optional[_builtins.float]):
+        pulumi.set(self, "node_hourly_price", value)
+
+    @_builtins.property
+    @pulumi.getter(name="vmSize")
+    def vm_size(self) -> Optional[_builtins.str]:
+        """
+        Node VM size. Built-in illustrative Linux pay-as-you-go prices (unverified) exist for `Standard_B2s`, `Standard_D4s_v5` and `Standard_E8s_v5`; for any other size pass `nodeHourlyPrice`.
+        """
+        return pulumi.get(self, "vm_size")
+
+    @vm_size.setter
+    def vm_size(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "vm_size", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def zone(self) -> Optional[_builtins.int]:
+        """
+        Azure bandwidth zone (1: North America/Europe, 2: Asia Pacific, 3: Brazil, South Africa, UAE) for peering prices. Default: looked up from `location`.
+        """
+        return pulumi.get(self, "zone")
+
+    @zone.setter
+    def zone(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "zone", value)
+
+
+class FrontDoorOriginArgsDict(TypedDict):
+    """
+    One Front Door origin: a region's public ingress.
+    """
+    host_name: pulumi.Input[_builtins.str]
+    """
+    The origin's address: a DNS name (e.g. `<label>.<region>.cloudapp.azure.com` from `service.beta.kubernetes.io/azure-dns-label-name`) or a public IP, without scheme or path. Required. Changing it updates in place.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    The origin's name, usually its region (e.g. `eastus`): 1–90 letters, digits and '-', starting and ending with a letter or digit; unique within the Front Door. Required. Renaming deletes the old origin and creates the new one, in place.
+    """
+    enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether the origin receives traffic and probes. Default true. Changing it updates in place.
+    """
+    host_header: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The `Host` header sent to the origin (what the ingress expects). Default: `hostName`. Changing it updates in place.
+    """
+    priority: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    1–5; origins with the lowest priority among the healthy ones get traffic, the rest are failover. Default 1. Changing it updates in place.
+    """
+    weight: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    1–1000; share of traffic among equally fast origins of the same priority. Default 1000. Changing it updates in place.
+    """
+
+@pulumi.input_type
+class FrontDoorOriginArgs:
+    def __init__(__self__, *,
+                 host_name: pulumi.Input[_builtins.str],
+                 name: pulumi.Input[_builtins.str],
+                 enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 host_header: pulumi.Input[Optional[_builtins.str]] = None,
+                 priority: pulumi.Input[Optional[_builtins.int]] = None,
+                 weight: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        One Front Door origin: a region's public ingress.
+
+        :param pulumi.Input[_builtins.str] host_name: The origin's address: a DNS name (e.g. `<label>.<region>.cloudapp.azure.com` from `service.beta.kubernetes.io/azure-dns-label-name`) or a public IP, without scheme or path. Required. Changing it updates in place.
+        :param pulumi.Input[_builtins.str] name: The origin's name, usually its region (e.g. `eastus`): 1–90 letters, digits and '-', starting and ending with a letter or digit; unique within the Front Door. Required. Renaming deletes the old origin and creates the new one, in place.
+        :param pulumi.Input[_builtins.bool] enabled: Whether the origin receives traffic and probes. Default true. Changing it updates in place.
+        :param pulumi.Input[_builtins.str] host_header: The `Host` header sent to the origin (what the ingress expects). Default: `hostName`. Changing it updates in place.
+        :param pulumi.Input[_builtins.int] priority: 1–5; origins with the lowest priority among the healthy ones get traffic, the rest are failover. Default 1. Changing it updates in place.
+        :param pulumi.Input[_builtins.int] weight: 1–1000; share of traffic among equally fast origins of the same priority. Default 1000. Changing it updates in place.
+        """
+        pulumi.set(__self__, "host_name", host_name)
+        pulumi.set(__self__, "name", name)
+        if enabled is not None:
+            pulumi.set(__self__, "enabled", enabled)
+        if host_header is not None:
+            pulumi.set(__self__, "host_header", host_header)
+        if priority is not None:
+            pulumi.set(__self__, "priority", priority)
+        if weight is not None:
+            pulumi.set(__self__, "weight", weight)
+
+    @_builtins.property
+    @pulumi.getter(name="hostName")
+    def host_name(self) -> pulumi.Input[_builtins.str]:
+        """
+        The origin's address: a DNS name (e.g. `<label>.<region>.cloudapp.azure.com` from `service.beta.kubernetes.io/azure-dns-label-name`) or a public IP, without scheme or path. Required. Changing it updates in place.
+        """
+        return pulumi.get(self, "host_name")
+
+    @host_name.setter
+    def host_name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "host_name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        The origin's name, usually its region (e.g. `eastus`): 1–90 letters, digits and '-', starting and ending with a letter or digit; unique within the Front Door. Required. Renaming deletes the old origin and creates the new one, in place.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether the origin receives traffic and probes. Default true. Changing it updates in place.
+        """
+        return pulumi.get(self, "enabled")
+
+    @enabled.setter
+    def enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "enabled", value)
+
+    @_builtins.property
+    @pulumi.getter(name="hostHeader")
+    def host_header(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The `Host` header sent to the origin (what the ingress expects). Default: `hostName`. Changing it updates in place.
+        """
+        return pulumi.get(self, "host_header")
+
+    @host_header.setter
+    def host_header(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "host_header", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def priority(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        1–5; origins with the lowest priority among the healthy ones get traffic, the rest are failover. Default 1. Changing it updates in place.
+        """
+        return pulumi.get(self, "priority")
+
+    @priority.setter
+    def priority(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "priority", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def weight(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        1–1000; share of traffic among equally fast origins of the same priority. Default 1000. Changing it updates in place.
+        """
+        return pulumi.get(self, "weight")
+
+    @weight.setter
+    def weight(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "weight", value)
+
+
+class FrontDoorUsageDict(TypedDict):
+    """
+    Front Door Standard/Premium usage for a cost estimate.
+    """
+    egress_gb_per_month: NotRequired[_builtins.float]
+    """
+    GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
+    """
+    requests_per_month: NotRequired[_builtins.float]
+    """
+    Requests per month. Default 0.
+    """
+    sku: NotRequired[_builtins.str]
+    """
+    `Standard` ($35/month + $0.009 per 10k requests) or `Premium` ($330/month + $0.015 per 10k requests). Default `Standard`.
+    """
+
+@pulumi.input_type
+class FrontDoorUsage:
+    def __init__(__self__, *,
+                 egress_gb_per_month: Optional[_builtins.float] = None,
+                 requests_per_month: Optional[_builtins.float] = None,
+                 sku: Optional[_builtins.str] = None):
+        """
+        Front Door Standard/Premium usage for a cost estimate.
+
+        :param _builtins.float egress_gb_per_month: GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
+        :param _builtins.float requests_per_month: Requests per month. Default 0.
+        :param _builtins.str sku: `Standard` ($35/month + $0.009 per 10k requests) or `Premium` ($330/month + $0.015 per 10k requests). Default `Standard`.
+        """
+        if egress_gb_per_month is not None:
+            pulumi.set(__self__, "egress_gb_per_month", egress_gb_per_month)
+        if requests_per_month is not None:
+            pulumi.set(__self__, "requests_per_month", requests_per_month)
+        if sku is not None:
+            pulumi.set(__self__, "sku", sku)
+
+    @_builtins.property
+    @pulumi.getter(name="egressGbPerMonth")
+    def egress_gb_per_month(self) -> Optional[_builtins.float]:
+        """
+        GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
+        """
+        return pulumi.get(self, "egress_gb_per_month")
+
+    @egress_gb_per_month.setter
+    def egress_gb_per_month(self, value: Optional[_builtins.float]):
+        pulumi.set(self, "egress_gb_per_month", value)
+
+    @_builtins.property
+    @pulumi.getter(name="requestsPerMonth")
+    def requests_per_month(self) -> Optional[_builtins.float]:
+        """
+        Requests per month. Default 0.
+        """
+        return pulumi.get(self, "requests_per_month")
+
+    @requests_per_month.setter
+    def requests_per_month(self, value: Optional[_builtins.float]):
+        pulumi.set(self, "requests_per_month", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def sku(self) -> Optional[_builtins.str]:
+        """
+        `Standard` ($35/month + $0.009 per 10k requests) or `Premium` ($330/month + $0.015 per 10k requests). Default `Standard`.
+        """
+        return pulumi.get(self, "sku")
+
+    @sku.setter
+    def sku(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "sku", value)
 
 
 class MultiRegionAksRegionArgsDict(TypedDict):
@@ -191,6 +538,77 @@ class MultiRegionAksRegionArgs:
     @vnet_cidr.setter
     def vnet_cidr(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "vnet_cidr", value)
+
+
+class PairTrafficDict(TypedDict):
+    """
+    One-way traffic between two regions of the estimate.
+    """
+    from_: _builtins.str
+    """
+    Source location; one of `regions`.
+    """
+    gb_per_month: _builtins.float
+    """
+    GB per month from `from` to `to`.
+    """
+    to: _builtins.str
+    """
+    Destination location; one of `regions`.
+    """
+
+@pulumi.input_type
+class PairTraffic:
+    def __init__(__self__, *,
+                 from_: _builtins.str,
+                 gb_per_month: _builtins.float,
+                 to: _builtins.str):
+        """
+        One-way traffic between two regions of the estimate.
+
+        :param _builtins.str from_: Source location; one of `regions`.
+        :param _builtins.float gb_per_month: GB per month from `from` to `to`.
+        :param _builtins.str to: Destination location; one of `regions`.
+        """
+        pulumi.set(__self__, "from_", from_)
+        pulumi.set(__self__, "gb_per_month", gb_per_month)
+        pulumi.set(__self__, "to", to)
+
+    @_builtins.property
+    @pulumi.getter(name="from")
+    def from_(self) -> _builtins.str:
+        """
+        Source location; one of `regions`.
+        """
+        return pulumi.get(self, "from_")
+
+    @from_.setter
+    def from_(self, value: _builtins.str):
+        pulumi.set(self, "from_", value)
+
+    @_builtins.property
+    @pulumi.getter(name="gbPerMonth")
+    def gb_per_month(self) -> _builtins.float:
+        """
+        GB per month from `from` to `to`.
+        """
+        return pulumi.get(self, "gb_per_month")
+
+    @gb_per_month.setter
+    def gb_per_month(self, value: _builtins.float):
+        pulumi.set(self, "gb_per_month", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def to(self) -> _builtins.str:
+        """
+        Destination location; one of `regions`.
+        """
+        return pulumi.get(self, "to")
+
+    @to.setter
+    def to(self, value: _builtins.str):
+        pulumi.set(self, "to", value)
 
 
 class PeeredNetworkArgsDict(TypedDict):

@@ -20,6 +20,9 @@ __all__ = [
     'ConnectivityReport',
     'ConnectivitySummary',
     'ConnectivityVerdict',
+    'CostItem',
+    'CostScenario',
+    'FrontDoorOrigin',
     'PeeringLink',
     'RegionAddressPlan',
     'RegionalClusterSummary',
@@ -282,6 +285,241 @@ class ConnectivityVerdict(dict):
         The region traffic starts in, as given in `regions`.
         """
         return pulumi.get(self, "source_region")
+
+
+@pulumi.output_type
+class CostItem(dict):
+    """
+    One priced line of a cost estimate.
+    """
+    def __init__(__self__, *,
+                 monthly: _builtins.float,
+                 name: _builtins.str,
+                 quantity: _builtins.float,
+                 source: _builtins.str,
+                 unit: _builtins.str,
+                 unit_price: _builtins.float,
+                 verified: _builtins.bool):
+        """
+        One priced line of a cost estimate.
+
+        :param _builtins.float monthly: quantity × unitPrice, rounded to cents.
+        :param _builtins.str name: What is priced, e.g. `Peering outbound westeurope -> eastus (zone 1)`.
+        :param _builtins.float quantity: How many units per month.
+        :param _builtins.str source: Where the price comes from and its date, or `user-supplied (input)`.
+        :param _builtins.str unit: The unit: `cluster-hour`, `node-hour`, `hub-hour`, `GB`, `10k requests` or `month`.
+        :param _builtins.float unit_price: USD per unit.
+        :param _builtins.bool verified: False when the figure is not confirmed against Microsoft's pricing page.
+        """
+        pulumi.set(__self__, "monthly", monthly)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "quantity", quantity)
+        pulumi.set(__self__, "source", source)
+        pulumi.set(__self__, "unit", unit)
+        pulumi.set(__self__, "unit_price", unit_price)
+        pulumi.set(__self__, "verified", verified)
+
+    @_builtins.property
+    @pulumi.getter
+    def monthly(self) -> _builtins.float:
+        """
+        quantity × unitPrice, rounded to cents.
+        """
+        return pulumi.get(self, "monthly")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        What is priced, e.g. `Peering outbound westeurope -> eastus (zone 1)`.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def quantity(self) -> _builtins.float:
+        """
+        How many units per month.
+        """
+        return pulumi.get(self, "quantity")
+
+    @_builtins.property
+    @pulumi.getter
+    def source(self) -> _builtins.str:
+        """
+        Where the price comes from and its date, or `user-supplied (input)`.
+        """
+        return pulumi.get(self, "source")
+
+    @_builtins.property
+    @pulumi.getter
+    def unit(self) -> _builtins.str:
+        """
+        The unit: `cluster-hour`, `node-hour`, `hub-hour`, `GB`, `10k requests` or `month`.
+        """
+        return pulumi.get(self, "unit")
+
+    @_builtins.property
+    @pulumi.getter(name="unitPrice")
+    def unit_price(self) -> _builtins.float:
+        """
+        USD per unit.
+        """
+        return pulumi.get(self, "unit_price")
+
+    @_builtins.property
+    @pulumi.getter
+    def verified(self) -> _builtins.bool:
+        """
+        False when the figure is not confirmed against Microsoft's pricing page.
+        """
+        return pulumi.get(self, "verified")
+
+
+@pulumi.output_type
+class CostScenario(dict):
+    """
+    One scenario of a cost estimate.
+    """
+    def __init__(__self__, *,
+                 items: Sequence['outputs.CostItem'],
+                 monthly_total: _builtins.float,
+                 name: _builtins.str):
+        """
+        One scenario of a cost estimate.
+
+        :param Sequence['CostItem'] items: The priced items.
+        :param _builtins.float monthly_total: Sum of the items' `monthly`, USD.
+        :param _builtins.str name: `noPeering`, `withPeering` or `virtualWan`.
+        """
+        pulumi.set(__self__, "items", items)
+        pulumi.set(__self__, "monthly_total", monthly_total)
+        pulumi.set(__self__, "name", name)
+
+    @_builtins.property
+    @pulumi.getter
+    def items(self) -> Sequence['outputs.CostItem']:
+        """
+        The priced items.
+        """
+        return pulumi.get(self, "items")
+
+    @_builtins.property
+    @pulumi.getter(name="monthlyTotal")
+    def monthly_total(self) -> _builtins.float:
+        """
+        Sum of the items' `monthly`, USD.
+        """
+        return pulumi.get(self, "monthly_total")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        `noPeering`, `withPeering` or `virtualWan`.
+        """
+        return pulumi.get(self, "name")
+
+
+@pulumi.output_type
+class FrontDoorOrigin(dict):
+    """
+    One Front Door origin: a region's public ingress.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "hostName":
+            suggest = "host_name"
+        elif key == "hostHeader":
+            suggest = "host_header"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in FrontDoorOrigin. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        FrontDoorOrigin.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        FrontDoorOrigin.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 host_name: _builtins.str,
+                 name: _builtins.str,
+                 enabled: Optional[_builtins.bool] = None,
+                 host_header: Optional[_builtins.str] = None,
+                 priority: Optional[_builtins.int] = None,
+                 weight: Optional[_builtins.int] = None):
+        """
+        One Front Door origin: a region's public ingress.
+
+        :param _builtins.str host_name: The origin's address: a DNS name (e.g. `<label>.<region>.cloudapp.azure.com` from `service.beta.kubernetes.io/azure-dns-label-name`) or a public IP, without scheme or path. Required. Changing it updates in place.
+        :param _builtins.str name: The origin's name, usually its region (e.g. `eastus`): 1–90 letters, digits and '-', starting and ending with a letter or digit; unique within the Front Door. Required. Renaming deletes the old origin and creates the new one, in place.
+        :param _builtins.bool enabled: Whether the origin receives traffic and probes. Default true. Changing it updates in place.
+        :param _builtins.str host_header: The `Host` header sent to the origin (what the ingress expects). Default: `hostName`. Changing it updates in place.
+        :param _builtins.int priority: 1–5; origins with the lowest priority among the healthy ones get traffic, the rest are failover. Default 1. Changing it updates in place.
+        :param _builtins.int weight: 1–1000; share of traffic among equally fast origins of the same priority. Default 1000. Changing it updates in place.
+        """
+        pulumi.set(__self__, "host_name", host_name)
+        pulumi.set(__self__, "name", name)
+        if enabled is not None:
+            pulumi.set(__self__, "enabled", enabled)
+        if host_header is not None:
+            pulumi.set(__self__, "host_header", host_header)
+        if priority is not None:
+            pulumi.set(__self__, "priority", priority)
+        if weight is not None:
+            pulumi.set(__self__, "weight", weight)
+
+    @_builtins.property
+    @pulumi.getter(name="hostName")
+    def host_name(self) -> _builtins.str:
+        """
+        The origin's address: a DNS name (e.g. `<label>.<region>.cloudapp.azure.com` from `service.beta.kubernetes.io/azure-dns-label-name`) or a public IP, without scheme or path. Required. Changing it updates in place.
+        """
+        return pulumi.get(self, "host_name")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        The origin's name, usually its region (e.g. `eastus`): 1–90 letters, digits and '-', starting and ending with a letter or digit; unique within the Front Door. Required. Renaming deletes the old origin and creates the new one, in place.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> Optional[_builtins.bool]:
+        """
+        Whether the origin receives traffic and probes. Default true. Changing it updates in place.
+        """
+        return pulumi.get(self, "enabled")
+
+    @_builtins.property
+    @pulumi.getter(name="hostHeader")
+    def host_header(self) -> Optional[_builtins.str]:
+        """
+        The `Host` header sent to the origin (what the ingress expects). Default: `hostName`. Changing it updates in place.
+        """
+        return pulumi.get(self, "host_header")
+
+    @_builtins.property
+    @pulumi.getter
+    def priority(self) -> Optional[_builtins.int]:
+        """
+        1–5; origins with the lowest priority among the healthy ones get traffic, the rest are failover. Default 1. Changing it updates in place.
+        """
+        return pulumi.get(self, "priority")
+
+    @_builtins.property
+    @pulumi.getter
+    def weight(self) -> Optional[_builtins.int]:
+        """
+        1–1000; share of traffic among equally fast origins of the same priority. Default 1000. Changing it updates in place.
+        """
+        return pulumi.get(self, "weight")
 
 
 @pulumi.output_type

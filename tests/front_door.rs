@@ -1,0 +1,379 @@
+//! FrontDoor through the provider's gRPC surface against azsim: the whole lifecycle (origins added
+//! and removed in place), and bad input caught by Check before any Azure call.
+
+mod support;
+
+use aksmesh::rpc::pulumirpc::diff_response::DiffChanges;
+use serde_json::json;
+use support::azsim::Azsim;
+use support::lifecycle::{configured_provider, Lifecycle};
+use support::to_json;
+
+const TOKEN: &str = "aksmesh:index:FrontDoor";
+const NETWORK: &str = "aksmesh:index:RegionalNetwork";
+const CDN: &str = "2025-12-01";
+
+fn origin(name: &str) -> serde_json::Value {
+    json!({"name": name, "hostName": format!("web-{name}.{name}.cloudapp.azure.com")})
+}
+
+fn inputs() -> serde_json::Value {
+    json!({
+        "resourceGroupName": "rg-platform-eastus",
+        "origins": [origin("eastus"), origin("westeurope")],
+        "tags": {"team": "platform"}
+    })
+}
+
+fn origin_names(azsim: &Azsim) -> Vec<String> {
+    let mut names: Vec<String> = azsim
+        .ids_of_type("profiles/originGroups/origins")
+        .iter()
+        .map(|id| id.rsplit('/').next().unwrap_or_default().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn front_door_lifecycle_against_azsim() {
+    let azsim = Azsim::start("front-door-lifecycle");
+    let mut network = Lifecycle::new(configured_provider(&azsim).await, NETWORK, "platform");
+    let network_inputs = network
+        .checked(
+            json!({}),
+            json!({"location": "eastus", "vnetCidr": "10.0.0.0/14", "nodeSubnetCidr": "10.0.0.0/16"}),
+        )
+        .await;
+    let network_created = network.create(&network_inputs).await;
+    assert_eq!(
+        network_created.state_json()["resourceGroupName"],
+        "rg-platform-eastus"
+    );
+
+    let mut front_door = Lifecycle::new(configured_provider(&azsim).await, TOKEN, "web");
+    let checked = front_door.checked(json!({}), inputs()).await;
+    let checked_json = to_json(&checked);
+    assert_eq!(checked_json["namePrefix"], "web");
+    assert_eq!(checked_json["sku"], "Standard_AzureFrontDoor");
+    assert_eq!(checked_json["probePath"], "/healthz");
+    assert_eq!(
+        checked_json["origins"][0]["hostHeader"],
+        "web-eastus.eastus.cloudapp.azure.com"
+    );
+
+    let projected = front_door.preview(&checked).await;
+    assert_eq!(projected["profileName"], "afd-web");
+    assert_eq!(projected["endpointName"], "web");
+
+    let created = front_door.create(&checked).await;
+    let state = created.state_json();
+    assert!(
+        created
+            .id
+            .ends_with("/providers/Microsoft.Cdn/profiles/afd-web"),
+        "{}",
+        created.id
+    );
+    assert_eq!(state["profileId"], created.id.as_str());
+    let host = state["endpointHostName"].as_str().unwrap_or_default();
+    assert!(host.ends_with(".azurefd.net"), "endpointHostName {host:?}");
+    assert!(!state["frontDoorId"].as_str().unwrap_or_default().is_empty());
+    assert!(state["routeId"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with("/afdEndpoints/web/routes/default"));
+    assert_eq!(origin_names(&azsim), ["eastus", "westeurope"]);
+
+    // What Azure holds: latency 0 (nearest region), HEAD probes on the configured path, a /* route.
+    let (status, group) = azsim.arm(
+        "GET",
+        &format!(
+            "{}?api-version={CDN}",
+            state["originGroupId"].as_str().unwrap()
+        ),
+        None,
+    );
+    assert_eq!(status, 200);
+    let group = &group["properties"];
+    assert_eq!(
+        group["loadBalancingSettings"]["additionalLatencyInMilliseconds"],
+        0
+    );
+    assert_eq!(group["healthProbeSettings"]["probePath"], "/healthz");
+    assert_eq!(group["healthProbeSettings"]["probeRequestType"], "HEAD");
+    assert_eq!(group["healthProbeSettings"]["probeProtocol"], "Https");
+    let (status, route) = azsim.arm(
+        "GET",
+        &format!("{}?api-version={CDN}", state["routeId"].as_str().unwrap()),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(route["properties"]["patternsToMatch"], json!(["/*"]));
+    assert_eq!(route["properties"]["httpsRedirect"], "Enabled");
+    assert_eq!(route["properties"]["forwardingProtocol"], "MatchRequest");
+
+    // Refresh right after create shows no drift.
+    let refreshed = front_door.refresh(&created).await.expect("still exists");
+    assert_eq!(refreshed.id, created.id);
+    let drift = front_door.diff(&refreshed, &checked).await;
+    assert_eq!(
+        drift.changes,
+        DiffChanges::DiffNone as i32,
+        "{:?}",
+        drift.detailed_diff
+    );
+
+    // A third origin is added in place: exactly one new origin in Azure.
+    let mut three = inputs();
+    three["origins"]
+        .as_array_mut()
+        .unwrap()
+        .push(origin("uksouth"));
+    let three = front_door.checked(to_json(&checked), three).await;
+    let diff = front_door.diff(&created, &three).await;
+    assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    let updated = front_door.update(&created, &three).await;
+    assert_eq!(origin_names(&azsim), ["eastus", "uksouth", "westeurope"]);
+    assert_eq!(
+        updated.state_json()["origins"].as_array().map(Vec::len),
+        Some(3)
+    );
+
+    // Removing one deletes exactly that origin.
+    let mut two = to_json(&three);
+    two["origins"].as_array_mut().unwrap().remove(0);
+    let two = front_door.checked(to_json(&three), two).await;
+    let diff = front_door.diff(&updated, &two).await;
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    let updated = front_door.update(&updated, &two).await;
+    assert_eq!(origin_names(&azsim), ["uksouth", "westeurope"]);
+
+    // A probe path change updates in place.
+    let mut probed = to_json(&two);
+    probed["probePath"] = "/ready".into();
+    let probed = front_door.checked(to_json(&two), probed).await;
+    let diff = front_door.diff(&updated, &probed).await;
+    assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    let updated = front_door.update(&updated, &probed).await;
+    let (_, group) = azsim.arm(
+        "GET",
+        &format!(
+            "{}?api-version={CDN}",
+            state["originGroupId"].as_str().unwrap()
+        ),
+        None,
+    );
+    assert_eq!(
+        group["properties"]["healthProbeSettings"]["probePath"],
+        "/ready"
+    );
+    let refreshed = front_door.refresh(&updated).await.expect("still exists");
+    let drift = front_door.diff(&refreshed, &probed).await;
+    assert_eq!(
+        drift.changes,
+        DiffChanges::DiffNone as i32,
+        "{:?}",
+        drift.detailed_diff
+    );
+
+    // A sku change replaces, deleting first because names are deterministic.
+    let mut premium = to_json(&probed);
+    premium["sku"] = "Premium_AzureFrontDoor".into();
+    let premium = front_door.checked(to_json(&probed), premium).await;
+    let diff = front_door.diff(&updated, &premium).await;
+    assert_eq!(diff.replaces, ["sku"]);
+    assert!(diff.delete_before_replace);
+
+    // Import by id reproduces the inputs.
+    let imported = front_door.import(&created.id).await.expect("exists");
+    assert_eq!(to_json(&imported.inputs), to_json(&probed));
+    assert!(imported.state_json()["endpointHostName"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with(".azurefd.net"));
+
+    // Delete removes the profile and its children, leaving only the network.
+    front_door.delete(&updated).await;
+    assert!(
+        azsim.ids_of_type("profiles").is_empty()
+            && azsim.ids_of_type("origins").is_empty()
+            && azsim.ids_of_type("afdEndpoints").is_empty(),
+        "{:?}",
+        azsim.resources()
+    );
+    assert!(!azsim.ids_of_type("virtualNetworks").is_empty());
+    assert!(
+        front_door.refresh(&updated).await.is_none(),
+        "refresh reports a deleted Front Door as gone"
+    );
+    network.delete(&network_created).await;
+    assert!(
+        azsim.resources().is_empty(),
+        "azsim is empty: {:?}",
+        azsim.resources()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_after_a_crash_adopts_what_exists() {
+    let azsim = Azsim::start("front-door-adopt");
+    let mut network = Lifecycle::new(configured_provider(&azsim).await, NETWORK, "platform");
+    let network_inputs = network
+        .checked(
+            json!({}),
+            json!({"location": "eastus", "vnetCidr": "10.0.0.0/14", "nodeSubnetCidr": "10.0.0.0/16"}),
+        )
+        .await;
+    network.create(&network_inputs).await;
+    let mut front_door = Lifecycle::new(configured_provider(&azsim).await, TOKEN, "web");
+    let checked = front_door.checked(json!({}), inputs()).await;
+    let first = front_door.create(&checked).await;
+    let again = front_door.create(&checked).await;
+    assert_eq!(first.id, again.id);
+    assert_eq!(
+        first.state_json()["endpointHostName"],
+        again.state_json()["endpointHostName"]
+    );
+    assert_eq!(azsim.ids_of_type("profiles").len(), 1);
+    assert_eq!(origin_names(&azsim), ["eastus", "westeurope"]);
+}
+
+/// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
+async fn rejects(mutate: impl FnOnce(&mut serde_json::Value), property: &str, hint: &str) {
+    support::lifecycle::assert_rejected(TOKEN, inputs(), mutate, property, hint).await;
+}
+
+#[tokio::test]
+async fn rejects_no_origins() {
+    rejects(
+        |n| n["origins"] = json!([]),
+        "origins",
+        "at least one origin",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_missing_origins() {
+    rejects(
+        |n| {
+            n.as_object_mut().unwrap().remove("origins");
+        },
+        "origins",
+        "at least one origin",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_duplicate_origin_names() {
+    rejects(
+        |n| n["origins"][1]["name"] = "EastUS".into(),
+        "origins[1].name",
+        "used twice",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_empty_host_name() {
+    rejects(
+        |n| n["origins"][0]["hostName"] = "".into(),
+        "origins[0].hostName",
+        "required",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_host_name_with_scheme() {
+    rejects(
+        |n| n["origins"][0]["hostName"] = "https://web.example.com".into(),
+        "origins[0].hostName",
+        "without scheme",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_priority_six() {
+    rejects(
+        |n| n["origins"][0]["priority"] = 6.into(),
+        "origins[0].priority",
+        "1 to 5",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_weight_zero() {
+    rejects(
+        |n| n["origins"][1]["weight"] = 0.into(),
+        "origins[1].weight",
+        "1 to 1000",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_probe_path_without_leading_slash() {
+    rejects(
+        |n| n["probePath"] = "healthz".into(),
+        "probePath",
+        "must start with '/'",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_probe_interval_zero() {
+    rejects(
+        |n| n["probeIntervalInSeconds"] = 0.into(),
+        "probeIntervalInSeconds",
+        "1 to 255",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_unknown_sku() {
+    rejects(
+        |n| n["sku"] = "Basic".into(),
+        "sku",
+        "Standard_AzureFrontDoor, Premium_AzureFrontDoor",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_unknown_forwarding_protocol() {
+    rejects(
+        |n| n["forwardingProtocol"] = "Https".into(),
+        "forwardingProtocol",
+        "HttpOnly, HttpsOnly, MatchRequest",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_invalid_name_prefix() {
+    rejects(
+        |n| n["namePrefix"] = "web_front".into(),
+        "namePrefix",
+        "letters, digits and '-'",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_missing_resource_group() {
+    rejects(
+        |n| n["resourceGroupName"] = "".into(),
+        "resourceGroupName",
+        "required",
+    )
+    .await;
+}

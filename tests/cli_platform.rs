@@ -263,3 +263,142 @@ fn yaml_example_runs_with_the_plain_cli() {
         .success();
     assert!(azsim.resources().is_empty());
 }
+
+/// Sets the example's region list.
+fn set_regions(project: &Project, regions: &[&str]) {
+    // The key may not be set yet; either way the list is rebuilt below.
+    let _ = project.pulumi(&["config", "rm", "regions"]);
+    for (i, region) in regions.iter().enumerate() {
+        project
+            .pulumi(&["config", "set", "--path", &format!("regions[{i}]"), region])
+            .success();
+    }
+}
+
+#[test]
+fn python_fleet_mesh_on_flat_networking_connects_every_member() {
+    install_python_sdk();
+    let azsim = Azsim::start("cli-mesh-fleet");
+    let project = example("python", &azsim);
+    set_regions(&project, &["eastus", "westeurope"]);
+    project.config_set("pod_networking", "flat");
+    project.config_set("enable_vnet_peering", "true");
+    project.config_set("cilium_mesh", "fleet");
+    run(&project, "up", &[]);
+    let outputs = project.outputs();
+    let members = outputs["ciliumMesh"]["members"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(members.len(), 2, "{outputs}");
+    assert!(
+        members.iter().all(|m| m["status"] == "Connected"),
+        "{members:?}"
+    );
+    assert_eq!(
+        field(&outputs["connectivity"], "podToRemotePod"),
+        true,
+        "{}",
+        outputs["connectivity"]
+    );
+    assert_eq!(
+        field(&outputs["connectivity"], "podToRemoteService"),
+        true,
+        "{}",
+        outputs["connectivity"]
+    );
+    project
+        .pulumi(&["refresh", "--yes", "--expect-no-changes"])
+        .success();
+    run(&project, "destroy", &[]);
+    assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
+}
+
+#[test]
+fn python_mesh_on_overlay_fails_at_preview_before_any_azure_call() {
+    install_python_sdk();
+    let azsim = Azsim::start("cli-mesh-overlay");
+    let project = example("python", &azsim);
+    set_regions(&project, &["eastus", "westeurope"]);
+    project.config_set("enable_vnet_peering", "true");
+    project.config_set("cilium_mesh", "fleet");
+    let run = project.run_program("preview", &[]).failure();
+    let said = format!("{}{}", run.stdout(), run.stderr());
+    assert!(said.contains("Azure/AKS#5194"), "{said}");
+    assert!(
+        said.contains("flat") && said.contains("selfManaged"),
+        "both supported routes are named: {said}"
+    );
+    assert!(
+        azsim.resources().is_empty(),
+        "nothing reached Azure: {:?}",
+        azsim.resources()
+    );
+}
+
+#[test]
+fn python_self_managed_mesh_is_stable_and_front_door_follows_regions() {
+    install_python_sdk();
+    let azsim = Azsim::start("cli-mesh-self-managed");
+    let project = example("python", &azsim);
+    set_regions(&project, &["eastus", "westeurope"]);
+    project.config_set("pod_networking", "byoCni");
+    project.config_set("enable_vnet_peering", "true");
+    project.config_set("cilium_mesh", "selfManaged");
+    project.config_set("front_door", "true");
+    run(&project, "up", &[]);
+    let first = project.outputs();
+    let ids = |outputs: &Json| -> Vec<(String, Json)> {
+        outputs["ciliumMesh"]["clusters"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .map(|c| {
+                        (
+                            c["name"].as_str().unwrap_or_default().to_string(),
+                            c["clusterId"].clone(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(ids(&first).len(), 2, "{first}");
+    assert_eq!(azsim.ids_of_type("origins").len(), 2);
+    assert!(
+        first["frontDoor"]["endpointHostName"]
+            .as_str()
+            .or(first["frontDoor"]["endpoint_host_name"].as_str())
+            .is_some_and(|h| h.ends_with(".azurefd.net")),
+        "{first}"
+    );
+
+    // A second up changes nothing: the CA, ids and IPs are stable.
+    run(&project, "up", &["--expect-no-changes"]);
+    assert_eq!(project.outputs()["ciliumMesh"], first["ciliumMesh"]);
+
+    // Adding a region keeps the existing cluster ids and adds a Front Door origin in place.
+    set_regions(&project, &["eastus", "westeurope", "southeastasia"]);
+    run(&project, "up", &[]);
+    let grown = project.outputs();
+    let grown_ids = ids(&grown);
+    assert_eq!(grown_ids.len(), 3);
+    for existing in ids(&first) {
+        assert!(
+            grown_ids.contains(&existing),
+            "{existing:?} kept in {grown_ids:?}"
+        );
+    }
+    assert_eq!(
+        grown["ciliumMesh"]["ca"], first["ciliumMesh"]["ca"],
+        "the shared CA is stable"
+    );
+    assert_eq!(azsim.ids_of_type("origins").len(), 3);
+
+    // Removing it removes its origin.
+    set_regions(&project, &["eastus", "westeurope"]);
+    run(&project, "up", &[]);
+    assert_eq!(azsim.ids_of_type("origins").len(), 2);
+    run(&project, "destroy", &[]);
+    assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
+}

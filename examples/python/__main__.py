@@ -12,18 +12,23 @@ regions = config.get_object("regions") or ["eastus", "westeurope", "southeastasi
 if not config.get_bool("deploy_multi_region", True):
     regions = regions[:1]
 
+mesh_mode = config.get("cilium_mesh") or "none"  # fleet (needs flat pod networking) or selfManaged (byoCni)
 platform = aksmesh.MultiRegionAks(
     "platform",
     regions=[{"location": region} for region in regions],
     kubernetes_version=config.get("kubernetes_version") or "1.34",
     pod_networking=config.get("pod_networking") or "overlay",
     enable_vnet_peering=config.get_bool("enable_vnet_peering", False),
+    cilium_mesh={"mode": mesh_mode} if mesh_mode != "none" else None,
+    front_door={"enabled": True, "probe_path": "/healthz"} if config.get_bool("front_door", False) else None,
     tags={"platform": "aksmesh-example"},
 )
 
 pulumi.export("clusters", platform.clusters)
 pulumi.export("peerings", platform.peerings)
 pulumi.export("connectivity", platform.connectivity.summary)
+pulumi.export("ciliumMesh", platform.cilium_mesh)
+pulumi.export("frontDoor", platform.front_door)
 pulumi.export(
     "connectivityMatrix",
     platform.connectivity.matrix.apply(

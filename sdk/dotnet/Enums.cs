@@ -8,6 +8,43 @@ using Pulumi;
 namespace Pulumi.Aksmesh
 {
     /// <summary>
+    /// How the mesh is run.
+    /// </summary>
+    [EnumType]
+    public readonly struct CiliumMeshMode : IEquatable<CiliumMeshMode>
+    {
+        private readonly string _value;
+
+        private CiliumMeshMode(string value)
+        {
+            _value = value ?? throw new ArgumentNullException(nameof(value));
+        }
+
+        /// <summary>
+        /// Azure Fleet Manager's managed cluster mesh: flat pod networking with ACNS (managed Cilium), Kubernetes 1.32+.
+        /// </summary>
+        public static CiliumMeshMode Fleet { get; } = new CiliumMeshMode("fleet");
+        /// <summary>
+        /// BYO CNI clusters running Cilium you install with Helm; aksmesh generates the mesh configuration.
+        /// </summary>
+        public static CiliumMeshMode SelfManaged { get; } = new CiliumMeshMode("selfManaged");
+
+        public static bool operator ==(CiliumMeshMode left, CiliumMeshMode right) => left.Equals(right);
+        public static bool operator !=(CiliumMeshMode left, CiliumMeshMode right) => !left.Equals(right);
+
+        public static explicit operator string(CiliumMeshMode value) => value._value;
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override bool Equals(object? obj) => obj is CiliumMeshMode other && Equals(other);
+        public bool Equals(CiliumMeshMode other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override int GetHashCode() => _value?.GetHashCode() ?? 0;
+
+        public override string ToString() => _value;
+    }
+
+    /// <summary>
     /// Something in a region that traffic starts from or goes to.
     /// </summary>
     [EnumType]

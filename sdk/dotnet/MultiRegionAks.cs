@@ -10,11 +10,17 @@ using Pulumi.Serialization;
 namespace Pulumi.Aksmesh
 {
     /// <summary>
-    /// A multi-region AKS platform: one AKS cluster per region, each in its own VNet, with Azure CNI Overlay and the Cilium dataplane by default, and address ranges planned (planAddressSpace) so that nothing overlaps. With `enableVnetPeering` it adds an OverlayPeering: a full mesh of VNet peerings. Regions are created in parallel. Appending a region creates only that region's resources; turning peering off removes only the peerings.
+    /// A multi-region AKS platform: one AKS cluster per region, each in its own VNet, with Azure CNI Overlay and the Cilium dataplane by default, and address ranges planned (planAddressSpace) so that nothing overlaps. With `enableVnetPeering` it adds an OverlayPeering: a full mesh of VNet peerings. With `ciliumMesh` it adds a CiliumMesh (Fleet-managed on flat networking, or self-managed on BYO CNI); with `frontDoor`, a global Front Door. Regions are created in parallel. Appending a region creates only that region's resources; turning peering off removes only the peerings.
     /// </summary>
     [AksmeshResourceType("aksmesh:index:MultiRegionAks")]
     public partial class MultiRegionAks : global::Pulumi.ComponentResource
     {
+        /// <summary>
+        /// The CiliumMesh's outputs when a mesh is configured: Fleet members and their mesh status, or the self-managed mesh's CA (secret), cluster ids and Helm values.
+        /// </summary>
+        [Output("ciliumMesh")]
+        public Output<object?> CiliumMesh { get; private set; } = null!;
+
         /// <summary>
         /// Each region's cluster, by region.
         /// </summary>
@@ -32,6 +38,12 @@ namespace Pulumi.Aksmesh
         /// </summary>
         [Output("dnsServiceIP")]
         public Output<string> DnsServiceIP { get; private set; } = null!;
+
+        /// <summary>
+        /// The Front Door's endpoint and the ingress DNS labels, when enabled.
+        /// </summary>
+        [Output("frontDoor")]
+        public Output<Outputs.FrontDoorSummary?> FrontDoor { get; private set; } = null!;
 
         /// <summary>
         /// The VNet peerings, empty when peering is off.
@@ -74,10 +86,22 @@ namespace Pulumi.Aksmesh
     public sealed class MultiRegionAksArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
+        /// A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
+        /// </summary>
+        [Input("ciliumMesh")]
+        public Input<Inputs.MultiRegionAksMeshArgs>? CiliumMesh { get; set; }
+
+        /// <summary>
         /// Peer every pair of regional VNets. Default false. Nodes and load balancers become reachable across regions; overlay pods still cannot reach remote pods.
         /// </summary>
         [Input("enableVnetPeering")]
         public Input<bool>? EnableVnetPeering { get; set; }
+
+        /// <summary>
+        /// A global Front Door with one origin per region. Default: none. Adding or removing regions adds or removes origins in place.
+        /// </summary>
+        [Input("frontDoor")]
+        public Input<Inputs.MultiRegionAksFrontDoorArgs>? FrontDoor { get; set; }
 
         /// <summary>
         /// The Kubernetes version of every cluster, `1.34` or `1.34.2`. Default: AKS's default. Updates in place.
@@ -92,7 +116,7 @@ namespace Pulumi.Aksmesh
         public Input<string>? NamePrefix { get; set; }
 
         /// <summary>
-        /// `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. Changing it replaces the clusters.
+        /// `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
         /// </summary>
         [Input("podNetworking")]
         public Input<string>? PodNetworking { get; set; }

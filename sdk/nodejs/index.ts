@@ -10,6 +10,11 @@ export const analyzeConnectivity: typeof import("./analyzeConnectivity").analyze
 export const analyzeConnectivityOutput: typeof import("./analyzeConnectivity").analyzeConnectivityOutput = null as any;
 utilities.lazyLoad(exports, ["analyzeConnectivity","analyzeConnectivityOutput"], () => require("./analyzeConnectivity"));
 
+export { CiliumMeshArgs } from "./ciliumMesh";
+export type CiliumMesh = import("./ciliumMesh").CiliumMesh;
+export const CiliumMesh: typeof import("./ciliumMesh").CiliumMesh = null as any;
+utilities.lazyLoad(exports, ["CiliumMesh"], () => require("./ciliumMesh"));
+
 export { EstimateCostArgs, EstimateCostResult, EstimateCostOutputArgs } from "./estimateCost";
 export const estimateCost: typeof import("./estimateCost").estimateCost = null as any;
 export const estimateCostOutput: typeof import("./estimateCost").estimateCostOutput = null as any;
@@ -72,6 +77,8 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "aksmesh:index:CiliumMesh":
+                return new CiliumMesh(name, <any>undefined, { urn })
             case "aksmesh:index:FrontDoor":
                 return new FrontDoor(name, <any>undefined, { urn })
             case "aksmesh:index:MultiRegionAks":

@@ -8,7 +8,7 @@ import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 /**
- * A multi-region AKS platform: one AKS cluster per region, each in its own VNet, with Azure CNI Overlay and the Cilium dataplane by default, and address ranges planned (planAddressSpace) so that nothing overlaps. With `enableVnetPeering` it adds an OverlayPeering: a full mesh of VNet peerings. Regions are created in parallel. Appending a region creates only that region's resources; turning peering off removes only the peerings.
+ * A multi-region AKS platform: one AKS cluster per region, each in its own VNet, with Azure CNI Overlay and the Cilium dataplane by default, and address ranges planned (planAddressSpace) so that nothing overlaps. With `enableVnetPeering` it adds an OverlayPeering: a full mesh of VNet peerings. With `ciliumMesh` it adds a CiliumMesh (Fleet-managed on flat networking, or self-managed on BYO CNI); with `frontDoor`, a global Front Door. Regions are created in parallel. Appending a region creates only that region's resources; turning peering off removes only the peerings.
  */
 export class MultiRegionAks extends pulumi.ComponentResource {
     /** @internal */
@@ -26,6 +26,10 @@ export class MultiRegionAks extends pulumi.ComponentResource {
     }
 
     /**
+     * The CiliumMesh's outputs when a mesh is configured: Fleet members and their mesh status, or the self-managed mesh's CA (secret), cluster ids and Helm values.
+     */
+    declare public readonly ciliumMesh: pulumi.Output<any | undefined>;
+    /**
      * Each region's cluster, by region.
      */
     declare public /*out*/ readonly clusters: pulumi.Output<{[key: string]: outputs.RegionalClusterSummary}>;
@@ -37,6 +41,10 @@ export class MultiRegionAks extends pulumi.ComponentResource {
      * The cluster DNS service IP.
      */
     declare public /*out*/ readonly dnsServiceIP: pulumi.Output<string>;
+    /**
+     * The Front Door's endpoint and the ingress DNS labels, when enabled.
+     */
+    declare public readonly frontDoor: pulumi.Output<outputs.FrontDoorSummary | undefined>;
     /**
      * The VNet peerings, empty when peering is off.
      */
@@ -60,7 +68,9 @@ export class MultiRegionAks extends pulumi.ComponentResource {
             if (args?.regions === undefined && !opts.urn) {
                 throw new Error("Missing required property 'regions'");
             }
+            resourceInputs["ciliumMesh"] = args?.ciliumMesh;
             resourceInputs["enableVnetPeering"] = args?.enableVnetPeering;
+            resourceInputs["frontDoor"] = args?.frontDoor;
             resourceInputs["kubernetesVersion"] = args?.kubernetesVersion;
             resourceInputs["namePrefix"] = args?.namePrefix;
             resourceInputs["podNetworking"] = args?.podNetworking;
@@ -72,9 +82,11 @@ export class MultiRegionAks extends pulumi.ComponentResource {
             resourceInputs["peerings"] = undefined /*out*/;
             resourceInputs["serviceCidr"] = undefined /*out*/;
         } else {
+            resourceInputs["ciliumMesh"] = undefined /*out*/;
             resourceInputs["clusters"] = undefined /*out*/;
             resourceInputs["connectivity"] = undefined /*out*/;
             resourceInputs["dnsServiceIP"] = undefined /*out*/;
+            resourceInputs["frontDoor"] = undefined /*out*/;
             resourceInputs["peerings"] = undefined /*out*/;
             resourceInputs["serviceCidr"] = undefined /*out*/;
         }
@@ -88,9 +100,17 @@ export class MultiRegionAks extends pulumi.ComponentResource {
  */
 export interface MultiRegionAksArgs {
     /**
+     * A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
+     */
+    ciliumMesh?: pulumi.Input<inputs.MultiRegionAksMeshArgs | undefined>;
+    /**
      * Peer every pair of regional VNets. Default false. Nodes and load balancers become reachable across regions; overlay pods still cannot reach remote pods.
      */
     enableVnetPeering?: pulumi.Input<boolean | undefined>;
+    /**
+     * A global Front Door with one origin per region. Default: none. Adding or removing regions adds or removes origins in place.
+     */
+    frontDoor?: pulumi.Input<inputs.MultiRegionAksFrontDoorArgs | undefined>;
     /**
      * The Kubernetes version of every cluster, `1.34` or `1.34.2`. Default: AKS's default. Updates in place.
      */
@@ -100,7 +120,7 @@ export interface MultiRegionAksArgs {
      */
     namePrefix?: pulumi.Input<string | undefined>;
     /**
-     * `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. Changing it replaces the clusters.
+     * `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
      */
     podNetworking?: pulumi.Input<string | undefined>;
     /**

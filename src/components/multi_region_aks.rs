@@ -35,6 +35,24 @@ pub struct RegionInputs {
     pub vm_size: Option<String>,
 }
 
+/// Cross-cluster pod networking, limited to the set-ups AKS supports.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeshOptions {
+    /// `fleet` (flat pod networking + ACNS) or `selfManaged` (BYO CNI clusters).
+    pub mode: String,
+}
+
+/// The global entry point: an Azure Front Door with one origin per region.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrontDoorOptions {
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub probe_path: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MultiRegionAksInputs {
@@ -50,11 +68,38 @@ pub struct MultiRegionAksInputs {
     pub name_prefix: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub front_door: Option<FrontDoorOptions>,
+    #[serde(default)]
+    pub cilium_mesh: Option<MeshOptions>,
 }
 
 impl MultiRegionAksInputs {
+    fn front_door_enabled(&self) -> bool {
+        self.front_door
+            .as_ref()
+            .is_some_and(|f| f.enabled.unwrap_or(true))
+    }
+
     fn flat(&self) -> bool {
         self.pod_networking.as_deref() == Some("flat")
+    }
+
+    fn byo_cni(&self) -> bool {
+        self.pod_networking.as_deref() == Some("byoCni")
+    }
+
+    fn mesh_mode(&self) -> Option<&str> {
+        self.cilium_mesh.as_ref().map(|m| m.mode.as_str())
+    }
+
+    /// ACNS is on when a Fleet mesh needs it.
+    fn advanced_networking(&self) -> bool {
+        self.mesh_mode() == Some("fleet")
+    }
+
+    fn pod_networking_name(&self) -> &str {
+        self.pod_networking.as_deref().unwrap_or("overlay")
     }
 }
 
@@ -113,6 +158,117 @@ fn text(value: impl ToString) -> Value {
     Value::String(value.to_string())
 }
 
+/// The mesh's cluster description for one region, as CiliumMesh expects it.
+fn mesh_cluster(
+    inputs: &MultiRegionAksInputs,
+    ranges: &net::RegionPlan,
+    cluster_id: Value,
+    vnet_id: Value,
+    version: Option<Value>,
+) -> Value {
+    let mut entry = vec![
+        ("name", text(&ranges.location)),
+        ("clusterId", cluster_id),
+        ("location", text(&ranges.location)),
+        ("podNetworking", text(inputs.pod_networking_name())),
+        (
+            "advancedNetworking",
+            Value::Bool(inputs.advanced_networking()),
+        ),
+        ("nodeSubnetCidr", text(ranges.node_subnet_cidr)),
+        ("vnetId", vnet_id),
+    ];
+    if !inputs.byo_cni() {
+        entry.push(("networkDataplane", text("cilium")));
+    }
+    if inputs.flat() {
+        entry.push(("podSubnetCidr", text(ranges.pod_subnet_cidr)));
+    } else {
+        entry.push(("podCidr", text(ranges.pod_cidr)));
+    }
+    if let Some(version) = version {
+        entry.push(("kubernetesVersion", version));
+    }
+    object(entry)
+}
+
+/// Every pair of VNets, as CiliumMesh's peeredVnetPairs.
+fn all_vnet_pairs(vnet_ids: &[Value]) -> Value {
+    let mut pairs = Vec::new();
+    for (i, a) in vnet_ids.iter().enumerate() {
+        for b in &vnet_ids[i + 1..] {
+            pairs.push(object(vec![("from", a.clone()), ("to", b.clone())]));
+        }
+    }
+    Value::Array(pairs)
+}
+
+/// Runs CiliumMesh's own offline checks on the clusters this platform would create, so an unsupported
+/// mesh fails at preview with the same explanation, before any Azure call.
+fn check_mesh(
+    inputs: &MultiRegionAksInputs,
+    plan: &AddressPlan,
+    unknowns: &Annotations,
+) -> Vec<CheckFailure> {
+    use crate::resource::Resource;
+    let Some(mode) = inputs.mesh_mode() else {
+        return Vec::new();
+    };
+    if !matches!(mode, "fleet" | "selfManaged") {
+        return vec![CheckFailure::new("ciliumMesh.mode", format!("'{mode}' is not a mesh mode; use fleet (flat pod networking with ACNS) or selfManaged (BYO CNI clusters)"))];
+    }
+    if plan.regions.len() > 1
+        && !inputs.enable_vnet_peering.unwrap_or(false)
+        && !unknowns.is_unknown("enableVnetPeering")
+    {
+        return vec![CheckFailure::new("enableVnetPeering", "a Cilium mesh needs every cluster VNet peered with every other (node and pod IPs must route): set enableVnetPeering true")];
+    }
+    let vnet_ids: Vec<Value> = plan.regions.iter().map(|r| text(format!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-{0}/providers/Microsoft.Network/virtualNetworks/vnet-{0}", r.location))).collect();
+    let version = inputs.kubernetes_version.clone().map(text);
+    let clusters: Vec<Value> = plan
+        .regions
+        .iter()
+        .zip(&vnet_ids)
+        .map(|(ranges, vnet)| {
+            let cluster_id = text(format!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-{0}/providers/Microsoft.ContainerService/managedClusters/aks-{0}", ranges.location));
+            mesh_cluster(inputs, ranges, cluster_id, vnet.clone(), version.clone())
+        })
+        .collect();
+    let mut mesh = vec![
+        ("mode", text(mode)),
+        ("clusters", Value::Array(clusters)),
+        ("peeredVnetPairs", all_vnet_pairs(&vnet_ids)),
+    ];
+    if mode == "fleet" {
+        mesh.push(("resourceGroupName", text("rg-check")));
+    }
+    let Ok((mut typed, annotations)) =
+        object(mesh).to_typed::<crate::resources::cilium_mesh::CiliumMeshInputs>()
+    else {
+        return Vec::new();
+    };
+    let context = crate::resource::CheckContext {
+        unknowns: &annotations,
+        name: "mesh",
+    };
+    let mut reasons: Vec<String> = Vec::new();
+    for failure in crate::resources::cilium_mesh::CiliumMesh.check(&mut typed, None, &context) {
+        if !reasons.contains(&failure.reason) {
+            reasons.push(failure.reason);
+        }
+    }
+    reasons
+        .into_iter()
+        .map(|reason| CheckFailure::new("ciliumMesh", reason))
+        .collect()
+}
+
+/// The DNS label a region's ingress Service must carry (`service.beta.kubernetes.io/azure-dns-label-name`)
+/// so that Front Door finds it at `{label}.{region}.cloudapp.azure.com`.
+pub fn ingress_dns_label(prefix: &str, location: &str) -> String {
+    format!("{prefix}-{location}")
+}
+
 /// A child's output, or unknown when the engine does not know it yet (preview).
 fn output(child: &Child, key: &str) -> Value {
     match child.outputs.get(key) {
@@ -151,11 +307,13 @@ impl Component for MultiRegionAks {
             }
         }
         if let Some(mode) = inputs.pod_networking.as_deref() {
-            if !unknowns.is_unknown("podNetworking") && !matches!(mode, "overlay" | "flat") {
+            if !unknowns.is_unknown("podNetworking")
+                && !matches!(mode, "overlay" | "flat" | "byoCni")
+            {
                 failures.push(CheckFailure::new(
                     "podNetworking",
                     format!(
-                        "'{mode}' is not a pod networking mode; use overlay (the default) or flat"
+                        "'{mode}' is not a pod networking mode; use overlay (the default), flat or byoCni"
                     ),
                 ));
             }
@@ -173,8 +331,9 @@ impl Component for MultiRegionAks {
             .enumerate()
             .any(|(i, _)| unknowns.is_unknown(&join_index("regions", i)));
         if failures.is_empty() && !any_unknown_range {
-            if let Err(plan_failures) = plan(inputs) {
-                failures.extend(plan_failures);
+            match plan(inputs) {
+                Err(plan_failures) => failures.extend(plan_failures),
+                Ok(plan) => failures.extend(check_mesh(inputs, &plan, unknowns)),
             }
         }
         failures
@@ -249,7 +408,13 @@ impl Component for MultiRegionAks {
                         cluster_inputs.push(("podNetworking", text("flat")));
                         cluster_inputs.push(("podSubnetId", output(network, "podSubnetId")));
                     } else {
+                        if inputs.byo_cni() {
+                            cluster_inputs.push(("podNetworking", text("byoCni")));
+                        }
                         cluster_inputs.push(("podCidr", text(ranges.pod_cidr)));
+                    }
+                    if inputs.advanced_networking() {
+                        cluster_inputs.push(("advancedNetworking", Value::Bool(true)));
                     }
                     if let Some(version) = &raw_version {
                         cluster_inputs.push(("kubernetesVersion", version.clone()));
@@ -288,7 +453,7 @@ impl Component for MultiRegionAks {
                         ("name", text(&ranges.location)),
                         ("vnetId", output(network, "vnetId")),
                         ("addressSpace", Value::Array(vec![text(ranges.vnet_cidr)])),
-                        ("podNetworking", text(if flat { "flat" } else { "overlay" })),
+                        ("podNetworking", text(inputs.pod_networking_name())),
                     ];
                     if !flat {
                         entry.push(("podCidr", text(ranges.pod_cidr)));
@@ -305,8 +470,99 @@ impl Component for MultiRegionAks {
             };
             registrar.register(request).await.map(Some)
         };
-        let (clusters, peering) = futures::future::try_join(clusters, peering).await?;
+        let front_door = async {
+            if !inputs.front_door_enabled() {
+                return Ok::<Option<Child>, String>(None);
+            }
+            let origins = plan
+                .regions
+                .iter()
+                .map(|ranges| {
+                    let label = ingress_dns_label(&prefix, &ranges.location);
+                    object(vec![
+                        ("name", text(&ranges.location)),
+                        (
+                            "hostName",
+                            text(format!("{label}.{}.cloudapp.azure.com", ranges.location)),
+                        ),
+                    ])
+                })
+                .collect();
+            let mut front_door_inputs = vec![
+                // The global profile lives in the first region's resource group.
+                (
+                    "resourceGroupName",
+                    output(&networks[0], "resourceGroupName"),
+                ),
+                ("namePrefix", text(&prefix)),
+                ("origins", Value::Array(origins)),
+                ("tags", tags.clone()),
+            ];
+            if let Some(path) = inputs
+                .front_door
+                .as_ref()
+                .and_then(|f| f.probe_path.clone())
+            {
+                front_door_inputs.push(("probePath", text(path)));
+            }
+            let request = ChildRequest {
+                token: "aksmesh:index:FrontDoor".into(),
+                name: format!("{name}-front-door"),
+                inputs: object(front_door_inputs),
+                dependencies: vec![networks[0].urn.clone()],
+                component: false,
+            };
+            registrar.register(request).await.map(Some)
+        };
+        let (clusters, peering, front_door) =
+            futures::future::try_join3(clusters, peering, front_door).await?;
 
+        let mesh = match inputs.mesh_mode() {
+            None => None,
+            Some(mode) => {
+                let vnet_ids: Vec<Value> = networks.iter().map(|n| output(n, "vnetId")).collect();
+                let mesh_clusters = plan
+                    .regions
+                    .iter()
+                    .zip(clusters.iter().zip(&vnet_ids))
+                    .map(|(ranges, (cluster, vnet))| {
+                        let version = raw_version
+                            .clone()
+                            .or_else(|| Some(output(cluster, "currentKubernetesVersion")));
+                        mesh_cluster(
+                            &inputs,
+                            ranges,
+                            output(cluster, "clusterId"),
+                            vnet.clone(),
+                            version,
+                        )
+                    })
+                    .collect();
+                let mut mesh_inputs = vec![
+                    ("mode", text(mode)),
+                    ("namePrefix", text(&prefix)),
+                    ("clusters", Value::Array(mesh_clusters)),
+                    ("peeredVnetPairs", all_vnet_pairs(&vnet_ids)),
+                    ("tags", tags.clone()),
+                ];
+                if mode == "fleet" {
+                    mesh_inputs.push((
+                        "resourceGroupName",
+                        output(&networks[0], "resourceGroupName"),
+                    ));
+                }
+                let mut after: Vec<String> = clusters.iter().map(|c| c.urn.clone()).collect();
+                after.extend(peering.iter().map(|p| p.urn.clone()));
+                let request = ChildRequest {
+                    token: "aksmesh:index:CiliumMesh".into(),
+                    name: format!("{name}-mesh"),
+                    inputs: object(mesh_inputs),
+                    dependencies: after,
+                    component: false,
+                };
+                Some(registrar.register(request).await?)
+            }
+        };
         let mut dependencies: BTreeSet<String> = networks
             .iter()
             .chain(&clusters)
@@ -354,13 +610,51 @@ impl Component for MultiRegionAks {
             regions: locations,
             pod_networking: if flat {
                 PodNetworking::Flat
+            } else if inputs.byo_cni() {
+                PodNetworking::ByoCni
             } else {
                 PodNetworking::Overlay
             },
-            mesh: MeshMode::None,
+            mesh: match inputs.mesh_mode() {
+                Some("fleet") => MeshMode::Fleet,
+                Some("selfManaged") => MeshMode::SelfManaged,
+                _ => MeshMode::None,
+            },
         };
         let connectivity = report(&topology).map_err(|e| e.to_string())?;
+        let mesh_output = match &mesh {
+            Some(child) => {
+                dependencies.insert(child.urn.clone());
+                child.outputs.clone()
+            }
+            None => Value::Null,
+        };
+        let front_door_output = match &front_door {
+            Some(child) => {
+                dependencies.insert(child.urn.clone());
+                object(vec![
+                    ("endpointHostName", output(child, "endpointHostName")),
+                    (
+                        "ingressDnsLabels",
+                        Value::Object(
+                            plan.regions
+                                .iter()
+                                .map(|r| {
+                                    (
+                                        r.location.clone(),
+                                        text(ingress_dns_label(&prefix, &r.location)),
+                                    )
+                                })
+                                .collect(),
+                        ),
+                    ),
+                ])
+            }
+            None => Value::Null,
+        };
         let outputs = object(vec![
+            ("ciliumMesh", mesh_output),
+            ("frontDoor", front_door_output),
             (
                 "connectivity",
                 Value::from_plain(&connectivity, &BTreeSet::new()),
@@ -398,6 +692,8 @@ mod tests {
             enable_vnet_peering: None,
             name_prefix: None,
             tags: BTreeMap::new(),
+            front_door: None,
+            cilium_mesh: None,
         }
     }
 

@@ -12,16 +12,20 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// A multi-region AKS platform: one AKS cluster per region, each in its own VNet, with Azure CNI Overlay and the Cilium dataplane by default, and address ranges planned (planAddressSpace) so that nothing overlaps. With `enableVnetPeering` it adds an OverlayPeering: a full mesh of VNet peerings. Regions are created in parallel. Appending a region creates only that region's resources; turning peering off removes only the peerings.
+// A multi-region AKS platform: one AKS cluster per region, each in its own VNet, with Azure CNI Overlay and the Cilium dataplane by default, and address ranges planned (planAddressSpace) so that nothing overlaps. With `enableVnetPeering` it adds an OverlayPeering: a full mesh of VNet peerings. With `ciliumMesh` it adds a CiliumMesh (Fleet-managed on flat networking, or self-managed on BYO CNI); with `frontDoor`, a global Front Door. Regions are created in parallel. Appending a region creates only that region's resources; turning peering off removes only the peerings.
 type MultiRegionAks struct {
 	pulumi.ResourceState
 
+	// The CiliumMesh's outputs when a mesh is configured: Fleet members and their mesh status, or the self-managed mesh's CA (secret), cluster ids and Helm values.
+	CiliumMesh pulumi.AnyOutput `pulumi:"ciliumMesh"`
 	// Each region's cluster, by region.
 	Clusters RegionalClusterSummaryMapOutput `pulumi:"clusters"`
 	// What the peering (or its absence) connects: for example, with Azure CNI Overlay, pods reach remote nodes and load balancers through SNAT to the node IP but never remote pods.
 	Connectivity ConnectivityReportOutput `pulumi:"connectivity"`
 	// The cluster DNS service IP.
 	DnsServiceIP pulumi.StringOutput `pulumi:"dnsServiceIP"`
+	// The Front Door's endpoint and the ingress DNS labels, when enabled.
+	FrontDoor FrontDoorSummaryPtrOutput `pulumi:"frontDoor"`
 	// The VNet peerings, empty when peering is off.
 	Peerings PeeringLinkArrayOutput `pulumi:"peerings"`
 	// The Kubernetes service CIDR shared by every cluster.
@@ -48,13 +52,17 @@ func NewMultiRegionAks(ctx *pulumi.Context,
 }
 
 type multiRegionAksArgs struct {
+	// A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
+	CiliumMesh *MultiRegionAksMesh `pulumi:"ciliumMesh"`
 	// Peer every pair of regional VNets. Default false. Nodes and load balancers become reachable across regions; overlay pods still cannot reach remote pods.
 	EnableVnetPeering *bool `pulumi:"enableVnetPeering"`
+	// A global Front Door with one origin per region. Default: none. Adding or removing regions adds or removes origins in place.
+	FrontDoor *MultiRegionAksFrontDoor `pulumi:"frontDoor"`
 	// The Kubernetes version of every cluster, `1.34` or `1.34.2`. Default: AKS's default. Updates in place.
 	KubernetesVersion *string `pulumi:"kubernetesVersion"`
 	// Prefix of every Azure name. Default: the resource's name in the program. Changing it replaces everything.
 	NamePrefix *string `pulumi:"namePrefix"`
-	// `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. Changing it replaces the clusters.
+	// `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
 	PodNetworking *string `pulumi:"podNetworking"`
 	// The regions, in a stable order.
 	Regions []MultiRegionAksRegion `pulumi:"regions"`
@@ -64,13 +72,17 @@ type multiRegionAksArgs struct {
 
 // The set of arguments for constructing a MultiRegionAks resource.
 type MultiRegionAksArgs struct {
+	// A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
+	CiliumMesh MultiRegionAksMeshPtrInput
 	// Peer every pair of regional VNets. Default false. Nodes and load balancers become reachable across regions; overlay pods still cannot reach remote pods.
 	EnableVnetPeering pulumi.BoolPtrInput
+	// A global Front Door with one origin per region. Default: none. Adding or removing regions adds or removes origins in place.
+	FrontDoor MultiRegionAksFrontDoorPtrInput
 	// The Kubernetes version of every cluster, `1.34` or `1.34.2`. Default: AKS's default. Updates in place.
 	KubernetesVersion pulumi.StringPtrInput
 	// Prefix of every Azure name. Default: the resource's name in the program. Changing it replaces everything.
 	NamePrefix pulumi.StringPtrInput
-	// `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. Changing it replaces the clusters.
+	// `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
 	PodNetworking pulumi.StringPtrInput
 	// The regions, in a stable order.
 	Regions MultiRegionAksRegionArrayInput
@@ -165,6 +177,11 @@ func (o MultiRegionAksOutput) ToMultiRegionAksOutputWithContext(ctx context.Cont
 	return o
 }
 
+// The CiliumMesh's outputs when a mesh is configured: Fleet members and their mesh status, or the self-managed mesh's CA (secret), cluster ids and Helm values.
+func (o MultiRegionAksOutput) CiliumMesh() pulumi.AnyOutput {
+	return o.ApplyT(func(v *MultiRegionAks) pulumi.AnyOutput { return v.CiliumMesh }).(pulumi.AnyOutput)
+}
+
 // Each region's cluster, by region.
 func (o MultiRegionAksOutput) Clusters() RegionalClusterSummaryMapOutput {
 	return o.ApplyT(func(v *MultiRegionAks) RegionalClusterSummaryMapOutput { return v.Clusters }).(RegionalClusterSummaryMapOutput)
@@ -178,6 +195,11 @@ func (o MultiRegionAksOutput) Connectivity() ConnectivityReportOutput {
 // The cluster DNS service IP.
 func (o MultiRegionAksOutput) DnsServiceIP() pulumi.StringOutput {
 	return o.ApplyT(func(v *MultiRegionAks) pulumi.StringOutput { return v.DnsServiceIP }).(pulumi.StringOutput)
+}
+
+// The Front Door's endpoint and the ingress DNS labels, when enabled.
+func (o MultiRegionAksOutput) FrontDoor() FrontDoorSummaryPtrOutput {
+	return o.ApplyT(func(v *MultiRegionAks) FrontDoorSummaryPtrOutput { return v.FrontDoor }).(FrontDoorSummaryPtrOutput)
 }
 
 // The VNet peerings, empty when peering is off.

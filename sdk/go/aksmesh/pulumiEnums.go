@@ -10,6 +10,174 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// How the mesh is run.
+type CiliumMeshMode string
+
+const (
+	// Azure Fleet Manager's managed cluster mesh: flat pod networking with ACNS (managed Cilium), Kubernetes 1.32+.
+	CiliumMeshModeFleet = CiliumMeshMode("fleet")
+	// BYO CNI clusters running Cilium you install with Helm; aksmesh generates the mesh configuration.
+	CiliumMeshModeSelfManaged = CiliumMeshMode("selfManaged")
+)
+
+func (CiliumMeshMode) ElementType() reflect.Type {
+	return reflect.TypeOf((*CiliumMeshMode)(nil)).Elem()
+}
+
+func (e CiliumMeshMode) ToCiliumMeshModeOutput() CiliumMeshModeOutput {
+	return pulumi.ToOutput(e).(CiliumMeshModeOutput)
+}
+
+func (e CiliumMeshMode) ToCiliumMeshModeOutputWithContext(ctx context.Context) CiliumMeshModeOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(CiliumMeshModeOutput)
+}
+
+func (e CiliumMeshMode) ToCiliumMeshModePtrOutput() CiliumMeshModePtrOutput {
+	return e.ToCiliumMeshModePtrOutputWithContext(context.Background())
+}
+
+func (e CiliumMeshMode) ToCiliumMeshModePtrOutputWithContext(ctx context.Context) CiliumMeshModePtrOutput {
+	return CiliumMeshMode(e).ToCiliumMeshModeOutputWithContext(ctx).ToCiliumMeshModePtrOutputWithContext(ctx)
+}
+
+func (e CiliumMeshMode) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e CiliumMeshMode) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e CiliumMeshMode) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e CiliumMeshMode) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type CiliumMeshModeOutput struct{ *pulumi.OutputState }
+
+func (CiliumMeshModeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CiliumMeshMode)(nil)).Elem()
+}
+
+func (o CiliumMeshModeOutput) ToCiliumMeshModeOutput() CiliumMeshModeOutput {
+	return o
+}
+
+func (o CiliumMeshModeOutput) ToCiliumMeshModeOutputWithContext(ctx context.Context) CiliumMeshModeOutput {
+	return o
+}
+
+func (o CiliumMeshModeOutput) ToCiliumMeshModePtrOutput() CiliumMeshModePtrOutput {
+	return o.ToCiliumMeshModePtrOutputWithContext(context.Background())
+}
+
+func (o CiliumMeshModeOutput) ToCiliumMeshModePtrOutputWithContext(ctx context.Context) CiliumMeshModePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v CiliumMeshMode) *CiliumMeshMode {
+		return &v
+	}).(CiliumMeshModePtrOutput)
+}
+
+func (o CiliumMeshModeOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o CiliumMeshModeOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e CiliumMeshMode) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o CiliumMeshModeOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o CiliumMeshModeOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e CiliumMeshMode) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type CiliumMeshModePtrOutput struct{ *pulumi.OutputState }
+
+func (CiliumMeshModePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**CiliumMeshMode)(nil)).Elem()
+}
+
+func (o CiliumMeshModePtrOutput) ToCiliumMeshModePtrOutput() CiliumMeshModePtrOutput {
+	return o
+}
+
+func (o CiliumMeshModePtrOutput) ToCiliumMeshModePtrOutputWithContext(ctx context.Context) CiliumMeshModePtrOutput {
+	return o
+}
+
+func (o CiliumMeshModePtrOutput) Elem() CiliumMeshModeOutput {
+	return o.ApplyT(func(v *CiliumMeshMode) CiliumMeshMode {
+		if v != nil {
+			return *v
+		}
+		var ret CiliumMeshMode
+		return ret
+	}).(CiliumMeshModeOutput)
+}
+
+func (o CiliumMeshModePtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o CiliumMeshModePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *CiliumMeshMode) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// CiliumMeshModeInput is an input type that accepts values of the CiliumMeshMode enum
+// A concrete instance of `CiliumMeshModeInput` can be one of the following:
+//
+//	CiliumMeshModeFleet
+//	CiliumMeshModeSelfManaged
+type CiliumMeshModeInput interface {
+	pulumi.Input
+
+	ToCiliumMeshModeOutput() CiliumMeshModeOutput
+	ToCiliumMeshModeOutputWithContext(context.Context) CiliumMeshModeOutput
+}
+
+var ciliumMeshModePtrType = reflect.TypeOf((**CiliumMeshMode)(nil)).Elem()
+
+type CiliumMeshModePtrInput interface {
+	pulumi.Input
+
+	ToCiliumMeshModePtrOutput() CiliumMeshModePtrOutput
+	ToCiliumMeshModePtrOutputWithContext(context.Context) CiliumMeshModePtrOutput
+}
+
+type ciliumMeshModePtr string
+
+func CiliumMeshModePtr(v string) CiliumMeshModePtrInput {
+	return (*ciliumMeshModePtr)(&v)
+}
+
+func (*ciliumMeshModePtr) ElementType() reflect.Type {
+	return ciliumMeshModePtrType
+}
+
+func (in *ciliumMeshModePtr) ToCiliumMeshModePtrOutput() CiliumMeshModePtrOutput {
+	return pulumi.ToOutput(in).(CiliumMeshModePtrOutput)
+}
+
+func (in *ciliumMeshModePtr) ToCiliumMeshModePtrOutputWithContext(ctx context.Context) CiliumMeshModePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(CiliumMeshModePtrOutput)
+}
+
 // Something in a region that traffic starts from or goes to.
 type ConnectivityEndpoint string
 
@@ -963,6 +1131,8 @@ func (in *skuTierPtr) ToSkuTierPtrOutputWithContext(ctx context.Context) SkuTier
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*CiliumMeshModeInput)(nil)).Elem(), CiliumMeshMode("fleet"))
+	pulumi.RegisterInputType(reflect.TypeOf((*CiliumMeshModePtrInput)(nil)).Elem(), CiliumMeshMode("fleet"))
 	pulumi.RegisterInputType(reflect.TypeOf((*MeshModeInput)(nil)).Elem(), MeshMode("none"))
 	pulumi.RegisterInputType(reflect.TypeOf((*MeshModePtrInput)(nil)).Elem(), MeshMode("none"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetworkDataplaneInput)(nil)).Elem(), NetworkDataplane("cilium"))
@@ -973,6 +1143,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*PodNetworkingPtrInput)(nil)).Elem(), PodNetworking("overlay"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SkuTierInput)(nil)).Elem(), SkuTier("Free"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SkuTierPtrInput)(nil)).Elem(), SkuTier("Free"))
+	pulumi.RegisterOutputType(CiliumMeshModeOutput{})
+	pulumi.RegisterOutputType(CiliumMeshModePtrOutput{})
 	pulumi.RegisterOutputType(ConnectivityEndpointOutput{})
 	pulumi.RegisterOutputType(ConnectivityEndpointPtrOutput{})
 	pulumi.RegisterOutputType(MeshModeOutput{})

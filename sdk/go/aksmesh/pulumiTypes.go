@@ -13,6 +13,407 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// The shared Cilium CA, PEM encoded. Put it in the `cilium-ca` secret of every cluster, or pass it as the chart's `tls.ca.cert` / `tls.ca.key` (base64 of these PEM strings).
+type CiliumMeshCa struct {
+	// The CA certificate (PEM).
+	Cert string `pulumi:"cert"`
+	// The CA private key (PEM).
+	Key string `pulumi:"key"`
+}
+
+// The shared Cilium CA, PEM encoded. Put it in the `cilium-ca` secret of every cluster, or pass it as the chart's `tls.ca.cert` / `tls.ca.key` (base64 of these PEM strings).
+type CiliumMeshCaOutput struct{ *pulumi.OutputState }
+
+func (CiliumMeshCaOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CiliumMeshCa)(nil)).Elem()
+}
+
+func (o CiliumMeshCaOutput) ToCiliumMeshCaOutput() CiliumMeshCaOutput {
+	return o
+}
+
+func (o CiliumMeshCaOutput) ToCiliumMeshCaOutputWithContext(ctx context.Context) CiliumMeshCaOutput {
+	return o
+}
+
+// The CA certificate (PEM).
+func (o CiliumMeshCaOutput) Cert() pulumi.StringOutput {
+	return o.ApplyT(func(v CiliumMeshCa) string { return v.Cert }).(pulumi.StringOutput)
+}
+
+// The CA private key (PEM).
+func (o CiliumMeshCaOutput) Key() pulumi.StringOutput {
+	return o.ApplyT(func(v CiliumMeshCa) string { return v.Key }).(pulumi.StringOutput)
+}
+
+type CiliumMeshCaPtrOutput struct{ *pulumi.OutputState }
+
+func (CiliumMeshCaPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**CiliumMeshCa)(nil)).Elem()
+}
+
+func (o CiliumMeshCaPtrOutput) ToCiliumMeshCaPtrOutput() CiliumMeshCaPtrOutput {
+	return o
+}
+
+func (o CiliumMeshCaPtrOutput) ToCiliumMeshCaPtrOutputWithContext(ctx context.Context) CiliumMeshCaPtrOutput {
+	return o
+}
+
+func (o CiliumMeshCaPtrOutput) Elem() CiliumMeshCaOutput {
+	return o.ApplyT(func(v *CiliumMeshCa) CiliumMeshCa {
+		if v != nil {
+			return *v
+		}
+		var ret CiliumMeshCa
+		return ret
+	}).(CiliumMeshCaOutput)
+}
+
+// The CA certificate (PEM).
+func (o CiliumMeshCaPtrOutput) Cert() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CiliumMeshCa) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Cert
+	}).(pulumi.StringPtrOutput)
+}
+
+// The CA private key (PEM).
+func (o CiliumMeshCaPtrOutput) Key() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CiliumMeshCa) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Key
+	}).(pulumi.StringPtrOutput)
+}
+
+// One cluster of the mesh: pass the RegionalCluster's and RegionalNetwork's outputs.
+type CiliumMeshClusterInput struct {
+	// Whether ACNS is enabled (RegionalCluster `advancedNetworking`). Default false. fleet needs true.
+	AdvancedNetworking *bool `pulumi:"advancedNetworking"`
+	// The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
+	ClusterId *string `pulumi:"clusterId"`
+	// The cluster's Kubernetes version (RegionalCluster `kubernetesVersion`), e.g. `1.33`. fleet needs 1.32 or later; unset is not checked.
+	KubernetesVersion *string `pulumi:"kubernetesVersion"`
+	// The cluster's region (RegionalCluster `location`). The fleet aksmesh creates goes in the first cluster's region unless `location` is set.
+	Location *string `pulumi:"location"`
+	// Unique mesh name of the cluster, e.g. its region: the Cilium `cluster.name` (selfManaged, 1-32 lower-case letters, digits and '-') and the Fleet member name (fleet, 1-50). Required. Renaming a cluster removes it and adds a new one.
+	Name string `pulumi:"name"`
+	// The cluster's dataplane (RegionalCluster `networkDataplane`). Default cilium (none for byoCni). fleet needs cilium.
+	NetworkDataplane *NetworkDataplane `pulumi:"networkDataplane"`
+	// The node subnet range (RegionalNetwork `nodeSubnetCidr`). Required in selfManaged: the clustermesh-apiserver load-balancer IP is picked inside it.
+	NodeSubnetCidr *string `pulumi:"nodeSubnetCidr"`
+	// Pod range of overlay and byoCni clusters (RegionalCluster `podCidr`). Required for those. Must not overlap any other cluster's pod range. In selfManaged it also becomes the Cilium cluster-pool IPAM range in `helmValues`.
+	PodCidr *string `pulumi:"podCidr"`
+	// The cluster's pod networking (RegionalCluster `podNetworking`). Default overlay, as on RegionalCluster. fleet needs `flat`; selfManaged needs `byoCni`; `overlay` with managed Cilium is refused.
+	PodNetworking *PodNetworking `pulumi:"podNetworking"`
+	// Pod subnet range of flat clusters (RegionalNetwork `podSubnetCidr`). Required for flat clusters. Must not overlap any other cluster's pod range.
+	PodSubnetCidr *string `pulumi:"podSubnetCidr"`
+	// The cluster's VNet id (RegionalNetwork `vnetId`). Required; used to check that every pair of cluster VNets is listed in `peeredVnetPairs`.
+	VnetId *string `pulumi:"vnetId"`
+}
+
+// CiliumMeshClusterInputInput is an input type that accepts CiliumMeshClusterInputArgs and CiliumMeshClusterInputOutput values.
+// You can construct a concrete instance of `CiliumMeshClusterInputInput` via:
+//
+//	CiliumMeshClusterInputArgs{...}
+type CiliumMeshClusterInputInput interface {
+	pulumi.Input
+
+	ToCiliumMeshClusterInputOutput() CiliumMeshClusterInputOutput
+	ToCiliumMeshClusterInputOutputWithContext(context.Context) CiliumMeshClusterInputOutput
+}
+
+// One cluster of the mesh: pass the RegionalCluster's and RegionalNetwork's outputs.
+type CiliumMeshClusterInputArgs struct {
+	// Whether ACNS is enabled (RegionalCluster `advancedNetworking`). Default false. fleet needs true.
+	AdvancedNetworking pulumi.BoolPtrInput `pulumi:"advancedNetworking"`
+	// The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
+	ClusterId pulumi.StringPtrInput `pulumi:"clusterId"`
+	// The cluster's Kubernetes version (RegionalCluster `kubernetesVersion`), e.g. `1.33`. fleet needs 1.32 or later; unset is not checked.
+	KubernetesVersion pulumi.StringPtrInput `pulumi:"kubernetesVersion"`
+	// The cluster's region (RegionalCluster `location`). The fleet aksmesh creates goes in the first cluster's region unless `location` is set.
+	Location pulumi.StringPtrInput `pulumi:"location"`
+	// Unique mesh name of the cluster, e.g. its region: the Cilium `cluster.name` (selfManaged, 1-32 lower-case letters, digits and '-') and the Fleet member name (fleet, 1-50). Required. Renaming a cluster removes it and adds a new one.
+	Name pulumi.StringInput `pulumi:"name"`
+	// The cluster's dataplane (RegionalCluster `networkDataplane`). Default cilium (none for byoCni). fleet needs cilium.
+	NetworkDataplane NetworkDataplanePtrInput `pulumi:"networkDataplane"`
+	// The node subnet range (RegionalNetwork `nodeSubnetCidr`). Required in selfManaged: the clustermesh-apiserver load-balancer IP is picked inside it.
+	NodeSubnetCidr pulumi.StringPtrInput `pulumi:"nodeSubnetCidr"`
+	// Pod range of overlay and byoCni clusters (RegionalCluster `podCidr`). Required for those. Must not overlap any other cluster's pod range. In selfManaged it also becomes the Cilium cluster-pool IPAM range in `helmValues`.
+	PodCidr pulumi.StringPtrInput `pulumi:"podCidr"`
+	// The cluster's pod networking (RegionalCluster `podNetworking`). Default overlay, as on RegionalCluster. fleet needs `flat`; selfManaged needs `byoCni`; `overlay` with managed Cilium is refused.
+	PodNetworking PodNetworkingPtrInput `pulumi:"podNetworking"`
+	// Pod subnet range of flat clusters (RegionalNetwork `podSubnetCidr`). Required for flat clusters. Must not overlap any other cluster's pod range.
+	PodSubnetCidr pulumi.StringPtrInput `pulumi:"podSubnetCidr"`
+	// The cluster's VNet id (RegionalNetwork `vnetId`). Required; used to check that every pair of cluster VNets is listed in `peeredVnetPairs`.
+	VnetId pulumi.StringPtrInput `pulumi:"vnetId"`
+}
+
+func (CiliumMeshClusterInputArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*CiliumMeshClusterInput)(nil)).Elem()
+}
+
+func (i CiliumMeshClusterInputArgs) ToCiliumMeshClusterInputOutput() CiliumMeshClusterInputOutput {
+	return i.ToCiliumMeshClusterInputOutputWithContext(context.Background())
+}
+
+func (i CiliumMeshClusterInputArgs) ToCiliumMeshClusterInputOutputWithContext(ctx context.Context) CiliumMeshClusterInputOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CiliumMeshClusterInputOutput)
+}
+
+// CiliumMeshClusterInputArrayInput is an input type that accepts CiliumMeshClusterInputArray and CiliumMeshClusterInputArrayOutput values.
+// You can construct a concrete instance of `CiliumMeshClusterInputArrayInput` via:
+//
+//	CiliumMeshClusterInputArray{ CiliumMeshClusterInputArgs{...} }
+type CiliumMeshClusterInputArrayInput interface {
+	pulumi.Input
+
+	ToCiliumMeshClusterInputArrayOutput() CiliumMeshClusterInputArrayOutput
+	ToCiliumMeshClusterInputArrayOutputWithContext(context.Context) CiliumMeshClusterInputArrayOutput
+}
+
+type CiliumMeshClusterInputArray []CiliumMeshClusterInputInput
+
+func (CiliumMeshClusterInputArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CiliumMeshClusterInput)(nil)).Elem()
+}
+
+func (i CiliumMeshClusterInputArray) ToCiliumMeshClusterInputArrayOutput() CiliumMeshClusterInputArrayOutput {
+	return i.ToCiliumMeshClusterInputArrayOutputWithContext(context.Background())
+}
+
+func (i CiliumMeshClusterInputArray) ToCiliumMeshClusterInputArrayOutputWithContext(ctx context.Context) CiliumMeshClusterInputArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CiliumMeshClusterInputArrayOutput)
+}
+
+// One cluster of the mesh: pass the RegionalCluster's and RegionalNetwork's outputs.
+type CiliumMeshClusterInputOutput struct{ *pulumi.OutputState }
+
+func (CiliumMeshClusterInputOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CiliumMeshClusterInput)(nil)).Elem()
+}
+
+func (o CiliumMeshClusterInputOutput) ToCiliumMeshClusterInputOutput() CiliumMeshClusterInputOutput {
+	return o
+}
+
+func (o CiliumMeshClusterInputOutput) ToCiliumMeshClusterInputOutputWithContext(ctx context.Context) CiliumMeshClusterInputOutput {
+	return o
+}
+
+// Whether ACNS is enabled (RegionalCluster `advancedNetworking`). Default false. fleet needs true.
+func (o CiliumMeshClusterInputOutput) AdvancedNetworking() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v CiliumMeshClusterInput) *bool { return v.AdvancedNetworking }).(pulumi.BoolPtrOutput)
+}
+
+// The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
+func (o CiliumMeshClusterInputOutput) ClusterId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CiliumMeshClusterInput) *string { return v.ClusterId }).(pulumi.StringPtrOutput)
+}
+
+// The cluster's Kubernetes version (RegionalCluster `kubernetesVersion`), e.g. `1.33`. fleet needs 1.32 or later; unset is not checked.
+func (o CiliumMeshClusterInputOutput) KubernetesVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CiliumMeshClusterInput) *string { return v.KubernetesVersion }).(pulumi.StringPtrOutput)
+}
+
+// The cluster's region (RegionalCluster `location`). The fleet aksmesh creates goes in the first cluster's region unless `location` is set.
+func (o CiliumMeshClusterInputOutput) Location() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CiliumMeshClusterInput) *string { return v.Location }).(pulumi.StringPtrOutput)
+}
+
+// Unique mesh name of the cluster, e.g. its region: the Cilium `cluster.name` (selfManaged, 1-32 lower-case letters, digits and '-') and the Fleet member name (fleet, 1-50). Required. Renaming a cluster removes it and adds a new one.
+func (o CiliumMeshClusterInputOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v CiliumMeshClusterInput) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// The cluster's dataplane (RegionalCluster `networkDataplane`). Default cilium (none for byoCni). fleet needs cilium.
+func (o CiliumMeshClusterInputOutput) NetworkDataplane() NetworkDataplanePtrOutput {
+	return o.ApplyT(func(v CiliumMeshClusterInput) *NetworkDataplane { return v.NetworkDataplane }).(NetworkDataplanePtrOutput)
+}
+
+// The node subnet range (RegionalNetwork `nodeSubnetCidr`). Required in selfManaged: the clustermesh-apiserver load-balancer IP is picked inside it.
+func (o CiliumMeshClusterInputOutput) NodeSubnetCidr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CiliumMeshClusterInput) *string { return v.NodeSubnetCidr }).(pulumi.StringPtrOutput)
+}
+
+// Pod range of overlay and byoCni clusters (RegionalCluster `podCidr`). Required for those. Must not overlap any other cluster's pod range. In selfManaged it also becomes the Cilium cluster-pool IPAM range in `helmValues`.
+func (o CiliumMeshClusterInputOutput) PodCidr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CiliumMeshClusterInput) *string { return v.PodCidr }).(pulumi.StringPtrOutput)
+}
+
+// The cluster's pod networking (RegionalCluster `podNetworking`). Default overlay, as on RegionalCluster. fleet needs `flat`; selfManaged needs `byoCni`; `overlay` with managed Cilium is refused.
+func (o CiliumMeshClusterInputOutput) PodNetworking() PodNetworkingPtrOutput {
+	return o.ApplyT(func(v CiliumMeshClusterInput) *PodNetworking { return v.PodNetworking }).(PodNetworkingPtrOutput)
+}
+
+// Pod subnet range of flat clusters (RegionalNetwork `podSubnetCidr`). Required for flat clusters. Must not overlap any other cluster's pod range.
+func (o CiliumMeshClusterInputOutput) PodSubnetCidr() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CiliumMeshClusterInput) *string { return v.PodSubnetCidr }).(pulumi.StringPtrOutput)
+}
+
+// The cluster's VNet id (RegionalNetwork `vnetId`). Required; used to check that every pair of cluster VNets is listed in `peeredVnetPairs`.
+func (o CiliumMeshClusterInputOutput) VnetId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CiliumMeshClusterInput) *string { return v.VnetId }).(pulumi.StringPtrOutput)
+}
+
+type CiliumMeshClusterInputArrayOutput struct{ *pulumi.OutputState }
+
+func (CiliumMeshClusterInputArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CiliumMeshClusterInput)(nil)).Elem()
+}
+
+func (o CiliumMeshClusterInputArrayOutput) ToCiliumMeshClusterInputArrayOutput() CiliumMeshClusterInputArrayOutput {
+	return o
+}
+
+func (o CiliumMeshClusterInputArrayOutput) ToCiliumMeshClusterInputArrayOutputWithContext(ctx context.Context) CiliumMeshClusterInputArrayOutput {
+	return o
+}
+
+func (o CiliumMeshClusterInputArrayOutput) Index(i pulumi.IntInput) CiliumMeshClusterInputOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CiliumMeshClusterInput {
+		return vs[0].([]CiliumMeshClusterInput)[vs[1].(int)]
+	}).(CiliumMeshClusterInputOutput)
+}
+
+// One cluster's mesh identity and Cilium Helm values (selfManaged).
+type CiliumMeshClusterOutput struct {
+	// The static internal load-balancer IP of this cluster's clustermesh-apiserver, inside its node subnet and distinct from every other cluster's. Kept across updates while the node subnet and `apiServerIpOffset` stay the same.
+	ApiServerIp string `pulumi:"apiServerIp"`
+	// The Cilium `cluster.id`, 1-255: from `clusterIds` when given, else kept from earlier runs, else the lowest free id.
+	ClusterId int `pulumi:"clusterId"`
+	// Values for the `cilium` Helm chart on this cluster: `cluster.name`/`cluster.id`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), and `ipam` (cluster-pool with the cluster's `podCidr`). Add the CA (`tls.ca`) and your own settings on top.
+	HelmValues interface{} `pulumi:"helmValues"`
+	// The Cilium `cluster.name`.
+	Name string `pulumi:"name"`
+}
+
+// One cluster's mesh identity and Cilium Helm values (selfManaged).
+type CiliumMeshClusterOutputOutput struct{ *pulumi.OutputState }
+
+func (CiliumMeshClusterOutputOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CiliumMeshClusterOutput)(nil)).Elem()
+}
+
+func (o CiliumMeshClusterOutputOutput) ToCiliumMeshClusterOutputOutput() CiliumMeshClusterOutputOutput {
+	return o
+}
+
+func (o CiliumMeshClusterOutputOutput) ToCiliumMeshClusterOutputOutputWithContext(ctx context.Context) CiliumMeshClusterOutputOutput {
+	return o
+}
+
+// The static internal load-balancer IP of this cluster's clustermesh-apiserver, inside its node subnet and distinct from every other cluster's. Kept across updates while the node subnet and `apiServerIpOffset` stay the same.
+func (o CiliumMeshClusterOutputOutput) ApiServerIp() pulumi.StringOutput {
+	return o.ApplyT(func(v CiliumMeshClusterOutput) string { return v.ApiServerIp }).(pulumi.StringOutput)
+}
+
+// The Cilium `cluster.id`, 1-255: from `clusterIds` when given, else kept from earlier runs, else the lowest free id.
+func (o CiliumMeshClusterOutputOutput) ClusterId() pulumi.IntOutput {
+	return o.ApplyT(func(v CiliumMeshClusterOutput) int { return v.ClusterId }).(pulumi.IntOutput)
+}
+
+// Values for the `cilium` Helm chart on this cluster: `cluster.name`/`cluster.id`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), and `ipam` (cluster-pool with the cluster's `podCidr`). Add the CA (`tls.ca`) and your own settings on top.
+func (o CiliumMeshClusterOutputOutput) HelmValues() pulumi.AnyOutput {
+	return o.ApplyT(func(v CiliumMeshClusterOutput) interface{} { return v.HelmValues }).(pulumi.AnyOutput)
+}
+
+// The Cilium `cluster.name`.
+func (o CiliumMeshClusterOutputOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v CiliumMeshClusterOutput) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type CiliumMeshClusterOutputArrayOutput struct{ *pulumi.OutputState }
+
+func (CiliumMeshClusterOutputArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CiliumMeshClusterOutput)(nil)).Elem()
+}
+
+func (o CiliumMeshClusterOutputArrayOutput) ToCiliumMeshClusterOutputArrayOutput() CiliumMeshClusterOutputArrayOutput {
+	return o
+}
+
+func (o CiliumMeshClusterOutputArrayOutput) ToCiliumMeshClusterOutputArrayOutputWithContext(ctx context.Context) CiliumMeshClusterOutputArrayOutput {
+	return o
+}
+
+func (o CiliumMeshClusterOutputArrayOutput) Index(i pulumi.IntInput) CiliumMeshClusterOutputOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CiliumMeshClusterOutput {
+		return vs[0].([]CiliumMeshClusterOutput)[vs[1].(int)]
+	}).(CiliumMeshClusterOutputOutput)
+}
+
+// One Fleet member (fleet mode).
+type CiliumMeshMember struct {
+	// The AKS cluster's resource id.
+	ClusterResourceId string `pulumi:"clusterResourceId"`
+	// The member's resource id.
+	MemberId string `pulumi:"memberId"`
+	// Member name (the cluster's `name`).
+	Name string `pulumi:"name"`
+	// The member's cluster mesh state as Fleet reports it: Connecting, Connected, Disconnecting or Failed; empty when not in the mesh.
+	Status string `pulumi:"status"`
+}
+
+// One Fleet member (fleet mode).
+type CiliumMeshMemberOutput struct{ *pulumi.OutputState }
+
+func (CiliumMeshMemberOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CiliumMeshMember)(nil)).Elem()
+}
+
+func (o CiliumMeshMemberOutput) ToCiliumMeshMemberOutput() CiliumMeshMemberOutput {
+	return o
+}
+
+func (o CiliumMeshMemberOutput) ToCiliumMeshMemberOutputWithContext(ctx context.Context) CiliumMeshMemberOutput {
+	return o
+}
+
+// The AKS cluster's resource id.
+func (o CiliumMeshMemberOutput) ClusterResourceId() pulumi.StringOutput {
+	return o.ApplyT(func(v CiliumMeshMember) string { return v.ClusterResourceId }).(pulumi.StringOutput)
+}
+
+// The member's resource id.
+func (o CiliumMeshMemberOutput) MemberId() pulumi.StringOutput {
+	return o.ApplyT(func(v CiliumMeshMember) string { return v.MemberId }).(pulumi.StringOutput)
+}
+
+// Member name (the cluster's `name`).
+func (o CiliumMeshMemberOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v CiliumMeshMember) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// The member's cluster mesh state as Fleet reports it: Connecting, Connected, Disconnecting or Failed; empty when not in the mesh.
+func (o CiliumMeshMemberOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v CiliumMeshMember) string { return v.Status }).(pulumi.StringOutput)
+}
+
+type CiliumMeshMemberArrayOutput struct{ *pulumi.OutputState }
+
+func (CiliumMeshMemberArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CiliumMeshMember)(nil)).Elem()
+}
+
+func (o CiliumMeshMemberArrayOutput) ToCiliumMeshMemberArrayOutput() CiliumMeshMemberArrayOutput {
+	return o
+}
+
+func (o CiliumMeshMemberArrayOutput) ToCiliumMeshMemberArrayOutputWithContext(ctx context.Context) CiliumMeshMemberArrayOutput {
+	return o
+}
+
+func (o CiliumMeshMemberArrayOutput) Index(i pulumi.IntInput) CiliumMeshMemberOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CiliumMeshMember {
+		return vs[0].([]CiliumMeshMember)[vs[1].(int)]
+	}).(CiliumMeshMemberOutput)
+}
+
 // A direct VNet peering between two regions (unordered).
 type ConnectivityPeering struct {
 	// One region; must be listed in `regions`.
@@ -749,6 +1150,83 @@ func (o FrontDoorOriginArrayOutput) Index(i pulumi.IntInput) FrontDoorOriginOutp
 	}).(FrontDoorOriginOutput)
 }
 
+// The platform's global entry point.
+type FrontDoorSummary struct {
+	// The Front Door endpoint's host name (`*.azurefd.net`).
+	EndpointHostName string `pulumi:"endpointHostName"`
+	// By region, the DNS label each region's public ingress Service must carry (annotation `service.beta.kubernetes.io/azure-dns-label-name`), so that Front Door reaches it at `{label}.{region}.cloudapp.azure.com`.
+	IngressDnsLabels map[string]string `pulumi:"ingressDnsLabels"`
+}
+
+// The platform's global entry point.
+type FrontDoorSummaryOutput struct{ *pulumi.OutputState }
+
+func (FrontDoorSummaryOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*FrontDoorSummary)(nil)).Elem()
+}
+
+func (o FrontDoorSummaryOutput) ToFrontDoorSummaryOutput() FrontDoorSummaryOutput {
+	return o
+}
+
+func (o FrontDoorSummaryOutput) ToFrontDoorSummaryOutputWithContext(ctx context.Context) FrontDoorSummaryOutput {
+	return o
+}
+
+// The Front Door endpoint's host name (`*.azurefd.net`).
+func (o FrontDoorSummaryOutput) EndpointHostName() pulumi.StringOutput {
+	return o.ApplyT(func(v FrontDoorSummary) string { return v.EndpointHostName }).(pulumi.StringOutput)
+}
+
+// By region, the DNS label each region's public ingress Service must carry (annotation `service.beta.kubernetes.io/azure-dns-label-name`), so that Front Door reaches it at `{label}.{region}.cloudapp.azure.com`.
+func (o FrontDoorSummaryOutput) IngressDnsLabels() pulumi.StringMapOutput {
+	return o.ApplyT(func(v FrontDoorSummary) map[string]string { return v.IngressDnsLabels }).(pulumi.StringMapOutput)
+}
+
+type FrontDoorSummaryPtrOutput struct{ *pulumi.OutputState }
+
+func (FrontDoorSummaryPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**FrontDoorSummary)(nil)).Elem()
+}
+
+func (o FrontDoorSummaryPtrOutput) ToFrontDoorSummaryPtrOutput() FrontDoorSummaryPtrOutput {
+	return o
+}
+
+func (o FrontDoorSummaryPtrOutput) ToFrontDoorSummaryPtrOutputWithContext(ctx context.Context) FrontDoorSummaryPtrOutput {
+	return o
+}
+
+func (o FrontDoorSummaryPtrOutput) Elem() FrontDoorSummaryOutput {
+	return o.ApplyT(func(v *FrontDoorSummary) FrontDoorSummary {
+		if v != nil {
+			return *v
+		}
+		var ret FrontDoorSummary
+		return ret
+	}).(FrontDoorSummaryOutput)
+}
+
+// The Front Door endpoint's host name (`*.azurefd.net`).
+func (o FrontDoorSummaryPtrOutput) EndpointHostName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *FrontDoorSummary) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.EndpointHostName
+	}).(pulumi.StringPtrOutput)
+}
+
+// By region, the DNS label each region's public ingress Service must carry (annotation `service.beta.kubernetes.io/azure-dns-label-name`), so that Front Door reaches it at `{label}.{region}.cloudapp.azure.com`.
+func (o FrontDoorSummaryPtrOutput) IngressDnsLabels() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *FrontDoorSummary) map[string]string {
+		if v == nil {
+			return nil
+		}
+		return v.IngressDnsLabels
+	}).(pulumi.StringMapOutput)
+}
+
 // Front Door Standard/Premium usage for a cost estimate.
 type FrontDoorUsage struct {
 	// GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
@@ -924,6 +1402,305 @@ func (o FrontDoorUsagePtrOutput) Sku() pulumi.StringPtrOutput {
 			return nil
 		}
 		return v.Sku
+	}).(pulumi.StringPtrOutput)
+}
+
+// An Azure Front Door (Standard) in front of every region, sending users to the nearest healthy region.
+type MultiRegionAksFrontDoor struct {
+	// Create the Front Door. Default true when this block is given.
+	Enabled *bool `pulumi:"enabled"`
+	// The health probe path on every region's ingress. Default `/healthz`. Updates in place.
+	ProbePath *string `pulumi:"probePath"`
+}
+
+// MultiRegionAksFrontDoorInput is an input type that accepts MultiRegionAksFrontDoorArgs and MultiRegionAksFrontDoorOutput values.
+// You can construct a concrete instance of `MultiRegionAksFrontDoorInput` via:
+//
+//	MultiRegionAksFrontDoorArgs{...}
+type MultiRegionAksFrontDoorInput interface {
+	pulumi.Input
+
+	ToMultiRegionAksFrontDoorOutput() MultiRegionAksFrontDoorOutput
+	ToMultiRegionAksFrontDoorOutputWithContext(context.Context) MultiRegionAksFrontDoorOutput
+}
+
+// An Azure Front Door (Standard) in front of every region, sending users to the nearest healthy region.
+type MultiRegionAksFrontDoorArgs struct {
+	// Create the Front Door. Default true when this block is given.
+	Enabled pulumi.BoolPtrInput `pulumi:"enabled"`
+	// The health probe path on every region's ingress. Default `/healthz`. Updates in place.
+	ProbePath pulumi.StringPtrInput `pulumi:"probePath"`
+}
+
+func (MultiRegionAksFrontDoorArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MultiRegionAksFrontDoor)(nil)).Elem()
+}
+
+func (i MultiRegionAksFrontDoorArgs) ToMultiRegionAksFrontDoorOutput() MultiRegionAksFrontDoorOutput {
+	return i.ToMultiRegionAksFrontDoorOutputWithContext(context.Background())
+}
+
+func (i MultiRegionAksFrontDoorArgs) ToMultiRegionAksFrontDoorOutputWithContext(ctx context.Context) MultiRegionAksFrontDoorOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MultiRegionAksFrontDoorOutput)
+}
+
+func (i MultiRegionAksFrontDoorArgs) ToMultiRegionAksFrontDoorPtrOutput() MultiRegionAksFrontDoorPtrOutput {
+	return i.ToMultiRegionAksFrontDoorPtrOutputWithContext(context.Background())
+}
+
+func (i MultiRegionAksFrontDoorArgs) ToMultiRegionAksFrontDoorPtrOutputWithContext(ctx context.Context) MultiRegionAksFrontDoorPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MultiRegionAksFrontDoorOutput).ToMultiRegionAksFrontDoorPtrOutputWithContext(ctx)
+}
+
+// MultiRegionAksFrontDoorPtrInput is an input type that accepts MultiRegionAksFrontDoorArgs, MultiRegionAksFrontDoorPtr and MultiRegionAksFrontDoorPtrOutput values.
+// You can construct a concrete instance of `MultiRegionAksFrontDoorPtrInput` via:
+//
+//	        MultiRegionAksFrontDoorArgs{...}
+//
+//	or:
+//
+//	        nil
+type MultiRegionAksFrontDoorPtrInput interface {
+	pulumi.Input
+
+	ToMultiRegionAksFrontDoorPtrOutput() MultiRegionAksFrontDoorPtrOutput
+	ToMultiRegionAksFrontDoorPtrOutputWithContext(context.Context) MultiRegionAksFrontDoorPtrOutput
+}
+
+type multiRegionAksFrontDoorPtrType MultiRegionAksFrontDoorArgs
+
+func MultiRegionAksFrontDoorPtr(v *MultiRegionAksFrontDoorArgs) MultiRegionAksFrontDoorPtrInput {
+	return (*multiRegionAksFrontDoorPtrType)(v)
+}
+
+func (*multiRegionAksFrontDoorPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**MultiRegionAksFrontDoor)(nil)).Elem()
+}
+
+func (i *multiRegionAksFrontDoorPtrType) ToMultiRegionAksFrontDoorPtrOutput() MultiRegionAksFrontDoorPtrOutput {
+	return i.ToMultiRegionAksFrontDoorPtrOutputWithContext(context.Background())
+}
+
+func (i *multiRegionAksFrontDoorPtrType) ToMultiRegionAksFrontDoorPtrOutputWithContext(ctx context.Context) MultiRegionAksFrontDoorPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MultiRegionAksFrontDoorPtrOutput)
+}
+
+// An Azure Front Door (Standard) in front of every region, sending users to the nearest healthy region.
+type MultiRegionAksFrontDoorOutput struct{ *pulumi.OutputState }
+
+func (MultiRegionAksFrontDoorOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MultiRegionAksFrontDoor)(nil)).Elem()
+}
+
+func (o MultiRegionAksFrontDoorOutput) ToMultiRegionAksFrontDoorOutput() MultiRegionAksFrontDoorOutput {
+	return o
+}
+
+func (o MultiRegionAksFrontDoorOutput) ToMultiRegionAksFrontDoorOutputWithContext(ctx context.Context) MultiRegionAksFrontDoorOutput {
+	return o
+}
+
+func (o MultiRegionAksFrontDoorOutput) ToMultiRegionAksFrontDoorPtrOutput() MultiRegionAksFrontDoorPtrOutput {
+	return o.ToMultiRegionAksFrontDoorPtrOutputWithContext(context.Background())
+}
+
+func (o MultiRegionAksFrontDoorOutput) ToMultiRegionAksFrontDoorPtrOutputWithContext(ctx context.Context) MultiRegionAksFrontDoorPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v MultiRegionAksFrontDoor) *MultiRegionAksFrontDoor {
+		return &v
+	}).(MultiRegionAksFrontDoorPtrOutput)
+}
+
+// Create the Front Door. Default true when this block is given.
+func (o MultiRegionAksFrontDoorOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v MultiRegionAksFrontDoor) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
+}
+
+// The health probe path on every region's ingress. Default `/healthz`. Updates in place.
+func (o MultiRegionAksFrontDoorOutput) ProbePath() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MultiRegionAksFrontDoor) *string { return v.ProbePath }).(pulumi.StringPtrOutput)
+}
+
+type MultiRegionAksFrontDoorPtrOutput struct{ *pulumi.OutputState }
+
+func (MultiRegionAksFrontDoorPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**MultiRegionAksFrontDoor)(nil)).Elem()
+}
+
+func (o MultiRegionAksFrontDoorPtrOutput) ToMultiRegionAksFrontDoorPtrOutput() MultiRegionAksFrontDoorPtrOutput {
+	return o
+}
+
+func (o MultiRegionAksFrontDoorPtrOutput) ToMultiRegionAksFrontDoorPtrOutputWithContext(ctx context.Context) MultiRegionAksFrontDoorPtrOutput {
+	return o
+}
+
+func (o MultiRegionAksFrontDoorPtrOutput) Elem() MultiRegionAksFrontDoorOutput {
+	return o.ApplyT(func(v *MultiRegionAksFrontDoor) MultiRegionAksFrontDoor {
+		if v != nil {
+			return *v
+		}
+		var ret MultiRegionAksFrontDoor
+		return ret
+	}).(MultiRegionAksFrontDoorOutput)
+}
+
+// Create the Front Door. Default true when this block is given.
+func (o MultiRegionAksFrontDoorPtrOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *MultiRegionAksFrontDoor) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Enabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+// The health probe path on every region's ingress. Default `/healthz`. Updates in place.
+func (o MultiRegionAksFrontDoorPtrOutput) ProbePath() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MultiRegionAksFrontDoor) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ProbePath
+	}).(pulumi.StringPtrOutput)
+}
+
+// Cross-cluster pod networking between the platform's clusters, only in set-ups AKS supports.
+type MultiRegionAksMesh struct {
+	// `fleet`: Azure Fleet Manager's managed cluster mesh; needs `podNetworking: flat` (ACNS is turned on for the clusters) and `enableVnetPeering: true`. `selfManaged`: BYO CNI clusters (`podNetworking: byoCni`) and a consistent Cilium mesh configuration (shared CA, cluster ids, Helm values) for you to install with Helm. Overlay clusters with AKS-managed Cilium are refused at preview with the reason. Changing it replaces the mesh.
+	Mode string `pulumi:"mode"`
+}
+
+// MultiRegionAksMeshInput is an input type that accepts MultiRegionAksMeshArgs and MultiRegionAksMeshOutput values.
+// You can construct a concrete instance of `MultiRegionAksMeshInput` via:
+//
+//	MultiRegionAksMeshArgs{...}
+type MultiRegionAksMeshInput interface {
+	pulumi.Input
+
+	ToMultiRegionAksMeshOutput() MultiRegionAksMeshOutput
+	ToMultiRegionAksMeshOutputWithContext(context.Context) MultiRegionAksMeshOutput
+}
+
+// Cross-cluster pod networking between the platform's clusters, only in set-ups AKS supports.
+type MultiRegionAksMeshArgs struct {
+	// `fleet`: Azure Fleet Manager's managed cluster mesh; needs `podNetworking: flat` (ACNS is turned on for the clusters) and `enableVnetPeering: true`. `selfManaged`: BYO CNI clusters (`podNetworking: byoCni`) and a consistent Cilium mesh configuration (shared CA, cluster ids, Helm values) for you to install with Helm. Overlay clusters with AKS-managed Cilium are refused at preview with the reason. Changing it replaces the mesh.
+	Mode pulumi.StringInput `pulumi:"mode"`
+}
+
+func (MultiRegionAksMeshArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MultiRegionAksMesh)(nil)).Elem()
+}
+
+func (i MultiRegionAksMeshArgs) ToMultiRegionAksMeshOutput() MultiRegionAksMeshOutput {
+	return i.ToMultiRegionAksMeshOutputWithContext(context.Background())
+}
+
+func (i MultiRegionAksMeshArgs) ToMultiRegionAksMeshOutputWithContext(ctx context.Context) MultiRegionAksMeshOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MultiRegionAksMeshOutput)
+}
+
+func (i MultiRegionAksMeshArgs) ToMultiRegionAksMeshPtrOutput() MultiRegionAksMeshPtrOutput {
+	return i.ToMultiRegionAksMeshPtrOutputWithContext(context.Background())
+}
+
+func (i MultiRegionAksMeshArgs) ToMultiRegionAksMeshPtrOutputWithContext(ctx context.Context) MultiRegionAksMeshPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MultiRegionAksMeshOutput).ToMultiRegionAksMeshPtrOutputWithContext(ctx)
+}
+
+// MultiRegionAksMeshPtrInput is an input type that accepts MultiRegionAksMeshArgs, MultiRegionAksMeshPtr and MultiRegionAksMeshPtrOutput values.
+// You can construct a concrete instance of `MultiRegionAksMeshPtrInput` via:
+//
+//	        MultiRegionAksMeshArgs{...}
+//
+//	or:
+//
+//	        nil
+type MultiRegionAksMeshPtrInput interface {
+	pulumi.Input
+
+	ToMultiRegionAksMeshPtrOutput() MultiRegionAksMeshPtrOutput
+	ToMultiRegionAksMeshPtrOutputWithContext(context.Context) MultiRegionAksMeshPtrOutput
+}
+
+type multiRegionAksMeshPtrType MultiRegionAksMeshArgs
+
+func MultiRegionAksMeshPtr(v *MultiRegionAksMeshArgs) MultiRegionAksMeshPtrInput {
+	return (*multiRegionAksMeshPtrType)(v)
+}
+
+func (*multiRegionAksMeshPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**MultiRegionAksMesh)(nil)).Elem()
+}
+
+func (i *multiRegionAksMeshPtrType) ToMultiRegionAksMeshPtrOutput() MultiRegionAksMeshPtrOutput {
+	return i.ToMultiRegionAksMeshPtrOutputWithContext(context.Background())
+}
+
+func (i *multiRegionAksMeshPtrType) ToMultiRegionAksMeshPtrOutputWithContext(ctx context.Context) MultiRegionAksMeshPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MultiRegionAksMeshPtrOutput)
+}
+
+// Cross-cluster pod networking between the platform's clusters, only in set-ups AKS supports.
+type MultiRegionAksMeshOutput struct{ *pulumi.OutputState }
+
+func (MultiRegionAksMeshOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MultiRegionAksMesh)(nil)).Elem()
+}
+
+func (o MultiRegionAksMeshOutput) ToMultiRegionAksMeshOutput() MultiRegionAksMeshOutput {
+	return o
+}
+
+func (o MultiRegionAksMeshOutput) ToMultiRegionAksMeshOutputWithContext(ctx context.Context) MultiRegionAksMeshOutput {
+	return o
+}
+
+func (o MultiRegionAksMeshOutput) ToMultiRegionAksMeshPtrOutput() MultiRegionAksMeshPtrOutput {
+	return o.ToMultiRegionAksMeshPtrOutputWithContext(context.Background())
+}
+
+func (o MultiRegionAksMeshOutput) ToMultiRegionAksMeshPtrOutputWithContext(ctx context.Context) MultiRegionAksMeshPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v MultiRegionAksMesh) *MultiRegionAksMesh {
+		return &v
+	}).(MultiRegionAksMeshPtrOutput)
+}
+
+// `fleet`: Azure Fleet Manager's managed cluster mesh; needs `podNetworking: flat` (ACNS is turned on for the clusters) and `enableVnetPeering: true`. `selfManaged`: BYO CNI clusters (`podNetworking: byoCni`) and a consistent Cilium mesh configuration (shared CA, cluster ids, Helm values) for you to install with Helm. Overlay clusters with AKS-managed Cilium are refused at preview with the reason. Changing it replaces the mesh.
+func (o MultiRegionAksMeshOutput) Mode() pulumi.StringOutput {
+	return o.ApplyT(func(v MultiRegionAksMesh) string { return v.Mode }).(pulumi.StringOutput)
+}
+
+type MultiRegionAksMeshPtrOutput struct{ *pulumi.OutputState }
+
+func (MultiRegionAksMeshPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**MultiRegionAksMesh)(nil)).Elem()
+}
+
+func (o MultiRegionAksMeshPtrOutput) ToMultiRegionAksMeshPtrOutput() MultiRegionAksMeshPtrOutput {
+	return o
+}
+
+func (o MultiRegionAksMeshPtrOutput) ToMultiRegionAksMeshPtrOutputWithContext(ctx context.Context) MultiRegionAksMeshPtrOutput {
+	return o
+}
+
+func (o MultiRegionAksMeshPtrOutput) Elem() MultiRegionAksMeshOutput {
+	return o.ApplyT(func(v *MultiRegionAksMesh) MultiRegionAksMesh {
+		if v != nil {
+			return *v
+		}
+		var ret MultiRegionAksMesh
+		return ret
+	}).(MultiRegionAksMeshOutput)
+}
+
+// `fleet`: Azure Fleet Manager's managed cluster mesh; needs `podNetworking: flat` (ACNS is turned on for the clusters) and `enableVnetPeering: true`. `selfManaged`: BYO CNI clusters (`podNetworking: byoCni`) and a consistent Cilium mesh configuration (shared CA, cluster ids, Helm values) for you to install with Helm. Overlay clusters with AKS-managed Cilium are refused at preview with the reason. Changing it replaces the mesh.
+func (o MultiRegionAksMeshPtrOutput) Mode() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MultiRegionAksMesh) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Mode
 	}).(pulumi.StringPtrOutput)
 }
 
@@ -1315,6 +2092,115 @@ func (o PeeredNetworkArrayOutput) Index(i pulumi.IntInput) PeeredNetworkOutput {
 	return pulumi.All(o, i).ApplyT(func(vs []interface{}) PeeredNetwork {
 		return vs[0].([]PeeredNetwork)[vs[1].(int)]
 	}).(PeeredNetworkOutput)
+}
+
+// Two VNets that are peered with each other (a VnetPeering creates both directions, so the order does not matter).
+type PeeredVnetPair struct {
+	// One VNet's id (or name).
+	From string `pulumi:"from"`
+	// The other VNet's id (or name).
+	To string `pulumi:"to"`
+}
+
+// PeeredVnetPairInput is an input type that accepts PeeredVnetPairArgs and PeeredVnetPairOutput values.
+// You can construct a concrete instance of `PeeredVnetPairInput` via:
+//
+//	PeeredVnetPairArgs{...}
+type PeeredVnetPairInput interface {
+	pulumi.Input
+
+	ToPeeredVnetPairOutput() PeeredVnetPairOutput
+	ToPeeredVnetPairOutputWithContext(context.Context) PeeredVnetPairOutput
+}
+
+// Two VNets that are peered with each other (a VnetPeering creates both directions, so the order does not matter).
+type PeeredVnetPairArgs struct {
+	// One VNet's id (or name).
+	From pulumi.StringInput `pulumi:"from"`
+	// The other VNet's id (or name).
+	To pulumi.StringInput `pulumi:"to"`
+}
+
+func (PeeredVnetPairArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*PeeredVnetPair)(nil)).Elem()
+}
+
+func (i PeeredVnetPairArgs) ToPeeredVnetPairOutput() PeeredVnetPairOutput {
+	return i.ToPeeredVnetPairOutputWithContext(context.Background())
+}
+
+func (i PeeredVnetPairArgs) ToPeeredVnetPairOutputWithContext(ctx context.Context) PeeredVnetPairOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PeeredVnetPairOutput)
+}
+
+// PeeredVnetPairArrayInput is an input type that accepts PeeredVnetPairArray and PeeredVnetPairArrayOutput values.
+// You can construct a concrete instance of `PeeredVnetPairArrayInput` via:
+//
+//	PeeredVnetPairArray{ PeeredVnetPairArgs{...} }
+type PeeredVnetPairArrayInput interface {
+	pulumi.Input
+
+	ToPeeredVnetPairArrayOutput() PeeredVnetPairArrayOutput
+	ToPeeredVnetPairArrayOutputWithContext(context.Context) PeeredVnetPairArrayOutput
+}
+
+type PeeredVnetPairArray []PeeredVnetPairInput
+
+func (PeeredVnetPairArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]PeeredVnetPair)(nil)).Elem()
+}
+
+func (i PeeredVnetPairArray) ToPeeredVnetPairArrayOutput() PeeredVnetPairArrayOutput {
+	return i.ToPeeredVnetPairArrayOutputWithContext(context.Background())
+}
+
+func (i PeeredVnetPairArray) ToPeeredVnetPairArrayOutputWithContext(ctx context.Context) PeeredVnetPairArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PeeredVnetPairArrayOutput)
+}
+
+// Two VNets that are peered with each other (a VnetPeering creates both directions, so the order does not matter).
+type PeeredVnetPairOutput struct{ *pulumi.OutputState }
+
+func (PeeredVnetPairOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*PeeredVnetPair)(nil)).Elem()
+}
+
+func (o PeeredVnetPairOutput) ToPeeredVnetPairOutput() PeeredVnetPairOutput {
+	return o
+}
+
+func (o PeeredVnetPairOutput) ToPeeredVnetPairOutputWithContext(ctx context.Context) PeeredVnetPairOutput {
+	return o
+}
+
+// One VNet's id (or name).
+func (o PeeredVnetPairOutput) From() pulumi.StringOutput {
+	return o.ApplyT(func(v PeeredVnetPair) string { return v.From }).(pulumi.StringOutput)
+}
+
+// The other VNet's id (or name).
+func (o PeeredVnetPairOutput) To() pulumi.StringOutput {
+	return o.ApplyT(func(v PeeredVnetPair) string { return v.To }).(pulumi.StringOutput)
+}
+
+type PeeredVnetPairArrayOutput struct{ *pulumi.OutputState }
+
+func (PeeredVnetPairArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]PeeredVnetPair)(nil)).Elem()
+}
+
+func (o PeeredVnetPairArrayOutput) ToPeeredVnetPairArrayOutput() PeeredVnetPairArrayOutput {
+	return o
+}
+
+func (o PeeredVnetPairArrayOutput) ToPeeredVnetPairArrayOutputWithContext(ctx context.Context) PeeredVnetPairArrayOutput {
+	return o
+}
+
+func (o PeeredVnetPairArrayOutput) Index(i pulumi.IntInput) PeeredVnetPairOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) PeeredVnetPair {
+		return vs[0].([]PeeredVnetPair)[vs[1].(int)]
+	}).(PeeredVnetPairOutput)
 }
 
 // One bidirectional peering of the mesh.
@@ -1848,6 +2734,8 @@ func (o SystemPoolPtrOutput) VmSize() pulumi.StringPtrOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*CiliumMeshClusterInputInput)(nil)).Elem(), CiliumMeshClusterInputArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CiliumMeshClusterInputArrayInput)(nil)).Elem(), CiliumMeshClusterInputArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectivityPeeringInput)(nil)).Elem(), ConnectivityPeeringArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectivityPeeringArrayInput)(nil)).Elem(), ConnectivityPeeringArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*CostRegionInput)(nil)).Elem(), CostRegionArgs{})
@@ -1856,16 +2744,30 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*FrontDoorOriginArrayInput)(nil)).Elem(), FrontDoorOriginArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*FrontDoorUsageInput)(nil)).Elem(), FrontDoorUsageArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*FrontDoorUsagePtrInput)(nil)).Elem(), FrontDoorUsageArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksFrontDoorInput)(nil)).Elem(), MultiRegionAksFrontDoorArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksFrontDoorPtrInput)(nil)).Elem(), MultiRegionAksFrontDoorArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksMeshInput)(nil)).Elem(), MultiRegionAksMeshArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksMeshPtrInput)(nil)).Elem(), MultiRegionAksMeshArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksRegionInput)(nil)).Elem(), MultiRegionAksRegionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksRegionArrayInput)(nil)).Elem(), MultiRegionAksRegionArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PairTrafficInput)(nil)).Elem(), PairTrafficArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PairTrafficArrayInput)(nil)).Elem(), PairTrafficArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PeeredNetworkInput)(nil)).Elem(), PeeredNetworkArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PeeredNetworkArrayInput)(nil)).Elem(), PeeredNetworkArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PeeredVnetPairInput)(nil)).Elem(), PeeredVnetPairArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PeeredVnetPairArrayInput)(nil)).Elem(), PeeredVnetPairArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RegionAddressRequestInput)(nil)).Elem(), RegionAddressRequestArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RegionAddressRequestArrayInput)(nil)).Elem(), RegionAddressRequestArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SystemPoolInput)(nil)).Elem(), SystemPoolArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SystemPoolPtrInput)(nil)).Elem(), SystemPoolArgs{})
+	pulumi.RegisterOutputType(CiliumMeshCaOutput{})
+	pulumi.RegisterOutputType(CiliumMeshCaPtrOutput{})
+	pulumi.RegisterOutputType(CiliumMeshClusterInputOutput{})
+	pulumi.RegisterOutputType(CiliumMeshClusterInputArrayOutput{})
+	pulumi.RegisterOutputType(CiliumMeshClusterOutputOutput{})
+	pulumi.RegisterOutputType(CiliumMeshClusterOutputArrayOutput{})
+	pulumi.RegisterOutputType(CiliumMeshMemberOutput{})
+	pulumi.RegisterOutputType(CiliumMeshMemberArrayOutput{})
 	pulumi.RegisterOutputType(ConnectivityPeeringOutput{})
 	pulumi.RegisterOutputType(ConnectivityPeeringArrayOutput{})
 	pulumi.RegisterOutputType(ConnectivityReportOutput{})
@@ -1880,14 +2782,22 @@ func init() {
 	pulumi.RegisterOutputType(CostScenarioArrayOutput{})
 	pulumi.RegisterOutputType(FrontDoorOriginOutput{})
 	pulumi.RegisterOutputType(FrontDoorOriginArrayOutput{})
+	pulumi.RegisterOutputType(FrontDoorSummaryOutput{})
+	pulumi.RegisterOutputType(FrontDoorSummaryPtrOutput{})
 	pulumi.RegisterOutputType(FrontDoorUsageOutput{})
 	pulumi.RegisterOutputType(FrontDoorUsagePtrOutput{})
+	pulumi.RegisterOutputType(MultiRegionAksFrontDoorOutput{})
+	pulumi.RegisterOutputType(MultiRegionAksFrontDoorPtrOutput{})
+	pulumi.RegisterOutputType(MultiRegionAksMeshOutput{})
+	pulumi.RegisterOutputType(MultiRegionAksMeshPtrOutput{})
 	pulumi.RegisterOutputType(MultiRegionAksRegionOutput{})
 	pulumi.RegisterOutputType(MultiRegionAksRegionArrayOutput{})
 	pulumi.RegisterOutputType(PairTrafficOutput{})
 	pulumi.RegisterOutputType(PairTrafficArrayOutput{})
 	pulumi.RegisterOutputType(PeeredNetworkOutput{})
 	pulumi.RegisterOutputType(PeeredNetworkArrayOutput{})
+	pulumi.RegisterOutputType(PeeredVnetPairOutput{})
+	pulumi.RegisterOutputType(PeeredVnetPairArrayOutput{})
 	pulumi.RegisterOutputType(PeeringLinkOutput{})
 	pulumi.RegisterOutputType(PeeringLinkArrayOutput{})
 	pulumi.RegisterOutputType(RegionAddressPlanOutput{})

@@ -7,6 +7,56 @@ import * as outputs from "../types/output";
 import * as enums from "../types/enums";
 
 /**
+ * One cluster of the mesh: pass the RegionalCluster's and RegionalNetwork's outputs.
+ */
+export interface CiliumMeshClusterInputArgs {
+    /**
+     * Whether ACNS is enabled (RegionalCluster `advancedNetworking`). Default false. fleet needs true.
+     */
+    advancedNetworking?: pulumi.Input<boolean | undefined>;
+    /**
+     * The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
+     */
+    clusterId?: pulumi.Input<string | undefined>;
+    /**
+     * The cluster's Kubernetes version (RegionalCluster `kubernetesVersion`), e.g. `1.33`. fleet needs 1.32 or later; unset is not checked.
+     */
+    kubernetesVersion?: pulumi.Input<string | undefined>;
+    /**
+     * The cluster's region (RegionalCluster `location`). The fleet aksmesh creates goes in the first cluster's region unless `location` is set.
+     */
+    location?: pulumi.Input<string | undefined>;
+    /**
+     * Unique mesh name of the cluster, e.g. its region: the Cilium `cluster.name` (selfManaged, 1-32 lower-case letters, digits and '-') and the Fleet member name (fleet, 1-50). Required. Renaming a cluster removes it and adds a new one.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * The cluster's dataplane (RegionalCluster `networkDataplane`). Default cilium (none for byoCni). fleet needs cilium.
+     */
+    networkDataplane?: pulumi.Input<enums.NetworkDataplane | undefined>;
+    /**
+     * The node subnet range (RegionalNetwork `nodeSubnetCidr`). Required in selfManaged: the clustermesh-apiserver load-balancer IP is picked inside it.
+     */
+    nodeSubnetCidr?: pulumi.Input<string | undefined>;
+    /**
+     * Pod range of overlay and byoCni clusters (RegionalCluster `podCidr`). Required for those. Must not overlap any other cluster's pod range. In selfManaged it also becomes the Cilium cluster-pool IPAM range in `helmValues`.
+     */
+    podCidr?: pulumi.Input<string | undefined>;
+    /**
+     * The cluster's pod networking (RegionalCluster `podNetworking`). Default overlay, as on RegionalCluster. fleet needs `flat`; selfManaged needs `byoCni`; `overlay` with managed Cilium is refused.
+     */
+    podNetworking?: pulumi.Input<enums.PodNetworking | undefined>;
+    /**
+     * Pod subnet range of flat clusters (RegionalNetwork `podSubnetCidr`). Required for flat clusters. Must not overlap any other cluster's pod range.
+     */
+    podSubnetCidr?: pulumi.Input<string | undefined>;
+    /**
+     * The cluster's VNet id (RegionalNetwork `vnetId`). Required; used to check that every pair of cluster VNets is listed in `peeredVnetPairs`.
+     */
+    vnetId?: pulumi.Input<string | undefined>;
+}
+
+/**
  * A direct VNet peering between two regions (unordered).
  */
 export interface ConnectivityPeering {
@@ -161,6 +211,30 @@ export interface FrontDoorUsageArgs {
 }
 
 /**
+ * An Azure Front Door (Standard) in front of every region, sending users to the nearest healthy region.
+ */
+export interface MultiRegionAksFrontDoorArgs {
+    /**
+     * Create the Front Door. Default true when this block is given.
+     */
+    enabled?: pulumi.Input<boolean | undefined>;
+    /**
+     * The health probe path on every region's ingress. Default `/healthz`. Updates in place.
+     */
+    probePath?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * Cross-cluster pod networking between the platform's clusters, only in set-ups AKS supports.
+ */
+export interface MultiRegionAksMeshArgs {
+    /**
+     * `fleet`: Azure Fleet Manager's managed cluster mesh; needs `podNetworking: flat` (ACNS is turned on for the clusters) and `enableVnetPeering: true`. `selfManaged`: BYO CNI clusters (`podNetworking: byoCni`) and a consistent Cilium mesh configuration (shared CA, cluster ids, Helm values) for you to install with Helm. Overlay clusters with AKS-managed Cilium are refused at preview with the reason. Changing it replaces the mesh.
+     */
+    mode: pulumi.Input<string>;
+}
+
+/**
  * One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
  */
 export interface MultiRegionAksRegionArgs {
@@ -246,6 +320,20 @@ export interface PeeredNetworkArgs {
      * The VNet's Azure resource id (`RegionalNetwork.vnetId`).
      */
     vnetId: pulumi.Input<string>;
+}
+
+/**
+ * Two VNets that are peered with each other (a VnetPeering creates both directions, so the order does not matter).
+ */
+export interface PeeredVnetPairArgs {
+    /**
+     * One VNet's id (or name).
+     */
+    from: pulumi.Input<string>;
+    /**
+     * The other VNet's id (or name).
+     */
+    to: pulumi.Input<string>;
 }
 
 /**

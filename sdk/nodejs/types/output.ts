@@ -7,6 +7,64 @@ import * as outputs from "../types/output";
 import * as enums from "../types/enums";
 
 /**
+ * The shared Cilium CA, PEM encoded. Put it in the `cilium-ca` secret of every cluster, or pass it as the chart's `tls.ca.cert` / `tls.ca.key` (base64 of these PEM strings).
+ */
+export interface CiliumMeshCa {
+    /**
+     * The CA certificate (PEM).
+     */
+    cert: string;
+    /**
+     * The CA private key (PEM).
+     */
+    key: string;
+}
+
+/**
+ * One cluster's mesh identity and Cilium Helm values (selfManaged).
+ */
+export interface CiliumMeshClusterOutput {
+    /**
+     * The static internal load-balancer IP of this cluster's clustermesh-apiserver, inside its node subnet and distinct from every other cluster's. Kept across updates while the node subnet and `apiServerIpOffset` stay the same.
+     */
+    apiServerIp: string;
+    /**
+     * The Cilium `cluster.id`, 1-255: from `clusterIds` when given, else kept from earlier runs, else the lowest free id.
+     */
+    clusterId: number;
+    /**
+     * Values for the `cilium` Helm chart on this cluster: `cluster.name`/`cluster.id`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), and `ipam` (cluster-pool with the cluster's `podCidr`). Add the CA (`tls.ca`) and your own settings on top.
+     */
+    helmValues: any;
+    /**
+     * The Cilium `cluster.name`.
+     */
+    name: string;
+}
+
+/**
+ * One Fleet member (fleet mode).
+ */
+export interface CiliumMeshMember {
+    /**
+     * The AKS cluster's resource id.
+     */
+    clusterResourceId: string;
+    /**
+     * The member's resource id.
+     */
+    memberId: string;
+    /**
+     * Member name (the cluster's `name`).
+     */
+    name: string;
+    /**
+     * The member's cluster mesh state as Fleet reports it: Connecting, Connected, Disconnecting or Failed; empty when not in the mesh.
+     */
+    status: string;
+}
+
+/**
  * What can reach what across the platform's regions: every source (node, pod) to every destination (node, pod, internal load balancer, service), with the path and the reason.
  */
 export interface ConnectivityReport {
@@ -168,6 +226,20 @@ export interface FrontDoorOrigin {
      * 1–1000; share of traffic among equally fast origins of the same priority. Default 1000. Changing it updates in place.
      */
     weight?: number;
+}
+
+/**
+ * The platform's global entry point.
+ */
+export interface FrontDoorSummary {
+    /**
+     * The Front Door endpoint's host name (`*.azurefd.net`).
+     */
+    endpointHostName: string;
+    /**
+     * By region, the DNS label each region's public ingress Service must carry (annotation `service.beta.kubernetes.io/azure-dns-label-name`), so that Front Door reaches it at `{label}.{region}.cloudapp.azure.com`.
+     */
+    ingressDnsLabels: {[key: string]: string};
 }
 
 /**

@@ -8,6 +8,7 @@ import typing
 # Export this package's modules as members:
 from ._enums import *
 from .analyze_connectivity import *
+from .cilium_mesh import *
 from .estimate_cost import *
 from .front_door import *
 from .multi_region_aks import *
@@ -35,6 +36,7 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_aksmesh",
   "classes": {
+   "aksmesh:index:CiliumMesh": "CiliumMesh",
    "aksmesh:index:FrontDoor": "FrontDoor",
    "aksmesh:index:MultiRegionAks": "MultiRegionAks",
    "aksmesh:index:OverlayPeering": "OverlayPeering",

@@ -7,6 +7,7 @@ import pulumi
 from enum import Enum
 
 __all__ = [
+    'CiliumMeshMode',
     'ConnectivityEndpoint',
     'MeshMode',
     'NetworkDataplane',
@@ -14,6 +15,21 @@ __all__ = [
     'PodNetworking',
     'SkuTier',
 ]
+
+
+@pulumi.type_token("aksmesh:index:CiliumMeshMode")
+class CiliumMeshMode(_builtins.str, Enum):
+    """
+    How the mesh is run.
+    """
+    FLEET = "fleet"
+    """
+    Azure Fleet Manager's managed cluster mesh: flat pod networking with ACNS (managed Cilium), Kubernetes 1.32+.
+    """
+    SELF_MANAGED = "selfManaged"
+    """
+    BYO CNI clusters running Cilium you install with Helm; aksmesh generates the mesh configuration.
+    """
 
 
 @pulumi.type_token("aksmesh:index:ConnectivityEndpoint")

@@ -16,6 +16,8 @@ from . import _utilities
 from ._enums import *
 
 __all__ = [
+    'CiliumMeshClusterInputArgs',
+    'CiliumMeshClusterInputArgsDict',
     'ConnectivityPeering',
     'ConnectivityPeeringDict',
     'CostRegion',
@@ -24,17 +26,256 @@ __all__ = [
     'FrontDoorOriginArgsDict',
     'FrontDoorUsage',
     'FrontDoorUsageDict',
+    'MultiRegionAksFrontDoorArgs',
+    'MultiRegionAksFrontDoorArgsDict',
+    'MultiRegionAksMeshArgs',
+    'MultiRegionAksMeshArgsDict',
     'MultiRegionAksRegionArgs',
     'MultiRegionAksRegionArgsDict',
     'PairTraffic',
     'PairTrafficDict',
     'PeeredNetworkArgs',
     'PeeredNetworkArgsDict',
+    'PeeredVnetPairArgs',
+    'PeeredVnetPairArgsDict',
     'RegionAddressRequest',
     'RegionAddressRequestDict',
     'SystemPoolArgs',
     'SystemPoolArgsDict',
 ]
+
+class CiliumMeshClusterInputArgsDict(TypedDict):
+    """
+    One cluster of the mesh: pass the RegionalCluster's and RegionalNetwork's outputs.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Unique mesh name of the cluster, e.g. its region: the Cilium `cluster.name` (selfManaged, 1-32 lower-case letters, digits and '-') and the Fleet member name (fleet, 1-50). Required. Renaming a cluster removes it and adds a new one.
+    """
+    advanced_networking: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether ACNS is enabled (RegionalCluster `advancedNetworking`). Default false. fleet needs true.
+    """
+    cluster_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
+    """
+    kubernetes_version: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The cluster's Kubernetes version (RegionalCluster `kubernetesVersion`), e.g. `1.33`. fleet needs 1.32 or later; unset is not checked.
+    """
+    location: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The cluster's region (RegionalCluster `location`). The fleet aksmesh creates goes in the first cluster's region unless `location` is set.
+    """
+    network_dataplane: NotRequired[pulumi.Input[Optional['NetworkDataplane']]]
+    """
+    The cluster's dataplane (RegionalCluster `networkDataplane`). Default cilium (none for byoCni). fleet needs cilium.
+    """
+    node_subnet_cidr: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The node subnet range (RegionalNetwork `nodeSubnetCidr`). Required in selfManaged: the clustermesh-apiserver load-balancer IP is picked inside it.
+    """
+    pod_cidr: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Pod range of overlay and byoCni clusters (RegionalCluster `podCidr`). Required for those. Must not overlap any other cluster's pod range. In selfManaged it also becomes the Cilium cluster-pool IPAM range in `helmValues`.
+    """
+    pod_networking: NotRequired[pulumi.Input[Optional['PodNetworking']]]
+    """
+    The cluster's pod networking (RegionalCluster `podNetworking`). Default overlay, as on RegionalCluster. fleet needs `flat`; selfManaged needs `byoCni`; `overlay` with managed Cilium is refused.
+    """
+    pod_subnet_cidr: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Pod subnet range of flat clusters (RegionalNetwork `podSubnetCidr`). Required for flat clusters. Must not overlap any other cluster's pod range.
+    """
+    vnet_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The cluster's VNet id (RegionalNetwork `vnetId`). Required; used to check that every pair of cluster VNets is listed in `peeredVnetPairs`.
+    """
+
+@pulumi.input_type
+class CiliumMeshClusterInputArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str],
+                 advanced_networking: pulumi.Input[Optional[_builtins.bool]] = None,
+                 cluster_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
+                 location: pulumi.Input[Optional[_builtins.str]] = None,
+                 network_dataplane: pulumi.Input[Optional['NetworkDataplane']] = None,
+                 node_subnet_cidr: pulumi.Input[Optional[_builtins.str]] = None,
+                 pod_cidr: pulumi.Input[Optional[_builtins.str]] = None,
+                 pod_networking: pulumi.Input[Optional['PodNetworking']] = None,
+                 pod_subnet_cidr: pulumi.Input[Optional[_builtins.str]] = None,
+                 vnet_id: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        One cluster of the mesh: pass the RegionalCluster's and RegionalNetwork's outputs.
+
+        :param pulumi.Input[_builtins.str] name: Unique mesh name of the cluster, e.g. its region: the Cilium `cluster.name` (selfManaged, 1-32 lower-case letters, digits and '-') and the Fleet member name (fleet, 1-50). Required. Renaming a cluster removes it and adds a new one.
+        :param pulumi.Input[_builtins.bool] advanced_networking: Whether ACNS is enabled (RegionalCluster `advancedNetworking`). Default false. fleet needs true.
+        :param pulumi.Input[_builtins.str] cluster_id: The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
+        :param pulumi.Input[_builtins.str] kubernetes_version: The cluster's Kubernetes version (RegionalCluster `kubernetesVersion`), e.g. `1.33`. fleet needs 1.32 or later; unset is not checked.
+        :param pulumi.Input[_builtins.str] location: The cluster's region (RegionalCluster `location`). The fleet aksmesh creates goes in the first cluster's region unless `location` is set.
+        :param pulumi.Input['NetworkDataplane'] network_dataplane: The cluster's dataplane (RegionalCluster `networkDataplane`). Default cilium (none for byoCni). fleet needs cilium.
+        :param pulumi.Input[_builtins.str] node_subnet_cidr: The node subnet range (RegionalNetwork `nodeSubnetCidr`). Required in selfManaged: the clustermesh-apiserver load-balancer IP is picked inside it.
+        :param pulumi.Input[_builtins.str] pod_cidr: Pod range of overlay and byoCni clusters (RegionalCluster `podCidr`). Required for those. Must not overlap any other cluster's pod range. In selfManaged it also becomes the Cilium cluster-pool IPAM range in `helmValues`.
+        :param pulumi.Input['PodNetworking'] pod_networking: The cluster's pod networking (RegionalCluster `podNetworking`). Default overlay, as on RegionalCluster. fleet needs `flat`; selfManaged needs `byoCni`; `overlay` with managed Cilium is refused.
+        :param pulumi.Input[_builtins.str] pod_subnet_cidr: Pod subnet range of flat clusters (RegionalNetwork `podSubnetCidr`). Required for flat clusters. Must not overlap any other cluster's pod range.
+        :param pulumi.Input[_builtins.str] vnet_id: The cluster's VNet id (RegionalNetwork `vnetId`). Required; used to check that every pair of cluster VNets is listed in `peeredVnetPairs`.
+        """
+        pulumi.set(__self__, "name", name)
+        if advanced_networking is not None:
+            pulumi.set(__self__, "advanced_networking", advanced_networking)
+        if cluster_id is not None:
+            pulumi.set(__self__, "cluster_id", cluster_id)
+        if kubernetes_version is not None:
+            pulumi.set(__self__, "kubernetes_version", kubernetes_version)
+        if location is not None:
+            pulumi.set(__self__, "location", location)
+        if network_dataplane is not None:
+            pulumi.set(__self__, "network_dataplane", network_dataplane)
+        if node_subnet_cidr is not None:
+            pulumi.set(__self__, "node_subnet_cidr", node_subnet_cidr)
+        if pod_cidr is not None:
+            pulumi.set(__self__, "pod_cidr", pod_cidr)
+        if pod_networking is not None:
+            pulumi.set(__self__, "pod_networking", pod_networking)
+        if pod_subnet_cidr is not None:
+            pulumi.set(__self__, "pod_subnet_cidr", pod_subnet_cidr)
+        if vnet_id is not None:
+            pulumi.set(__self__, "vnet_id", vnet_id)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Unique mesh name of the cluster, e.g. its region: the Cilium `cluster.name` (selfManaged, 1-32 lower-case letters, digits and '-') and the Fleet member name (fleet, 1-50). Required. Renaming a cluster removes it and adds a new one.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="advancedNetworking")
+    def advanced_networking(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether ACNS is enabled (RegionalCluster `advancedNetworking`). Default false. fleet needs true.
+        """
+        return pulumi.get(self, "advanced_networking")
+
+    @advanced_networking.setter
+    def advanced_networking(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "advanced_networking", value)
+
+    @_builtins.property
+    @pulumi.getter(name="clusterId")
+    def cluster_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
+        """
+        return pulumi.get(self, "cluster_id")
+
+    @cluster_id.setter
+    def cluster_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "cluster_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="kubernetesVersion")
+    def kubernetes_version(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The cluster's Kubernetes version (RegionalCluster `kubernetesVersion`), e.g. `1.33`. fleet needs 1.32 or later; unset is not checked.
+        """
+        return pulumi.get(self, "kubernetes_version")
+
+    @kubernetes_version.setter
+    def kubernetes_version(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "kubernetes_version", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def location(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The cluster's region (RegionalCluster `location`). The fleet aksmesh creates goes in the first cluster's region unless `location` is set.
+        """
+        return pulumi.get(self, "location")
+
+    @location.setter
+    def location(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "location", value)
+
+    @_builtins.property
+    @pulumi.getter(name="networkDataplane")
+    def network_dataplane(self) -> pulumi.Input[Optional['NetworkDataplane']]:
+        """
+        The cluster's dataplane (RegionalCluster `networkDataplane`). Default cilium (none for byoCni). fleet needs cilium.
+        """
+        return pulumi.get(self, "network_dataplane")
+
+    @network_dataplane.setter
+    def network_dataplane(self, value: pulumi.Input[Optional['NetworkDataplane']]):
+        pulumi.set(self, "network_dataplane", value)
+
+    @_builtins.property
+    @pulumi.getter(name="nodeSubnetCidr")
+    def node_subnet_cidr(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The node subnet range (RegionalNetwork `nodeSubnetCidr`). Required in selfManaged: the clustermesh-apiserver load-balancer IP is picked inside it.
+        """
+        return pulumi.get(self, "node_subnet_cidr")
+
+    @node_subnet_cidr.setter
+    def node_subnet_cidr(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "node_subnet_cidr", value)
+
+    @_builtins.property
+    @pulumi.getter(name="podCidr")
+    def pod_cidr(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Pod range of overlay and byoCni clusters (RegionalCluster `podCidr`). Required for those. Must not overlap any other cluster's pod range. In selfManaged it also becomes the Cilium cluster-pool IPAM range in `helmValues`.
+        """
+        return pulumi.get(self, "pod_cidr")
+
+    @pod_cidr.setter
+    def pod_cidr(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "pod_cidr", value)
+
+    @_builtins.property
+    @pulumi.getter(name="podNetworking")
+    def pod_networking(self) -> pulumi.Input[Optional['PodNetworking']]:
+        """
+        The cluster's pod networking (RegionalCluster `podNetworking`). Default overlay, as on RegionalCluster. fleet needs `flat`; selfManaged needs `byoCni`; `overlay` with managed Cilium is refused.
+        """
+        return pulumi.get(self, "pod_networking")
+
+    @pod_networking.setter
+    def pod_networking(self, value: pulumi.Input[Optional['PodNetworking']]):
+        pulumi.set(self, "pod_networking", value)
+
+    @_builtins.property
+    @pulumi.getter(name="podSubnetCidr")
+    def pod_subnet_cidr(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Pod subnet range of flat clusters (RegionalNetwork `podSubnetCidr`). Required for flat clusters. Must not overlap any other cluster's pod range.
+        """
+        return pulumi.get(self, "pod_subnet_cidr")
+
+    @pod_subnet_cidr.setter
+    def pod_subnet_cidr(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "pod_subnet_cidr", value)
+
+    @_builtins.property
+    @pulumi.getter(name="vnetId")
+    def vnet_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The cluster's VNet id (RegionalNetwork `vnetId`). Required; used to check that every pair of cluster VNets is listed in `peeredVnetPairs`.
+        """
+        return pulumi.get(self, "vnet_id")
+
+    @vnet_id.setter
+    def vnet_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "vnet_id", value)
+
 
 class ConnectivityPeeringDict(TypedDict):
     """
@@ -427,6 +668,93 @@ class FrontDoorUsage:
         pulumi.set(self, "sku", value)
 
 
+class MultiRegionAksFrontDoorArgsDict(TypedDict):
+    """
+    An Azure Front Door (Standard) in front of every region, sending users to the nearest healthy region.
+    """
+    enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Create the Front Door. Default true when this block is given.
+    """
+    probe_path: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The health probe path on every region's ingress. Default `/healthz`. Updates in place.
+    """
+
+@pulumi.input_type
+class MultiRegionAksFrontDoorArgs:
+    def __init__(__self__, *,
+                 enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 probe_path: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        An Azure Front Door (Standard) in front of every region, sending users to the nearest healthy region.
+
+        :param pulumi.Input[_builtins.bool] enabled: Create the Front Door. Default true when this block is given.
+        :param pulumi.Input[_builtins.str] probe_path: The health probe path on every region's ingress. Default `/healthz`. Updates in place.
+        """
+        if enabled is not None:
+            pulumi.set(__self__, "enabled", enabled)
+        if probe_path is not None:
+            pulumi.set(__self__, "probe_path", probe_path)
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Create the Front Door. Default true when this block is given.
+        """
+        return pulumi.get(self, "enabled")
+
+    @enabled.setter
+    def enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "enabled", value)
+
+    @_builtins.property
+    @pulumi.getter(name="probePath")
+    def probe_path(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The health probe path on every region's ingress. Default `/healthz`. Updates in place.
+        """
+        return pulumi.get(self, "probe_path")
+
+    @probe_path.setter
+    def probe_path(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "probe_path", value)
+
+
+class MultiRegionAksMeshArgsDict(TypedDict):
+    """
+    Cross-cluster pod networking between the platform's clusters, only in set-ups AKS supports.
+    """
+    mode: pulumi.Input[_builtins.str]
+    """
+    `fleet`: Azure Fleet Manager's managed cluster mesh; needs `podNetworking: flat` (ACNS is turned on for the clusters) and `enableVnetPeering: true`. `selfManaged`: BYO CNI clusters (`podNetworking: byoCni`) and a consistent Cilium mesh configuration (shared CA, cluster ids, Helm values) for you to install with Helm. Overlay clusters with AKS-managed Cilium are refused at preview with the reason. Changing it replaces the mesh.
+    """
+
+@pulumi.input_type
+class MultiRegionAksMeshArgs:
+    def __init__(__self__, *,
+                 mode: pulumi.Input[_builtins.str]):
+        """
+        Cross-cluster pod networking between the platform's clusters, only in set-ups AKS supports.
+
+        :param pulumi.Input[_builtins.str] mode: `fleet`: Azure Fleet Manager's managed cluster mesh; needs `podNetworking: flat` (ACNS is turned on for the clusters) and `enableVnetPeering: true`. `selfManaged`: BYO CNI clusters (`podNetworking: byoCni`) and a consistent Cilium mesh configuration (shared CA, cluster ids, Helm values) for you to install with Helm. Overlay clusters with AKS-managed Cilium are refused at preview with the reason. Changing it replaces the mesh.
+        """
+        pulumi.set(__self__, "mode", mode)
+
+    @_builtins.property
+    @pulumi.getter
+    def mode(self) -> pulumi.Input[_builtins.str]:
+        """
+        `fleet`: Azure Fleet Manager's managed cluster mesh; needs `podNetworking: flat` (ACNS is turned on for the clusters) and `enableVnetPeering: true`. `selfManaged`: BYO CNI clusters (`podNetworking: byoCni`) and a consistent Cilium mesh configuration (shared CA, cluster ids, Helm values) for you to install with Helm. Overlay clusters with AKS-managed Cilium are refused at preview with the reason. Changing it replaces the mesh.
+        """
+        return pulumi.get(self, "mode")
+
+    @mode.setter
+    def mode(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "mode", value)
+
+
 class MultiRegionAksRegionArgsDict(TypedDict):
     """
     One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
@@ -721,6 +1049,58 @@ class PeeredNetworkArgs:
     @pod_networking.setter
     def pod_networking(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "pod_networking", value)
+
+
+class PeeredVnetPairArgsDict(TypedDict):
+    """
+    Two VNets that are peered with each other (a VnetPeering creates both directions, so the order does not matter).
+    """
+    from_: pulumi.Input[_builtins.str]
+    """
+    One VNet's id (or name).
+    """
+    to: pulumi.Input[_builtins.str]
+    """
+    The other VNet's id (or name).
+    """
+
+@pulumi.input_type
+class PeeredVnetPairArgs:
+    def __init__(__self__, *,
+                 from_: pulumi.Input[_builtins.str],
+                 to: pulumi.Input[_builtins.str]):
+        """
+        Two VNets that are peered with each other (a VnetPeering creates both directions, so the order does not matter).
+
+        :param pulumi.Input[_builtins.str] from_: One VNet's id (or name).
+        :param pulumi.Input[_builtins.str] to: The other VNet's id (or name).
+        """
+        pulumi.set(__self__, "from_", from_)
+        pulumi.set(__self__, "to", to)
+
+    @_builtins.property
+    @pulumi.getter(name="from")
+    def from_(self) -> pulumi.Input[_builtins.str]:
+        """
+        One VNet's id (or name).
+        """
+        return pulumi.get(self, "from_")
+
+    @from_.setter
+    def from_(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "from_", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def to(self) -> pulumi.Input[_builtins.str]:
+        """
+        The other VNet's id (or name).
+        """
+        return pulumi.get(self, "to")
+
+    @to.setter
+    def to(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "to", value)
 
 
 class RegionAddressRequestDict(TypedDict):

@@ -23,7 +23,9 @@ __all__ = ['MultiRegionAksArgs', 'MultiRegionAks']
 class MultiRegionAksArgs:
     def __init__(__self__, *,
                  regions: pulumi.Input[Sequence[pulumi.Input['MultiRegionAksRegionArgs']]],
+                 cilium_mesh: pulumi.Input[Optional['MultiRegionAksMeshArgs']] = None,
                  enable_vnet_peering: pulumi.Input[Optional[_builtins.bool]] = None,
+                 front_door: pulumi.Input[Optional['MultiRegionAksFrontDoorArgs']] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_networking: pulumi.Input[Optional[_builtins.str]] = None,
@@ -32,15 +34,21 @@ class MultiRegionAksArgs:
         The set of arguments for constructing a MultiRegionAks resource.
 
         :param pulumi.Input[Sequence[pulumi.Input['MultiRegionAksRegionArgs']]] regions: The regions, in a stable order.
+        :param pulumi.Input['MultiRegionAksMeshArgs'] cilium_mesh: A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
         :param pulumi.Input[_builtins.bool] enable_vnet_peering: Peer every pair of regional VNets. Default false. Nodes and load balancers become reachable across regions; overlay pods still cannot reach remote pods.
+        :param pulumi.Input['MultiRegionAksFrontDoorArgs'] front_door: A global Front Door with one origin per region. Default: none. Adding or removing regions adds or removes origins in place.
         :param pulumi.Input[_builtins.str] kubernetes_version: The Kubernetes version of every cluster, `1.34` or `1.34.2`. Default: AKS's default. Updates in place.
         :param pulumi.Input[_builtins.str] name_prefix: Prefix of every Azure name. Default: the resource's name in the program. Changing it replaces everything.
-        :param pulumi.Input[_builtins.str] pod_networking: `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. Changing it replaces the clusters.
+        :param pulumi.Input[_builtins.str] pod_networking: `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Azure tags for every resource. Updates in place.
         """
         pulumi.set(__self__, "regions", regions)
+        if cilium_mesh is not None:
+            pulumi.set(__self__, "cilium_mesh", cilium_mesh)
         if enable_vnet_peering is not None:
             pulumi.set(__self__, "enable_vnet_peering", enable_vnet_peering)
+        if front_door is not None:
+            pulumi.set(__self__, "front_door", front_door)
         if kubernetes_version is not None:
             pulumi.set(__self__, "kubernetes_version", kubernetes_version)
         if name_prefix is not None:
@@ -63,6 +71,18 @@ class MultiRegionAksArgs:
         pulumi.set(self, "regions", value)
 
     @_builtins.property
+    @pulumi.getter(name="ciliumMesh")
+    def cilium_mesh(self) -> pulumi.Input[Optional['MultiRegionAksMeshArgs']]:
+        """
+        A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
+        """
+        return pulumi.get(self, "cilium_mesh")
+
+    @cilium_mesh.setter
+    def cilium_mesh(self, value: pulumi.Input[Optional['MultiRegionAksMeshArgs']]):
+        pulumi.set(self, "cilium_mesh", value)
+
+    @_builtins.property
     @pulumi.getter(name="enableVnetPeering")
     def enable_vnet_peering(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -73,6 +93,18 @@ class MultiRegionAksArgs:
     @enable_vnet_peering.setter
     def enable_vnet_peering(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "enable_vnet_peering", value)
+
+    @_builtins.property
+    @pulumi.getter(name="frontDoor")
+    def front_door(self) -> pulumi.Input[Optional['MultiRegionAksFrontDoorArgs']]:
+        """
+        A global Front Door with one origin per region. Default: none. Adding or removing regions adds or removes origins in place.
+        """
+        return pulumi.get(self, "front_door")
+
+    @front_door.setter
+    def front_door(self, value: pulumi.Input[Optional['MultiRegionAksFrontDoorArgs']]):
+        pulumi.set(self, "front_door", value)
 
     @_builtins.property
     @pulumi.getter(name="kubernetesVersion")
@@ -102,7 +134,7 @@ class MultiRegionAksArgs:
     @pulumi.getter(name="podNetworking")
     def pod_networking(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. Changing it replaces the clusters.
+        `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
         """
         return pulumi.get(self, "pod_networking")
 
@@ -129,7 +161,9 @@ class MultiRegionAks(pulumi.ComponentResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 cilium_mesh: pulumi.Input[Optional[Union['MultiRegionAksMeshArgs', 'MultiRegionAksMeshArgsDict']]] = None,
                  enable_vnet_peering: pulumi.Input[Optional[_builtins.bool]] = None,
+                 front_door: pulumi.Input[Optional[Union['MultiRegionAksFrontDoorArgs', 'MultiRegionAksFrontDoorArgsDict']]] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_networking: pulumi.Input[Optional[_builtins.str]] = None,
@@ -137,14 +171,16 @@ class MultiRegionAks(pulumi.ComponentResource):
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        A multi-region AKS platform: one AKS cluster per region, each in its own VNet, with Azure CNI Overlay and the Cilium dataplane by default, and address ranges planned (planAddressSpace) so that nothing overlaps. With `enableVnetPeering` it adds an OverlayPeering: a full mesh of VNet peerings. Regions are created in parallel. Appending a region creates only that region's resources; turning peering off removes only the peerings.
+        A multi-region AKS platform: one AKS cluster per region, each in its own VNet, with Azure CNI Overlay and the Cilium dataplane by default, and address ranges planned (planAddressSpace) so that nothing overlaps. With `enableVnetPeering` it adds an OverlayPeering: a full mesh of VNet peerings. With `ciliumMesh` it adds a CiliumMesh (Fleet-managed on flat networking, or self-managed on BYO CNI); with `frontDoor`, a global Front Door. Regions are created in parallel. Appending a region creates only that region's resources; turning peering off removes only the peerings.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[Union['MultiRegionAksMeshArgs', 'MultiRegionAksMeshArgsDict']] cilium_mesh: A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
         :param pulumi.Input[_builtins.bool] enable_vnet_peering: Peer every pair of regional VNets. Default false. Nodes and load balancers become reachable across regions; overlay pods still cannot reach remote pods.
+        :param pulumi.Input[Union['MultiRegionAksFrontDoorArgs', 'MultiRegionAksFrontDoorArgsDict']] front_door: A global Front Door with one origin per region. Default: none. Adding or removing regions adds or removes origins in place.
         :param pulumi.Input[_builtins.str] kubernetes_version: The Kubernetes version of every cluster, `1.34` or `1.34.2`. Default: AKS's default. Updates in place.
         :param pulumi.Input[_builtins.str] name_prefix: Prefix of every Azure name. Default: the resource's name in the program. Changing it replaces everything.
-        :param pulumi.Input[_builtins.str] pod_networking: `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. Changing it replaces the clusters.
+        :param pulumi.Input[_builtins.str] pod_networking: `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
         :param pulumi.Input[Sequence[pulumi.Input[Union['MultiRegionAksRegionArgs', 'MultiRegionAksRegionArgsDict']]]] regions: The regions, in a stable order.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Azure tags for every resource. Updates in place.
         """
@@ -155,7 +191,7 @@ class MultiRegionAks(pulumi.ComponentResource):
                  args: MultiRegionAksArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A multi-region AKS platform: one AKS cluster per region, each in its own VNet, with Azure CNI Overlay and the Cilium dataplane by default, and address ranges planned (planAddressSpace) so that nothing overlaps. With `enableVnetPeering` it adds an OverlayPeering: a full mesh of VNet peerings. Regions are created in parallel. Appending a region creates only that region's resources; turning peering off removes only the peerings.
+        A multi-region AKS platform: one AKS cluster per region, each in its own VNet, with Azure CNI Overlay and the Cilium dataplane by default, and address ranges planned (planAddressSpace) so that nothing overlaps. With `enableVnetPeering` it adds an OverlayPeering: a full mesh of VNet peerings. With `ciliumMesh` it adds a CiliumMesh (Fleet-managed on flat networking, or self-managed on BYO CNI); with `frontDoor`, a global Front Door. Regions are created in parallel. Appending a region creates only that region's resources; turning peering off removes only the peerings.
 
         :param str resource_name: The name of the resource.
         :param MultiRegionAksArgs args: The arguments to use to populate this resource's properties.
@@ -172,7 +208,9 @@ class MultiRegionAks(pulumi.ComponentResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 cilium_mesh: pulumi.Input[Optional[Union['MultiRegionAksMeshArgs', 'MultiRegionAksMeshArgsDict']]] = None,
                  enable_vnet_peering: pulumi.Input[Optional[_builtins.bool]] = None,
+                 front_door: pulumi.Input[Optional[Union['MultiRegionAksFrontDoorArgs', 'MultiRegionAksFrontDoorArgsDict']]] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_networking: pulumi.Input[Optional[_builtins.str]] = None,
@@ -189,7 +227,9 @@ class MultiRegionAks(pulumi.ComponentResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = MultiRegionAksArgs.__new__(MultiRegionAksArgs)
 
+            __props__.__dict__["cilium_mesh"] = cilium_mesh
             __props__.__dict__["enable_vnet_peering"] = enable_vnet_peering
+            __props__.__dict__["front_door"] = front_door
             __props__.__dict__["kubernetes_version"] = kubernetes_version
             __props__.__dict__["name_prefix"] = name_prefix
             __props__.__dict__["pod_networking"] = pod_networking
@@ -208,6 +248,14 @@ class MultiRegionAks(pulumi.ComponentResource):
             __props__,
             opts,
             remote=True)
+
+    @_builtins.property
+    @pulumi.getter(name="ciliumMesh")
+    def cilium_mesh(self) -> pulumi.Output[Optional[Any]]:
+        """
+        The CiliumMesh's outputs when a mesh is configured: Fleet members and their mesh status, or the self-managed mesh's CA (secret), cluster ids and Helm values.
+        """
+        return pulumi.get(self, "cilium_mesh")
 
     @_builtins.property
     @pulumi.getter
@@ -232,6 +280,14 @@ class MultiRegionAks(pulumi.ComponentResource):
         The cluster DNS service IP.
         """
         return pulumi.get(self, "dns_service_ip")
+
+    @_builtins.property
+    @pulumi.getter(name="frontDoor")
+    def front_door(self) -> pulumi.Output[Optional['outputs.FrontDoorSummary']]:
+        """
+        The Front Door's endpoint and the ingress DNS labels, when enabled.
+        """
+        return pulumi.get(self, "front_door")
 
     @_builtins.property
     @pulumi.getter

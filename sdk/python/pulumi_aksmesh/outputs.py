@@ -17,17 +17,207 @@ from . import outputs
 from ._enums import *
 
 __all__ = [
+    'CiliumMeshCa',
+    'CiliumMeshClusterOutput',
+    'CiliumMeshMember',
     'ConnectivityReport',
     'ConnectivitySummary',
     'ConnectivityVerdict',
     'CostItem',
     'CostScenario',
     'FrontDoorOrigin',
+    'FrontDoorSummary',
     'PeeringLink',
     'RegionAddressPlan',
     'RegionalClusterSummary',
     'SystemPool',
 ]
+
+@pulumi.output_type
+class CiliumMeshCa(dict):
+    """
+    The shared Cilium CA, PEM encoded. Put it in the `cilium-ca` secret of every cluster, or pass it as the chart's `tls.ca.cert` / `tls.ca.key` (base64 of these PEM strings).
+    """
+    def __init__(__self__, *,
+                 cert: _builtins.str,
+                 key: _builtins.str):
+        """
+        The shared Cilium CA, PEM encoded. Put it in the `cilium-ca` secret of every cluster, or pass it as the chart's `tls.ca.cert` / `tls.ca.key` (base64 of these PEM strings).
+
+        :param _builtins.str cert: The CA certificate (PEM).
+        :param _builtins.str key: The CA private key (PEM).
+        """
+        pulumi.set(__self__, "cert", cert)
+        pulumi.set(__self__, "key", key)
+
+    @_builtins.property
+    @pulumi.getter
+    def cert(self) -> _builtins.str:
+        """
+        The CA certificate (PEM).
+        """
+        return pulumi.get(self, "cert")
+
+    @_builtins.property
+    @pulumi.getter
+    def key(self) -> _builtins.str:
+        """
+        The CA private key (PEM).
+        """
+        return pulumi.get(self, "key")
+
+
+@pulumi.output_type
+class CiliumMeshClusterOutput(dict):
+    """
+    One cluster's mesh identity and Cilium Helm values (selfManaged).
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "apiServerIp":
+            suggest = "api_server_ip"
+        elif key == "clusterId":
+            suggest = "cluster_id"
+        elif key == "helmValues":
+            suggest = "helm_values"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in CiliumMeshClusterOutput. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        CiliumMeshClusterOutput.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        CiliumMeshClusterOutput.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 api_server_ip: _builtins.str,
+                 cluster_id: _builtins.int,
+                 helm_values: Any,
+                 name: _builtins.str):
+        """
+        One cluster's mesh identity and Cilium Helm values (selfManaged).
+
+        :param _builtins.str api_server_ip: The static internal load-balancer IP of this cluster's clustermesh-apiserver, inside its node subnet and distinct from every other cluster's. Kept across updates while the node subnet and `apiServerIpOffset` stay the same.
+        :param _builtins.int cluster_id: The Cilium `cluster.id`, 1-255: from `clusterIds` when given, else kept from earlier runs, else the lowest free id.
+        :param Any helm_values: Values for the `cilium` Helm chart on this cluster: `cluster.name`/`cluster.id`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), and `ipam` (cluster-pool with the cluster's `podCidr`). Add the CA (`tls.ca`) and your own settings on top.
+        :param _builtins.str name: The Cilium `cluster.name`.
+        """
+        pulumi.set(__self__, "api_server_ip", api_server_ip)
+        pulumi.set(__self__, "cluster_id", cluster_id)
+        pulumi.set(__self__, "helm_values", helm_values)
+        pulumi.set(__self__, "name", name)
+
+    @_builtins.property
+    @pulumi.getter(name="apiServerIp")
+    def api_server_ip(self) -> _builtins.str:
+        """
+        The static internal load-balancer IP of this cluster's clustermesh-apiserver, inside its node subnet and distinct from every other cluster's. Kept across updates while the node subnet and `apiServerIpOffset` stay the same.
+        """
+        return pulumi.get(self, "api_server_ip")
+
+    @_builtins.property
+    @pulumi.getter(name="clusterId")
+    def cluster_id(self) -> _builtins.int:
+        """
+        The Cilium `cluster.id`, 1-255: from `clusterIds` when given, else kept from earlier runs, else the lowest free id.
+        """
+        return pulumi.get(self, "cluster_id")
+
+    @_builtins.property
+    @pulumi.getter(name="helmValues")
+    def helm_values(self) -> Any:
+        """
+        Values for the `cilium` Helm chart on this cluster: `cluster.name`/`cluster.id`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), and `ipam` (cluster-pool with the cluster's `podCidr`). Add the CA (`tls.ca`) and your own settings on top.
+        """
+        return pulumi.get(self, "helm_values")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        The Cilium `cluster.name`.
+        """
+        return pulumi.get(self, "name")
+
+
+@pulumi.output_type
+class CiliumMeshMember(dict):
+    """
+    One Fleet member (fleet mode).
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "clusterResourceId":
+            suggest = "cluster_resource_id"
+        elif key == "memberId":
+            suggest = "member_id"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in CiliumMeshMember. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        CiliumMeshMember.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        CiliumMeshMember.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 cluster_resource_id: _builtins.str,
+                 member_id: _builtins.str,
+                 name: _builtins.str,
+                 status: _builtins.str):
+        """
+        One Fleet member (fleet mode).
+
+        :param _builtins.str cluster_resource_id: The AKS cluster's resource id.
+        :param _builtins.str member_id: The member's resource id.
+        :param _builtins.str name: Member name (the cluster's `name`).
+        :param _builtins.str status: The member's cluster mesh state as Fleet reports it: Connecting, Connected, Disconnecting or Failed; empty when not in the mesh.
+        """
+        pulumi.set(__self__, "cluster_resource_id", cluster_resource_id)
+        pulumi.set(__self__, "member_id", member_id)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "status", status)
+
+    @_builtins.property
+    @pulumi.getter(name="clusterResourceId")
+    def cluster_resource_id(self) -> _builtins.str:
+        """
+        The AKS cluster's resource id.
+        """
+        return pulumi.get(self, "cluster_resource_id")
+
+    @_builtins.property
+    @pulumi.getter(name="memberId")
+    def member_id(self) -> _builtins.str:
+        """
+        The member's resource id.
+        """
+        return pulumi.get(self, "member_id")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        Member name (the cluster's `name`).
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> _builtins.str:
+        """
+        The member's cluster mesh state as Fleet reports it: Connecting, Connected, Disconnecting or Failed; empty when not in the mesh.
+        """
+        return pulumi.get(self, "status")
+
 
 @pulumi.output_type
 class ConnectivityReport(dict):
@@ -520,6 +710,59 @@ class FrontDoorOrigin(dict):
         1–1000; share of traffic among equally fast origins of the same priority. Default 1000. Changing it updates in place.
         """
         return pulumi.get(self, "weight")
+
+
+@pulumi.output_type
+class FrontDoorSummary(dict):
+    """
+    The platform's global entry point.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "endpointHostName":
+            suggest = "endpoint_host_name"
+        elif key == "ingressDnsLabels":
+            suggest = "ingress_dns_labels"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in FrontDoorSummary. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        FrontDoorSummary.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        FrontDoorSummary.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 endpoint_host_name: _builtins.str,
+                 ingress_dns_labels: Mapping[str, _builtins.str]):
+        """
+        The platform's global entry point.
+
+        :param _builtins.str endpoint_host_name: The Front Door endpoint's host name (`*.azurefd.net`).
+        :param Mapping[str, _builtins.str] ingress_dns_labels: By region, the DNS label each region's public ingress Service must carry (annotation `service.beta.kubernetes.io/azure-dns-label-name`), so that Front Door reaches it at `{label}.{region}.cloudapp.azure.com`.
+        """
+        pulumi.set(__self__, "endpoint_host_name", endpoint_host_name)
+        pulumi.set(__self__, "ingress_dns_labels", ingress_dns_labels)
+
+    @_builtins.property
+    @pulumi.getter(name="endpointHostName")
+    def endpoint_host_name(self) -> _builtins.str:
+        """
+        The Front Door endpoint's host name (`*.azurefd.net`).
+        """
+        return pulumi.get(self, "endpoint_host_name")
+
+    @_builtins.property
+    @pulumi.getter(name="ingressDnsLabels")
+    def ingress_dns_labels(self) -> Mapping[str, _builtins.str]:
+        """
+        By region, the DNS label each region's public ingress Service must carry (annotation `service.beta.kubernetes.io/azure-dns-label-name`), so that Front Door reaches it at `{label}.{region}.cloudapp.azure.com`.
+        """
+        return pulumi.get(self, "ingress_dns_labels")
 
 
 @pulumi.output_type

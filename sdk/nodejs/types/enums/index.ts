@@ -2,6 +2,22 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 
+export const CiliumMeshMode = {
+    /**
+     * Azure Fleet Manager's managed cluster mesh: flat pod networking with ACNS (managed Cilium), Kubernetes 1.32+.
+     */
+    Fleet: "fleet",
+    /**
+     * BYO CNI clusters running Cilium you install with Helm; aksmesh generates the mesh configuration.
+     */
+    SelfManaged: "selfManaged",
+} as const;
+
+/**
+ * How the mesh is run.
+ */
+export type CiliumMeshMode = (typeof CiliumMeshMode)[keyof typeof CiliumMeshMode];
+
 export const ConnectivityEndpoint = {
     /**
      * A node of the region's cluster, or any VM in the region's VNet.

@@ -151,6 +151,11 @@ fn peering_toggle_flow(project: &Project, azsim: &Azsim) {
         .pulumi(&["config", "set", "--path", "regions[1]", "westeurope"])
         .success();
 
+    // 0. A preview of a new stack works with every child output unknown, and touches nothing.
+    let planned = run(project, "preview", &[]);
+    assert!(count(&planned, "create") >= 5, "{planned}");
+    assert!(azsim.resources().is_empty(), "preview must not call Azure");
+
     // 1. Peering off: clusters and networks only.
     run(project, "up", &[]);
     assert!(azsim.ids_of_type("virtualNetworkPeerings").is_empty());

@@ -68,10 +68,6 @@ impl Annotations {
             .iter()
             .any(|p| p == path || is_beneath(p, path) || is_beneath(path, p))
     }
-
-    pub fn has_unknowns(&self) -> bool {
-        !self.unknown.is_empty()
-    }
 }
 
 /// Is `path` strictly beneath `ancestor` (`a.b` is beneath `a`, `a[0]` is beneath `a`)?
@@ -91,8 +87,14 @@ pub struct TypeError {
 }
 
 impl Value {
-    pub fn object(entries: BTreeMap<String, Value>) -> Self {
-        Value::Object(entries)
+    /// An object from key-value pairs (what components build child inputs and outputs from).
+    pub fn object<'a>(entries: impl IntoIterator<Item = (&'a str, Value)>) -> Self {
+        Value::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )
     }
 
     pub fn is_unknown(&self) -> bool {

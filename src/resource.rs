@@ -118,12 +118,6 @@ pub enum ResourceError<S> {
     },
 }
 
-impl<S> ResourceError<S> {
-    pub fn failed(message: impl std::fmt::Display) -> Self {
-        ResourceError::Failed(message.to_string())
-    }
-}
-
 impl<S> From<crate::azure::AzureError> for ResourceError<S> {
     fn from(error: crate::azure::AzureError) -> Self {
         ResourceError::Failed(error.to_string())

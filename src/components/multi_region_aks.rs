@@ -145,15 +145,6 @@ pub fn plan(inputs: &MultiRegionAksInputs) -> Result<AddressPlan, Vec<CheckFailu
         .map_err(|error| vec![CheckFailure::new(error.field(), error.to_string())])
 }
 
-fn object(entries: Vec<(&str, Value)>) -> Value {
-    Value::Object(
-        entries
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    )
-}
-
 fn text(value: impl ToString) -> Value {
     Value::String(value.to_string())
 }
@@ -189,7 +180,7 @@ fn mesh_cluster(
     if let Some(version) = version {
         entry.push(("kubernetesVersion", version));
     }
-    object(entry)
+    Value::object(entry)
 }
 
 /// Every pair of VNets, as CiliumMesh's peeredVnetPairs.
@@ -197,7 +188,7 @@ fn all_vnet_pairs(vnet_ids: &[Value]) -> Value {
     let mut pairs = Vec::new();
     for (i, a) in vnet_ids.iter().enumerate() {
         for b in &vnet_ids[i + 1..] {
-            pairs.push(object(vec![("from", a.clone()), ("to", b.clone())]));
+            pairs.push(Value::object([("from", a.clone()), ("to", b.clone())]));
         }
     }
     Value::Array(pairs)
@@ -243,7 +234,7 @@ fn check_mesh(
         mesh.push(("resourceGroupName", text("rg-check")));
     }
     let Ok((mut typed, annotations)) =
-        object(mesh).to_typed::<crate::resources::cilium_mesh::CiliumMeshInputs>()
+        Value::object(mesh).to_typed::<crate::resources::cilium_mesh::CiliumMeshInputs>()
     else {
         return Vec::new();
     };
@@ -380,7 +371,7 @@ impl Component for MultiRegionAks {
             let request = ChildRequest {
                 token: "aksmesh:index:RegionalNetwork".into(),
                 name: format!("{name}-network-{}", ranges.location),
-                inputs: object(network_inputs),
+                inputs: Value::object(network_inputs),
                 dependencies: Vec::new(),
                 component: false,
             };
@@ -427,12 +418,12 @@ impl Component for MultiRegionAks {
                         pool.push(("vmSize", text(size)));
                     }
                     if !pool.is_empty() {
-                        cluster_inputs.push(("systemPool", object(pool)));
+                        cluster_inputs.push(("systemPool", Value::object(pool)));
                     }
                     let request = ChildRequest {
                         token: "aksmesh:index:RegionalCluster".into(),
                         name: format!("{name}-cluster-{}", ranges.location),
-                        inputs: object(cluster_inputs),
+                        inputs: Value::object(cluster_inputs),
                         dependencies: vec![network.urn.clone()],
                         component: false,
                     };
@@ -458,13 +449,13 @@ impl Component for MultiRegionAks {
                     if !flat {
                         entry.push(("podCidr", text(ranges.pod_cidr)));
                     }
-                    object(entry)
+                    Value::object(entry)
                 })
                 .collect();
             let request = ChildRequest {
                 token: "aksmesh:index:OverlayPeering".into(),
                 name: format!("{name}-peering"),
-                inputs: object(vec![("networks", Value::Array(peered))]),
+                inputs: Value::object([("networks", Value::Array(peered))]),
                 dependencies: networks.iter().map(|n| n.urn.clone()).collect(),
                 component: true,
             };
@@ -479,7 +470,7 @@ impl Component for MultiRegionAks {
                 .iter()
                 .map(|ranges| {
                     let label = ingress_dns_label(&prefix, &ranges.location);
-                    object(vec![
+                    Value::object([
                         ("name", text(&ranges.location)),
                         (
                             "hostName",
@@ -508,7 +499,7 @@ impl Component for MultiRegionAks {
             let request = ChildRequest {
                 token: "aksmesh:index:FrontDoor".into(),
                 name: format!("{name}-front-door"),
-                inputs: object(front_door_inputs),
+                inputs: Value::object(front_door_inputs),
                 dependencies: vec![networks[0].urn.clone()],
                 component: false,
             };
@@ -556,7 +547,7 @@ impl Component for MultiRegionAks {
                 let request = ChildRequest {
                     token: "aksmesh:index:CiliumMesh".into(),
                     name: format!("{name}-mesh"),
-                    inputs: object(mesh_inputs),
+                    inputs: Value::object(mesh_inputs),
                     dependencies: after,
                     component: false,
                 };
@@ -575,7 +566,7 @@ impl Component for MultiRegionAks {
             .map(|(ranges, (network, cluster))| {
                 (
                     ranges.location.clone(),
-                    object(vec![
+                    Value::object([
                         ("id", output(cluster, "clusterId")),
                         ("fqdn", output(cluster, "fqdn")),
                         (
@@ -632,7 +623,7 @@ impl Component for MultiRegionAks {
         let front_door_output = match &front_door {
             Some(child) => {
                 dependencies.insert(child.urn.clone());
-                object(vec![
+                Value::object([
                     ("endpointHostName", output(child, "endpointHostName")),
                     (
                         "ingressDnsLabels",
@@ -652,7 +643,7 @@ impl Component for MultiRegionAks {
             }
             None => Value::Null,
         };
-        let outputs = object(vec![
+        let outputs = Value::object([
             ("ciliumMesh", mesh_output),
             ("frontDoor", front_door_output),
             (

@@ -182,18 +182,18 @@ pub async fn register_mesh(
                 .get("peeringState")
                 .cloned()
                 .unwrap_or(Value::Unknown);
-            Value::Object(BTreeMap::from([
-                ("pair".to_string(), Value::String(pair)),
+            Value::object([
+                ("pair", Value::String(pair)),
                 (
-                    "id".to_string(),
+                    "id",
                     if child.id.is_empty() {
                         Value::Unknown
                     } else {
                         Value::String(child.id)
                     },
                 ),
-                ("peeringState".to_string(), state),
-            ]))
+                ("peeringState", state),
+            ])
         })
         .collect();
     Ok((Value::Array(peerings), urns))
@@ -239,13 +239,13 @@ impl Component for OverlayPeering {
             mesh: MeshMode::None,
         };
         let connectivity = report(&topology).map_err(|e| e.to_string())?;
-        let outputs = Value::Object(BTreeMap::from([
-            ("peerings".to_string(), peerings),
+        let outputs = Value::object([
+            ("peerings", peerings),
             (
-                "connectivity".to_string(),
+                "connectivity",
                 Value::from_plain(&connectivity, &BTreeSet::new()),
             ),
-        ]));
+        ]);
         Ok(Constructed {
             outputs,
             dependencies,

@@ -66,10 +66,6 @@ impl ProviderService {
         self
     }
 
-    pub fn engine(&self) -> &EngineLog {
-        &self.engine
-    }
-
     fn resource(&self, token: &str) -> Result<&Arc<dyn DynResource>, Status> {
         self.registry.resources.get(token).ok_or_else(|| {
             Status::unimplemented(format!(

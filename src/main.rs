@@ -7,9 +7,7 @@ use std::io::Write;
 
 use aksmesh::provider::Registry;
 use aksmesh::rpc::engine::EngineLog;
-use aksmesh::rpc::pulumirpc::resource_provider_server::ResourceProviderServer;
-use aksmesh::rpc::server::ProviderService;
-use aksmesh::rpc::MAX_MESSAGE_SIZE;
+use aksmesh::rpc::server::{self, ProviderService};
 use tokio_util::sync::CancellationToken;
 
 /// The engine address is the last positional argument; flags before it are tolerated.
@@ -93,27 +91,12 @@ async fn serve(
         engine_log.connect(&address);
     }
     let service = ProviderService::new(Registry::aksmesh(), cancel.clone(), engine_log);
-    let server = ResourceProviderServer::new(service)
-        .max_decoding_message_size(MAX_MESSAGE_SIZE)
-        .max_encoding_message_size(MAX_MESSAGE_SIZE);
-    // tonic ignores its tcp_nodelay setting for our own listener; without it, a response larger than
-    // one write waits for the client's delayed ACK (≈40 ms per GetSchema).
-    let incoming = tokio_stream::StreamExt::map(
-        tokio_stream::wrappers::TcpListenerStream::new(listener),
-        |stream| {
-            stream.inspect(|s| {
-                let _ = s.set_nodelay(true);
-            })
-        },
-    );
-    tonic::transport::Server::builder()
-        .add_service(server)
-        .serve_with_incoming_shutdown(incoming, async move {
-            shutdown_signal().await;
-            // Stop in-flight Azure polling at once; operations report what they created so far.
-            cancel.cancel();
-        })
-        .await?;
+    server::serve(listener, service, async move {
+        shutdown_signal().await;
+        // Stop in-flight Azure polling at once; operations report what they created so far.
+        cancel.cancel();
+    })
+    .await?;
     Ok(())
 }
 

@@ -597,6 +597,32 @@ impl ResourceProvider for ProviderService {
     }
 }
 
+/// Serves the provider on `listener` until `shutdown` completes, with the engine's 400 MiB message
+/// limits. Used by the plugin binary and by the in-process test server alike.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    service: ProviderService,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), tonic::transport::Error> {
+    let server = super::pulumirpc::resource_provider_server::ResourceProviderServer::new(service)
+        .max_decoding_message_size(super::MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(super::MAX_MESSAGE_SIZE);
+    // tonic ignores its tcp_nodelay setting for a caller's listener; without it, a response larger
+    // than one write waits for the client's delayed ACK (≈40 ms per GetSchema).
+    let incoming = tokio_stream::StreamExt::map(
+        tokio_stream::wrappers::TcpListenerStream::new(listener),
+        |stream| {
+            stream.inspect(|s| {
+                let _ = s.set_nodelay(true);
+            })
+        },
+    );
+    tonic::transport::Server::builder()
+        .add_service(server)
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,6 @@ use aksmesh::provider::Registry;
 use aksmesh::rpc::engine::EngineLog;
 use aksmesh::rpc::pulumirpc::engine_server::{Engine, EngineServer};
 use aksmesh::rpc::pulumirpc::resource_provider_client::ResourceProviderClient;
-use aksmesh::rpc::pulumirpc::resource_provider_server::ResourceProviderServer;
 use aksmesh::rpc::pulumirpc::LogRequest;
 use aksmesh::rpc::server::ProviderService;
 use tokio_util::sync::CancellationToken;
@@ -36,11 +35,11 @@ pub async fn start_provider(environment: BTreeMap<String, String>) -> TestProvid
     let cancel = CancellationToken::new();
     let service = ProviderService::new(Registry::aksmesh(), cancel.clone(), EngineLog::default())
         .with_environment(move |name| environment.get(name).cloned());
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(ResourceProviderServer::new(service))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
-    );
+    tokio::spawn(aksmesh::rpc::server::serve(
+        listener,
+        service,
+        std::future::pending(),
+    ));
     let client = ResourceProviderClient::connect(format!("http://{address}"))
         .await
         .expect("connect to provider");

@@ -28,25 +28,11 @@ outputs:
   peerings: ${mesh.peerings}
 "#;
 
-pub fn configure(project: &Project, azsim: &Azsim) {
-    for (key, value) in azsim.provider_config().as_object().expect("config object") {
-        let value = value.as_str().expect("string config").to_string();
-        let key = format!("aksmesh:{key}");
-        if key.ends_with("clientSecret") {
-            project
-                .pulumi(&["config", "set", "--secret", &key, &value])
-                .success();
-        } else {
-            project.config_set(&key, &value);
-        }
-    }
-}
-
 #[test]
 fn overlay_peering_meshes_three_networks_through_construct() {
     let azsim = Azsim::start("cli-overlay-peering");
     let project = Project::new("mesh", "yaml", OVERLAY_PEERING, &[]);
-    configure(&project, &azsim);
+    project.use_azsim(&azsim);
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();
     let peerings = project.outputs()["peerings"].clone();
     let states: Vec<_> = peerings
@@ -87,7 +73,7 @@ resources:
         - { name: westus, vnetId: /subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/b/providers/Microsoft.Network/virtualNetworks/b, addressSpace: [10.2.0.0/16] }
 "#;
     let project = Project::new("mesh-overlap", "yaml", program, &[]);
-    configure(&project, &azsim);
+    project.use_azsim(&azsim);
     let run = project.pulumi(&["preview"]).failure();
     let said = format!("{}{}", run.stdout(), run.stderr());
     assert!(
@@ -107,7 +93,7 @@ fn component_options_reach_the_children() {
         "    type: aksmesh:index:OverlayPeering\n    options:\n      protect: true\n      customTimeouts:\n        create: 20m\n",
     );
     let project = Project::new("mesh-options", "yaml", &protected, &[]);
-    configure(&project, &azsim);
+    project.use_azsim(&azsim);
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();
     let state = project.pulumi(&["stack", "export"]).success().stdout();
     let export: serde_json::Value = serde_json::from_str(&state).expect("stack export");

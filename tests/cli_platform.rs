@@ -84,17 +84,7 @@ fn example(name: &str, azsim: &Azsim) -> Project {
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
     let project = Project::new(project_name, runtime, &body, &files);
-    for (key, value) in azsim.provider_config().as_object().expect("config object") {
-        let value = value.as_str().expect("string config").to_string();
-        let key = format!("aksmesh:{key}");
-        if key.ends_with("clientSecret") {
-            project
-                .pulumi(&["config", "set", "--secret", &key, &value])
-                .success();
-        } else {
-            project.config_set(&key, &value);
-        }
-    }
+    project.use_azsim(azsim);
     project
 }
 
@@ -252,12 +242,7 @@ fn yaml_example_runs_with_the_plain_cli() {
         .map(|(_, rest)| rest.to_string())
         .expect("runtime line");
     let project = Project::new("aksmesh-minimal", "yaml", &body, &[]);
-    for (key, value) in azsim.provider_config().as_object().expect("config object") {
-        project.config_set(
-            &format!("aksmesh:{key}"),
-            value.as_str().unwrap_or_default(),
-        );
-    }
+    project.use_azsim(&azsim);
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();
     let outputs = project.outputs();
     assert_eq!(outputs["clusters"].as_object().map(|c| c.len()), Some(2));

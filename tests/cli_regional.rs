@@ -68,25 +68,6 @@ outputs:
   peeringState: ${link.peeringState}
 "#;
 
-fn configure(project: &Project, azsim: &Azsim) {
-    for (key, value) in azsim.provider_config().as_object().expect("config object") {
-        let value = value.as_str().expect("string config").to_string();
-        if key == "clientSecret" {
-            project
-                .pulumi(&[
-                    "config",
-                    "set",
-                    "--secret",
-                    &format!("aksmesh:{key}"),
-                    &value,
-                ])
-                .success();
-        } else {
-            project.config_set(&format!("aksmesh:{key}"), &value);
-        }
-    }
-}
-
 /// The operations a preview plans, by resource name (from `pulumi preview --json`).
 fn planned(project: &Project) -> Vec<(String, String)> {
     let run = project.pulumi(&["preview", "--json"]).success();
@@ -113,7 +94,7 @@ fn planned(project: &Project) -> Vec<(String, String)> {
 fn two_regions_and_a_peering_with_the_real_cli() {
     let azsim = Azsim::start("cli-regional");
     let project = Project::new("regional", "yaml", PROGRAM, &[]);
-    configure(&project, &azsim);
+    project.use_azsim(&azsim);
 
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();
     let outputs = project.outputs();

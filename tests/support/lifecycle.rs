@@ -138,16 +138,32 @@ impl Lifecycle {
 
     /// Refresh: Read with old inputs and state. `None` when the resource is gone.
     pub async fn refresh(&mut self, created: &Created) -> Option<Created> {
+        self.read(rpc::ReadRequest {
+            id: created.id.clone(),
+            properties: Some(created.state.clone()),
+            inputs: Some(created.inputs.clone()),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Import: Read with the id only (the engine requires inputs back).
+    pub async fn import(&mut self, id: &str) -> Option<Created> {
+        self.read(rpc::ReadRequest {
+            id: id.into(),
+            ..Default::default()
+        })
+        .await
+    }
+
+    async fn read(&mut self, request: rpc::ReadRequest) -> Option<Created> {
         let response = self
             .client
             .read(rpc::ReadRequest {
-                id: created.id.clone(),
                 urn: self.urn.clone(),
-                properties: Some(created.state.clone()),
-                inputs: Some(created.inputs.clone()),
                 r#type: self.token.clone(),
                 name: self.name.clone(),
-                ..Default::default()
+                ..request
             })
             .await
             .expect("read")
@@ -155,27 +171,6 @@ impl Lifecycle {
         (!response.id.is_empty()).then(|| Created {
             id: response.id,
             inputs: response.inputs.expect("read returns inputs"),
-            state: response.properties.expect("read returns state"),
-        })
-    }
-
-    /// Import: Read with the id only.
-    pub async fn import(&mut self, id: &str) -> Option<Created> {
-        let response = self
-            .client
-            .read(rpc::ReadRequest {
-                id: id.into(),
-                urn: self.urn.clone(),
-                r#type: self.token.clone(),
-                name: self.name.clone(),
-                ..Default::default()
-            })
-            .await
-            .expect("import read")
-            .into_inner();
-        (!response.id.is_empty()).then(|| Created {
-            id: response.id,
-            inputs: response.inputs.expect("import needs inputs"),
             state: response.properties.expect("read returns state"),
         })
     }

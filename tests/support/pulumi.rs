@@ -166,6 +166,20 @@ impl Project {
         self.pulumi(&["config", "set", key, value]).success();
     }
 
+    /// Points the stack's aksmesh provider at azsim (the client secret stored as a secret).
+    pub fn use_azsim(&self, azsim: &super::azsim::Azsim) {
+        for (key, value) in azsim.provider_config().as_object().expect("config object") {
+            let key = format!("aksmesh:{key}");
+            let value = value.as_str().expect("string config");
+            if key == "aksmesh:clientSecret" {
+                self.pulumi(&["config", "set", "--secret", &key, value])
+                    .success();
+            } else {
+                self.config_set(&key, value);
+            }
+        }
+    }
+
     /// The stack's outputs as JSON, secrets shown.
     pub fn outputs(&self) -> serde_json::Value {
         let run = self

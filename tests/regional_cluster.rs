@@ -394,8 +394,9 @@ async fn progress_names_the_cluster_being_created() {
         .checked(json!({}), cluster_inputs(&network_created))
         .await;
     let created = cluster.create(&inputs).await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let messages = engine.messages.lock().unwrap().clone();
+    let messages = engine
+        .messages_once(|m| m.ephemeral && m.urn == cluster.urn)
+        .await;
     let status: Vec<_> = messages
         .iter()
         .filter(|m| m.ephemeral && m.urn == cluster.urn)

@@ -282,7 +282,7 @@ async fn rejects_wrongly_typed_tags() {
 
 /// Cancel (or Ctrl-C) stops Azure polling at once; what was created is reported, so `up` resumes.
 #[tokio::test(flavor = "multi_thread")]
-async fn cancel_stops_polling_within_a_second_and_reports_partial_state() {
+async fn cancel_stops_polling_before_azure_finishes_and_reports_partial_state() {
     use aksmesh::rpc::google_rpc;
     use prost::Message;
     // Real-time durations: a VNet create takes about ten seconds.
@@ -298,17 +298,19 @@ async fn cancel_stops_polling_within_a_second_and_reports_partial_state() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let cancelled_at = std::time::Instant::now();
     canceller.cancel(()).await.expect("cancel");
     let status = creating
         .await
         .expect("create task")
         .expect_err("a cancelled create fails");
-    assert!(
-        cancelled_at.elapsed() < std::time::Duration::from_millis(1500),
-        "create returned {:?} after Cancel",
-        cancelled_at.elapsed()
-    );
+    // The create returned while Azure was still working on the VNet: polling stopped at the
+    // cancel instead of waiting the operation out.
+    let vnet = azsim
+        .resources()
+        .into_iter()
+        .find(|r| r["type"].as_str() == Some("Microsoft.Network/virtualNetworks"))
+        .expect("the VNet exists");
+    assert_ne!(vnet["provisioningState"], "Succeeded", "{vnet}");
     let details = google_rpc::Status::decode(status.details()).expect("status details");
     assert_eq!(
         details.details[0].type_url,
@@ -343,8 +345,9 @@ async fn progress_reaches_the_engine_as_status_lines() {
     let mut network = Lifecycle::new(client, TOKEN, "platform");
     let inputs = network.checked(json!({}), inputs()).await;
     network.create(&inputs).await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let messages = engine.messages.lock().unwrap().clone();
+    let messages = engine
+        .messages_once(|m| m.ephemeral && m.urn == network.urn)
+        .await;
     let status: Vec<_> = messages
         .iter()
         .filter(|m| m.ephemeral && m.urn == network.urn)

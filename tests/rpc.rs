@@ -406,11 +406,10 @@ async fn assets_in_arguments_are_refused_clearly() {
 }
 
 #[tokio::test]
-async fn cancel_returns_at_once_and_cancels_the_tree() {
+async fn cancel_returns_and_cancels_the_tree() {
     let mut provider = start_provider(BTreeMap::new()).await;
-    let started = std::time::Instant::now();
+    assert!(!provider.cancel.is_cancelled());
     provider.client.cancel(()).await.unwrap();
-    assert!(started.elapsed() < std::time::Duration::from_secs(1));
     assert!(provider.cancel.is_cancelled());
 }
 

@@ -67,6 +67,21 @@ impl Engine for RecordingEngine {
     }
 }
 
+impl RecordingEngine {
+    /// The messages so far, once one of them matches `wanted`; log calls are delivered in the
+    /// background, so a test waits for the line instead of sleeping a guessed time.
+    pub async fn messages_once(&self, wanted: impl Fn(&LogRequest) -> bool) -> Vec<LogRequest> {
+        for _ in 0..200 {
+            let messages = self.messages.lock().unwrap().clone();
+            if messages.iter().any(&wanted) {
+                return messages;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        self.messages.lock().unwrap().clone()
+    }
+}
+
 /// Serves a recording engine on loopback and returns its address.
 pub async fn start_engine() -> (RecordingEngine, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -27,6 +27,9 @@ pub struct DiffResult {
     /// Top-level keys whose change forces replacement.
     pub replace_keys: BTreeSet<String>,
     pub delete_before_replace: bool,
+    /// Paths compared against the old state rather than the old inputs (the engine shows them
+    /// from the outputs): live changes that refresh found and no input expresses.
+    pub state_paths: BTreeSet<PropertyPath>,
 }
 
 impl DiffResult {
@@ -89,6 +92,37 @@ pub fn diff_inputs(
     }
     result.delete_before_replace = delete_before_replace && result.replaces();
     result
+}
+
+/// The state property where refresh records live changes that no input expresses (a deleted role
+/// assignment, a changed remote peering). While it is non-empty the resource needs an in-place
+/// update, which rewrites what aksmesh owns and clears it.
+pub const OUT_OF_BAND_CHANGES: &str = "outOfBandChanges";
+
+/// Adds the repair of out-of-band changes recorded in `old_state`, unless `ignoreChanges` names it.
+pub fn add_out_of_band_repairs(
+    result: &mut DiffResult,
+    old_state: &Value,
+    ignore_changes: &[String],
+) {
+    let recorded = match old_state {
+        Value::Object(map) => map.get(OUT_OF_BAND_CHANGES).map(unwrap),
+        _ => None,
+    };
+    let has_changes = matches!(recorded, Some(Value::Array(items)) if !items.is_empty());
+    if !has_changes
+        || ignore_changes
+            .iter()
+            .any(|ignored| ignored == OUT_OF_BAND_CHANGES)
+    {
+        return;
+    }
+    result.changed_keys.insert(OUT_OF_BAND_CHANGES.to_string());
+    // Shown as a deletion: the update removes the recorded changes.
+    result
+        .detailed
+        .insert(OUT_OF_BAND_CHANGES.to_string(), DiffKind::Delete);
+    result.state_paths.insert(OUT_OF_BAND_CHANGES.to_string());
 }
 
 fn top_level_key(path: &str) -> String {
@@ -170,6 +204,29 @@ mod tests {
         } else {
             ChangeEffect::Update
         }
+    }
+
+    #[test]
+    fn recorded_out_of_band_changes_make_an_in_place_update_unless_ignored() {
+        let inputs = value(serde_json::json!({"location": "eastus"}));
+        let drifted = value(serde_json::json!({
+            "location": "eastus",
+            "outOfBandChanges": ["the role assignment is missing"]
+        }));
+        let mut result = diff_inputs(&inputs, &inputs, &[], true, replace_location);
+        add_out_of_band_repairs(&mut result, &drifted, &[]);
+        assert!(result.has_changes() && !result.replaces());
+        assert_eq!(result.detailed[OUT_OF_BAND_CHANGES], DiffKind::Delete);
+        assert!(result.state_paths.contains(OUT_OF_BAND_CHANGES));
+
+        let mut ignored = diff_inputs(&inputs, &inputs, &[], true, replace_location);
+        add_out_of_band_repairs(&mut ignored, &drifted, &[OUT_OF_BAND_CHANGES.to_string()]);
+        assert!(!ignored.has_changes());
+
+        let clean = value(serde_json::json!({"location": "eastus", "outOfBandChanges": []}));
+        let mut none = diff_inputs(&inputs, &inputs, &[], true, replace_location);
+        add_out_of_band_repairs(&mut none, &clean, &[]);
+        assert!(!none.has_changes());
     }
 
     #[test]

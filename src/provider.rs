@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::diff::{diff_inputs, DiffResult};
+use crate::diff::{add_out_of_band_repairs, diff_inputs, DiffResult};
 use crate::property::{join_key, Annotations, PropertyPath, TypeError, Value};
 use crate::resource::{
     CheckContext, CheckFailure, Function, OperationContext, Resource, ResourceError,
@@ -45,6 +45,7 @@ pub trait DynResource: Send + Sync {
     fn diff(
         &self,
         old_inputs: &Value,
+        old_state: &Value,
         news: &Value,
         ignore_changes: &[String],
     ) -> Result<DiffResult, OperationError>;
@@ -211,16 +212,19 @@ impl<R: Resource> DynResource for Adapter<R> {
     fn diff(
         &self,
         old_inputs: &Value,
+        old_state: &Value,
         news: &Value,
         ignore_changes: &[String],
     ) -> Result<DiffResult, OperationError> {
-        Ok(diff_inputs(
+        let mut result = diff_inputs(
             old_inputs,
             news,
             ignore_changes,
             R::DELETE_BEFORE_REPLACE,
             |change| self.0.change_effect(change),
-        ))
+        );
+        add_out_of_band_repairs(&mut result, old_state, ignore_changes);
+        Ok(result)
     }
 
     fn preview(&self, news: &Value) -> Value {

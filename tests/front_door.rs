@@ -179,6 +179,53 @@ async fn front_door_lifecycle_against_azsim() {
         drift.detailed_diff
     );
 
+    // Someone deletes the route: no input shows it, so refresh records it and the next `up`
+    // writes it again.
+    let route_id = state["routeId"].as_str().unwrap().to_string();
+    let (status, _) = azsim.arm("DELETE", &format!("{route_id}?api-version={CDN}"), None);
+    assert!(
+        matches!(status, 200 | 202 | 204),
+        "out-of-band DELETE: {status}"
+    );
+    for _ in 0..200 {
+        if azsim
+            .arm("GET", &format!("{route_id}?api-version={CDN}"), None)
+            .0
+            == 404
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let drifted = front_door.refresh(&updated).await.expect("still exists");
+    let recorded = drifted.state_json()["outOfBandChanges"].clone();
+    assert!(
+        recorded.as_array().is_some_and(|changes| changes.len() == 1
+            && changes[0]
+                .as_str()
+                .unwrap_or_default()
+                .ends_with("is missing")),
+        "{recorded}"
+    );
+    let diff = front_door.diff(&drifted, &probed).await;
+    assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    assert!(!diff.detailed_diff["outOfBandChanges"].input_diff);
+    let updated = front_door.update(&drifted, &probed).await;
+    assert!(updated.state_json().get("outOfBandChanges").is_none());
+    assert_eq!(
+        azsim
+            .arm("GET", &format!("{route_id}?api-version={CDN}"), None)
+            .0,
+        200
+    );
+    let clean = front_door.refresh(&updated).await.expect("still exists");
+    assert!(clean.state_json().get("outOfBandChanges").is_none());
+    assert_eq!(
+        front_door.diff(&clean, &probed).await.changes,
+        DiffChanges::DiffNone as i32
+    );
+
     // A sku change replaces, deleting first because names are deterministic.
     let mut premium = to_json(&probed);
     premium["sku"] = "Premium_AzureFrontDoor".into();

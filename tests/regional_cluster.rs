@@ -239,6 +239,56 @@ async fn regional_cluster_lifecycle_against_azsim() {
     );
 }
 
+/// A role assignment deleted outside Pulumi shows in refresh, and the next `up` grants it again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_role_assignment_shows_in_refresh_and_up_grants_it_again() {
+    let azsim = Azsim::start("regional-cluster-role-drift");
+    let (mut network, network_created) = create_network(&azsim).await;
+    let mut cluster = cluster(&azsim).await;
+    let inputs = cluster
+        .checked(json!({}), cluster_inputs(&network_created))
+        .await;
+    let created = cluster.create(&inputs).await;
+    let assignments = azsim.ids_of_type("roleAssignments");
+    assert_eq!(assignments.len(), 1, "{assignments:?}");
+    let (status, _) = azsim.arm(
+        "DELETE",
+        &format!("{}?api-version=2022-04-01", assignments[0]),
+        None,
+    );
+    assert!(matches!(status, 200 | 204), "out-of-band DELETE: {status}");
+
+    let drifted = cluster.refresh(&created).await.expect("still exists");
+    let recorded = drifted.state_json()["outOfBandChanges"].clone();
+    assert!(
+        recorded.as_array().is_some_and(|changes| changes.len() == 1
+            && changes[0]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Network Contributor role assignment")),
+        "{recorded}"
+    );
+    let diff = cluster.diff(&drifted, &inputs).await;
+    assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    let repair = &diff.detailed_diff["outOfBandChanges"];
+    assert_eq!(repair.kind, Kind::Delete as i32);
+    assert!(!repair.input_diff);
+
+    let repaired = cluster.update(&drifted, &inputs).await;
+    assert!(repaired.state_json().get("outOfBandChanges").is_none());
+    assert_eq!(azsim.ids_of_type("roleAssignments"), assignments);
+    let clean = cluster.refresh(&repaired).await.expect("still exists");
+    assert!(clean.state_json().get("outOfBandChanges").is_none());
+    assert_eq!(
+        cluster.diff(&clean, &inputs).await.changes,
+        DiffChanges::DiffNone as i32
+    );
+    cluster.delete(&clean).await;
+    network.delete(&network_created).await;
+    assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn flat_pod_subnet_cluster_is_granted_both_subnets() {
     let azsim = Azsim::start("regional-cluster-flat");

@@ -221,6 +221,52 @@ async fn vnet_peering_lifecycle_against_azsim() {
     assert_eq!(diff.replaces, ["remoteVnetId"]);
     assert!(diff.delete_before_replace);
 
+    // Someone turns forwarding back on in the remote direction only. No input shows that side, so
+    // refresh records it and the next `up` rewrites both directions.
+    let (_, remote_live) = get(&azsim, &remote_id);
+    let mut remote_body = json!({"properties": {}});
+    for flag in [
+        "remoteVirtualNetwork",
+        "allowVirtualNetworkAccess",
+        "allowGatewayTransit",
+        "useRemoteGateways",
+    ] {
+        remote_body["properties"][flag] = remote_live["properties"][flag].clone();
+    }
+    remote_body["properties"]["allowForwardedTraffic"] = true.into();
+    let (status, _) = azsim.arm("PUT", &format!("{remote_id}?{API}"), Some(remote_body));
+    assert!(matches!(status, 200 | 201), "out-of-band PUT: {status}");
+    let drifted = peering.refresh(&updated).await.expect("still exists");
+    let recorded = drifted.state_json()["outOfBandChanges"].clone();
+    assert!(
+        recorded.as_array().is_some_and(|changes| changes.len() == 1
+            && changes[0]
+                .as_str()
+                .unwrap_or_default()
+                .contains("allowForwardedTraffic is true")),
+        "{recorded}"
+    );
+    assert_eq!(to_json(&drifted.inputs)["allowForwardedTraffic"], false);
+    let diff = peering.diff(&drifted, &closed).await;
+    assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    let repair = &diff.detailed_diff["outOfBandChanges"];
+    assert_eq!(repair.kind, Kind::Delete as i32);
+    assert!(
+        !repair.input_diff,
+        "the repair compares the state, not the inputs"
+    );
+    let repaired = peering.update(&drifted, &closed).await;
+    assert!(repaired.state_json().get("outOfBandChanges").is_none());
+    let (_, remote_live) = get(&azsim, &remote_id);
+    assert_eq!(remote_live["properties"]["allowForwardedTraffic"], false);
+    let clean = peering.refresh(&repaired).await.expect("still exists");
+    assert!(clean.state_json().get("outOfBandChanges").is_none());
+    assert_eq!(
+        peering.diff(&clean, &closed).await.changes,
+        DiffChanges::DiffNone as i32
+    );
+
     // Someone deletes one direction: the other turns Disconnected and refresh reports the peering
     // gone, so the next `up` creates it again.
     let (status, _) = azsim.arm("DELETE", &format!("{local_id}?{API}"), None);

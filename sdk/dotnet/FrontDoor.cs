@@ -64,6 +64,12 @@ namespace Pulumi.Aksmesh
         public Output<ImmutableArray<Outputs.FrontDoorOrigin>> Origins { get; private set; } = null!;
 
         /// <summary>
+        /// What the last refresh found changed outside Pulumi that no input shows, such as a deleted route or a disabled endpoint. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
+        /// </summary>
+        [Output("outOfBandChanges")]
+        public Output<ImmutableArray<string>> OutOfBandChanges { get; private set; } = null!;
+
+        /// <summary>
         /// Seconds between health probes from each Front Door edge location, 1–255. Default 30. Changing it updates in place.
         /// </summary>
         [Output("probeIntervalInSeconds")]

@@ -112,6 +112,12 @@ namespace Pulumi.Aksmesh
         public Output<string?> OidcIssuerUrl { get; private set; } = null!;
 
         /// <summary>
+        /// What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment. While it is non-empty, `pulumi up` updates the cluster in place and grants the role again; empty after every create and update.
+        /// </summary>
+        [Output("outOfBandChanges")]
+        public Output<ImmutableArray<string>> OutOfBandChanges { get; private set; } = null!;
+
+        /// <summary>
         /// The pod address range in use (`overlay` and `byoCni`; absent with `flat`): `podCidr` or its default `10.244.0.0/16`.
         /// </summary>
         [Output("podCidr")]

@@ -60,6 +60,12 @@ namespace Pulumi.Aksmesh
         public Output<string?> Name { get; private set; } = null!;
 
         /// <summary>
+        /// What the last refresh found changed outside Pulumi that no input shows: the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
+        /// </summary>
+        [Output("outOfBandChanges")]
+        public Output<ImmutableArray<string>> OutOfBandChanges { get; private set; } = null!;
+
+        /// <summary>
         /// `Connected` when both directions are; otherwise `Initiated` or `Disconnected`, as Azure last reported.
         /// </summary>
         [Output("peeringState")]

@@ -70,6 +70,10 @@ export class FrontDoor extends pulumi.CustomResource {
      */
     declare public readonly origins: pulumi.Output<outputs.FrontDoorOrigin[]>;
     /**
+     * What the last refresh found changed outside Pulumi that no input shows, such as a deleted route or a disabled endpoint. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
+     */
+    declare public /*out*/ readonly outOfBandChanges: pulumi.Output<string[] | undefined>;
+    /**
      * Seconds between health probes from each Front Door edge location, 1–255. Default 30. Changing it updates in place.
      */
     declare public readonly probeIntervalInSeconds: pulumi.Output<number>;
@@ -137,6 +141,7 @@ export class FrontDoor extends pulumi.CustomResource {
             resourceInputs["endpointName"] = undefined /*out*/;
             resourceInputs["frontDoorId"] = undefined /*out*/;
             resourceInputs["originGroupId"] = undefined /*out*/;
+            resourceInputs["outOfBandChanges"] = undefined /*out*/;
             resourceInputs["profileId"] = undefined /*out*/;
             resourceInputs["profileName"] = undefined /*out*/;
             resourceInputs["routeId"] = undefined /*out*/;
@@ -149,6 +154,7 @@ export class FrontDoor extends pulumi.CustomResource {
             resourceInputs["namePrefix"] = undefined /*out*/;
             resourceInputs["originGroupId"] = undefined /*out*/;
             resourceInputs["origins"] = undefined /*out*/;
+            resourceInputs["outOfBandChanges"] = undefined /*out*/;
             resourceInputs["probeIntervalInSeconds"] = undefined /*out*/;
             resourceInputs["probePath"] = undefined /*out*/;
             resourceInputs["probeProtocol"] = undefined /*out*/;

@@ -102,6 +102,10 @@ export class RegionalCluster extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
     /**
+     * What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment. While it is non-empty, `pulumi up` updates the cluster in place and grants the role again; empty after every create and update.
+     */
+    declare public /*out*/ readonly outOfBandChanges: pulumi.Output<string[] | undefined>;
+    /**
      * The pod address range in use (`overlay` and `byoCni`; absent with `flat`): `podCidr` or its default `10.244.0.0/16`.
      */
     declare public readonly podCidr: pulumi.Output<string | undefined>;
@@ -191,6 +195,7 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["kubeconfig"] = undefined /*out*/;
             resourceInputs["nodeResourceGroup"] = undefined /*out*/;
             resourceInputs["oidcIssuerUrl"] = undefined /*out*/;
+            resourceInputs["outOfBandChanges"] = undefined /*out*/;
             resourceInputs["principalId"] = undefined /*out*/;
             resourceInputs["roleAssignmentIds"] = undefined /*out*/;
         } else {
@@ -210,6 +215,7 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["nodeSubnetCidr"] = undefined /*out*/;
             resourceInputs["nodeSubnetId"] = undefined /*out*/;
             resourceInputs["oidcIssuerUrl"] = undefined /*out*/;
+            resourceInputs["outOfBandChanges"] = undefined /*out*/;
             resourceInputs["podCidr"] = undefined /*out*/;
             resourceInputs["podNetworking"] = undefined /*out*/;
             resourceInputs["podSubnetId"] = undefined /*out*/;

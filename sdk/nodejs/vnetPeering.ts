@@ -65,6 +65,10 @@ export class VnetPeering extends pulumi.CustomResource {
      */
     declare public readonly name: pulumi.Output<string | undefined>;
     /**
+     * What the last refresh found changed outside Pulumi that no input shows: the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
+     */
+    declare public /*out*/ readonly outOfBandChanges: pulumi.Output<string[] | undefined>;
+    /**
      * `Connected` when both directions are; otherwise `Initiated` or `Disconnected`, as Azure last reported.
      */
     declare public /*out*/ readonly peeringState: pulumi.Output<string | undefined>;
@@ -120,6 +124,7 @@ export class VnetPeering extends pulumi.CustomResource {
             resourceInputs["useRemoteGateways"] = args?.useRemoteGateways;
             resourceInputs["localPeeringId"] = undefined /*out*/;
             resourceInputs["localPeeringName"] = undefined /*out*/;
+            resourceInputs["outOfBandChanges"] = undefined /*out*/;
             resourceInputs["peeringState"] = undefined /*out*/;
             resourceInputs["peeringSyncLevel"] = undefined /*out*/;
             resourceInputs["remotePeeringId"] = undefined /*out*/;
@@ -132,6 +137,7 @@ export class VnetPeering extends pulumi.CustomResource {
             resourceInputs["localPeeringName"] = undefined /*out*/;
             resourceInputs["localVnetId"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
+            resourceInputs["outOfBandChanges"] = undefined /*out*/;
             resourceInputs["peeringState"] = undefined /*out*/;
             resourceInputs["peeringSyncLevel"] = undefined /*out*/;
             resourceInputs["remoteAddressSpace"] = undefined /*out*/;

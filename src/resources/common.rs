@@ -269,6 +269,11 @@ pub fn user_tags(tags: Option<&BTreeMap<String, String>>) -> BTreeMap<String, St
     .unwrap_or_default()
 }
 
+/// ARM options for a plain read: cancellable, without progress lines or a deadline.
+pub fn read_options(context: &OperationContext) -> OperationOptions {
+    OperationOptions::default().with_cancel(context.cancel.clone())
+}
+
 /// ARM options for one operation: the user's timeout, the engine's cancellation, and progress
 /// lines prefixed with what is happening ("creating VNet vnet-x in eastus: Updating").
 pub fn operation_options(context: &OperationContext, doing: String) -> OperationOptions {

@@ -109,6 +109,10 @@ pub struct FrontDoorState {
     pub endpoint_host_name: String,
     #[serde(default)]
     pub front_door_id: String,
+    /// What refresh found changed outside Pulumi that no input shows (a deleted route, a disabled
+    /// endpoint); the next `up` writes it again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub out_of_band_changes: Vec<String>,
 }
 
 /// The Azure names a Front Door gets, derived from its prefix.
@@ -521,6 +525,13 @@ impl Resource for FrontDoor {
             origins,
             tags: user_tags(profile.tags.as_ref()),
         };
+        let out_of_band_changes = front_door_drift(
+            &ids,
+            &inputs,
+            endpoint.as_ref(),
+            group.as_ref(),
+            route.as_ref(),
+        );
         let state = FrontDoorState {
             inputs: inputs.clone(),
             profile_name: names.profile.clone(),
@@ -536,6 +547,7 @@ impl Resource for FrontDoor {
                 .and_then(|e| e.properties.host_name)
                 .unwrap_or_default(),
             front_door_id: profile.properties.front_door_id.unwrap_or_default(),
+            out_of_band_changes,
         };
         Ok(Some(ReadResult {
             id: state.profile_id.clone(),
@@ -574,6 +586,115 @@ impl Resource for FrontDoor {
             .await
             .map_err(|e| ResourceError::Failed(e.to_string()))
     }
+}
+
+/// The one route: everything on the endpoint goes to the origin group.
+fn route_body(ids: &Ids, inputs: &FrontDoorInputs) -> AfdRoute {
+    AfdRoute {
+        properties: AfdRouteProperties {
+            origin_group: Some(SubResource::new(ids.origin_group.clone())),
+            supported_protocols: Some(vec!["Http".into(), "Https".into()]),
+            patterns_to_match: Some(vec!["/*".into()]),
+            forwarding_protocol: Some(inputs.forwarding_protocol.clone()),
+            link_to_default_domain: Some("Enabled".into()),
+            https_redirect: Some("Enabled".into()),
+            enabled_state: Some("Enabled".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// What differs between the live endpoint, origin group and route and what aksmesh writes, for
+/// the parts no input shows.
+fn front_door_drift(
+    ids: &Ids,
+    inputs: &FrontDoorInputs,
+    endpoint: Option<&AfdEndpoint>,
+    group: Option<&AfdOriginGroup>,
+    route: Option<&AfdRoute>,
+) -> Vec<String> {
+    let mut changes = Vec::new();
+    match endpoint {
+        None => changes.push(format!("endpoint {} is missing", ids.endpoint)),
+        Some(endpoint) => {
+            if let Some(state) = endpoint
+                .properties
+                .enabled_state
+                .as_deref()
+                .filter(|s| !s.eq_ignore_ascii_case("Enabled"))
+            {
+                changes.push(format!(
+                    "endpoint {}: enabledState is {state} in Azure; aksmesh sets Enabled",
+                    ids.endpoint
+                ));
+            }
+        }
+    }
+    if group.is_none() {
+        changes.push(format!(
+            "origin group {} is missing, and its origins with it",
+            ids.origin_group
+        ));
+    }
+    let Some(route) = route else {
+        changes.push(format!("route {} is missing", ids.route));
+        return changes;
+    };
+    let expected = route_body(ids, inputs).properties;
+    let live = &route.properties;
+    let same_group = match (&live.origin_group, &expected.origin_group) {
+        (Some(live), Some(expected)) => ids_equal(&live.id, &expected.id),
+        (live, expected) => live.is_none() == expected.is_none(),
+    };
+    if !same_group {
+        changes.push(format!(
+            "route {}: sends traffic to {} in Azure; aksmesh sends it to {}",
+            ids.route,
+            live.origin_group
+                .as_ref()
+                .map(|g| g.id.as_str())
+                .unwrap_or("no origin group"),
+            ids.origin_group
+        ));
+    }
+    for (field, live, expected) in [
+        (
+            "supportedProtocols",
+            live.supported_protocols.as_ref().map(|p| p.join(",")),
+            expected.supported_protocols.as_ref().map(|p| p.join(",")),
+        ),
+        (
+            "patternsToMatch",
+            live.patterns_to_match.as_ref().map(|p| p.join(",")),
+            expected.patterns_to_match.as_ref().map(|p| p.join(",")),
+        ),
+        (
+            "linkToDefaultDomain",
+            live.link_to_default_domain.clone(),
+            expected.link_to_default_domain.clone(),
+        ),
+        (
+            "httpsRedirect",
+            live.https_redirect.clone(),
+            expected.https_redirect.clone(),
+        ),
+        (
+            "enabledState",
+            live.enabled_state.clone(),
+            expected.enabled_state.clone(),
+        ),
+    ] {
+        if let (Some(live), Some(expected)) = (live, expected) {
+            if !live.eq_ignore_ascii_case(&expected) {
+                changes.push(format!(
+                    "route {}: {field} is {live} in Azure; aksmesh sets {expected}",
+                    ids.route
+                ));
+            }
+        }
+    }
+    changes
 }
 
 /// Origins as inputs: the old inputs' order and spelling where the origin still exists, then any
@@ -665,6 +786,7 @@ async fn apply(
         front_door_id: previous
             .map(|p| p.front_door_id.clone())
             .unwrap_or_default(),
+        out_of_band_changes: Vec::new(),
     };
     // The origins that exist in Azure as far as this run knows: the previous state's, plus each one
     // put, minus each one deleted. A partial state records them so the next run removes leftovers.
@@ -846,19 +968,7 @@ async fn apply(
         existing_origins.retain(|o| !o.name.eq_ignore_ascii_case(&origin.name));
     }
 
-    let route = AfdRoute {
-        properties: AfdRouteProperties {
-            origin_group: Some(SubResource::new(ids.origin_group.clone())),
-            supported_protocols: Some(vec!["Http".into(), "Https".into()]),
-            patterns_to_match: Some(vec!["/*".into()]),
-            forwarding_protocol: Some(inputs.forwarding_protocol.clone()),
-            link_to_default_domain: Some("Enabled".into()),
-            https_redirect: Some("Enabled".into()),
-            enabled_state: Some("Enabled".into()),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let route = route_body(&ids, inputs);
     let options = operation_options(
         context,
         format!(

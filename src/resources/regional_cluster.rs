@@ -12,7 +12,9 @@ use async_trait::async_trait;
 use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
-use super::common::{azure_failure, managed_tags, operation_options, user_tags, Validator};
+use super::common::{
+    azure_failure, managed_tags, operation_options, read_options, user_tags, Validator,
+};
 use super::regional_network::default_name_prefix;
 use crate::azure::ids::{
     ids_equal, managed_cluster_id, role_assignment_id, role_assignment_name, role_definition_id,
@@ -148,6 +150,10 @@ pub struct RegionalClusterState {
     pub role_assignment_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubeconfig: Option<String>,
+    /// What refresh found changed outside Pulumi that no input shows (a deleted role
+    /// assignment); the next `up` grants it again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub out_of_band_changes: Vec<String>,
 }
 
 /// The Azure names a cluster gets, derived from its prefix and region.
@@ -751,6 +757,8 @@ impl Resource for RegionalCluster {
         let mut state = state_from(&inputs, &cluster, cluster_id.as_str());
         state.kubeconfig = kubeconfig;
         state.role_assignment_ids = role_assignment_ids;
+        state.out_of_band_changes =
+            missing_role_assignments(azure, context, &inputs, &cluster).await?;
         Ok(Some(ReadResult {
             id: state.cluster_id.clone(),
             inputs,
@@ -808,6 +816,32 @@ impl Resource for RegionalCluster {
             .await
             .map_err(|e| ResourceError::Failed(e.to_string()))
     }
+}
+
+/// The Network Contributor grants the cluster identity should have but Azure no longer holds.
+async fn missing_role_assignments(
+    azure: &ArmClient,
+    context: &OperationContext,
+    inputs: &RegionalClusterInputs,
+    cluster: &ManagedCluster,
+) -> Result<Vec<String>, ResourceError<RegionalClusterState>> {
+    let options = read_options(context);
+    let mut missing = Vec::new();
+    for (scope, assignment_id) in expected_role_assignments(inputs, cluster.principal_id()) {
+        let found = azure
+            .get_with_options::<serde_json::Value>(
+                &assignment_id,
+                api_versions::ROLE_ASSIGNMENTS,
+                &options,
+            )
+            .await?;
+        if found.is_none() {
+            missing.push(format!(
+                "the cluster identity's Network Contributor role assignment on {scope} is missing, so internal load balancers cannot be created there"
+            ));
+        }
+    }
+    Ok(missing)
 }
 
 /// The Network Contributor assignments the cluster identity needs: (scope, assignment id).
@@ -989,6 +1023,7 @@ fn state_from(
         inputs: resolved,
         role_assignment_ids: Vec::new(),
         kubeconfig: None,
+        out_of_band_changes: Vec::new(),
     }
 }
 

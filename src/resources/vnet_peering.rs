@@ -11,8 +11,7 @@ use async_trait::async_trait;
 use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
-use super::common::{azure_failure, operation_options, PollSchedule, Validator};
-use crate::azure::client::OperationOptions;
+use super::common::{azure_failure, operation_options, read_options, PollSchedule, Validator};
 use crate::azure::ids::ids_equal;
 use crate::azure::models::network::{VirtualNetworkPeering, VirtualNetworkPeeringProperties};
 use crate::azure::models::SubResource;
@@ -92,6 +91,10 @@ pub struct VnetPeeringState {
     /// `FullyInSync` once both directions are; otherwise the first side's level that is not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peering_sync_level: Option<String>,
+    /// Flags refresh found changed outside Pulumi where no input shows them (the remote
+    /// direction's, or VNet access turned off); the next `up` rewrites both directions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub out_of_band_changes: Vec<String>,
 }
 
 /// The names of the two directions.
@@ -313,10 +316,6 @@ fn peering_body(
     }
 }
 
-fn read_options(context: &OperationContext) -> OperationOptions {
-    OperationOptions::default().with_cancel(context.cancel.clone())
-}
-
 fn base_state(inputs: &VnetPeeringInputs, endpoints: &Endpoints) -> VnetPeeringState {
     let names = endpoints.names();
     VnetPeeringState {
@@ -327,7 +326,85 @@ fn base_state(inputs: &VnetPeeringInputs, endpoints: &Endpoints) -> VnetPeeringS
         remote_peering_name: names.remote,
         peering_state: None,
         peering_sync_level: None,
+        out_of_band_changes: Vec::new(),
     }
+}
+
+/// What differs between both live directions and the bodies aksmesh writes: the local direction
+/// against `local_inputs`, the remote one against `remote_inputs`.
+fn peering_drift<S>(
+    local: &VirtualNetworkPeering,
+    remote: &VirtualNetworkPeering,
+    local_inputs: &VnetPeeringInputs,
+    remote_inputs: &VnetPeeringInputs,
+) -> Result<Vec<String>, ResourceError<S>> {
+    let local_expected = peering_body(
+        local_inputs,
+        &local_inputs
+            .endpoints()
+            .map_err(ResourceError::Failed)?
+            .remote_vnet,
+        true,
+    );
+    let remote_expected = peering_body(
+        remote_inputs,
+        &remote_inputs
+            .endpoints()
+            .map_err(ResourceError::Failed)?
+            .local_vnet,
+        false,
+    );
+    let mut changes = direction_drift(local, &local_expected);
+    changes.extend(direction_drift(remote, &remote_expected));
+    Ok(changes)
+}
+
+/// How one live direction differs from the body aksmesh writes for it.
+fn direction_drift(live: &VirtualNetworkPeering, expected: &VirtualNetworkPeering) -> Vec<String> {
+    let name = live.name.as_deref().unwrap_or("peering");
+    let (live, expected) = (&live.properties, &expected.properties);
+    let mut changes = Vec::new();
+    for (flag, live, expected) in [
+        (
+            "allowVirtualNetworkAccess",
+            live.allow_virtual_network_access,
+            expected.allow_virtual_network_access,
+        ),
+        (
+            "allowForwardedTraffic",
+            live.allow_forwarded_traffic,
+            expected.allow_forwarded_traffic,
+        ),
+        (
+            "allowGatewayTransit",
+            live.allow_gateway_transit,
+            expected.allow_gateway_transit,
+        ),
+        (
+            "useRemoteGateways",
+            live.use_remote_gateways,
+            expected.use_remote_gateways,
+        ),
+    ] {
+        if let (Some(live), Some(expected)) = (live, expected) {
+            if live != expected {
+                changes.push(format!(
+                    "{name}: {flag} is {live} in Azure; aksmesh sets {expected}"
+                ));
+            }
+        }
+    }
+    let points_at = |p: &VirtualNetworkPeeringProperties| {
+        p.remote_virtual_network.as_ref().map(|r| r.id.clone())
+    };
+    if let (Some(live), Some(expected)) = (points_at(live), points_at(expected)) {
+        if !ids_equal(&live, &expected) {
+            changes.push(format!(
+                "{name}: points at {live} in Azure; aksmesh points it at {expected}"
+            ));
+        }
+    }
+    changes
 }
 
 #[async_trait]
@@ -739,6 +816,9 @@ async fn refresh(
             inputs.remote_vnet_id = live_remote.id.clone();
         }
     }
+    // The local direction's flags now show in the inputs; what is left (VNet access, the whole
+    // remote direction) is recorded so the next `up` puts it right.
+    let out_of_band_changes = peering_drift(&local, &remote, &inputs, &state.inputs)?;
     let (peering_state, sync_level) = summarise(&local, &remote);
     let state = VnetPeeringState {
         inputs: inputs.clone(),
@@ -746,6 +826,7 @@ async fn refresh(
         remote_peering_id: remote_id,
         peering_state: Some(peering_state),
         peering_sync_level: Some(sync_level),
+        out_of_band_changes,
         ..state.clone()
     };
     Ok(Some(ReadResult {
@@ -846,6 +927,7 @@ async fn import(
         name: (!uses_defaults).then(|| local_name.clone()),
     };
     let (peering_state, sync_level) = summarise(&local, &remote);
+    let out_of_band_changes = peering_drift(&local, &remote, &inputs, &inputs)?;
     let state = VnetPeeringState {
         inputs: inputs.clone(),
         local_peering_id: local_peering_id.to_string(),
@@ -854,6 +936,7 @@ async fn import(
         remote_peering_name: remote_peering_id.name().to_string(),
         peering_state: Some(peering_state),
         peering_sync_level: Some(sync_level),
+        out_of_band_changes,
     };
     Ok(Some(ReadResult {
         id: state.local_peering_id.clone(),

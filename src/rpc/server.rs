@@ -163,7 +163,7 @@ fn diff_response(result: DiffResult) -> rpc::DiffResponse {
                 path.clone(),
                 rpc::PropertyDiff {
                     kind: kind as i32,
-                    input_diff: true,
+                    input_diff: !result.state_paths.contains(path),
                 },
             )
         })
@@ -385,10 +385,11 @@ impl ResourceProvider for ProviderService {
     ) -> Result<Response<rpc::DiffResponse>, Status> {
         let request = request.into_inner();
         let resource = self.resource(token_of(&request.r#type, &request.urn))?;
-        let olds = decode(request.old_inputs.as_ref().or(request.olds.as_ref()))?;
+        let old_inputs = decode(request.old_inputs.as_ref().or(request.olds.as_ref()))?;
+        let old_state = decode(request.olds.as_ref())?;
         let news = decode(request.news.as_ref())?;
         let result = resource
-            .diff(&olds, &news, &request.ignore_changes)
+            .diff(&old_inputs, &old_state, &news, &request.ignore_changes)
             .map_err(|e| self.operation_status(e, None))?;
         Ok(Response::new(diff_response(result)))
     }

@@ -48,6 +48,8 @@ type RegionalCluster struct {
 	NodeSubnetId pulumi.StringOutput `pulumi:"nodeSubnetId"`
 	// The OIDC issuer URL, for workload identity federation.
 	OidcIssuerUrl pulumi.StringPtrOutput `pulumi:"oidcIssuerUrl"`
+	// What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment. While it is non-empty, `pulumi up` updates the cluster in place and grants the role again; empty after every create and update.
+	OutOfBandChanges pulumi.StringArrayOutput `pulumi:"outOfBandChanges"`
 	// The pod address range in use (`overlay` and `byoCni`; absent with `flat`): `podCidr` or its default `10.244.0.0/16`.
 	PodCidr pulumi.StringPtrOutput `pulumi:"podCidr"`
 	// How pods get addresses: `overlay` (default, Azure CNI Overlay: pods use `podCidr`, outside the VNet), `flat` (Azure CNI with a pod subnet: pods get VNet addresses from `podSubnetId`) or `byoCni` (no CNI installed, `networkPlugin: none`: install your own, nodes stay NotReady until you do). Changing it replaces the cluster.
@@ -368,6 +370,11 @@ func (o RegionalClusterOutput) NodeSubnetId() pulumi.StringOutput {
 // The OIDC issuer URL, for workload identity federation.
 func (o RegionalClusterOutput) OidcIssuerUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringPtrOutput { return v.OidcIssuerUrl }).(pulumi.StringPtrOutput)
+}
+
+// What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment. While it is non-empty, `pulumi up` updates the cluster in place and grants the role again; empty after every create and update.
+func (o RegionalClusterOutput) OutOfBandChanges() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *RegionalCluster) pulumi.StringArrayOutput { return v.OutOfBandChanges }).(pulumi.StringArrayOutput)
 }
 
 // The pod address range in use (`overlay` and `byoCni`; absent with `flat`): `podCidr` or its default `10.244.0.0/16`.

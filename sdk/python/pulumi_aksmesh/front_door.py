@@ -260,6 +260,7 @@ class FrontDoor(pulumi.CustomResource):
             __props__.__dict__["endpoint_name"] = None
             __props__.__dict__["front_door_id"] = None
             __props__.__dict__["origin_group_id"] = None
+            __props__.__dict__["out_of_band_changes"] = None
             __props__.__dict__["profile_id"] = None
             __props__.__dict__["profile_name"] = None
             __props__.__dict__["route_id"] = None
@@ -293,6 +294,7 @@ class FrontDoor(pulumi.CustomResource):
         __props__.__dict__["name_prefix"] = None
         __props__.__dict__["origin_group_id"] = None
         __props__.__dict__["origins"] = None
+        __props__.__dict__["out_of_band_changes"] = None
         __props__.__dict__["probe_interval_in_seconds"] = None
         __props__.__dict__["probe_path"] = None
         __props__.__dict__["probe_protocol"] = None
@@ -367,6 +369,14 @@ class FrontDoor(pulumi.CustomResource):
         One origin per region, typically each cluster's public ingress. At least one; names must be unique (case-insensitively). Origins with equal priority and weight get traffic by latency: the origin group uses additionalLatencyInMilliseconds 0, so users reach the nearest healthy region, and traffic fails over when probes fail. Adding, removing or changing an origin updates in place (only that origin is created or deleted).
         """
         return pulumi.get(self, "origins")
+
+    @_builtins.property
+    @pulumi.getter(name="outOfBandChanges")
+    def out_of_band_changes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        What the last refresh found changed outside Pulumi that no input shows, such as a deleted route or a disabled endpoint. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
+        """
+        return pulumi.get(self, "out_of_band_changes")
 
     @_builtins.property
     @pulumi.getter(name="probeIntervalInSeconds")

@@ -444,6 +444,7 @@ class RegionalCluster(pulumi.CustomResource):
             __props__.__dict__["kubeconfig"] = None
             __props__.__dict__["node_resource_group"] = None
             __props__.__dict__["oidc_issuer_url"] = None
+            __props__.__dict__["out_of_band_changes"] = None
             __props__.__dict__["principal_id"] = None
             __props__.__dict__["role_assignment_ids"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["kubeconfig"])
@@ -486,6 +487,7 @@ class RegionalCluster(pulumi.CustomResource):
         __props__.__dict__["node_subnet_cidr"] = None
         __props__.__dict__["node_subnet_id"] = None
         __props__.__dict__["oidc_issuer_url"] = None
+        __props__.__dict__["out_of_band_changes"] = None
         __props__.__dict__["pod_cidr"] = None
         __props__.__dict__["pod_networking"] = None
         __props__.__dict__["pod_subnet_id"] = None
@@ -626,6 +628,14 @@ class RegionalCluster(pulumi.CustomResource):
         The OIDC issuer URL, for workload identity federation.
         """
         return pulumi.get(self, "oidc_issuer_url")
+
+    @_builtins.property
+    @pulumi.getter(name="outOfBandChanges")
+    def out_of_band_changes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment. While it is non-empty, `pulumi up` updates the cluster in place and grants the role again; empty after every create and update.
+        """
+        return pulumi.get(self, "out_of_band_changes")
 
     @_builtins.property
     @pulumi.getter(name="podCidr")

@@ -239,6 +239,7 @@ class VnetPeering(pulumi.CustomResource):
             __props__.__dict__["use_remote_gateways"] = use_remote_gateways
             __props__.__dict__["local_peering_id"] = None
             __props__.__dict__["local_peering_name"] = None
+            __props__.__dict__["out_of_band_changes"] = None
             __props__.__dict__["peering_state"] = None
             __props__.__dict__["peering_sync_level"] = None
             __props__.__dict__["remote_peering_id"] = None
@@ -272,6 +273,7 @@ class VnetPeering(pulumi.CustomResource):
         __props__.__dict__["local_peering_name"] = None
         __props__.__dict__["local_vnet_id"] = None
         __props__.__dict__["name"] = None
+        __props__.__dict__["out_of_band_changes"] = None
         __props__.__dict__["peering_state"] = None
         __props__.__dict__["peering_sync_level"] = None
         __props__.__dict__["remote_address_space"] = None
@@ -336,6 +338,14 @@ class VnetPeering(pulumi.CustomResource):
         The peering's name on both VNets (1–80 letters, digits, '_', '.', '-'). Default: `peer-{localVnetName}-to-{remoteVnetName}` on the local VNet and `peer-{remoteVnetName}-to-{localVnetName}` on the remote one. Changing it replaces the peering.
         """
         return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter(name="outOfBandChanges")
+    def out_of_band_changes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        What the last refresh found changed outside Pulumi that no input shows: the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
+        """
+        return pulumi.get(self, "out_of_band_changes")
 
     @_builtins.property
     @pulumi.getter(name="peeringState")

@@ -186,6 +186,30 @@ fn two_regions_and_a_peering_with_the_real_cli() {
         .pulumi(&["refresh", "--yes", "--expect-no-changes"])
         .success();
 
+    // A change no input shows (the east cluster's role assignment deleted) is recorded by
+    // refresh, and the next up updates only that cluster, in place, to grant it again.
+    let assignment = azsim
+        .ids_of_type("roleAssignments")
+        .into_iter()
+        .find(|id| id.contains("eastus"))
+        .expect("east role assignment");
+    let (status, _) = azsim.arm(
+        "DELETE",
+        &format!("{assignment}?api-version=2022-04-01"),
+        None,
+    );
+    assert!(matches!(status, 200 | 204), "out-of-band DELETE: {status}");
+    project.pulumi(&["refresh", "--yes"]).success();
+    assert_eq!(
+        planned(&project),
+        [("eastCluster".to_string(), "update".to_string())]
+    );
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    assert!(azsim.ids_of_type("roleAssignments").contains(&assignment));
+    project
+        .pulumi(&["refresh", "--yes", "--expect-no-changes"])
+        .success();
+
     project
         .pulumi(&["destroy", "--yes", "--skip-preview"])
         .success();

@@ -59,6 +59,8 @@ pub struct ProviderConfig {
     /// PEM text of an extra CA to trust (sovereign clouds behind proxies, the azsim simulator).
     pub trusted_ca_certificate: Option<String>,
     pub location: Option<String>,
+    /// Workload identity's federated token file.
+    pub federated_token_file: Option<String>,
 }
 
 impl std::fmt::Debug for ProviderConfig {
@@ -91,6 +93,7 @@ pub const KEYS: &[ConfigKey] = &[
     ConfigKey { name: "clientId", environment: &["ARM_CLIENT_ID", "AZURE_CLIENT_ID"], description: "The client (application) id of a service principal or user-assigned identity." },
     ConfigKey { name: "clientSecret", environment: &["ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET"], description: "The service principal's client secret." },
     ConfigKey { name: "authentication", environment: &["AKSMESH_AUTHENTICATION"], description: "How to authenticate: auto, azureCli, clientSecret, managedIdentity or workloadIdentity." },
+    ConfigKey { name: "federatedTokenFile", environment: &["AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"], description: "Workload identity: the path of the federated (service account) token file that AKS projects into the pod." },
     ConfigKey { name: "cloud", environment: &["ARM_ENVIRONMENT", "AZURE_CLOUD"], description: "The Azure cloud: public, usGovernment or china." },
     ConfigKey { name: "armEndpoint", environment: &["ARM_ENDPOINT", "AZURE_RESOURCE_MANAGER_ENDPOINT"], description: "The Azure Resource Manager endpoint; overrides the cloud's." },
     ConfigKey { name: "authorityHost", environment: &["AZURE_AUTHORITY_HOST"], description: "The Microsoft Entra authority host; overrides the cloud's." },
@@ -243,6 +246,7 @@ pub fn parse(args: &Value, environment: &dyn Fn(&str) -> Option<String>) -> Conf
         authority_host,
         trusted_ca_certificate,
         location: values.get("location").cloned(),
+        federated_token_file: values.get("federatedTokenFile").cloned(),
     }))
 }
 
@@ -265,6 +269,7 @@ pub fn arm_client(config: &ProviderConfig) -> Result<crate::azure::ArmClient, St
         .clone()
         .map(azure_core::credentials::Secret::new);
     settings.auth_method = config.authentication;
+    settings.federated_token_file = config.federated_token_file.clone();
     settings.extra_ca_certificate_pem = config.trusted_ca_certificate.clone();
     crate::azure::ArmClient::new(settings).map_err(|e| e.to_string())
 }

@@ -1,6 +1,7 @@
-//! Entra-style identity: the client-credentials token endpoint and bearer-token checks.
-//! Tokens are JWT-shaped and signed (HS256) with a key kept in the data dir, so tokens
-//! issued before a restart stay valid after it.
+//! Entra-style identity: the client-credentials token endpoint (with a client secret or a
+//! federated client assertion, as workload identity sends), an App Service-style managed identity
+//! endpoint, and bearer-token checks. Tokens are JWT-shaped and signed (HS256) with a key kept in
+//! the data dir, so tokens issued before a restart stay valid after it.
 
 use std::path::Path;
 
@@ -17,6 +18,15 @@ use crate::Error;
 
 pub const TOKEN_KEY_FILE: &str = "token-signing.key";
 pub const TOKEN_LIFETIME_SECONDS: i64 = 3599;
+/// The federated token azsim writes at start, as Kubernetes projects a service-account token
+/// into a workload identity pod (`AZURE_FEDERATED_TOKEN_FILE`).
+pub const FEDERATED_TOKEN_FILE: &str = "federated-token.jwt";
+/// The audience Entra requires of federated client assertions.
+pub const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
+const FEDERATED_TOKEN_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
+const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The only api-version of the App Service managed identity protocol azure_identity speaks.
+const MANAGED_IDENTITY_API_VERSION: &str = "2019-08-01";
 
 pub struct TokenAuthority {
     key: hmac::Key,
@@ -59,7 +69,7 @@ impl TokenAuthority {
 
     pub fn issue(&self, settings: &Settings, audience: &str, now_seconds: i64) -> String {
         let object_id = principal_object_id(&settings.client_id);
-        let claims = Claims {
+        self.sign(&Claims {
             aud: audience.to_string(),
             iss: format!("https://sts.windows.net/{}/", settings.tenant_id),
             iat: now_seconds,
@@ -71,9 +81,30 @@ impl TokenAuthority {
             tid: settings.tenant_id.clone(),
             idtyp: "app".into(),
             ver: "1.0".into(),
-        };
+        })
+    }
+
+    /// A service-account token for the token exchange, from azsim's own OIDC issuer, which the
+    /// configured app trusts through a federated credential.
+    pub fn issue_federated(&self, settings: &Settings, now_seconds: i64) -> String {
+        self.sign(&Claims {
+            aud: TOKEN_EXCHANGE_AUDIENCE.into(),
+            iss: format!("{}/oidc", settings.base_url),
+            iat: now_seconds,
+            nbf: now_seconds - 300,
+            exp: now_seconds + FEDERATED_TOKEN_LIFETIME_SECONDS,
+            appid: settings.client_id.clone(),
+            oid: String::new(),
+            sub: "system:serviceaccount:platform:aksmesh".into(),
+            tid: settings.tenant_id.clone(),
+            idtyp: "serviceaccount".into(),
+            ver: "1.0".into(),
+        })
+    }
+
+    fn sign(&self, claims: &Claims) -> String {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT","kid":"azsim"}"#);
-        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
         let signing_input = format!("{header}.{payload}");
         let signature = hmac::sign(&self.key, signing_input.as_bytes());
         format!(
@@ -104,25 +135,9 @@ impl TokenAuthority {
                 ))
             }
         };
-        let invalid = || unauthorized("InvalidAuthenticationToken", "The access token is invalid.");
-        let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(invalid());
-        };
-        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| invalid())?;
-        hmac::verify(
-            &self.key,
-            format!("{header}.{payload}").as_bytes(),
-            &signature,
-        )
-        .map_err(|_| invalid())?;
-        let claims: Claims = URL_SAFE_NO_PAD
-            .decode(payload)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .ok_or_else(invalid)?;
+        let claims = self.signed_claims(token).ok_or_else(|| {
+            unauthorized("InvalidAuthenticationToken", "The access token is invalid.")
+        })?;
         if claims.exp <= now_seconds {
             return Err(unauthorized(
                 "ExpiredAuthenticationToken",
@@ -145,6 +160,138 @@ impl TokenAuthority {
         }
         Ok(claims)
     }
+}
+
+impl TokenAuthority {
+    /// The claims of a token azsim signed, or `None` for anything else.
+    fn signed_claims(&self, token: &str) -> Option<Claims> {
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        hmac::verify(
+            &self.key,
+            format!("{header}.{payload}").as_bytes(),
+            &signature,
+        )
+        .ok()?;
+        let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Checks a federated client assertion (workload identity); `Err` is the Entra error.
+    fn check_assertion(
+        &self,
+        assertion: &str,
+        now_seconds: i64,
+    ) -> Result<(), (StatusCode, &'static str, String)> {
+        let Some(claims) = self.signed_claims(assertion) else {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "invalid_client",
+                "AADSTS700211: No matching federated identity record found for presented assertion issuer. Check the federated identity credential of the app.".into(),
+            ));
+        };
+        if claims.aud != TOKEN_EXCHANGE_AUDIENCE {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "invalid_client",
+                format!("AADSTS700212: No matching federated identity record found for presented assertion audience '{}'.", claims.aud),
+            ));
+        }
+        if claims.exp <= now_seconds {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "invalid_client",
+                "AADSTS700024: Client assertion is not within its valid time range.".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Writes a fresh federated token into the data dir and returns its path.
+pub fn write_federated_token(
+    authority: &TokenAuthority,
+    settings: &Settings,
+    data_dir: &Path,
+) -> Result<std::path::PathBuf, Error> {
+    let path = data_dir.join(FEDERATED_TOKEN_FILE);
+    let now_seconds = crate::operations::now_ms() / 1000;
+    std::fs::write(&path, authority.issue_federated(settings, now_seconds))?;
+    Ok(path)
+}
+
+/// Handles the App Service managed identity protocol: `GET /msi/token?api-version=2019-08-01&
+/// resource=…[&client_id=…]` with the `X-IDENTITY-HEADER` secret.
+pub fn managed_identity_token(
+    authority: &TokenAuthority,
+    settings: &Settings,
+    headers: &HeaderMap,
+    query: &str,
+) -> ArmResponse {
+    let failure = |status: StatusCode, message: String| {
+        ArmResponse::json(
+            status,
+            json!({"statusCode": status.as_u16(), "message": message}),
+        )
+    };
+    let secret = headers
+        .get("x-identity-header")
+        .and_then(|value| value.to_str().ok());
+    if secret != Some(settings.identity_header.as_str()) {
+        return failure(
+            StatusCode::UNAUTHORIZED,
+            "The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.".into(),
+        );
+    }
+    let mut api_version = None;
+    let mut resource = None;
+    let mut client_id = None;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match key.as_ref() {
+            "api-version" => api_version = Some(value.into_owned()),
+            "resource" => resource = Some(value.into_owned()),
+            "client_id" => client_id = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    if api_version.as_deref() != Some(MANAGED_IDENTITY_API_VERSION) {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            format!("api-version must be {MANAGED_IDENTITY_API_VERSION}."),
+        );
+    }
+    let resource = resource.unwrap_or_default();
+    if !is_management_audience(&resource) {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            format!("azsim issues managed identity tokens for Azure Resource Manager only, not '{resource}'."),
+        );
+    }
+    if client_id
+        .as_deref()
+        .is_some_and(|id| id != settings.client_id)
+    {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "No user-assigned identity with this client_id is assigned to this resource.".into(),
+        );
+    }
+    let now_seconds = crate::operations::now_ms() / 1000;
+    ArmResponse::json(
+        StatusCode::OK,
+        json!({
+            "access_token": authority.issue(settings, &resource, now_seconds),
+            "expires_on": (now_seconds + TOKEN_LIFETIME_SECONDS).to_string(),
+            "resource": resource,
+            "token_type": "Bearer",
+            "client_id": settings.client_id,
+        }),
+    )
 }
 
 /// The object id azsim gives the configured client's service principal.
@@ -188,7 +335,8 @@ fn aad_error(status: StatusCode, error: &str, description: String) -> ArmRespons
     )
 }
 
-/// Handles `POST /{tenant}/oauth2/v2.0/token` (client-credentials grant).
+/// Handles `POST /{tenant}/oauth2/v2.0/token` (client-credentials grant, with a secret or a
+/// federated assertion).
 pub fn token_response(
     authority: &TokenAuthority,
     settings: &Settings,
@@ -199,10 +347,14 @@ pub fn token_response(
     let mut client_secret = None;
     let mut scope = None;
     let mut grant_type = None;
+    let mut assertion = None;
+    let mut assertion_type = None;
     for (key, value) in form_urlencoded::parse(body) {
         match key.as_ref() {
             "client_id" => client_id = Some(value.into_owned()),
             "client_secret" => client_secret = Some(value.into_owned()),
+            "client_assertion" => assertion = Some(value.into_owned()),
+            "client_assertion_type" => assertion_type = Some(value.into_owned()),
             "scope" => scope = Some(value.into_owned()),
             "grant_type" => grant_type = Some(value.into_owned()),
             _ => {}
@@ -246,7 +398,21 @@ pub fn token_response(
             format!("AADSTS700016: Application with identifier '{client_id}' was not found in the directory '{}'.", settings.tenant_id),
         );
     }
-    if client_secret.as_deref() != Some(settings.client_secret.as_str()) {
+    let now_seconds = crate::operations::now_ms() / 1000;
+    if let Some(assertion) = assertion {
+        if assertion_type.as_deref() != Some(CLIENT_ASSERTION_TYPE) {
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("AADSTS50027: client_assertion_type must be '{CLIENT_ASSERTION_TYPE}'."),
+            );
+        }
+        if let Err((status, error, description)) =
+            authority.check_assertion(&assertion, now_seconds)
+        {
+            return aad_error(status, error, description);
+        }
+    } else if client_secret.as_deref() != Some(settings.client_secret.as_str()) {
         return aad_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -264,7 +430,6 @@ pub fn token_response(
             format!("AADSTS1002012: The provided value for scope '{scope}' is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
         );
     };
-    let now_seconds = crate::operations::now_ms() / 1000;
     let token = authority.issue(settings, resource, now_seconds);
     ArmResponse::json(
         StatusCode::OK,

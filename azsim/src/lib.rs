@@ -97,6 +97,12 @@ pub struct StartInfo {
     pub subscription_id: String,
     pub request_log: PathBuf,
     pub control_endpoint: String,
+    /// A service-account token the configured app accepts as a federated credential: point
+    /// `AZURE_FEDERATED_TOKEN_FILE` here to use workload identity.
+    pub federated_token_path: PathBuf,
+    /// App Service-style managed identity: set `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` to these.
+    pub identity_endpoint: String,
+    pub identity_header: String,
     /// The CA certificate (PEM) clients must trust.
     #[serde(skip)]
     pub ca_pem: String,
@@ -169,7 +175,9 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         client_secret: config.client_secret.clone(),
         time_scale: config.time_scale,
         base_url: base_url.clone(),
+        identity_header: uuid::Uuid::new_v4().simple().to_string(),
     };
+    let federated_token_path = auth::write_federated_token(&tokens, &settings, &dir)?;
 
     let mut store = store::Store::open(&dir.join(STATE_FILE))?;
     let (resources, operations) = store.load()?;
@@ -192,6 +200,9 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         subscription_id: config.subscription_id.clone(),
         request_log: log.path().to_path_buf(),
         control_endpoint: format!("{base_url}/azsim"),
+        federated_token_path,
+        identity_endpoint: format!("{base_url}/msi/token"),
+        identity_header: settings.identity_header.clone(),
         ca_pem: tls.ca_pem.clone(),
         port,
     };

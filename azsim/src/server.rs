@@ -85,6 +85,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/azsim/resources", get(list_resources))
         .route("/azsim/faults", get(get_faults).put(put_faults))
         .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route("/msi/token", get(managed_identity_token))
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(openid_configuration),
@@ -474,6 +475,12 @@ async fn token(
         .map(|b| b.0.clone())
         .unwrap_or_default();
     auth::token_response(&state.tokens, &state.settings, &tenant, &body).into_response()
+}
+
+async fn managed_identity_token(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let query = request.uri().query().unwrap_or_default();
+    auth::managed_identity_token(&state.tokens, &state.settings, request.headers(), query)
+        .into_response()
 }
 
 async fn openid_configuration(

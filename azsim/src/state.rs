@@ -19,6 +19,9 @@ pub struct Settings {
     pub time_scale: f64,
     /// `https://127.0.0.1:PORT`, used to build absolute operation URLs.
     pub base_url: String,
+    /// The `X-IDENTITY-HEADER` value the managed identity endpoint requires (new at each start,
+    /// as App Service sets `IDENTITY_HEADER` per process).
+    pub identity_header: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -51,6 +51,9 @@ fn spawn(dir: &Path, time_scale: f64) -> Process {
         subscription_id: text("subscriptionId"),
         request_log: text("requestLog").into(),
         control_endpoint: text("controlEndpoint"),
+        federated_token_path: text("federatedTokenPath").into(),
+        identity_endpoint: text("identityEndpoint"),
+        identity_header: text("identityHeader"),
         ca_pem: std::fs::read_to_string(&ca_path).expect("CA file"),
         port,
     };

@@ -89,6 +89,12 @@ namespace Pulumi.Aksmesh
         public Input<string>? Cloud { get; set; }
 
         /// <summary>
+        /// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+        /// </summary>
+        [Input("federatedTokenFile")]
+        public Input<string>? FederatedTokenFile { get; set; }
+
+        /// <summary>
         /// The default Azure region for resources that do not name one.
         /// </summary>
         [Input("location")]
@@ -120,6 +126,7 @@ namespace Pulumi.Aksmesh
             ClientId = Utilities.GetEnv("ARM_CLIENT_ID", "AZURE_CLIENT_ID");
             ClientSecret = Utilities.GetEnv("ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET");
             Cloud = Utilities.GetEnv("ARM_ENVIRONMENT", "AZURE_CLOUD");
+            FederatedTokenFile = Utilities.GetEnv("AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH");
             Location = Utilities.GetEnv("ARM_LOCATION", "AZURE_LOCATION");
             SubscriptionId = Utilities.GetEnv("ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID");
             TenantId = Utilities.GetEnv("ARM_TENANT_ID", "AZURE_TENANT_ID");

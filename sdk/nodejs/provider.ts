@@ -40,6 +40,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["clientId"] = (args?.clientId) ?? utilities.getEnv("ARM_CLIENT_ID", "AZURE_CLIENT_ID");
             resourceInputs["clientSecret"] = (args?.clientSecret ? pulumi.secret(args.clientSecret) : undefined) ?? utilities.getEnv("ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET");
             resourceInputs["cloud"] = (args?.cloud) ?? utilities.getEnv("ARM_ENVIRONMENT", "AZURE_CLOUD");
+            resourceInputs["federatedTokenFile"] = (args?.federatedTokenFile) ?? utilities.getEnv("AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH");
             resourceInputs["location"] = (args?.location) ?? utilities.getEnv("ARM_LOCATION", "AZURE_LOCATION");
             resourceInputs["subscriptionId"] = (args?.subscriptionId) ?? utilities.getEnv("ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID");
             resourceInputs["tenantId"] = (args?.tenantId) ?? utilities.getEnv("ARM_TENANT_ID", "AZURE_TENANT_ID");
@@ -78,6 +79,10 @@ export interface ProviderArgs {
      * The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
      */
     cloud?: pulumi.Input<string | undefined>;
+    /**
+     * Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+     */
+    federatedTokenFile?: pulumi.Input<string | undefined>;
     /**
      * The default Azure region for resources that do not name one.
      */

@@ -159,7 +159,8 @@ impl Settings {
                 .clone()
                 .filter(|secret| !secret.secret().is_empty()),
             environment_secret,
-            federated_token_file: first(&["AZURE_FEDERATED_TOKEN_FILE"]),
+            federated_token_file: non_empty(&config.federated_token_file)
+                .or_else(|| first(&["AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"])),
         }
     }
 
@@ -217,7 +218,9 @@ impl Settings {
             missing.push("aksmesh:clientId or AZURE_CLIENT_ID");
         }
         if self.federated_token_file.is_none() {
-            missing.push("AZURE_FEDERATED_TOKEN_FILE (the projected service account token)");
+            missing.push(
+                "aksmesh:federatedTokenFile or AZURE_FEDERATED_TOKEN_FILE (the projected service account token)",
+            );
         }
         format!(
             "workload identity authentication needs a tenant id, a client id and a federated \

@@ -88,6 +88,8 @@ pub struct ArmClientConfig {
     pub client_secret: Option<Secret>,
     /// Which credential to use.
     pub auth_method: AuthMethod,
+    /// Workload identity's federated token file (else `AZURE_FEDERATED_TOKEN_FILE`).
+    pub federated_token_file: Option<String>,
     /// Extra CA certificate(s), PEM text, trusted in addition to the system roots.
     pub extra_ca_certificate_pem: Option<String>,
     /// Poll interval for long-running operations when Azure sends no `Retry-After`.
@@ -113,6 +115,7 @@ impl ArmClientConfig {
             client_id: None,
             client_secret: None,
             auth_method: AuthMethod::Auto,
+            federated_token_file: None,
             extra_ca_certificate_pem: None,
             default_poll_interval: DEFAULT_POLL_INTERVAL,
             user_agent: format!("pulumi-resource-aksmesh/{}", env!("CARGO_PKG_VERSION")),

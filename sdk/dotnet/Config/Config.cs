@@ -92,6 +92,16 @@ namespace Pulumi.Aksmesh
             set => _cloud.Set(value);
         }
 
+        private static readonly __Value<string?> _federatedTokenFile = new __Value<string?>(() => __config.Get("federatedTokenFile") ?? Utilities.GetEnv("AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"));
+        /// <summary>
+        /// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+        /// </summary>
+        public static string? FederatedTokenFile
+        {
+            get => _federatedTokenFile.Get();
+            set => _federatedTokenFile.Set(value);
+        }
+
         private static readonly __Value<string?> _location = new __Value<string?>(() => __config.Get("location") ?? Utilities.GetEnv("ARM_LOCATION", "AZURE_LOCATION"));
         /// <summary>
         /// The default Azure region for resources that do not name one.

@@ -53,6 +53,11 @@ func NewProvider(ctx *pulumi.Context,
 			args.Cloud = pulumi.StringPtr(d.(string))
 		}
 	}
+	if args.FederatedTokenFile == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"); d != nil {
+			args.FederatedTokenFile = pulumi.StringPtr(d.(string))
+		}
+	}
 	if args.Location == nil {
 		if d := internal.GetEnvOrDefault(nil, nil, "ARM_LOCATION", "AZURE_LOCATION"); d != nil {
 			args.Location = pulumi.StringPtr(d.(string))
@@ -98,6 +103,8 @@ type providerArgs struct {
 	ClientSecret *string `pulumi:"clientSecret"`
 	// The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
 	Cloud *string `pulumi:"cloud"`
+	// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+	FederatedTokenFile *string `pulumi:"federatedTokenFile"`
 	// The default Azure region for resources that do not name one.
 	Location *string `pulumi:"location"`
 	// The Azure subscription to deploy into. Falls back to `ARM_SUBSCRIPTION_ID` or `AZURE_SUBSCRIPTION_ID`. Required.
@@ -122,6 +129,8 @@ type ProviderArgs struct {
 	ClientSecret pulumi.StringPtrInput
 	// The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
 	Cloud pulumi.StringPtrInput
+	// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+	FederatedTokenFile pulumi.StringPtrInput
 	// The default Azure region for resources that do not name one.
 	Location pulumi.StringPtrInput
 	// The Azure subscription to deploy into. Falls back to `ARM_SUBSCRIPTION_ID` or `AZURE_SUBSCRIPTION_ID`. Required.

@@ -74,6 +74,17 @@ Object.defineProperty(exports, "cloud", {
 });
 
 /**
+ * Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+ */
+export declare const federatedTokenFile: string | undefined;
+Object.defineProperty(exports, "federatedTokenFile", {
+    get() {
+        return __config.get("federatedTokenFile") ?? utilities.getEnv("AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH");
+    },
+    enumerable: true,
+});
+
+/**
  * The default Azure region for resources that do not name one.
  */
 export declare const location: string | undefined;

@@ -25,6 +25,7 @@ class ProviderArgs:
                  client_id: pulumi.Input[Optional[_builtins.str]] = None,
                  client_secret: pulumi.Input[Optional[_builtins.str]] = None,
                  cloud: pulumi.Input[Optional[_builtins.str]] = None,
+                 federated_token_file: pulumi.Input[Optional[_builtins.str]] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
                  subscription_id: pulumi.Input[Optional[_builtins.str]] = None,
                  tenant_id: pulumi.Input[Optional[_builtins.str]] = None,
@@ -38,6 +39,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] client_id: The client (application) id of a service principal, or of a user-assigned managed identity. Falls back to `ARM_CLIENT_ID` or `AZURE_CLIENT_ID`.
         :param pulumi.Input[_builtins.str] client_secret: The service principal's client secret. Set it with `pulumi config set --secret aksmesh:clientSecret ...`. Falls back to `ARM_CLIENT_SECRET` or `AZURE_CLIENT_SECRET`.
         :param pulumi.Input[_builtins.str] cloud: The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
+        :param pulumi.Input[_builtins.str] federated_token_file: Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
         :param pulumi.Input[_builtins.str] location: The default Azure region for resources that do not name one.
         :param pulumi.Input[_builtins.str] subscription_id: The Azure subscription to deploy into. Falls back to `ARM_SUBSCRIPTION_ID` or `AZURE_SUBSCRIPTION_ID`. Required.
         :param pulumi.Input[_builtins.str] tenant_id: The Microsoft Entra tenant of the credentials. Falls back to `ARM_TENANT_ID` or `AZURE_TENANT_ID`.
@@ -67,6 +69,10 @@ class ProviderArgs:
             cloud = _utilities.get_env('ARM_ENVIRONMENT', 'AZURE_CLOUD')
         if cloud is not None:
             pulumi.set(__self__, "cloud", cloud)
+        if federated_token_file is None:
+            federated_token_file = _utilities.get_env('AZURE_FEDERATED_TOKEN_FILE', 'ARM_OIDC_TOKEN_FILE_PATH')
+        if federated_token_file is not None:
+            pulumi.set(__self__, "federated_token_file", federated_token_file)
         if location is None:
             location = _utilities.get_env('ARM_LOCATION', 'AZURE_LOCATION')
         if location is not None:
@@ -157,6 +163,18 @@ class ProviderArgs:
         pulumi.set(self, "cloud", value)
 
     @_builtins.property
+    @pulumi.getter(name="federatedTokenFile")
+    def federated_token_file(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+        """
+        return pulumi.get(self, "federated_token_file")
+
+    @federated_token_file.setter
+    def federated_token_file(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "federated_token_file", value)
+
+    @_builtins.property
     @pulumi.getter
     def location(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -217,6 +235,7 @@ class Provider(pulumi.ProviderResource):
                  client_id: pulumi.Input[Optional[_builtins.str]] = None,
                  client_secret: pulumi.Input[Optional[_builtins.str]] = None,
                  cloud: pulumi.Input[Optional[_builtins.str]] = None,
+                 federated_token_file: pulumi.Input[Optional[_builtins.str]] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
                  subscription_id: pulumi.Input[Optional[_builtins.str]] = None,
                  tenant_id: pulumi.Input[Optional[_builtins.str]] = None,
@@ -233,6 +252,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] client_id: The client (application) id of a service principal, or of a user-assigned managed identity. Falls back to `ARM_CLIENT_ID` or `AZURE_CLIENT_ID`.
         :param pulumi.Input[_builtins.str] client_secret: The service principal's client secret. Set it with `pulumi config set --secret aksmesh:clientSecret ...`. Falls back to `ARM_CLIENT_SECRET` or `AZURE_CLIENT_SECRET`.
         :param pulumi.Input[_builtins.str] cloud: The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
+        :param pulumi.Input[_builtins.str] federated_token_file: Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
         :param pulumi.Input[_builtins.str] location: The default Azure region for resources that do not name one.
         :param pulumi.Input[_builtins.str] subscription_id: The Azure subscription to deploy into. Falls back to `ARM_SUBSCRIPTION_ID` or `AZURE_SUBSCRIPTION_ID`. Required.
         :param pulumi.Input[_builtins.str] tenant_id: The Microsoft Entra tenant of the credentials. Falls back to `ARM_TENANT_ID` or `AZURE_TENANT_ID`.
@@ -268,6 +288,7 @@ class Provider(pulumi.ProviderResource):
                  client_id: pulumi.Input[Optional[_builtins.str]] = None,
                  client_secret: pulumi.Input[Optional[_builtins.str]] = None,
                  cloud: pulumi.Input[Optional[_builtins.str]] = None,
+                 federated_token_file: pulumi.Input[Optional[_builtins.str]] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
                  subscription_id: pulumi.Input[Optional[_builtins.str]] = None,
                  tenant_id: pulumi.Input[Optional[_builtins.str]] = None,
@@ -299,6 +320,9 @@ class Provider(pulumi.ProviderResource):
             if cloud is None:
                 cloud = _utilities.get_env('ARM_ENVIRONMENT', 'AZURE_CLOUD')
             __props__.__dict__["cloud"] = cloud
+            if federated_token_file is None:
+                federated_token_file = _utilities.get_env('AZURE_FEDERATED_TOKEN_FILE', 'ARM_OIDC_TOKEN_FILE_PATH')
+            __props__.__dict__["federated_token_file"] = federated_token_file
             if location is None:
                 location = _utilities.get_env('ARM_LOCATION', 'AZURE_LOCATION')
             __props__.__dict__["location"] = location

@@ -89,6 +89,19 @@ func GetCloud(ctx *pulumi.Context) string {
 	return value
 }
 
+// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+func GetFederatedTokenFile(ctx *pulumi.Context) string {
+	v, err := config.Try(ctx, "aksmesh:federatedTokenFile")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"); d != nil {
+		value = d.(string)
+	}
+	return value
+}
+
 // The default Azure region for resources that do not name one.
 func GetLocation(ctx *pulumi.Context) string {
 	v, err := config.Try(ctx, "aksmesh:location")

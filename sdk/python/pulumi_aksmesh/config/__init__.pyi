@@ -44,6 +44,11 @@ cloud: Optional[str]
 The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
 """
 
+federatedTokenFile: Optional[str]
+"""
+Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+"""
+
 location: Optional[str]
 """
 The default Azure region for resources that do not name one.

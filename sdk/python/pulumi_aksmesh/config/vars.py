@@ -63,6 +63,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('cloud') or _utilities.get_env('ARM_ENVIRONMENT', 'AZURE_CLOUD')
 
     @_builtins.property
+    def federated_token_file(self) -> Optional[str]:
+        """
+        Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+        """
+        return __config__.get('federatedTokenFile') or _utilities.get_env('AZURE_FEDERATED_TOKEN_FILE', 'ARM_OIDC_TOKEN_FILE_PATH')
+
+    @_builtins.property
     def location(self) -> Optional[str]:
         """
         The default Azure region for resources that do not name one.

@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-
 use crate::property::Value;
 use crate::resource::CheckFailure;
 
@@ -14,8 +12,7 @@ const AUTHENTICATION_METHODS: &str =
     "auto, azureCli, clientSecret, managedIdentity, workloadIdentity";
 
 /// Known clouds and their endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Cloud {
     #[default]
     Public,

@@ -95,14 +95,14 @@ pub fn check_networks(
             }
         }
     }
-    for (a, (path_a, name_a, range_a)) in ranges.iter().enumerate() {
-        for (path_b, name_b, range_b) in ranges.iter().skip(a + 1) {
-            if name_a != name_b && net::overlaps(*range_a, *range_b) {
-                failures.push(CheckFailure::new(
-                    path_b.clone(),
-                    format!("{range_b} of network '{name_b}' overlaps {range_a} of '{name_a}' ({path_a}); Azure refuses to peer overlapping VNets (VnetAddressSpacesOverlap): give every region its own range (planAddressSpace does)"),
-                ));
-            }
+    let address_ranges: Vec<_> = ranges.iter().map(|(_, _, range)| *range).collect();
+    for (a, b) in net::find_overlaps(&address_ranges) {
+        let ((path_a, name_a, range_a), (path_b, name_b, range_b)) = (&ranges[a], &ranges[b]);
+        if name_a != name_b {
+            failures.push(CheckFailure::new(
+                path_b.clone(),
+                format!("{range_b} of network '{name_b}' overlaps {range_a} of '{name_a}' ({path_a}); Azure refuses to peer overlapping VNets (VnetAddressSpacesOverlap): give every region its own range (planAddressSpace does)"),
+            ));
         }
     }
     for (i, network) in networks.iter().enumerate() {

@@ -245,11 +245,11 @@ fn check_plan(request: &PlanRequest, plan: &AddressPlan) -> Result<(), TestCaseE
         }
     }
     // VNets pairwise, pod CIDRs pairwise, every pod CIDR against every VNet, and the service against all.
-    let borrowed: Vec<(&str, Ipv4Net)> = named
-        .iter()
-        .map(|(name, range)| (name.as_str(), *range))
+    let ranges: Vec<Ipv4Net> = named.iter().map(|(_, range)| *range).collect();
+    let overlaps: Vec<(&str, &str)> = cidr::find_overlaps(&ranges)
+        .into_iter()
+        .map(|(first, second)| (named[first].0.as_str(), named[second].0.as_str()))
         .collect();
-    let overlaps = cidr::find_overlaps(&borrowed);
     prop_assert!(
         overlaps.is_empty(),
         "overlapping ranges: {overlaps:?} in {plan:?}"

@@ -597,15 +597,16 @@ fn check_clusters(v: &mut Validator<'_, '_>, inputs: &mut CiliumMeshInputs, mode
             }
         }
     }
-    for (index, (path, range)) in pod_ranges.iter().enumerate() {
-        for (other_path, other) in &pod_ranges[..index] {
-            if net::overlaps(*range, *other) {
-                v.fail(
-                    path,
-                    format!("the pod range {range} overlaps {other} ({other_path}); meshed clusters need unique, non-overlapping pod ranges, so give each cluster its own"),
-                );
-                break;
-            }
+    // Each range is reported once, against the first earlier range it overlaps.
+    let ranges: Vec<_> = pod_ranges.iter().map(|(_, range)| *range).collect();
+    let mut reported = std::collections::BTreeSet::new();
+    for (earlier, later) in net::find_overlaps(&ranges) {
+        if reported.insert(later) {
+            let ((other_path, other), (path, range)) = (&pod_ranges[earlier], &pod_ranges[later]);
+            v.fail(
+                path,
+                format!("the pod range {range} overlaps {other} ({other_path}); meshed clusters need unique, non-overlapping pod ranges, so give each cluster its own"),
+            );
         }
     }
 }

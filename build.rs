@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         .compile_protos(
             &[
+                "proto/pulumi/alias.proto",
                 "proto/pulumi/provider.proto",
                 "proto/pulumi/engine.proto",
                 "proto/pulumi/resource.proto",

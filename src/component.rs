@@ -23,7 +23,6 @@ pub struct ComponentOptions {
     pub delete_before_replace: bool,
     /// URNs the component depends on: every child depends on them too.
     pub dependencies: Vec<String>,
-    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -132,3 +132,56 @@ fn component_options_reach_the_children() {
         .success();
     assert!(azsim.resources().is_empty());
 }
+
+const TWO_PEERED: &str = r#"
+resources:
+  east:
+    type: aksmesh:index:RegionalNetwork
+    properties: { location: eastus, namePrefix: alias, vnetCidr: 10.0.0.0/14, nodeSubnetCidr: 10.0.0.0/16 }
+  west:
+    type: aksmesh:index:RegionalNetwork
+    properties: { location: westeurope, namePrefix: alias, vnetCidr: 10.4.0.0/14, nodeSubnetCidr: 10.4.0.0/16 }
+  NAME:
+    type: aksmesh:index:OverlayPeering
+    OPTIONS
+    properties:
+      networks:
+        - { name: eastus, vnetId: "${east.vnetId}", addressSpace: ["${east.vnetCidr}"] }
+        - { name: westeurope, vnetId: "${west.vnetId}", addressSpace: ["${west.vnetCidr}"] }
+"#;
+
+/// Renaming a component with an alias keeps its children: the engine derives their aliases from
+/// the component's, so nothing is replaced.
+#[test]
+fn a_renamed_component_with_an_alias_keeps_its_children() {
+    let azsim = Azsim::start("cli-component-alias");
+    let program =
+        |name: &str, options: &str| TWO_PEERED.replace("NAME", name).replace("OPTIONS", options);
+    let project = Project::new("alias", "yaml", &program("mesh", ""), &[]);
+    project.use_azsim(&azsim);
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    let peering = azsim.ids_of_type("virtualNetworkPeerings");
+    assert_eq!(peering.len(), 2);
+
+    let renamed = program(
+        "platformMesh",
+        "options: { aliases: [\"urn:pulumi:dev::alias::aksmesh:index:OverlayPeering::mesh\"] }",
+    );
+    project.rewrite_program("alias", "yaml", &renamed);
+    let run = project.pulumi(&["preview", "--json"]).success();
+    let preview: serde_json::Value = serde_json::from_str(&run.stdout()).expect("preview JSON");
+    let changes: Vec<_> = preview["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|s| s["op"] != "same")
+        .map(|s| format!("{} {}", s["op"], s["urn"]))
+        .collect();
+    assert!(changes.is_empty(), "{changes:#?}");
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    assert_eq!(azsim.ids_of_type("virtualNetworkPeerings"), peering);
+    project
+        .pulumi(&["destroy", "--yes", "--skip-preview"])
+        .success();
+    assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
+}

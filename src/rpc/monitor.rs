@@ -28,7 +28,6 @@ pub fn component_options(request: &ConstructRequest) -> ComponentOptions {
         retain_on_delete: request.retain_on_delete,
         delete_before_replace: request.delete_before_replace,
         dependencies: request.dependencies.clone(),
-        aliases: request.aliases.clone(),
     }
 }
 
@@ -71,7 +70,10 @@ impl MonitorRegistrar {
                 protect: Some(request.protect),
                 dependencies: request.dependencies.clone(),
                 providers: request.providers.clone(),
+                // The component's own aliases; the engine derives its children's from them.
                 alias_ur_ns: request.aliases.clone(),
+                aliases: request.alias_specs.clone(),
+                alias_specs: true,
                 accept_secrets: true,
                 accept_resources: true,
                 version: env!("CARGO_PKG_VERSION").to_string(),

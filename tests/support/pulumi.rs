@@ -64,6 +64,14 @@ pub fn provider_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// `Pulumi.yaml` with the plugin path added.
+fn pulumi_yaml(name: &str, runtime: &str, body: &str) -> String {
+    format!(
+        "name: {name}\nruntime: {runtime}\nplugins:\n  providers:\n    - name: aksmesh\n      path: {}\n{body}",
+        provider_dir().display()
+    )
+}
+
 /// A Pulumi project in a temporary folder with its own file backend.
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -77,11 +85,11 @@ impl Project {
     pub fn new(name: &str, runtime: &str, body: &str, files: &[(&str, &str)]) -> Project {
         let dir = tempfile::tempdir().expect("temp dir");
         let state = tempfile::tempdir().expect("temp dir");
-        let pulumi_yaml = format!(
-            "name: {name}\nruntime: {runtime}\nplugins:\n  providers:\n    - name: aksmesh\n      path: {}\n{body}",
-            provider_dir().display()
-        );
-        std::fs::write(dir.path().join("Pulumi.yaml"), pulumi_yaml).expect("write Pulumi.yaml");
+        std::fs::write(
+            dir.path().join("Pulumi.yaml"),
+            pulumi_yaml(name, runtime, body),
+        )
+        .expect("write Pulumi.yaml");
         for (path, content) in files {
             std::fs::write(dir.path().join(path), content).expect("write program file");
         }
@@ -93,6 +101,15 @@ impl Project {
         };
         project.pulumi(&["stack", "init", "dev"]).success();
         project
+    }
+
+    /// Replaces `Pulumi.yaml` (a YAML program's next version); the stack stays.
+    pub fn rewrite_program(&self, name: &str, runtime: &str, body: &str) {
+        std::fs::write(
+            self.dir.path().join("Pulumi.yaml"),
+            pulumi_yaml(name, runtime, body),
+        )
+        .expect("write Pulumi.yaml");
     }
 
     fn command(&self, program: &Path) -> Command {

@@ -383,6 +383,14 @@ async fn immutable_fields_cannot_change() {
             ),
             "agentPoolProfiles[system].vnetSubnetID",
         ),
+        (
+            with(
+                base.clone(),
+                "/properties/agentPoolProfiles/0/maxPods",
+                json!(200),
+            ),
+            "agentPoolProfiles[system].maxPods",
+        ),
     ];
     for (body, target) in cases {
         let r = sim.put(&path, AKS, body).await;
@@ -421,6 +429,48 @@ async fn immutable_fields_cannot_change() {
         )
         .await;
     assert_eq!(r.status, 400);
+}
+
+/// An update that leaves out the version or maxPods keeps the cluster's values, as AKS does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn omitted_version_and_max_pods_keep_their_values() {
+    let sim = start(0.001).await;
+    let subnet = network(&sim).await;
+    let path = sim.aks("rg", "c1");
+    let mut body = cluster_body(&subnet);
+    body["properties"]["kubernetesVersion"] = json!("1.33");
+    sim.put_and_wait(&path, AKS, body.clone()).await;
+    let properties = body["properties"].as_object_mut().unwrap();
+    properties.remove("kubernetesVersion");
+    properties["agentPoolProfiles"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("maxPods");
+    properties["agentPoolProfiles"][0]["count"] = json!(3);
+    let updated = sim.put_and_wait(&path, AKS, body).await;
+    assert_eq!(updated["properties"]["provisioningState"], "Succeeded");
+    assert_eq!(updated["properties"]["kubernetesVersion"], "1.33");
+    let pool = &updated["properties"]["agentPoolProfiles"][0];
+    assert_eq!(pool["maxPods"], 110);
+    assert_eq!(pool["count"], 3);
+    // The agentPools endpoint behaves the same.
+    let pool_path = format!("{path}/agentPools/system");
+    let pool = sim
+        .put_and_wait(
+            &pool_path,
+            AKS,
+            json!({"properties": {"mode": "System", "count": 3, "vmSize": "Standard_D4s_v5", "osType": "Linux", "type": "VirtualMachineScaleSets", "vnetSubnetID": subnet}}),
+        )
+        .await;
+    assert_eq!(pool["properties"]["maxPods"], 110);
+    let r = sim
+        .put(
+            &pool_path,
+            AKS,
+            json!({"properties": {"mode": "System", "count": 3, "vmSize": "Standard_D4s_v5", "osType": "Linux", "type": "VirtualMachineScaleSets", "maxPods": 30, "vnetSubnetID": subnet}}),
+        )
+        .await;
+    assert_eq!(r.error_code().as_deref(), Some("PropertyChangeNotAllowed"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

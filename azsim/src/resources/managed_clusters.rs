@@ -317,12 +317,25 @@ fn finish_pool(
     Ok(())
 }
 
+/// An update that leaves `maxPods` out keeps the pool's value, as AKS does (it must not fall
+/// back to the default, which could differ).
+fn keep_unset_max_pods(new: &mut Map<String, Value>, old: &Map<String, Value>) {
+    if new.get("maxPods").is_none_or(Value::is_null) {
+        if let Some(old_max_pods) = old.get("maxPods") {
+            new.insert("maxPods".into(), old_max_pods.clone());
+        }
+    }
+}
+
 /// Changes AKS refuses on an existing pool.
 fn check_pool_changes(
     old: &Map<String, Value>,
     new: &Map<String, Value>,
     target: &str,
 ) -> Result<(), ArmError> {
+    if old.get("maxPods") != new.get("maxPods") {
+        return Err(change_not_allowed(&format!("{target}.maxPods"), "maxPods"));
+    }
     for field in [
         "vmSize",
         "vnetSubnetID",
@@ -934,7 +947,9 @@ pub fn put_cluster(
     sku.insert("name".into(), json!(sku_name));
     sku.insert("tier".into(), json!(sku_tier));
 
+    // An update without a version keeps the cluster's; only a create gets the default.
     let requested_version = arm::opt_str(&props, "kubernetesVersion")?
+        .or_else(|| str_of(&old_props, "kubernetesVersion"))
         .unwrap_or(DEFAULT_KUBERNETES_VERSION)
         .to_string();
     let current_version = resolve_version(&requested_version)?;
@@ -1054,6 +1069,11 @@ pub fn put_cluster(
         .any(|(_, p)| str_of(p, "mode") == Some("System"))
     {
         return Err(no_system_pool());
+    }
+    for (pool_name, pool) in &mut pools {
+        if let Some(old) = existing_pools.iter().find(|p| &p.name == pool_name) {
+            keep_unset_max_pods(pool, &old.properties().cloned().unwrap_or_default());
+        }
     }
     let pool_maps: Vec<Map<String, Value>> = pools.iter().map(|(_, p)| p.clone()).collect();
     let plan = plan_network(&props, &pool_maps)?;
@@ -1275,6 +1295,9 @@ pub fn put_agent_pool(
         &version,
         "properties",
     )?;
+    if let Some(old) = existing.and_then(|e| e.properties()) {
+        keep_unset_max_pods(&mut pool, old);
+    }
     let network = cluster_props
         .get("networkProfile")
         .and_then(Value::as_object)

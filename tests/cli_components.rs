@@ -185,3 +185,60 @@ fn a_renamed_component_with_an_alias_keeps_its_children() {
         .success();
     assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
 }
+
+/// The same for MultiRegionAks, whose children include a nested component (its OverlayPeering):
+/// renaming the platform with an alias changes no cluster, network or peering.
+#[test]
+fn a_renamed_platform_with_an_alias_keeps_every_child() {
+    let azsim = Azsim::start("cli-platform-alias");
+    let program = |name: &str, options: &str| {
+        format!(
+            r#"
+resources:
+  {name}:
+    type: aksmesh:index:MultiRegionAks
+    {options}
+    properties:
+      namePrefix: alias
+      regions: [{{ location: eastus }}, {{ location: westeurope }}]
+      enableVnetPeering: true
+"#
+        )
+    };
+    let project = Project::new("platform", "yaml", &program("platform", ""), &[]);
+    project.use_azsim(&azsim);
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    let before = azsim.resources();
+    project.rewrite_program(
+        "platform",
+        "yaml",
+        &program(
+            "renamedPlatform",
+            "options: { aliases: [\"urn:pulumi:dev::platform::aksmesh:index:MultiRegionAks::platform\"] }",
+        ),
+    );
+    let run = project.pulumi(&["preview", "--json"]).success();
+    let preview: serde_json::Value = serde_json::from_str(&run.stdout()).expect("preview JSON");
+    let changes: Vec<_> = preview["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|s| s["op"] != "same")
+        .map(|s| format!("{} {}", s["op"], s["urn"]))
+        .collect();
+    assert!(changes.is_empty(), "{changes:#?}");
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    let ids = |resources: Vec<serde_json::Value>| -> Vec<String> {
+        let mut ids: Vec<String> = resources
+            .iter()
+            .filter_map(|r| r["id"].as_str().map(str::to_string))
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(azsim.resources()), ids(before));
+    project
+        .pulumi(&["destroy", "--yes", "--skip-preview"])
+        .success();
+    assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
+}

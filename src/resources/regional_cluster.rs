@@ -828,13 +828,25 @@ async fn missing_role_assignments(
     let options = read_options(context);
     let mut missing = Vec::new();
     for (scope, assignment_id) in expected_role_assignments(inputs, cluster.principal_id()) {
-        let found = azure
+        let found = match azure
             .get_with_options::<serde_json::Value>(
                 &assignment_id,
                 api_versions::ROLE_ASSIGNMENTS,
                 &options,
             )
-            .await?;
+            .await
+        {
+            Ok(found) => found,
+            Err(AzureError::Canceled) => return Err(AzureError::Canceled.into()),
+            // A caller who may read the cluster but not its role assignments still gets a
+            // refresh; the grant is simply not checked.
+            Err(error) => {
+                context.warn(&format!(
+                    "could not check the Network Contributor role assignment on {scope}: {error}"
+                ));
+                continue;
+            }
+        };
         if found.is_none() {
             missing.push(format!(
                 "the cluster identity's Network Contributor role assignment on {scope} is missing, so internal load balancers cannot be created there"

@@ -643,10 +643,10 @@ fn front_door_drift(
     };
     let expected = route_body(ids, inputs).properties;
     let live = &route.properties;
-    let same_group = match (&live.origin_group, &expected.origin_group) {
-        (Some(live), Some(expected)) => ids_equal(&live.id, &expected.id),
-        (live, expected) => live.is_none() == expected.is_none(),
-    };
+    let same_group = live
+        .origin_group
+        .as_ref()
+        .is_some_and(|group| ids_equal(&group.id, &ids.origin_group));
     if !same_group {
         changes.push(format!(
             "route {}: sends traffic to {} in Azure; aksmesh sends it to {}",
@@ -885,6 +885,16 @@ async fn apply(
         .await
         .map_err(|e| partial(e, &existing_origins, &state))?;
 
+    let origin_id = |name: &str| {
+        front_door_origin_id(
+            &subscription,
+            &inputs.resource_group_name,
+            &names.profile,
+            ORIGIN_GROUP_NAME,
+            name,
+        )
+        .to_string()
+    };
     for origin in &inputs.origins {
         let host_name = origin.host_name.trim().to_string();
         let body = AfdOrigin {
@@ -917,14 +927,7 @@ async fn apply(
             },
             ..Default::default()
         };
-        let origin_id = front_door_origin_id(
-            &subscription,
-            &inputs.resource_group_name,
-            &names.profile,
-            ORIGIN_GROUP_NAME,
-            &origin.name,
-        )
-        .to_string();
+        let origin_id = origin_id(&origin.name);
         let options = operation_options(
             context,
             format!("creating Front Door origin {}", origin.name),
@@ -949,14 +952,7 @@ async fn apply(
         .cloned()
         .collect();
     for origin in removed {
-        let origin_id = front_door_origin_id(
-            &subscription,
-            &inputs.resource_group_name,
-            &names.profile,
-            ORIGIN_GROUP_NAME,
-            &origin.name,
-        )
-        .to_string();
+        let origin_id = origin_id(&origin.name);
         let options = operation_options(
             context,
             format!("deleting Front Door origin {}", origin.name),

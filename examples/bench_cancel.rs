@@ -7,8 +7,6 @@
 //!
 //! `cargo run --release --example bench_cancel -- target/release/pulumi-resource-aksmesh`
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aksmesh::property::Value;
@@ -16,26 +14,14 @@ use aksmesh::rpc::pulumirpc::resource_provider_client::ResourceProviderClient;
 use aksmesh::rpc::pulumirpc::{CheckRequest, ConfigureRequest, CreateRequest};
 use serde_json::json;
 
+#[path = "support/plugin.rs"]
+mod plugin;
+
 const SAMPLES: usize = 10;
 const TOKEN: &str = "aksmesh:index:RegionalNetwork";
 
 fn to_struct(json: serde_json::Value) -> prost_types::Struct {
     aksmesh::rpc::values::to_struct(&Value::from_plain(&json, &Default::default()))
-}
-
-fn start_plugin(binary: &str) -> (std::process::Child, u16) {
-    let mut child = Command::new(binary)
-        .arg("127.0.0.1:1") // an engine address nobody answers: logging is lazy
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the provider");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("port line");
-    let port = line.trim().parse().expect("a port number");
-    (child, port)
 }
 
 async fn vnet_exists(azsim: &azsim::client::Client, name: &str) -> bool {
@@ -50,7 +36,7 @@ async fn vnet_exists(azsim: &azsim::client::Client, name: &str) -> bool {
 
 /// One sample: the time from sending Cancel to the create returning.
 async fn sample(binary: &str, info: &azsim::StartInfo, index: usize) -> Duration {
-    let (mut child, port) = start_plugin(binary);
+    let (mut child, port, _) = plugin::start(binary);
     let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
         .await
         .expect("connect to the provider");

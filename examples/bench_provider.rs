@@ -3,12 +3,13 @@
 //!
 //! `cargo run --release --example bench_provider -- target/release/pulumi-resource-aksmesh`
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aksmesh::rpc::pulumirpc::resource_provider_client::ResourceProviderClient;
 use aksmesh::rpc::pulumirpc::{ConfigureRequest, GetSchemaRequest};
+
+#[path = "support/plugin.rs"]
+mod plugin;
 
 const STARTS: usize = 50;
 const SCHEMA_CALLS: usize = 500;
@@ -19,23 +20,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn millis(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
-}
-
-/// Starts the plugin and returns it with its port and the time the port line took.
-fn start(binary: &str) -> (std::process::Child, u16, Duration) {
-    let started = Instant::now();
-    let mut child = Command::new(binary)
-        .arg("127.0.0.1:1") // an engine address nobody answers: logging is lazy
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the provider");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("port line");
-    let elapsed = started.elapsed();
-    (child, line.trim().parse().expect("a port number"), elapsed)
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -58,7 +42,7 @@ async fn main() {
 
     let mut to_port: Vec<Duration> = (0..STARTS)
         .map(|_| {
-            let (mut child, _, elapsed) = start(&binary);
+            let (mut child, _, elapsed) = plugin::start(&binary);
             let _ = child.kill();
             let _ = child.wait();
             elapsed
@@ -66,7 +50,7 @@ async fn main() {
         .collect();
     to_port.sort();
 
-    let (mut child, port, _) = start(&binary);
+    let (mut child, port, _) = plugin::start(&binary);
     // Point the protocol measurements at an already running provider (e.g. one under strace).
     let port = std::env::var("AKSMESH_BENCH_PORT")
         .ok()

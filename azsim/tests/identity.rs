@@ -14,6 +14,17 @@ fn assertion_form(client_id: &str, assertion: &str) -> Vec<u8> {
         .into_bytes()
 }
 
+/// A managed-identity token request, with the secret header when `secret` is given.
+async fn ask(client: &Client, url: &str, secret: Option<&str>) -> azsim::client::ClientResponse {
+    let headers: Vec<(&str, &str)> = secret
+        .map(|value| vec![("x-identity-header", value)])
+        .unwrap_or_default();
+    client
+        .send("GET", url, &headers, Vec::new(), false)
+        .await
+        .unwrap()
+}
+
 /// An ARM call with `token`, answered 200 only when ARM accepts the token.
 async fn arm_accepts(sim: &Sim, token: &str) -> bool {
     let mut caller = Client::anonymous(sim.running.info()).unwrap();
@@ -28,19 +39,20 @@ async fn a_federated_assertion_is_exchanged_for_an_arm_token() {
     let info = sim.running.info().clone();
     let assertion = std::fs::read_to_string(&info.federated_token_path).unwrap();
     let anonymous = Client::anonymous(&info).unwrap();
-    let token_path = format!("/{}/oauth2/v2.0/token", info.tenant_id);
-    let ct = [("content-type", "application/x-www-form-urlencoded")];
+    let exchange = |client_id: &str, assertion: &str| {
+        let form = assertion_form(client_id, assertion);
+        let token_path = format!("/{}/oauth2/v2.0/token", info.tenant_id);
+        let anonymous = &anonymous;
+        async move {
+            let ct = [("content-type", "application/x-www-form-urlencoded")];
+            anonymous
+                .send("POST", &token_path, &ct, form, false)
+                .await
+                .unwrap()
+        }
+    };
 
-    let r = anonymous
-        .send(
-            "POST",
-            &token_path,
-            &ct,
-            assertion_form(&info.client_id, &assertion),
-            false,
-        )
-        .await
-        .unwrap();
+    let r = exchange(&info.client_id, &assertion).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let token = r.json()["access_token"].as_str().unwrap().to_string();
     assert!(arm_accepts(&sim, &token).await);
@@ -48,24 +60,7 @@ async fn a_federated_assertion_is_exchanged_for_an_arm_token() {
     assert!(!arm_accepts(&sim, &assertion).await);
 
     // A tampered assertion is refused the way Entra refuses an unknown issuer.
-    let signature_start = assertion.rfind('.').unwrap() + 1;
-    let mut forged = assertion.clone();
-    let replacement = if assertion.as_bytes()[signature_start] == b'A' {
-        "B"
-    } else {
-        "A"
-    };
-    forged.replace_range(signature_start..signature_start + 1, replacement);
-    let r = anonymous
-        .send(
-            "POST",
-            &token_path,
-            &ct,
-            assertion_form(&info.client_id, &forged),
-            false,
-        )
-        .await
-        .unwrap();
+    let r = exchange(&info.client_id, &with_tampered_signature(&assertion)).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"], "invalid_client");
     assert!(r.json()["error_description"]
@@ -74,32 +69,14 @@ async fn a_federated_assertion_is_exchanged_for_an_arm_token() {
         .starts_with("AADSTS700211"));
 
     // An ARM access token is signed by azsim too, but has the wrong audience for an assertion.
-    let r = anonymous
-        .send(
-            "POST",
-            &token_path,
-            &ct,
-            assertion_form(&info.client_id, &token),
-            false,
-        )
-        .await
-        .unwrap();
+    let r = exchange(&info.client_id, &token).await;
     assert!(r.json()["error_description"]
         .as_str()
         .unwrap()
         .starts_with("AADSTS700212"));
 
     // The assertion belongs to the configured app only.
-    let r = anonymous
-        .send(
-            "POST",
-            &token_path,
-            &ct,
-            assertion_form("someone-else", &assertion),
-            false,
-        )
-        .await
-        .unwrap();
+    let r = exchange("someone-else", &assertion).await;
     assert_eq!(r.json()["error"], "unauthorized_client");
 }
 
@@ -108,18 +85,16 @@ async fn the_managed_identity_endpoint_needs_its_header_and_gives_arm_tokens() {
     let sim = start(0.001).await;
     let info = sim.running.info().clone();
     let anonymous = Client::anonymous(&info).unwrap();
-    let query = |extra: &str| {
+    let url = |api_version: &str, resource: &str, extra: &str| {
         format!(
-            "{}?api-version=2019-08-01&resource=https%3A%2F%2Fmanagement.azure.com{extra}",
+            "{}?api-version={api_version}&resource={resource}{extra}",
             info.identity_endpoint
         )
     };
-    let header = [("x-identity-header", info.identity_header.as_str())];
+    const ARM: &str = "https%3A%2F%2Fmanagement.azure.com";
+    let secret = Some(info.identity_header.as_str());
 
-    let r = anonymous
-        .send("GET", &query(""), &header, Vec::new(), false)
-        .await
-        .unwrap();
+    let r = ask(&anonymous, &url("2019-08-01", ARM, ""), secret).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let body = r.json();
     assert_eq!(body["token_type"], "Bearer");
@@ -130,65 +105,45 @@ async fn the_managed_identity_endpoint_needs_its_header_and_gives_arm_tokens() {
     assert!(arm_accepts(&sim, body["access_token"].as_str().unwrap()).await);
 
     let with_client = format!("&client_id={}", info.client_id);
-    let r = anonymous
-        .send("GET", &query(&with_client), &header, Vec::new(), false)
-        .await
-        .unwrap();
-    assert_eq!(r.status, 200);
-
-    let r = anonymous
-        .send("GET", &query(""), &[], Vec::new(), false)
-        .await
-        .unwrap();
-    assert_eq!(r.status, 401, "the secret header is required");
-    let r = anonymous
-        .send(
-            "GET",
-            &query(""),
-            &[("x-identity-header", "guess")],
-            Vec::new(),
-            false,
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status, 401);
-    let r = anonymous
-        .send(
-            "GET",
-            &query("&client_id=unknown"),
-            &header,
-            Vec::new(),
-            false,
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status, 400, "an identity that is not assigned");
-    let r = anonymous
-        .send(
-            "GET",
-            &format!(
-                "{}?api-version=2019-08-01&resource=https%3A%2F%2Fvault.azure.net",
-                info.identity_endpoint
-            ),
-            &header,
-            Vec::new(),
-            false,
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status, 400, "only ARM tokens");
-    let r = anonymous
-        .send(
-            "GET",
-            &format!(
-                "{}?api-version=2017-09-01&resource=https%3A%2F%2Fmanagement.azure.com",
-                info.identity_endpoint
-            ),
-            &header,
-            Vec::new(),
-            false,
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status, 400, "only the 2019-08-01 protocol");
+    let cases = [
+        (
+            url("2019-08-01", ARM, &with_client),
+            secret,
+            200,
+            "a user-assigned identity",
+        ),
+        (
+            url("2019-08-01", ARM, ""),
+            None,
+            401,
+            "the secret header is required",
+        ),
+        (
+            url("2019-08-01", ARM, ""),
+            Some("guess"),
+            401,
+            "the secret header must match",
+        ),
+        (
+            url("2019-08-01", ARM, "&client_id=unknown"),
+            secret,
+            400,
+            "an identity that is not assigned",
+        ),
+        (
+            url("2019-08-01", "https%3A%2F%2Fvault.azure.net", ""),
+            secret,
+            400,
+            "only ARM tokens",
+        ),
+        (
+            url("2017-09-01", ARM, ""),
+            secret,
+            400,
+            "only the 2019-08-01 protocol",
+        ),
+    ];
+    for (url, secret, status, why) in cases {
+        assert_eq!(ask(&anonymous, &url, secret).await.status, status, "{why}");
+    }
 }

@@ -221,6 +221,21 @@ impl Sim {
     }
 }
 
+/// `token` with the first character of its signature changed. That character always carries six
+/// significant bits, so the result differs in the signed bytes.
+pub fn with_tampered_signature(token: &str) -> String {
+    let signature_start = token.rfind('.').expect("a JWT") + 1;
+    let replacement = if token.as_bytes()[signature_start] == b'A' {
+        "B"
+    } else {
+        "A"
+    };
+    let mut forged = token.to_string();
+    forged.replace_range(signature_start..signature_start + 1, replacement);
+    assert_ne!(forged, token);
+    forged
+}
+
 pub fn with_api(path: &str, api: &str) -> String {
     if path.contains("api-version=") {
         path.to_string()

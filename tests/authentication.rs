@@ -6,46 +6,9 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use aksmesh::rpc::pulumirpc as rpc;
 use serde_json::json;
 use support::azsim::Azsim;
-use support::lifecycle::Lifecycle;
-use support::{start_provider, to_struct};
-
-const NETWORK: &str = "aksmesh:index:RegionalNetwork";
-
-/// Provider configuration for azsim without any client secret.
-fn secretless_config(azsim: &Azsim, authentication: &str) -> serde_json::Value {
-    json!({
-        "subscriptionId": azsim.info.subscription_id,
-        "authentication": authentication,
-        "armEndpoint": azsim.info.arm_endpoint,
-        "authorityHost": azsim.info.authority_host,
-        "trustedCaCertificate": azsim.info.ca_cert_path.display().to_string(),
-    })
-}
-
-async fn network_with(
-    config: serde_json::Value,
-    environment: BTreeMap<String, String>,
-) -> Lifecycle {
-    let mut provider = start_provider(environment).await;
-    provider
-        .client
-        .configure(rpc::ConfigureRequest {
-            args: Some(to_struct(config)),
-            accept_secrets: true,
-            accept_resources: true,
-            ..Default::default()
-        })
-        .await
-        .expect("configure");
-    Lifecycle::new(provider.client, NETWORK, "platform")
-}
-
-fn network_inputs() -> serde_json::Value {
-    json!({"location": "eastus", "vnetCidr": "10.0.0.0/14", "nodeSubnetCidr": "10.0.0.0/16"})
-}
+use support::lifecycle::{assert_creates_a_network, provider_configured_with, Lifecycle};
 
 fn workload_identity_environment(azsim: &Azsim, token_file: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
@@ -65,21 +28,12 @@ async fn workload_identity_creates_resources_without_a_secret() {
     let azsim = Azsim::start("authentication-workload-identity");
     let token_file = azsim.info.federated_token_path.display().to_string();
     for authentication in ["workloadIdentity", "auto"] {
-        let mut network = network_with(
-            secretless_config(&azsim, authentication),
+        let client = provider_configured_with(
+            azsim.secretless_provider_config(authentication),
             workload_identity_environment(&azsim, &token_file),
         )
         .await;
-        let inputs = network.checked(json!({}), network_inputs()).await;
-        let created = network.create(&inputs).await;
-        assert!(
-            created
-                .id
-                .ends_with("/virtualNetworks/vnet-platform-eastus"),
-            "{authentication}: {}",
-            created.id
-        );
-        network.delete(&created).await;
+        assert_creates_a_network(client, "platform").await;
     }
     assert!(azsim.ids_of_type("virtualNetworks").is_empty());
 }
@@ -95,12 +49,18 @@ async fn an_untrusted_federated_token_fails_with_the_reason() {
         "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
     )
     .unwrap();
-    let mut network = network_with(
-        secretless_config(&azsim, "workloadIdentity"),
+    let client = provider_configured_with(
+        azsim.secretless_provider_config("workloadIdentity"),
         workload_identity_environment(&azsim, &token_file.display().to_string()),
     )
     .await;
-    let inputs = network.checked(json!({}), network_inputs()).await;
+    let mut network = Lifecycle::new(client, "aksmesh:index:RegionalNetwork", "platform");
+    let inputs = network
+        .checked(
+            json!({}),
+            json!({"location": "eastus", "vnetCidr": "10.0.0.0/14", "nodeSubnetCidr": "10.0.0.0/16"}),
+        )
+        .await;
     let error = network
         .try_create(&inputs)
         .await

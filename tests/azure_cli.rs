@@ -8,11 +8,8 @@ mod support;
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 
-use aksmesh::rpc::pulumirpc as rpc;
-use serde_json::json;
 use support::azsim::Azsim;
-use support::lifecycle::Lifecycle;
-use support::{start_provider, to_struct};
+use support::lifecycle::{assert_creates_a_network, provider_configured_with};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn azure_cli_authentication_uses_the_cli_token() {
@@ -47,34 +44,10 @@ printf '{{"accessToken":"%s","expiresOn":"2099-01-01 00:00:00.000000","expires_o
         ),
     );
 
-    let mut provider = start_provider(BTreeMap::new()).await;
-    provider
-        .client
-        .configure(rpc::ConfigureRequest {
-            args: Some(to_struct(json!({
-                "subscriptionId": azsim.info.subscription_id,
-                "tenantId": azsim.info.tenant_id,
-                "authentication": "azureCli",
-                "armEndpoint": azsim.info.arm_endpoint,
-                "authorityHost": azsim.info.authority_host,
-                "trustedCaCertificate": azsim.info.ca_cert_path.display().to_string(),
-            }))),
-            accept_secrets: true,
-            accept_resources: true,
-            ..Default::default()
-        })
-        .await
-        .expect("configure");
-    let mut network = Lifecycle::new(provider.client, "aksmesh:index:RegionalNetwork", "cli");
-    let inputs = network
-        .checked(
-            json!({}),
-            json!({"location": "eastus", "vnetCidr": "10.0.0.0/14", "nodeSubnetCidr": "10.0.0.0/16"}),
-        )
-        .await;
-    let created = network.create(&inputs).await;
-    assert!(created.id.ends_with("/virtualNetworks/vnet-cli-eastus"));
-    network.delete(&created).await;
+    let mut config = azsim.secretless_provider_config("azureCli");
+    config["tenantId"] = azsim.info.tenant_id.clone().into();
+    let client = provider_configured_with(config, BTreeMap::new()).await;
+    assert_creates_a_network(client, "cli").await;
 
     // The CLI was asked for an ARM token in the configured tenant, and only once: the token is
     // cached until it nears expiry.

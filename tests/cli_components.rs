@@ -168,15 +168,7 @@ fn a_renamed_component_with_an_alias_keeps_its_children() {
         "options: { aliases: [\"urn:pulumi:dev::alias::aksmesh:index:OverlayPeering::mesh\"] }",
     );
     project.rewrite_program("alias", "yaml", &renamed);
-    let run = project.pulumi(&["preview", "--json"]).success();
-    let preview: serde_json::Value = serde_json::from_str(&run.stdout()).expect("preview JSON");
-    let changes: Vec<_> = preview["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .filter(|s| s["op"] != "same")
-        .map(|s| format!("{} {}", s["op"], s["urn"]))
-        .collect();
+    let changes = project.planned();
     assert!(changes.is_empty(), "{changes:#?}");
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();
     assert_eq!(azsim.ids_of_type("virtualNetworkPeerings"), peering);
@@ -217,15 +209,7 @@ resources:
             "options: { aliases: [\"urn:pulumi:dev::platform::aksmesh:index:MultiRegionAks::platform\"] }",
         ),
     );
-    let run = project.pulumi(&["preview", "--json"]).success();
-    let preview: serde_json::Value = serde_json::from_str(&run.stdout()).expect("preview JSON");
-    let changes: Vec<_> = preview["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .filter(|s| s["op"] != "same")
-        .map(|s| format!("{} {}", s["op"], s["urn"]))
-        .collect();
+    let changes = project.planned();
     assert!(changes.is_empty(), "{changes:#?}");
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();
     let ids = |resources: Vec<serde_json::Value>| -> Vec<String> {

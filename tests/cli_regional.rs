@@ -3,7 +3,6 @@
 
 mod support;
 
-use serde_json::Value as Json;
 use support::azsim::Azsim;
 use support::pulumi::Project;
 
@@ -69,26 +68,6 @@ outputs:
 "#;
 
 /// The operations a preview plans, by resource name (from `pulumi preview --json`).
-fn planned(project: &Project) -> Vec<(String, String)> {
-    let run = project.pulumi(&["preview", "--json"]).success();
-    let preview: Json = serde_json::from_str(&run.stdout()).expect("preview JSON");
-    preview["steps"]
-        .as_array()
-        .map(|steps| {
-            steps
-                .iter()
-                .filter(|s| s["op"] != "same")
-                .map(|s| {
-                    let urn = s["urn"].as_str().unwrap_or_default();
-                    (
-                        urn.rsplit("::").next().unwrap_or_default().to_string(),
-                        s["op"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 #[test]
 fn two_regions_and_a_peering_with_the_real_cli() {
@@ -134,7 +113,7 @@ fn two_regions_and_a_peering_with_the_real_cli() {
 
     // A Kubernetes version change updates both clusters in place.
     project.config_set("kubernetesVersion", "1.34");
-    let mut steps = planned(&project);
+    let mut steps = project.planned();
     steps.sort();
     assert_eq!(
         steps,
@@ -147,7 +126,7 @@ fn two_regions_and_a_peering_with_the_real_cli() {
 
     // A pod CIDR change (not an expansion) replaces only that cluster.
     project.config_set("eastPodCidr", "10.56.0.0/13");
-    let steps = planned(&project);
+    let steps = project.planned();
     assert!(
         steps.iter().all(|(name, _)| name == "eastCluster"),
         "only the east cluster changes: {steps:?}"
@@ -201,7 +180,7 @@ fn two_regions_and_a_peering_with_the_real_cli() {
     assert!(matches!(status, 200 | 204), "out-of-band DELETE: {status}");
     project.pulumi(&["refresh", "--yes"]).success();
     assert_eq!(
-        planned(&project),
+        project.planned(),
         [("eastCluster".to_string(), "update".to_string())]
     );
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();

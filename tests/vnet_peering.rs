@@ -236,36 +236,16 @@ async fn vnet_peering_lifecycle_against_azsim() {
     remote_body["properties"]["allowForwardedTraffic"] = true.into();
     let (status, _) = azsim.arm("PUT", &format!("{remote_id}?{API}"), Some(remote_body));
     assert!(matches!(status, 200 | 201), "out-of-band PUT: {status}");
-    let drifted = peering.refresh(&updated).await.expect("still exists");
-    let recorded = drifted.state_json()["outOfBandChanges"].clone();
-    assert!(
-        recorded.as_array().is_some_and(|changes| changes.len() == 1
-            && changes[0]
-                .as_str()
-                .unwrap_or_default()
-                .contains("allowForwardedTraffic is true")),
-        "{recorded}"
-    );
+    let drifted = peering
+        .refresh_records_one_out_of_band_change(&updated, |change| {
+            change.contains("allowForwardedTraffic is true")
+        })
+        .await;
     assert_eq!(to_json(&drifted.inputs)["allowForwardedTraffic"], false);
-    let diff = peering.diff(&drifted, &closed).await;
-    assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
-    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
-    let repair = &diff.detailed_diff["outOfBandChanges"];
-    assert_eq!(repair.kind, Kind::Delete as i32);
-    assert!(
-        !repair.input_diff,
-        "the repair compares the state, not the inputs"
-    );
-    let repaired = peering.update(&drifted, &closed).await;
-    assert!(repaired.state_json().get("outOfBandChanges").is_none());
+    let repaired = peering.repair_out_of_band_changes(&drifted, &closed).await;
     let (_, remote_live) = get(&azsim, &remote_id);
     assert_eq!(remote_live["properties"]["allowForwardedTraffic"], false);
-    let clean = peering.refresh(&repaired).await.expect("still exists");
-    assert!(clean.state_json().get("outOfBandChanges").is_none());
-    assert_eq!(
-        peering.diff(&clean, &closed).await.changes,
-        DiffChanges::DiffNone as i32
-    );
+    peering.assert_refresh_is_clean(&repaired, &closed).await;
 
     // Someone deletes one direction: the other turns Disconnected and refresh reports the peering
     // gone, so the next `up` creates it again.

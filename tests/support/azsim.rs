@@ -57,12 +57,19 @@ impl Azsim {
 
     /// Provider configuration that points aksmesh at this azsim with its service principal.
     pub fn provider_config(&self) -> serde_json::Value {
+        let mut config = self.secretless_provider_config("clientSecret");
+        config["tenantId"] = self.info.tenant_id.clone().into();
+        config["clientId"] = self.info.client_id.clone().into();
+        config["clientSecret"] = self.info.client_secret.clone().into();
+        config
+    }
+
+    /// Provider configuration that points aksmesh at this azsim and names only how to sign in;
+    /// the identity comes from the environment (workload or managed identity, the Azure CLI).
+    pub fn secretless_provider_config(&self, authentication: &str) -> serde_json::Value {
         serde_json::json!({
             "subscriptionId": self.info.subscription_id,
-            "tenantId": self.info.tenant_id,
-            "clientId": self.info.client_id,
-            "clientSecret": self.info.client_secret,
-            "authentication": "clientSecret",
+            "authentication": authentication,
             "armEndpoint": self.info.arm_endpoint,
             "authorityHost": self.info.authority_host,
             "trustedCaCertificate": self.info.ca_cert_path.display().to_string(),

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use aksmesh::rpc::pulumirpc as rpc;
+use aksmesh::rpc::pulumirpc::{diff_response::DiffChanges, property_diff::Kind};
 use serde_json::Value as Json;
 
 use super::azsim::Azsim;
@@ -11,11 +12,19 @@ use super::{start_provider, to_json, to_struct, Client};
 
 /// A provider configured against azsim.
 pub async fn configured_provider(azsim: &Azsim) -> Client {
-    let mut provider = start_provider(BTreeMap::new()).await;
+    provider_configured_with(azsim.provider_config(), BTreeMap::new()).await
+}
+
+/// A provider with its own environment, configured with `config`.
+pub async fn provider_configured_with(
+    config: Json,
+    environment: BTreeMap<String, String>,
+) -> Client {
+    let mut provider = start_provider(environment).await;
     provider
         .client
         .configure(rpc::ConfigureRequest {
-            args: Some(to_struct(azsim.provider_config())),
+            args: Some(to_struct(config)),
             accept_secrets: true,
             accept_resources: true,
             ..Default::default()
@@ -23,6 +32,27 @@ pub async fn configured_provider(azsim: &Azsim) -> Client {
         .await
         .expect("configure against azsim");
     provider.client
+}
+
+/// Proves the provider's identity works: creates the RegionalNetwork `name` in eastus, then
+/// deletes it.
+pub async fn assert_creates_a_network(client: Client, name: &str) {
+    let mut network = Lifecycle::new(client, "aksmesh:index:RegionalNetwork", name);
+    let inputs = network
+        .checked(
+            serde_json::json!({}),
+            serde_json::json!({"location": "eastus", "vnetCidr": "10.0.0.0/14", "nodeSubnetCidr": "10.0.0.0/16"}),
+        )
+        .await;
+    let created = network.create(&inputs).await;
+    assert!(
+        created
+            .id
+            .ends_with(&format!("/virtualNetworks/vnet-{name}-eastus")),
+        "{}",
+        created.id
+    );
+    network.delete(&created).await;
 }
 
 /// One resource of one type, with the URN and name the engine would use.
@@ -214,6 +244,65 @@ impl Lifecycle {
             inputs: news.clone(),
             state: response.properties.expect("update returns state"),
         }
+    }
+
+    /// Refresh after a change made outside Pulumi: the state records exactly one out-of-band
+    /// change, and `describes` accepts its text.
+    pub async fn refresh_records_one_out_of_band_change(
+        &mut self,
+        created: &Created,
+        describes: impl Fn(&str) -> bool,
+    ) -> Created {
+        let drifted = self.refresh(created).await.expect("still exists");
+        let recorded = drifted.state_json()["outOfBandChanges"].clone();
+        assert!(
+            recorded
+                .as_array()
+                .is_some_and(|changes| changes.len() == 1
+                    && describes(changes[0].as_str().unwrap_or_default())),
+            "{recorded}"
+        );
+        drifted
+    }
+
+    /// Recorded out-of-band changes make an in-place update, shown as the deletion of
+    /// `outOfBandChanges` from the state; the update clears them. Returns the updated resource.
+    pub async fn repair_out_of_band_changes(
+        &mut self,
+        drifted: &Created,
+        inputs: &prost_types::Struct,
+    ) -> Created {
+        let diff = self.diff(drifted, inputs).await;
+        assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
+        assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+        let repair = &diff.detailed_diff["outOfBandChanges"];
+        assert_eq!(repair.kind, Kind::Delete as i32);
+        assert!(
+            !repair.input_diff,
+            "the repair compares the state, not the inputs"
+        );
+        let repaired = self.update(drifted, inputs).await;
+        assert!(repaired.state_json().get("outOfBandChanges").is_none());
+        repaired
+    }
+
+    /// Refresh finds nothing changed outside Pulumi and the next diff is empty. Returns the
+    /// refreshed resource.
+    pub async fn assert_refresh_is_clean(
+        &mut self,
+        created: &Created,
+        inputs: &prost_types::Struct,
+    ) -> Created {
+        let clean = self.refresh(created).await.expect("still exists");
+        assert!(clean.state_json().get("outOfBandChanges").is_none());
+        let diff = self.diff(&clean, inputs).await;
+        assert_eq!(
+            diff.changes,
+            DiffChanges::DiffNone as i32,
+            "{:?}",
+            diff.detailed_diff
+        );
+        clean
     }
 
     pub async fn delete(&mut self, created: &Created) {

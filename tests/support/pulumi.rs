@@ -138,6 +138,26 @@ impl Project {
         command
     }
 
+    /// What `pulumi preview` plans, as (resource name, operation) for every step that is not
+    /// `same`.
+    pub fn planned(&self) -> Vec<(String, String)> {
+        let run = self.pulumi(&["preview", "--json"]).success();
+        let preview: serde_json::Value = serde_json::from_str(&run.stdout()).expect("preview JSON");
+        preview["steps"]
+            .as_array()
+            .expect("preview lists its steps")
+            .iter()
+            .filter(|s| s["op"] != "same")
+            .map(|s| {
+                let urn = s["urn"].as_str().unwrap_or_default();
+                (
+                    urn.rsplit("::").next().unwrap_or_default().to_string(),
+                    s["op"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
     /// Runs the pulumi CLI in the project.
     pub fn pulumi(&self, arguments: &[&str]) -> Run {
         let output = self

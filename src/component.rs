@@ -139,16 +139,14 @@ pub struct ComponentAdapter<C>(pub C);
 
 impl<C: Component> ComponentAdapter<C> {
     fn typed(&self, inputs: &Value) -> Result<C::Inputs, ComponentError> {
-        let (typed, annotations) = inputs.to_typed::<C::Inputs>().map_err(|e| {
-            ComponentError::Invalid(vec![CheckFailure::new(
-                e.path,
-                format!(
-                    "{}; see the aksmesh schema for this property's type",
-                    e.message
-                ),
-            )])
-        })?;
-        let failures = self.0.check(&typed, &annotations);
+        let typed = inputs.to_typed_all::<C::Inputs>();
+        let mut failures: Vec<CheckFailure> = typed.errors.into_iter().map(Into::into).collect();
+        let Some(value) = typed.value else {
+            return Err(ComponentError::Invalid(failures));
+        };
+        // Mismatched values were set aside (marked unknown), so the rest is still checked.
+        failures.extend(self.0.check(&value, &typed.annotations));
+        let typed = value;
         if failures.is_empty() {
             Ok(typed)
         } else {

@@ -16,37 +16,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// How pods get IP addresses, the same in every cluster of the topology.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub enum PodNetworking {
-    /// Azure CNI Overlay: pod IPs come from a private pod CIDR that the VNet fabric cannot route.
-    #[default]
-    Overlay,
-    /// Azure CNI with a pod subnet: pod IPs are VNet IPs.
-    Flat,
-    /// Bring your own CNI (`networkPlugin: none`): pod IPs come from the CNI's own (non-VNet) pool.
-    ByoCni,
-}
-
-/// Whether (and how) a Cilium Cluster Mesh joins the clusters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub enum MeshMode {
-    /// No mesh: every cluster is on its own.
-    #[default]
-    None,
-    /// Azure Kubernetes Fleet Manager cluster mesh: Cilium Cluster Mesh run by AKS (ACNS), flat networking only.
-    Fleet,
-    /// Upstream Cilium Cluster Mesh installed by you on BYO CNI clusters, in tunnel (VXLAN) mode.
-    SelfManaged,
-}
-
-impl MeshMode {
-    pub fn is_mesh(self) -> bool {
-        self != MeshMode::None
-    }
-}
+pub use crate::vocabulary::{MeshMode, PodNetworking};
 
 /// Something in a region that traffic can start from or go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -98,10 +68,10 @@ pub struct Topology {
 impl Topology {
     /// Whether the VNets of two distinct regions are directly peered.
     pub fn peered(&self, a: &str, b: &str) -> bool {
-        let (a, b) = (normalized(a), normalized(b));
+        let (a, b) = (crate::regions::canonical(a), crate::regions::canonical(b));
         a != b
             && self.peered_pairs.iter().any(|(x, y)| {
-                let (x, y) = (normalized(x), normalized(y));
+                let (x, y) = (crate::regions::canonical(x), crate::regions::canonical(y));
                 (x == a && y == b) || (x == b && y == a)
             })
     }
@@ -137,7 +107,8 @@ pub struct Verdict {
 
 impl Verdict {
     pub fn is_cross_region(&self) -> bool {
-        normalized(&self.source_region) != normalized(&self.destination_region)
+        crate::regions::canonical(&self.source_region)
+            != crate::regions::canonical(&self.destination_region)
     }
 }
 
@@ -170,15 +141,6 @@ impl fmt::Display for TopologyError {
 
 impl std::error::Error for TopologyError {}
 
-/// Azure treats `West Europe` and `westeurope` as the same region.
-fn normalized(region: &str) -> String {
-    region
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 /// Every problem with the topology, in argument order.
 pub fn validate(topology: &Topology) -> Vec<TopologyError> {
     let mut errors = Vec::new();
@@ -190,7 +152,7 @@ pub fn validate(topology: &Topology) -> Vec<TopologyError> {
     }
     let mut seen = BTreeSet::new();
     for (i, region) in topology.regions.iter().enumerate() {
-        let key = normalized(region);
+        let key = crate::regions::canonical(region);
         if key.is_empty() {
             errors.push(TopologyError::new(
                 format!("regions[{i}]"),
@@ -205,7 +167,7 @@ pub fn validate(topology: &Topology) -> Vec<TopologyError> {
     }
     for (i, (from, to)) in topology.peered_pairs.iter().enumerate() {
         for (side, region) in [("from", from), ("to", to)] {
-            if !seen.contains(&normalized(region)) {
+            if !seen.contains(&crate::regions::canonical(region)) {
                 errors.push(TopologyError::new(
                     format!("peerings[{i}].{side}"),
                     format!(
@@ -214,7 +176,7 @@ pub fn validate(topology: &Topology) -> Vec<TopologyError> {
                 ));
             }
         }
-        if normalized(from) == normalized(to) {
+        if crate::regions::canonical(from) == crate::regions::canonical(to) {
             errors.push(TopologyError::new(
                 format!("peerings[{i}].to"),
                 format!("a peering joins two different regions, but both ends are \"{to}\"; a region's cluster and VNet need no peering with themselves"),
@@ -269,7 +231,9 @@ pub fn verdict(
     destination: Endpoint,
 ) -> Verdict {
     let peered = topology.peered(source_region, destination_region);
-    let fact = if normalized(source_region) == normalized(destination_region) {
+    let fact = if crate::regions::canonical(source_region)
+        == crate::regions::canonical(destination_region)
+    {
         same_region(source_region, source, destination)
     } else if peered {
         peered_pair(

@@ -13,6 +13,8 @@ pub mod functions;
 pub mod net;
 pub mod property;
 pub mod provider;
+pub mod regions;
 pub mod resource;
 pub mod resources;
 pub mod rpc;
+pub mod vocabulary;

@@ -239,42 +239,118 @@ impl Value {
     /// Unknown leaves (preview) are given a placeholder of whatever type the target field takes, so
     /// a typed value always exists; the returned annotations say which paths are placeholders.
     pub fn to_typed<T: DeserializeOwned>(&self) -> Result<(T, Annotations), TypeError> {
-        let (mut json, annotations) = self.to_plain();
-        // Each retry fixes one unknown leaf; more attempts than unknowns × placeholder kinds means
-        // the mismatch is not about an unknown.
-        let mut attempts = annotations.unknown.len() * PLACEHOLDERS.len() + 1;
+        let typed = self.to_typed_all::<T>();
+        match (typed.value, typed.errors.into_iter().next()) {
+            (Some(value), None) => Ok((value, typed.annotations)),
+            (_, Some(error)) => Err(error),
+            (None, None) => Err(TypeError {
+                path: String::new(),
+                message: "the value could not be read".into(),
+            }),
+        }
+    }
+
+    /// Like [`to_typed`](Self::to_typed), but reports every mismatch at once: each offending value
+    /// is set aside (a placeholder of a type that fits is put in its place) and marked unknown in
+    /// the annotations, so the typed value that remains can still be validated for other problems.
+    pub fn to_typed_all<T: DeserializeOwned>(&self) -> Typed<T> {
+        let (mut json, mut annotations) = self.to_plain();
+        let mut errors: Vec<TypeError> = Vec::new();
         let mut tried: BTreeMap<PropertyPath, usize> = BTreeMap::new();
-        loop {
-            match serde_path_to_error::deserialize::<_, T>(&json) {
-                Ok(typed) => return Ok((typed, annotations)),
-                Err(error) => {
-                    let path = engine_path(error.path());
-                    let next = tried.entry(path.clone()).or_insert(0);
-                    if attempts == 0
-                        || !annotations.unknown.contains(&path)
-                        || *next >= PLACEHOLDERS.len()
-                    {
-                        return Err(TypeError {
-                            path,
-                            message: error.inner().to_string(),
-                        });
+        // Every attempt sets one path aside; a value has far fewer paths than this.
+        for _ in 0..MAX_REPAIRS {
+            let error = match serde_path_to_error::deserialize::<_, T>(&json) {
+                Ok(value) => {
+                    return Typed {
+                        value: Some(value),
+                        annotations,
+                        errors,
                     }
-                    set_at(&mut json, &path, PLACEHOLDERS[*next]());
-                    *next += 1;
-                    attempts -= 1;
                 }
+                Err(error) => error,
+            };
+            let path = engine_path(error.path());
+            let was_unknown = annotations.unknown.contains(&path);
+            if !was_unknown
+                && !errors
+                    .iter()
+                    .any(|e| e.path == path || is_beneath(&e.path, &path))
+            {
+                errors.push(TypeError {
+                    path: path.clone(),
+                    message: error.inner().to_string(),
+                });
             }
+            if path.is_empty() {
+                break;
+            }
+            let attempt = tried.entry(path.clone()).or_insert(0);
+            if !set_aside(&mut json, &path, *attempt) {
+                // Nothing fits here: set the enclosing value aside instead.
+                let parent = parent_path(&path);
+                if parent.is_empty() {
+                    break;
+                }
+                annotations.unknown.insert(parent.clone());
+                set_aside(&mut json, &parent, 0);
+                continue;
+            }
+            *attempt += 1;
+            annotations.unknown.insert(path);
+        }
+        Typed {
+            value: None,
+            annotations,
+            errors,
         }
     }
 }
 
+/// A value read into a Rust type, with every type mismatch found on the way.
+pub struct Typed<T> {
+    /// The typed value, with the mismatched paths set aside; `None` when nothing usable remained.
+    pub value: Option<T>,
+    /// Unknown and secret paths; set-aside paths count as unknown.
+    pub annotations: Annotations,
+    pub errors: Vec<TypeError>,
+}
+
+/// Bound on the repairs [`Value::to_typed_all`] makes, against pathological inputs.
+const MAX_REPAIRS: usize = 4096;
+
+/// Puts the `attempt`-th placeholder at `path`; false when every placeholder has been tried.
+fn set_aside(json: &mut serde_json::Value, path: &str, attempt: usize) -> bool {
+    match PLACEHOLDERS.get(attempt) {
+        Some(placeholder) => {
+            set_at(json, path, placeholder());
+            true
+        }
+        None => false,
+    }
+}
+
+fn parent_path(path: &str) -> PropertyPath {
+    let Some(mut segments) = parse_path(path) else {
+        return String::new();
+    };
+    segments.pop();
+    segments
+        .into_iter()
+        .fold(String::new(), |out, segment| match segment {
+            PathSegment::Key(key) => join_key(&out, &key),
+            PathSegment::Index(i) => join_index(&out, i),
+        })
+}
+
 type Placeholder = fn() -> serde_json::Value;
-const PLACEHOLDERS: [Placeholder; 5] = [
+// Null comes last: optional fields of a closed vocabulary accept only it.
+const PLACEHOLDERS: [Placeholder; 6] = [
     || serde_json::Value::String(String::new()),
     || serde_json::json!(0),
     || serde_json::Value::Bool(false),
     || serde_json::json!([]),
     || serde_json::json!({}),
+    || serde_json::Value::Null,
 ];
 
 fn number_to_json(n: f64) -> serde_json::Value {

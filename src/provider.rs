@@ -84,16 +84,6 @@ pub trait DynFunction: Send + Sync {
     async fn invoke(&self, arguments: &Value) -> Result<Value, Vec<CheckFailure>>;
 }
 
-fn type_failure(error: TypeError) -> CheckFailure {
-    CheckFailure::new(
-        error.path,
-        format!(
-            "{}; see the aksmesh schema for this property's type",
-            error.message
-        ),
-    )
-}
-
 fn invalid_state(what: &str, error: TypeError) -> OperationError {
     OperationError::Failed(format!(
         "the stored {what} could not be read at '{}': {} (state written by another aksmesh version?); run `pulumi refresh`",
@@ -180,14 +170,14 @@ fn reinsert_unknown_keys(value: &mut Value, unknown: &BTreeSet<PropertyPath>) {
 #[async_trait]
 impl<R: Resource> DynResource for Adapter<R> {
     fn check(&self, olds: &Value, news: &Value, name: &str) -> CheckOutcome {
-        let (mut inputs, annotations) = match news.to_typed::<R::Inputs>() {
-            Ok(typed) => typed,
-            Err(error) => {
-                return CheckOutcome {
-                    inputs: news.clone(),
-                    failures: vec![type_failure(error)],
-                }
-            }
+        let typed = news.to_typed_all::<R::Inputs>();
+        let mut failures: Vec<CheckFailure> = typed.errors.into_iter().map(Into::into).collect();
+        let annotations = typed.annotations;
+        let Some(mut inputs) = typed.value else {
+            return CheckOutcome {
+                inputs: news.clone(),
+                failures,
+            };
         };
         let olds: Option<R::Inputs> = match olds {
             Value::Object(map) if !map.is_empty() => olds.to_typed().ok().map(|(typed, _)| typed),
@@ -197,7 +187,15 @@ impl<R: Resource> DynResource for Adapter<R> {
             unknowns: &annotations,
             name,
         };
-        let failures = self.0.check(&mut inputs, olds.as_ref(), &context);
+        let type_failures = !failures.is_empty();
+        failures.extend(self.0.check(&mut inputs, olds.as_ref(), &context));
+        if type_failures {
+            // Mismatched values were set aside to check the rest; hand back what the user wrote.
+            return CheckOutcome {
+                inputs: news.clone(),
+                failures,
+            };
+        }
         let inputs = match Value::from_typed(&inputs, &annotations.secret) {
             Ok(mut value) => {
                 restore_unknowns(&mut value, "", &annotations.unknown);
@@ -336,10 +334,20 @@ impl<F: Function> DynFunction for FunctionAdapter<F> {
                 format!("{} needs known arguments; it cannot run on values computed during this preview", F::TOKEN),
             )]);
         }
-        let (arguments, _) = arguments
-            .to_typed::<F::Arguments>()
-            .map_err(|e| vec![type_failure(e)])?;
-        let result = self.0.invoke(arguments).await?;
+        let typed = arguments.to_typed_all::<F::Arguments>();
+        let mut failures: Vec<CheckFailure> = typed.errors.into_iter().map(Into::into).collect();
+        let Some(arguments) = typed.value else {
+            return Err(failures);
+        };
+        // Functions are offline: with mismatched values set aside, they still report the rest.
+        let result = match self.0.invoke(arguments).await {
+            Ok(result) if failures.is_empty() => result,
+            Ok(_) => return Err(failures),
+            Err(more) => {
+                failures.extend(more);
+                return Err(failures);
+            }
+        };
         Value::from_typed(&result, &BTreeSet::new())
             .map_err(|e| vec![CheckFailure::new("", format!("internal error: {e}"))])
     }

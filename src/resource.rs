@@ -33,6 +33,23 @@ impl CheckFailure {
     }
 }
 
+impl From<crate::property::TypeError> for CheckFailure {
+    /// A value of the wrong type. Closed vocabularies leave the property for us to name; other
+    /// mismatches point at the schema.
+    fn from(error: crate::property::TypeError) -> Self {
+        use crate::vocabulary::PROPERTY_PLACEHOLDER;
+        let reason = if error.message.contains(PROPERTY_PLACEHOLDER) {
+            error.message.replace(PROPERTY_PLACEHOLDER, &error.path)
+        } else {
+            format!(
+                "{}; see the aksmesh schema for this property's type",
+                error.message
+            )
+        };
+        CheckFailure::new(error.path, reason)
+    }
+}
+
 /// What Check knows besides the typed inputs.
 pub struct CheckContext<'a> {
     /// Paths of the new inputs that are unknown (preview); validation skips them.

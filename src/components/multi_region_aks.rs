@@ -12,12 +12,13 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::component::{Child, ChildRegistrar, ChildRequest, Component, Constructed};
-use crate::connectivity::{report, MeshMode, PodNetworking, Topology};
+use crate::connectivity::{report, Topology};
 use crate::net::{self, AddressPlan, PlanRequest, RegionRequest};
 use crate::property::{join_index, Annotations, Value};
+use crate::regions;
 use crate::resource::CheckFailure;
-use crate::resources::common::{canonical_region, KNOWN_REGIONS};
 use crate::resources::regional_network::default_name_prefix;
+use crate::vocabulary::{CiliumMeshMode, MeshMode, NetworkDataplane, PodNetworking};
 
 pub struct MultiRegionAks;
 
@@ -36,11 +37,11 @@ pub struct RegionInputs {
 }
 
 /// Cross-cluster pod networking, limited to the set-ups AKS supports.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MeshOptions {
     /// `fleet` (flat pod networking + ACNS) or `selfManaged` (BYO CNI clusters).
-    pub mode: String,
+    pub mode: CiliumMeshMode,
 }
 
 /// The global entry point: an Azure Front Door with one origin per region.
@@ -61,7 +62,7 @@ pub struct MultiRegionAksInputs {
     #[serde(deserialize_with = "crate::resources::common::kubernetes_version")]
     pub kubernetes_version: Option<String>,
     #[serde(default)]
-    pub pod_networking: Option<String>,
+    pub pod_networking: Option<PodNetworking>,
     #[serde(default)]
     pub enable_vnet_peering: Option<bool>,
     #[serde(default)]
@@ -81,25 +82,25 @@ impl MultiRegionAksInputs {
             .is_some_and(|f| f.enabled.unwrap_or(true))
     }
 
+    fn pod_networking(&self) -> PodNetworking {
+        self.pod_networking.unwrap_or_default()
+    }
+
     fn flat(&self) -> bool {
-        self.pod_networking.as_deref() == Some("flat")
+        self.pod_networking() == PodNetworking::Flat
     }
 
     fn byo_cni(&self) -> bool {
-        self.pod_networking.as_deref() == Some("byoCni")
+        self.pod_networking() == PodNetworking::ByoCni
     }
 
-    fn mesh_mode(&self) -> Option<&str> {
-        self.cilium_mesh.as_ref().map(|m| m.mode.as_str())
+    fn mesh_mode(&self) -> Option<CiliumMeshMode> {
+        self.cilium_mesh.as_ref().map(|m| m.mode)
     }
 
     /// ACNS is on when a Fleet mesh needs it.
     fn advanced_networking(&self) -> bool {
-        self.mesh_mode() == Some("fleet")
-    }
-
-    fn pod_networking_name(&self) -> &str {
-        self.pod_networking.as_deref().unwrap_or("overlay")
+        self.mesh_mode() == Some(CiliumMeshMode::Fleet)
     }
 }
 
@@ -120,7 +121,7 @@ fn plan_request(inputs: &MultiRegionAksInputs) -> Result<PlanRequest, Vec<CheckF
         .iter()
         .enumerate()
         .map(|(i, region)| RegionRequest {
-            location: canonical_region(&region.location),
+            location: regions::canonical(&region.location),
             vnet_cidr: parse(
                 &region.vnet_cidr,
                 format!("{}.vnetCidr", join_index("regions", i)),
@@ -161,7 +162,7 @@ fn mesh_cluster(
         ("name", text(&ranges.location)),
         ("clusterId", cluster_id),
         ("location", text(&ranges.location)),
-        ("podNetworking", text(inputs.pod_networking_name())),
+        ("podNetworking", text(inputs.pod_networking())),
         (
             "advancedNetworking",
             Value::Bool(inputs.advanced_networking()),
@@ -170,7 +171,7 @@ fn mesh_cluster(
         ("vnetId", vnet_id),
     ];
     if !inputs.byo_cni() {
-        entry.push(("networkDataplane", text("cilium")));
+        entry.push(("networkDataplane", text(NetworkDataplane::Cilium)));
     }
     if inputs.flat() {
         entry.push(("podSubnetCidr", text(ranges.pod_subnet_cidr)));
@@ -205,9 +206,6 @@ fn check_mesh(
     let Some(mode) = inputs.mesh_mode() else {
         return Vec::new();
     };
-    if !matches!(mode, "fleet" | "selfManaged") {
-        return vec![CheckFailure::new("ciliumMesh.mode", format!("'{mode}' is not a mesh mode; use fleet (flat pod networking with ACNS) or selfManaged (BYO CNI clusters)"))];
-    }
     if plan.regions.len() > 1
         && !inputs.enable_vnet_peering.unwrap_or(false)
         && !unknowns.is_unknown("enableVnetPeering")
@@ -230,7 +228,7 @@ fn check_mesh(
         ("clusters", Value::Array(clusters)),
         ("peeredVnetPairs", all_vnet_pairs(&vnet_ids)),
     ];
-    if mode == "fleet" {
+    if mode == CiliumMeshMode::Fleet {
         mesh.push(("resourceGroupName", text("rg-check")));
     }
     let Ok((mut typed, annotations)) =
@@ -284,9 +282,12 @@ impl Component for MultiRegionAks {
         for (i, region) in inputs.regions.iter().enumerate() {
             let at = join_index("regions", i);
             if !unknowns.is_unknown(&format!("{at}.location"))
-                && !KNOWN_REGIONS.contains(&canonical_region(&region.location).as_str())
+                && !regions::is_known(&region.location)
             {
-                failures.push(CheckFailure::new(format!("{at}.location"), format!("'{}' is not an Azure region; `az account list-locations -o table` lists them", region.location)));
+                failures.push(CheckFailure::new(
+                    format!("{at}.location"),
+                    regions::refusal(&region.location),
+                ));
             }
             if let Some(count) = region.node_count {
                 if !(1..=1000).contains(&count) {
@@ -295,18 +296,6 @@ impl Component for MultiRegionAks {
                         format!("{count} nodes: a system pool has 1 to 1000"),
                     ));
                 }
-            }
-        }
-        if let Some(mode) = inputs.pod_networking.as_deref() {
-            if !unknowns.is_unknown("podNetworking")
-                && !matches!(mode, "overlay" | "flat" | "byoCni")
-            {
-                failures.push(CheckFailure::new(
-                    "podNetworking",
-                    format!(
-                        "'{mode}' is not a pod networking mode; use overlay (the default), flat or byoCni"
-                    ),
-                ));
             }
         }
         if inputs.flat() {
@@ -396,11 +385,11 @@ impl Component for MultiRegionAks {
                         ("tags", tags.clone()),
                     ];
                     if flat {
-                        cluster_inputs.push(("podNetworking", text("flat")));
+                        cluster_inputs.push(("podNetworking", text(PodNetworking::Flat)));
                         cluster_inputs.push(("podSubnetId", output(network, "podSubnetId")));
                     } else {
                         if inputs.byo_cni() {
-                            cluster_inputs.push(("podNetworking", text("byoCni")));
+                            cluster_inputs.push(("podNetworking", text(PodNetworking::ByoCni)));
                         }
                         cluster_inputs.push(("podCidr", text(ranges.pod_cidr)));
                     }
@@ -444,7 +433,7 @@ impl Component for MultiRegionAks {
                         ("name", text(&ranges.location)),
                         ("vnetId", output(network, "vnetId")),
                         ("addressSpace", Value::Array(vec![text(ranges.vnet_cidr)])),
-                        ("podNetworking", text(inputs.pod_networking_name())),
+                        ("podNetworking", text(inputs.pod_networking())),
                     ];
                     if !flat {
                         entry.push(("podCidr", text(ranges.pod_cidr)));
@@ -536,7 +525,7 @@ impl Component for MultiRegionAks {
                     ("peeredVnetPairs", all_vnet_pairs(&vnet_ids)),
                     ("tags", tags.clone()),
                 ];
-                if mode == "fleet" {
+                if mode == CiliumMeshMode::Fleet {
                     mesh_inputs.push((
                         "resourceGroupName",
                         output(&networks[0], "resourceGroupName"),
@@ -599,18 +588,8 @@ impl Component for MultiRegionAks {
                 Vec::new()
             },
             regions: locations,
-            pod_networking: if flat {
-                PodNetworking::Flat
-            } else if inputs.byo_cni() {
-                PodNetworking::ByoCni
-            } else {
-                PodNetworking::Overlay
-            },
-            mesh: match inputs.mesh_mode() {
-                Some("fleet") => MeshMode::Fleet,
-                Some("selfManaged") => MeshMode::SelfManaged,
-                _ => MeshMode::None,
-            },
+            pod_networking: inputs.pod_networking(),
+            mesh: inputs.mesh_mode().map(MeshMode::from).unwrap_or_default(),
         };
         let connectivity = report(&topology).map_err(|e| e.to_string())?;
         let mesh_output = match &mesh {
@@ -707,11 +686,37 @@ mod tests {
 
     #[test]
     fn check_reports_bad_regions_and_modes_at_their_paths() {
-        let mut bad = inputs(&["eastus", "mars"]);
-        bad.pod_networking = Some("tunnel".into());
-        let failures = MultiRegionAks.check(&bad, &Annotations::default());
-        let properties: Vec<_> = failures.iter().map(|f| f.property.as_str()).collect();
-        assert_eq!(properties, ["regions[1].location", "podNetworking"]);
+        use crate::component::{ComponentAdapter, ComponentError, DynComponent};
+        // Through the adapter, as the engine calls it: a value of the wrong vocabulary and a bad
+        // region are reported together.
+        let raw = Value::from_plain(
+            &serde_json::json!({
+                "regions": [{"location": "eastus"}, {"location": "mars"}],
+                "podNetworking": "tunnel",
+            }),
+            &Default::default(),
+        );
+        let Err(ComponentError::Invalid(failures)) = ComponentAdapter(MultiRegionAks).check(&raw)
+        else {
+            panic!("bad inputs were accepted");
+        };
+        let found: Vec<_> = failures
+            .iter()
+            .map(|f| (f.property.as_str(), f.reason.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "podNetworking",
+                    "'tunnel' is not a valid podNetworking; use one of overlay, flat, byoCni"
+                ),
+                (
+                    "regions[1].location",
+                    "'mars' is not an Azure region (did you mean eastus?); `az account list-locations -o table` lists them"
+                ),
+            ]
+        );
         let too_many = inputs(&[
             "eastus",
             "eastus2",

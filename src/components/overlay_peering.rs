@@ -10,10 +10,11 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::component::{ChildRegistrar, ChildRequest, Component, Constructed};
-use crate::connectivity::{report, MeshMode, PodNetworking, Topology};
+use crate::connectivity::{report, Topology};
 use crate::net;
 use crate::property::{join_index, Annotations, Value};
 use crate::resource::CheckFailure;
+use crate::vocabulary::{MeshMode, PodNetworking};
 
 pub struct OverlayPeering;
 
@@ -28,7 +29,7 @@ pub struct PeeredNetwork {
     #[serde(default)]
     pub pod_cidr: Option<String>,
     #[serde(default)]
-    pub pod_networking: Option<String>,
+    pub pod_networking: Option<PodNetworking>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -71,16 +72,6 @@ pub fn check_networks(
                     network.name
                 ),
             ));
-        }
-        if let Some(mode) = &network.pod_networking {
-            if !unknowns.is_unknown(&format!("{at}.podNetworking"))
-                && !matches!(mode.as_str(), "overlay" | "flat" | "byoCni")
-            {
-                failures.push(CheckFailure::new(
-                    format!("{at}.podNetworking"),
-                    format!("'{mode}' is not a pod networking mode; use overlay, flat or byoCni"),
-                ));
-            }
         }
         for (j, text) in network.address_space.iter().enumerate() {
             let range_path = format!("{at}.addressSpace[{j}]");
@@ -226,7 +217,7 @@ impl Component for OverlayPeering {
             && inputs
                 .networks
                 .iter()
-                .all(|n| n.pod_networking.as_deref() == Some("flat"));
+                .all(|n| n.pod_networking == Some(PodNetworking::Flat));
         let names: Vec<String> = inputs.networks.iter().map(|n| n.name.clone()).collect();
         let topology = Topology {
             peered_pairs: Topology::all_pairs(&names),

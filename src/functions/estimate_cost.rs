@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::property::join_index;
 use crate::resource::{CheckFailure, Function};
+use crate::vocabulary::{FrontDoorTier, SkuTier, Vocabulary};
 
 pub struct EstimateCost;
 
@@ -74,7 +75,7 @@ pub fn prices() -> &'static PriceList {
 pub struct RegionArguments {
     pub location: String,
     pub zone: Option<i64>,
-    pub cluster_tier: Option<String>,
+    pub cluster_tier: Option<SkuTier>,
     pub node_count: Option<i64>,
     pub vm_size: Option<String>,
     pub node_hourly_price: Option<f64>,
@@ -91,7 +92,7 @@ pub struct PairTraffic {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FrontDoorArguments {
-    pub sku: Option<String>,
+    pub sku: Option<FrontDoorTier>,
     pub requests_per_month: Option<f64>,
     pub egress_gb_per_month: Option<f64>,
 }
@@ -134,25 +135,6 @@ pub struct CostEstimate {
     pub hours_per_month: f64,
     pub scenarios: Vec<Scenario>,
     pub notes: Vec<String>,
-}
-
-const TIERS: [&str; 3] = ["Free", "Standard", "Premium"];
-const FRONT_DOOR_SKUS: [&str; 2] = ["Standard", "Premium"];
-
-/// `West Europe` and `westeurope` name the same region.
-fn normalize_location(location: &str) -> String {
-    location
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase()
-}
-
-fn canonical(value: &str, allowed: &[&'static str]) -> Option<&'static str> {
-    allowed
-        .iter()
-        .copied()
-        .find(|a| a.eq_ignore_ascii_case(value.trim()))
 }
 
 fn round_cents(value: f64) -> f64 {
@@ -220,7 +202,7 @@ fn optional_non_negative(
 struct Region {
     location: String,
     zone: u8,
-    tier: &'static str,
+    tier: SkuTier,
     node_count: u64,
     /// (hourly price, price-list entry if built in, label)
     node_price: Option<(f64, Option<&'static Price>, String)>,
@@ -252,7 +234,7 @@ fn validate_region(
     let list = prices();
     let base = join_index("regions", index);
     let before = failures.len();
-    let location = normalize_location(&region.location);
+    let location = crate::regions::canonical(&region.location);
     let zone = match region.zone {
         Some(z @ 1..=3) => Some(z as u8),
         Some(z) => {
@@ -284,19 +266,7 @@ fn validate_region(
             zone
         }
     };
-    let tier = match region.cluster_tier.as_deref() {
-        None => Some("Free"),
-        Some(text) => {
-            let tier = canonical(text, &TIERS);
-            if tier.is_none() {
-                failures.push(CheckFailure::new(
-                    format!("{base}.clusterTier"),
-                    format!("unknown cluster tier '{text}'; use Free, Standard or Premium"),
-                ));
-            }
-            tier
-        }
-    };
+    let tier = region.cluster_tier.unwrap_or(SkuTier::Free);
     let node_count = match region.node_count {
         Some(n) if n < 0 => {
             failures.push(CheckFailure::new(
@@ -348,7 +318,7 @@ fn validate_region(
     Some(Region {
         location,
         zone: zone?,
-        tier: tier?,
+        tier,
         node_count,
         node_price,
     })
@@ -382,7 +352,7 @@ fn flows(
             ));
         }
         let find = |name: &str, path: String, failures: &mut Vec<CheckFailure>| {
-            let wanted = normalize_location(name);
+            let wanted = crate::regions::canonical(name);
             let found = regions.iter().position(|r| r.location == wanted);
             if found.is_none() {
                 let known: Vec<_> = regions.iter().map(|r| r.location.as_str()).collect();
@@ -464,19 +434,7 @@ pub fn estimate(arguments: &Arguments) -> Result<CostEstimate, Vec<CheckFailure>
     let front_door = match &arguments.front_door {
         None => None,
         Some(fd) => {
-            let sku = match fd.sku.as_deref() {
-                None => Some("Standard"),
-                Some(text) => {
-                    let sku = canonical(text, &FRONT_DOOR_SKUS);
-                    if sku.is_none() {
-                        failures.push(CheckFailure::new(
-                            "frontDoor.sku",
-                            format!("unknown Front Door SKU '{text}'; use Standard or Premium"),
-                        ));
-                    }
-                    sku
-                }
-            };
+            let sku = fd.sku.unwrap_or(FrontDoorTier::Standard);
             let requests = non_negative(
                 fd.requests_per_month,
                 "frontDoor.requestsPerMonth",
@@ -487,7 +445,7 @@ pub fn estimate(arguments: &Arguments) -> Result<CostEstimate, Vec<CheckFailure>
                 "frontDoor.egressGbPerMonth",
                 &mut failures,
             );
-            sku.map(|sku| (sku, requests, egress))
+            Some((sku, requests, egress))
         }
     };
     let hub_hourly = optional_non_negative(
@@ -514,7 +472,7 @@ pub fn estimate(arguments: &Arguments) -> Result<CostEstimate, Vec<CheckFailure>
 
     // Items common to every scenario: control planes by tier, node VMs, Front Door.
     let mut base = Vec::new();
-    for tier in TIERS {
+    for &tier in SkuTier::ALL {
         let clusters = regions.iter().filter(|r| r.tier == tier).count();
         if clusters > 0 {
             base.push(item(
@@ -760,7 +718,7 @@ mod tests {
     fn estimate_cost_standard_tier_three_clusters() {
         let mut regions = vec![region("westeurope"), region("eastus"), region("japaneast")];
         for r in &mut regions {
-            r.cluster_tier = Some("Standard".into());
+            r.cluster_tier = Some(SkuTier::Standard);
         }
         let result = estimate(&Arguments {
             regions,
@@ -781,7 +739,7 @@ mod tests {
         let result = estimate(&Arguments {
             regions: vec![region("westeurope")],
             front_door: Some(FrontDoorArguments {
-                sku: Some("Standard".into()),
+                sku: Some(FrontDoorTier::Standard),
                 requests_per_month: Some(10_000_000.0),
                 egress_gb_per_month: Some(100.0),
             }),
@@ -868,7 +826,6 @@ mod tests {
         assert_eq!(failure_paths(&Arguments::default()), ["regions"]);
 
         let mut bad = region("marsnorth");
-        bad.cluster_tier = Some("Gold".into());
         bad.node_count = Some(-1);
         let mut no_price = region("eastus");
         no_price.node_count = Some(2);
@@ -878,7 +835,7 @@ mod tests {
             regions: vec![bad, no_price, bad_zone],
             cross_region_traffic_gb_per_month: Some(-5.0),
             front_door: Some(FrontDoorArguments {
-                sku: Some("Classic".into()),
+                sku: None,
                 requests_per_month: Some(-1.0),
                 egress_gb_per_month: None,
             }),
@@ -889,11 +846,9 @@ mod tests {
             paths,
             [
                 "regions[0].location",
-                "regions[0].clusterTier",
                 "regions[0].nodeCount",
                 "regions[1].nodeHourlyPrice",
                 "regions[2].zone",
-                "frontDoor.sku",
                 "frontDoor.requestsPerMonth",
                 "virtualWanHubHourly",
             ]

@@ -490,22 +490,13 @@ fn origin_of(explicit: Option<Ipv4Net>) -> Origin {
     }
 }
 
-/// Azure treats `West Europe` and `westeurope` as the same region.
-fn normalized_location(location: &str) -> String {
-    location
-        .chars()
-        .filter(|character| !character.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 fn validate_regions(regions: &[RegionRequest]) -> Result<(), PlanError> {
     if regions.is_empty() {
         return Err(PlanError::NoRegions);
     }
     let mut first_index_by_location: HashMap<String, usize> = HashMap::new();
     for (index, region) in regions.iter().enumerate() {
-        let key = normalized_location(&region.location);
+        let key = crate::regions::canonical(&region.location);
         if key.is_empty() {
             return Err(PlanError::EmptyLocation { index });
         }

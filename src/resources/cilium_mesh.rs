@@ -21,10 +21,7 @@ use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::common::{
-    azure_failure, canonical_region, managed_tags, operation_options, PollSchedule, Validator,
-};
-use super::regional_cluster::{AZURE, BYO_CNI, CILIUM, FLAT, OVERLAY};
+use super::common::{azure_failure, managed_tags, operation_options, PollSchedule, Validator};
 use super::regional_network::default_name_prefix;
 use crate::azure::ids::{cluster_mesh_profile_id, fleet_id, fleet_member_id, ids_equal};
 use crate::azure::models::fleet::{
@@ -37,12 +34,7 @@ use crate::resource::{
     Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, ReadResult, Resource,
     ResourceError,
 };
-
-pub const FLEET_MODE: &str = "fleet";
-pub const SELF_MANAGED_MODE: &str = "selfManaged";
-const MODES: &[&str] = &[FLEET_MODE, SELF_MANAGED_MODE];
-const POD_NETWORKING_MODES: &[&str] = &[OVERLAY, FLAT, BYO_CNI];
-const DATAPLANES: &[&str] = &[CILIUM, AZURE];
+use crate::vocabulary::{CiliumMeshMode, NetworkDataplane, PodNetworking};
 
 /// Cilium and Fleet both cap a mesh at 255 clusters (`cluster.id` 1–255).
 pub const MAX_CLUSTERS: usize = 255;
@@ -74,9 +66,9 @@ pub struct MeshClusterInputs {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub location: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pod_networking: Option<String>,
+    pub pod_networking: Option<PodNetworking>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub network_dataplane: Option<String>,
+    pub network_dataplane: Option<NetworkDataplane>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_networking: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,8 +99,8 @@ pub struct VnetPair {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CiliumMeshInputs {
-    #[serde(default)]
-    pub mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<CiliumMeshMode>,
     #[serde(default)]
     pub clusters: Vec<MeshClusterInputs>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -191,7 +183,8 @@ pub struct MeshMember {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CiliumMeshState {
-    pub mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<CiliumMeshMode>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name_prefix: String,
     /// selfManaged: the shared CA (secret).
@@ -282,11 +275,13 @@ impl Resource for CiliumMesh {
         context: &CheckContext<'_>,
     ) -> Vec<CheckFailure> {
         let mut v = Validator::new(context);
-        let mode = if inputs.mode.trim().is_empty() && !v.is_unknown("mode") {
+        let mode = if v.is_unknown("mode") {
+            None
+        } else if inputs.mode.is_none() {
             v.fail("mode", "mode is required: `fleet` for Azure Fleet Manager's managed cluster mesh (flat pod networking with ACNS), or `selfManaged` for BYO CNI clusters running Cilium installed with Helm");
             None
         } else {
-            v.choice("mode", &mut inputs.mode, MODES)
+            inputs.mode
         };
         if inputs.name_prefix.is_empty() && !v.is_unknown("namePrefix") {
             inputs.name_prefix = default_name_prefix(context.name);
@@ -294,9 +289,9 @@ impl Resource for CiliumMesh {
         check_clusters(&mut v, inputs, mode);
         check_peering(&mut v, inputs);
         match mode {
-            Some(FLEET_MODE) => check_fleet_settings(&mut v, inputs, olds),
-            Some(SELF_MANAGED_MODE) => check_self_managed_settings(&mut v, inputs),
-            _ => {}
+            Some(CiliumMeshMode::Fleet) => check_fleet_settings(&mut v, inputs, olds),
+            Some(CiliumMeshMode::SelfManaged) => check_self_managed_settings(&mut v, inputs),
+            None => {}
         }
         v.tags("tags", &inputs.tags);
         v.failures
@@ -322,7 +317,7 @@ impl Resource for CiliumMesh {
         if unknowns.is_unknown("mode") {
             return known;
         }
-        if inputs.mode == SELF_MANAGED_MODE {
+        if inputs.mode == Some(CiliumMeshMode::SelfManaged) {
             if !unknowns.is_unknown("clusters")
                 && !unknowns.is_unknown("clusterIds")
                 && !unknowns.is_unknown("apiServerIpOffset")
@@ -345,7 +340,7 @@ impl Resource for CiliumMesh {
         context: &OperationContext,
         inputs: CiliumMeshInputs,
     ) -> Result<(String, CiliumMeshState), ResourceError<CiliumMeshState>> {
-        if inputs.mode == SELF_MANAGED_MODE {
+        if inputs.mode == Some(CiliumMeshMode::SelfManaged) {
             let state = self_managed_state(&inputs, None).map_err(ResourceError::Failed)?;
             return Ok((self_managed_id(&inputs), state));
         }
@@ -361,7 +356,7 @@ impl Resource for CiliumMesh {
     ) -> Result<Option<ReadResult<CiliumMeshInputs, CiliumMeshState>>, ResourceError<CiliumMeshState>>
     {
         match old {
-            Some((inputs, state)) if state.mode == SELF_MANAGED_MODE => {
+            Some((inputs, state)) if state.mode == Some(CiliumMeshMode::SelfManaged) => {
                 // Nothing lives in Azure: the configuration is what was computed.
                 Ok(Some(ReadResult {
                     id: id.to_string(),
@@ -386,7 +381,7 @@ impl Resource for CiliumMesh {
         old: (&CiliumMeshInputs, &CiliumMeshState),
         news: CiliumMeshInputs,
     ) -> Result<CiliumMeshState, ResourceError<CiliumMeshState>> {
-        if news.mode == SELF_MANAGED_MODE {
+        if news.mode == Some(CiliumMeshMode::SelfManaged) {
             return self_managed_state(&news, Some(old.1)).map_err(ResourceError::Failed);
         }
         let azure = context.azure().map_err(ResourceError::Failed)?;
@@ -401,7 +396,7 @@ impl Resource for CiliumMesh {
         _id: &str,
         state: &CiliumMeshState,
     ) -> Result<(), ResourceError<CiliumMeshState>> {
-        if state.mode == SELF_MANAGED_MODE {
+        if state.mode == Some(CiliumMeshMode::SelfManaged) {
             return Ok(());
         }
         let azure = context.azure().map_err(ResourceError::Failed)?;
@@ -412,7 +407,11 @@ impl Resource for CiliumMesh {
 // ---------------------------------------------------------------------------------------------
 // Check
 
-fn check_clusters(v: &mut Validator<'_, '_>, inputs: &mut CiliumMeshInputs, mode: Option<&str>) {
+fn check_clusters(
+    v: &mut Validator<'_, '_>,
+    inputs: &mut CiliumMeshInputs,
+    mode: Option<CiliumMeshMode>,
+) {
     if v.is_unknown("clusters") && inputs.clusters.is_empty() {
         return;
     }
@@ -432,8 +431,8 @@ fn check_clusters(v: &mut Validator<'_, '_>, inputs: &mut CiliumMeshInputs, mode
             ),
         );
     }
-    let fleet = mode == Some(FLEET_MODE);
-    let self_managed = mode == Some(SELF_MANAGED_MODE);
+    let fleet = mode == Some(CiliumMeshMode::Fleet);
+    let self_managed = mode == Some(CiliumMeshMode::SelfManaged);
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut pod_ranges: Vec<(String, Ipv4Net)> = Vec::new();
     for (i, cluster) in inputs.clusters.iter_mut().enumerate() {
@@ -499,15 +498,14 @@ fn check_clusters(v: &mut Validator<'_, '_>, inputs: &mut CiliumMeshInputs, mode
 
         // Networking model.
         let networking_path = at("podNetworking");
-        let networking = match cluster.pod_networking.as_mut() {
-            Some(value) => v.choice(&networking_path, value, POD_NETWORKING_MODES),
-            None => Some(OVERLAY),
-        };
+        let networking =
+            (!v.is_unknown(&networking_path)).then(|| cluster.pod_networking.unwrap_or_default());
         let dataplane_path = at("networkDataplane");
-        let dataplane = match (networking, cluster.network_dataplane.as_mut()) {
-            (Some(BYO_CNI), _) => None,
-            (_, Some(value)) => v.choice(&dataplane_path, value, DATAPLANES),
-            (Some(_), None) => Some(CILIUM),
+        let dataplane = match (networking, cluster.network_dataplane) {
+            (Some(PodNetworking::ByoCni), _) => None,
+            _ if v.is_unknown(&dataplane_path) => None,
+            (_, Some(value)) => Some(value),
+            (Some(_), None) => Some(NetworkDataplane::Cilium),
             (None, None) => None,
         };
         let acns_path = at("advancedNetworking");
@@ -519,26 +517,30 @@ fn check_clusters(v: &mut Validator<'_, '_>, inputs: &mut CiliumMeshInputs, mode
         let networking_known = networking.is_some() && !v.is_unknown(&dataplane_path);
         if networking_known {
             match (networking, dataplane) {
-                (Some(OVERLAY), Some(CILIUM)) if mode.is_some() => {
+                (Some(PodNetworking::Overlay), Some(NetworkDataplane::Cilium)) if mode.is_some() => {
                     v.fail(&networking_path, OVERLAY_MANAGED_CILIUM_REASON);
                 }
-                (Some(OVERLAY), _) if fleet => v.fail(
+                (Some(PodNetworking::Overlay), _) if fleet => v.fail(
                     &networking_path,
                     "Fleet cluster mesh does not support overlay pod networking (tunnelled overlay is unsupported); use podNetworking flat with a pod subnet, networkDataplane cilium and advancedNetworking true",
                 ),
-                (Some(BYO_CNI), _) if fleet => v.fail(
+                (Some(PodNetworking::ByoCni), _) if fleet => v.fail(
                     &networking_path,
                     "Fleet cluster mesh runs the Cilium that ACNS manages, so BYO CNI clusters cannot join it; use mode selfManaged for byoCni clusters, or podNetworking flat with ACNS for fleet",
                 ),
-                (Some(FLAT), Some(AZURE)) if fleet => v.fail(
+                (Some(PodNetworking::Flat), Some(NetworkDataplane::Azure)) if fleet => v.fail(
                     &dataplane_path,
                     "Fleet cluster mesh needs ACNS with Cilium: set networkDataplane cilium (and advancedNetworking true)",
                 ),
-                (Some(FLAT), Some(CILIUM)) if fleet && acns == Some(false) => v.fail(
+                (Some(PodNetworking::Flat), Some(NetworkDataplane::Cilium))
+                    if fleet && acns == Some(false) =>
+                {
+                    v.fail(
                     &acns_path,
                     "Fleet cluster mesh needs Advanced Container Networking Services (ACNS) with Cilium: set advancedNetworking true on the RegionalCluster and pass it here",
-                ),
-                (Some(networking), _) if self_managed && networking != BYO_CNI => v.fail(
+                )
+                }
+                (Some(networking), _) if self_managed && networking != PodNetworking::ByoCni => v.fail(
                     &networking_path,
                     format!("selfManaged meshes need BYO CNI clusters (podNetworking byoCni, network plugin none) so the Cilium you install with Helm is not managed by AKS; this cluster uses podNetworking {networking}. For flat clusters with ACNS use mode fleet"),
                 ),
@@ -577,7 +579,7 @@ fn check_clusters(v: &mut Validator<'_, '_>, inputs: &mut CiliumMeshInputs, mode
             None => {}
         }
         if let Some(networking) = networking {
-            let (field, given) = if networking == FLAT {
+            let (field, given) = if networking == PodNetworking::Flat {
                 ("podSubnetCidr", cluster.pod_subnet_cidr.as_deref())
             } else {
                 ("podCidr", cluster.pod_cidr.as_deref())
@@ -713,7 +715,7 @@ fn check_fleet_settings(
                     inputs
                         .clusters
                         .first()
-                        .map(|c| canonical_region(&c.location))
+                        .map(|c| crate::regions::canonical(&c.location))
                         .filter(|l| !l.is_empty())
                 });
                 if inputs.location.is_none()
@@ -1013,7 +1015,7 @@ fn self_managed_state(
         None => generate_ca()?,
     };
     Ok(CiliumMeshState {
-        mode: SELF_MANAGED_MODE.into(),
+        mode: Some(CiliumMeshMode::SelfManaged),
         name_prefix: inputs.name_prefix.clone(),
         ca: Some(ca),
         clusters,
@@ -1073,7 +1075,7 @@ async fn apply_fleet(
     let fleet_created = inputs.fleet_name.is_none();
 
     let mut state = CiliumMeshState {
-        mode: FLEET_MODE.into(),
+        mode: Some(CiliumMeshMode::Fleet),
         name_prefix: inputs.name_prefix.clone(),
         resource_group_name: Some(group.clone()),
         fleet_name: Some(fleet_name.clone()),
@@ -1390,7 +1392,7 @@ async fn read_fleet(
             let fleet_name = fleet.name().to_string();
             let created = fleet_name == format!("fleet-{prefix}");
             let inputs = CiliumMeshInputs {
-                mode: FLEET_MODE.into(),
+                mode: Some(CiliumMeshMode::Fleet),
                 name_prefix: prefix.clone(),
                 resource_group_name: Some(group.clone()),
                 fleet_name: (!created).then(|| fleet_name.clone()),
@@ -1408,7 +1410,7 @@ async fn read_fleet(
                 ..Default::default()
             };
             let state = CiliumMeshState {
-                mode: FLEET_MODE.into(),
+                mode: Some(CiliumMeshMode::Fleet),
                 name_prefix: prefix,
                 resource_group_name: Some(group.clone()),
                 fleet_name: Some(fleet_name),
@@ -1499,7 +1501,7 @@ mod tests {
         MeshClusterInputs {
             name: name.into(),
             location: "eastus".into(),
-            pod_networking: Some(BYO_CNI.into()),
+            pod_networking: Some(PodNetworking::ByoCni),
             pod_cidr: Some(pod.into()),
             node_subnet_cidr: Some(node.into()),
             vnet_id: format!("vnet-{name}"),
@@ -1519,7 +1521,7 @@ mod tests {
             }
         }
         CiliumMeshInputs {
-            mode: SELF_MANAGED_MODE.into(),
+            mode: Some(CiliumMeshMode::SelfManaged),
             clusters,
             peered_vnet_pairs: pairs,
             name_prefix: "mesh".into(),
@@ -1584,7 +1586,7 @@ mod tests {
     #[test]
     fn overlay_with_managed_cilium_names_both_routes() {
         let mut inputs = self_managed(vec![byo("east", "10.0.0.0/16", "10.100.0.0/16")]);
-        inputs.clusters[0].pod_networking = Some(OVERLAY.into());
+        inputs.clusters[0].pod_networking = Some(PodNetworking::Overlay);
         let failures = check(&mut inputs);
         assert!(
             failures

@@ -9,91 +9,13 @@ use ipnet::Ipv4Net;
 use crate::azure::client::OperationOptions;
 use crate::azure::AzureError;
 use crate::net;
-use crate::resource::{CheckContext, CheckFailure, OperationContext, ResourceError};
+use crate::regions;
+use crate::resource::{Change, CheckContext, CheckFailure, OperationContext, ResourceError};
+use crate::vocabulary::Vocabulary;
 
 /// Tag put on everything aksmesh creates, so people (and aksmesh) can tell what it owns.
 pub const MANAGED_BY_TAG: &str = "managed-by";
 pub const MANAGED_BY_VALUE: &str = "aksmesh";
-
-/// Azure public, sovereign and recent regions, in the canonical lower-case form ARM returns.
-pub const KNOWN_REGIONS: &[&str] = &[
-    "australiacentral",
-    "australiacentral2",
-    "australiaeast",
-    "australiasoutheast",
-    "austriaeast",
-    "belgiumcentral",
-    "brazilsouth",
-    "brazilsoutheast",
-    "canadacentral",
-    "canadaeast",
-    "centralindia",
-    "centralus",
-    "chilecentral",
-    "denmarkeast",
-    "eastasia",
-    "eastus",
-    "eastus2",
-    "francecentral",
-    "francesouth",
-    "germanynorth",
-    "germanywestcentral",
-    "indonesiacentral",
-    "israelcentral",
-    "italynorth",
-    "japaneast",
-    "japanwest",
-    "jioindiacentral",
-    "jioindiawest",
-    "koreacentral",
-    "koreasouth",
-    "malaysiawest",
-    "mexicocentral",
-    "newzealandnorth",
-    "northcentralus",
-    "northeurope",
-    "norwayeast",
-    "norwaywest",
-    "polandcentral",
-    "qatarcentral",
-    "southafricanorth",
-    "southafricawest",
-    "southcentralus",
-    "southeastasia",
-    "southindia",
-    "spaincentral",
-    "swedencentral",
-    "swedensouth",
-    "switzerlandnorth",
-    "switzerlandwest",
-    "taiwannorth",
-    "uaecentral",
-    "uaenorth",
-    "uksouth",
-    "ukwest",
-    "westcentralus",
-    "westeurope",
-    "westindia",
-    "westus",
-    "westus2",
-    "westus3",
-    "usgovarizona",
-    "usgovtexas",
-    "usgovvirginia",
-    "chinaeast2",
-    "chinaeast3",
-    "chinanorth2",
-    "chinanorth3",
-];
-
-/// The canonical form of a region name: "East US" → "eastus".
-pub fn canonical_region(location: &str) -> String {
-    location
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase()
-}
 
 /// Collects failures for one resource's inputs, skipping paths that are unknown in a preview.
 pub struct Validator<'a, 'c> {
@@ -138,19 +60,11 @@ impl<'a, 'c> Validator<'a, 'c> {
         ) {
             return false;
         }
-        *location = canonical_region(location);
-        if KNOWN_REGIONS.contains(&location.as_str()) {
+        *location = regions::canonical(location);
+        if regions::is_known(location) {
             return true;
         }
-        let suggestion = KNOWN_REGIONS
-            .iter()
-            .min_by_key(|known| edit_distance(known, location))
-            .map(|s| format!(" (did you mean {s}?)"))
-            .unwrap_or_default();
-        self.fail(
-            path,
-            format!("'{location}' is not an Azure region{suggestion}; `az account list-locations -o table` lists them"),
-        );
+        self.fail(path, regions::refusal(location));
         false
     }
 
@@ -233,22 +147,9 @@ impl<'a, 'c> Validator<'a, 'c> {
     }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            current.push(
-                (previous[j] + cost)
-                    .min(previous[j + 1] + 1)
-                    .min(current[j] + 1),
-            );
-        }
-        previous = current;
-    }
-    previous[b.len()]
+/// Whether a change to a vocabulary input keeps its meaning (absent means `default`).
+pub fn same_choice<V: Vocabulary>(change: &Change<'_>, default: V) -> bool {
+    V::from_json(change.old).unwrap_or(default) == V::from_json(change.new).unwrap_or(default)
 }
 
 /// The user's tags plus aksmesh's own.

@@ -27,19 +27,16 @@ use crate::resource::{
     Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, ReadResult, Resource,
     ResourceError,
 };
+use crate::vocabulary::{ForwardingProtocol, FrontDoorSku as Sku, ProbeProtocol, Vocabulary};
 
 pub const ORIGIN_GROUP_NAME: &str = "origins";
 pub const ROUTE_NAME: &str = "default";
 
-pub const SKUS: &[&str] = &["Standard_AzureFrontDoor", "Premium_AzureFrontDoor"];
-pub const PROBE_PROTOCOLS: &[&str] = &["Http", "Https"];
-pub const FORWARDING_PROTOCOLS: &[&str] = &["HttpOnly", "HttpsOnly", "MatchRequest"];
-
-pub const DEFAULT_SKU: &str = "Standard_AzureFrontDoor";
+pub const DEFAULT_SKU: Sku = Sku::Standard;
 pub const DEFAULT_PROBE_PATH: &str = "/healthz";
-pub const DEFAULT_PROBE_PROTOCOL: &str = "Https";
+pub const DEFAULT_PROBE_PROTOCOL: ProbeProtocol = ProbeProtocol::Https;
 pub const DEFAULT_PROBE_INTERVAL: i64 = 30;
-pub const DEFAULT_FORWARDING_PROTOCOL: &str = "MatchRequest";
+pub const DEFAULT_FORWARDING_PROTOCOL: ForwardingProtocol = ForwardingProtocol::MatchRequest;
 pub const DEFAULT_PRIORITY: i64 = 1;
 pub const DEFAULT_WEIGHT: i64 = 1000;
 
@@ -60,16 +57,16 @@ pub struct FrontDoorInputs {
     /// Prefix of the Azure names; defaults to the resource's name in the program.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name_prefix: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub sku: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<Sku>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub probe_path: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub probe_protocol: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_protocol: Option<ProbeProtocol>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe_interval_in_seconds: Option<i64>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub forwarding_protocol: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarding_protocol: Option<ForwardingProtocol>,
     #[serde(default)]
     pub origins: Vec<FrontDoorOrigin>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -237,10 +234,7 @@ impl Resource for FrontDoor {
         const { assert!(ENDPOINT_NAME_MAX + 4 <= PROFILE_NAME_MAX) };
 
         if !v.is_unknown("sku") {
-            if inputs.sku.is_empty() {
-                inputs.sku = DEFAULT_SKU.into();
-            }
-            v.choice("sku", &mut inputs.sku, SKUS);
+            inputs.sku.get_or_insert(DEFAULT_SKU);
         }
         if !v.is_unknown("probePath") {
             if inputs.probe_path.is_empty() {
@@ -262,10 +256,7 @@ impl Resource for FrontDoor {
             }
         }
         if !v.is_unknown("probeProtocol") {
-            if inputs.probe_protocol.is_empty() {
-                inputs.probe_protocol = DEFAULT_PROBE_PROTOCOL.into();
-            }
-            v.choice("probeProtocol", &mut inputs.probe_protocol, PROBE_PROTOCOLS);
+            inputs.probe_protocol.get_or_insert(DEFAULT_PROBE_PROTOCOL);
         }
         if !v.is_unknown("probeIntervalInSeconds") {
             let interval = *inputs
@@ -279,14 +270,9 @@ impl Resource for FrontDoor {
             }
         }
         if !v.is_unknown("forwardingProtocol") {
-            if inputs.forwarding_protocol.is_empty() {
-                inputs.forwarding_protocol = DEFAULT_FORWARDING_PROTOCOL.into();
-            }
-            v.choice(
-                "forwardingProtocol",
-                &mut inputs.forwarding_protocol,
-                FORWARDING_PROTOCOLS,
-            );
+            inputs
+                .forwarding_protocol
+                .get_or_insert(DEFAULT_FORWARDING_PROTOCOL);
         }
 
         if !v.is_unknown("origins") {
@@ -506,22 +492,22 @@ impl Resource for FrontDoor {
         let inputs = FrontDoorInputs {
             resource_group_name: resource_group,
             name_prefix,
-            sku: keep(
-                old_inputs.map(|i| &i.sku),
-                Some(profile.sku.name.clone()).filter(|s| !s.is_empty()),
-            ),
+            sku: Sku::parse(&profile.sku.name).or(old_inputs.and_then(|i| i.sku)),
             probe_path: keep(old_inputs.map(|i| &i.probe_path), probe.probe_path),
-            probe_protocol: keep(old_inputs.map(|i| &i.probe_protocol), probe.probe_protocol),
+            probe_protocol: probe
+                .probe_protocol
+                .as_deref()
+                .and_then(ProbeProtocol::parse)
+                .or(old_inputs.and_then(|i| i.probe_protocol)),
             probe_interval_in_seconds: probe
                 .probe_interval_in_seconds
                 .map(i64::from)
                 .or(old_inputs.and_then(|i| i.probe_interval_in_seconds)),
-            forwarding_protocol: keep(
-                old_inputs.map(|i| &i.forwarding_protocol),
-                route
-                    .as_ref()
-                    .and_then(|r| r.properties.forwarding_protocol.clone()),
-            ),
+            forwarding_protocol: route
+                .as_ref()
+                .and_then(|r| r.properties.forwarding_protocol.as_deref())
+                .and_then(ForwardingProtocol::parse)
+                .or(old_inputs.and_then(|i| i.forwarding_protocol)),
             origins,
             tags: user_tags(profile.tags.as_ref()),
         };
@@ -595,7 +581,12 @@ fn route_body(ids: &Ids, inputs: &FrontDoorInputs) -> AfdRoute {
             origin_group: Some(SubResource::new(ids.origin_group.clone())),
             supported_protocols: Some(vec!["Http".into(), "Https".into()]),
             patterns_to_match: Some(vec!["/*".into()]),
-            forwarding_protocol: Some(inputs.forwarding_protocol.clone()),
+            forwarding_protocol: Some(
+                inputs
+                    .forwarding_protocol
+                    .unwrap_or(DEFAULT_FORWARDING_PROTOCOL)
+                    .to_string(),
+            ),
             link_to_default_domain: Some("Enabled".into()),
             https_redirect: Some("Enabled".into()),
             enabled_state: Some("Enabled".into()),
@@ -806,7 +797,7 @@ async fn apply(
         location: GLOBAL_LOCATION.into(),
         tags: Some(tags.clone()),
         sku: FrontDoorSku {
-            name: inputs.sku.clone(),
+            name: inputs.sku.unwrap_or(DEFAULT_SKU).to_string(),
         },
         ..Default::default()
     };
@@ -866,7 +857,12 @@ async fn apply(
             health_probe_settings: Some(HealthProbeSettings {
                 probe_path: Some(inputs.probe_path.clone()),
                 probe_request_type: Some("HEAD".into()),
-                probe_protocol: Some(inputs.probe_protocol.clone()),
+                probe_protocol: Some(
+                    inputs
+                        .probe_protocol
+                        .unwrap_or(DEFAULT_PROBE_PROTOCOL)
+                        .to_string(),
+                ),
                 probe_interval_in_seconds: inputs
                     .probe_interval_in_seconds
                     .and_then(|i| i32::try_from(i).ok()),
@@ -1043,11 +1039,14 @@ mod tests {
         assert_eq!(inputs.name_prefix, "web-front");
         assert_eq!(inputs.names().profile, "afd-web-front");
         assert_eq!(inputs.names().endpoint, "web-front");
-        assert_eq!(inputs.sku, DEFAULT_SKU);
+        assert_eq!(inputs.sku, Some(DEFAULT_SKU));
         assert_eq!(inputs.probe_path, "/healthz");
-        assert_eq!(inputs.probe_protocol, "Https");
+        assert_eq!(inputs.probe_protocol, Some(ProbeProtocol::Https));
         assert_eq!(inputs.probe_interval_in_seconds, Some(30));
-        assert_eq!(inputs.forwarding_protocol, "MatchRequest");
+        assert_eq!(
+            inputs.forwarding_protocol,
+            Some(ForwardingProtocol::MatchRequest)
+        );
         let origin = &inputs.origins[0];
         assert_eq!(
             origin.host_header.as_deref(),

@@ -13,7 +13,7 @@ use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    azure_failure, managed_tags, operation_options, read_options, user_tags, Validator,
+    azure_failure, managed_tags, operation_options, read_options, same_choice, user_tags, Validator,
 };
 use super::regional_network::default_name_prefix;
 use crate::azure::ids::{
@@ -32,18 +32,7 @@ use crate::resource::{
     Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, ReadResult, Resource,
     ResourceError,
 };
-
-pub const OVERLAY: &str = "overlay";
-pub const FLAT: &str = "flat";
-pub const BYO_CNI: &str = "byoCni";
-const POD_NETWORKING_MODES: &[&str] = &[OVERLAY, FLAT, BYO_CNI];
-
-pub const CILIUM: &str = "cilium";
-pub const AZURE: &str = "azure";
-const DATAPLANES: &[&str] = &[CILIUM, AZURE];
-const NO_POLICY: &str = "none";
-const NETWORK_POLICIES: &[&str] = &[CILIUM, AZURE, "calico", NO_POLICY];
-const SKU_TIERS: &[&str] = &["Free", "Standard", "Premium"];
+use crate::vocabulary::{NetworkDataplane, NetworkPolicy, PodNetworking, SkuTier, Vocabulary};
 
 pub const DEFAULT_POD_CIDR: &str = "10.244.0.0/16";
 pub const DEFAULT_SERVICE_CIDR: &str = "10.96.0.0/16";
@@ -53,7 +42,7 @@ pub const DEFAULT_VM_SIZE: &str = "Standard_D4s_v5";
 pub const DEFAULT_NODE_COUNT: i64 = 2;
 /// What AKS gives overlay, flat and BYO CNI pools when maxPods is not set.
 pub const DEFAULT_MAX_PODS: i64 = 250;
-pub const DEFAULT_SKU_TIER: &str = "Free";
+pub const DEFAULT_SKU_TIER: SkuTier = SkuTier::Free;
 
 pub struct RegionalCluster;
 
@@ -93,11 +82,11 @@ pub struct RegionalClusterInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_subnet_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pod_networking: Option<String>,
+    pub pod_networking: Option<PodNetworking>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub network_dataplane: Option<String>,
+    pub network_dataplane: Option<NetworkDataplane>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub network_policy: Option<String>,
+    pub network_policy: Option<NetworkPolicy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_cidr: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,7 +109,7 @@ pub struct RegionalClusterInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_pool: Option<SystemPoolInputs>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sku_tier: Option<String>,
+    pub sku_tier: Option<SkuTier>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_networking: Option<bool>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -170,35 +159,25 @@ impl RegionalClusterInputs {
         }
     }
 
-    fn pod_networking(&self) -> &str {
-        self.pod_networking.as_deref().unwrap_or(OVERLAY)
+    pub fn pod_networking(&self) -> PodNetworking {
+        self.pod_networking.unwrap_or_default()
     }
 
     /// The inputs with every service default filled in: what the PUT body is built from and what
     /// the outputs show. `kubernetesVersion` and `systemPool.maxPods` stay unset (Azure picks them).
     pub fn resolved(&self) -> RegionalClusterInputs {
         let mut resolved = self.clone();
-        let networking = self.pod_networking().to_string();
-        let byo_cni = networking == BYO_CNI;
-        resolved.network_dataplane = if byo_cni {
+        let networking = self.pod_networking();
+        resolved.network_dataplane = if networking == PodNetworking::ByoCni {
             None
         } else {
-            Some(
-                self.network_dataplane
-                    .clone()
-                    .unwrap_or_else(|| CILIUM.into()),
-            )
+            Some(self.network_dataplane.unwrap_or(NetworkDataplane::Cilium))
         };
-        resolved.network_policy = resolved.network_dataplane.as_deref().map(|dataplane| {
-            self.network_policy.clone().unwrap_or_else(|| {
-                if dataplane == CILIUM {
-                    CILIUM.into()
-                } else {
-                    NO_POLICY.into()
-                }
-            })
+        resolved.network_policy = resolved.network_dataplane.map(|dataplane| {
+            self.network_policy
+                .unwrap_or_else(|| NetworkPolicy::default_for(dataplane))
         });
-        resolved.pod_cidr = if networking == FLAT {
+        resolved.pod_cidr = if networking == PodNetworking::Flat {
             None
         } else {
             Some(
@@ -225,11 +204,7 @@ impl RegionalClusterInputs {
             count: Some(pool.count.unwrap_or(DEFAULT_NODE_COUNT)),
             max_pods: pool.max_pods,
         });
-        resolved.sku_tier = Some(
-            self.sku_tier
-                .clone()
-                .unwrap_or_else(|| DEFAULT_SKU_TIER.into()),
-        );
+        resolved.sku_tier = Some(self.sku_tier.unwrap_or(DEFAULT_SKU_TIER));
         resolved.advanced_networking = Some(self.advanced_networking.unwrap_or(false));
         resolved
     }
@@ -380,31 +355,32 @@ impl Resource for RegionalCluster {
         }
 
         // Pod networking, dataplane and policy: unknown values skip the rules that depend on them.
-        let networking = match inputs.pod_networking.as_mut() {
-            Some(value) => v.choice("podNetworking", value, POD_NETWORKING_MODES),
-            None => Some(OVERLAY),
-        };
-        let byo_cni = networking == Some(BYO_CNI);
-        let dataplane = match inputs.network_dataplane.as_mut() {
+        let networking = (!v.is_unknown("podNetworking")).then(|| inputs.pod_networking());
+        let byo_cni = networking == Some(PodNetworking::ByoCni);
+        let dataplane = match inputs.network_dataplane {
             Some(_) if byo_cni => {
                 v.fail("networkDataplane", "with podNetworking byoCni your own CNI is the dataplane; remove networkDataplane");
                 None
             }
-            Some(value) => v.choice("networkDataplane", value, DATAPLANES),
+            _ if v.is_unknown("networkDataplane") => None,
+            Some(value) => Some(value),
             None if byo_cni || networking.is_none() => None,
-            None => Some(CILIUM),
+            None => Some(NetworkDataplane::Cilium),
         };
-        match inputs.network_policy.as_mut() {
+        let policy = (!v.is_unknown("networkPolicy"))
+            .then_some(inputs.network_policy)
+            .flatten();
+        match policy {
             Some(_) if byo_cni => v.fail(
                 "networkPolicy",
                 "with podNetworking byoCni your own CNI enforces network policy; remove networkPolicy",
             ),
-            Some(value) => match (v.choice("networkPolicy", value, NETWORK_POLICIES), dataplane) {
-                (Some(CILIUM), Some(AZURE)) => v.fail(
+            Some(policy) => match (policy, dataplane) {
+                (NetworkPolicy::Cilium, Some(NetworkDataplane::Azure)) => v.fail(
                     "networkPolicy",
                     "networkPolicy cilium requires networkDataplane cilium; set networkDataplane to cilium or pick none, azure or calico",
                 ),
-                (Some(policy), Some(CILIUM)) if policy != CILIUM => v.fail(
+                (policy, Some(NetworkDataplane::Cilium)) if policy != NetworkPolicy::Cilium => v.fail(
                     "networkPolicy",
                     format!("the Cilium dataplane enforces policy itself, so networkPolicy '{policy}' is not allowed with networkDataplane cilium; remove networkPolicy or set networkDataplane to azure"),
                 ),
@@ -414,7 +390,7 @@ impl Resource for RegionalCluster {
         }
         if inputs.advanced_networking == Some(true)
             && !v.is_unknown("advancedNetworking")
-            && dataplane != Some(CILIUM)
+            && dataplane != Some(NetworkDataplane::Cilium)
             && (byo_cni || dataplane.is_some())
         {
             v.fail(
@@ -432,11 +408,11 @@ impl Resource for RegionalCluster {
             check_subnet_id(&mut v, "nodeSubnetId", &inputs.node_subnet_id);
         }
         match (&inputs.pod_subnet_id, networking) {
-            (None, Some(FLAT)) if !v.is_unknown("podSubnetId") => v.fail(
+            (None, Some(PodNetworking::Flat)) if !v.is_unknown("podSubnetId") => v.fail(
                 "podSubnetId",
                 "podSubnetId is required with podNetworking flat; pass the RegionalNetwork's podSubnetId output (give the network a podSubnetCidr)",
             ),
-            (Some(_), Some(mode)) if mode != FLAT => v.fail(
+            (Some(_), Some(mode)) if mode != PodNetworking::Flat => v.fail(
                 "podSubnetId",
                 format!("podSubnetId is only used with podNetworking flat; with {mode} pods take addresses from podCidr, so remove podSubnetId"),
             ),
@@ -462,14 +438,14 @@ impl Resource for RegionalCluster {
             .as_deref()
             .and_then(|text| v.cidr("nodeSubnetCidr", text));
         let pods = match (networking, inputs.pod_cidr.as_deref()) {
-            (Some(FLAT), Some(_)) => {
+            (Some(PodNetworking::Flat), Some(_)) => {
                 v.fail("podCidr", "podCidr is not used with podNetworking flat (pods take addresses from podSubnetId); remove podCidr");
                 None
             }
-            (Some(FLAT), None) | (None, None) => None,
+            (Some(PodNetworking::Flat), None) | (None, None) => None,
             (_, given) => range_or_default(&mut v, "podCidr", given, DEFAULT_POD_CIDR),
         };
-        if let (Some((range, _)), Some(OVERLAY)) = (pods, networking) {
+        if let (Some((range, _)), Some(PodNetworking::Overlay)) = (pods, networking) {
             if range.prefix_len() > 24 {
                 v.fail("podCidr", format!("{range} is smaller than /24, but every overlay node takes a /24 from podCidr; use /24 or larger (e.g. /16)"));
             }
@@ -582,9 +558,6 @@ impl Resource for RegionalCluster {
                 }
             }
         }
-        if let Some(tier) = inputs.sku_tier.as_mut() {
-            v.choice("skuTier", tier, SKU_TIERS);
-        }
         v.tags("tags", &inputs.tags);
         v.failures
     }
@@ -612,20 +585,25 @@ impl Resource for RegionalCluster {
                     _ => false,
                 })
             }
-            "podNetworking" => replace_unless(same_with_default(OVERLAY)),
+            "podNetworking" => replace_unless(same_choice(change, PodNetworking::Overlay)),
             // Azure → Cilium is AKS's one supported in-place dataplane upgrade.
             "networkDataplane" => replace_unless(
-                same_with_default(CILIUM) || text(change.new).unwrap_or(CILIUM) == CILIUM,
+                same_choice(change, NetworkDataplane::Cilium)
+                    || NetworkDataplane::from_json(change.new).unwrap_or(NetworkDataplane::Cilium)
+                        == NetworkDataplane::Cilium,
             ),
             // A policy change to cilium only passes Check together with the azure → cilium
             // dataplane upgrade, which AKS performs in place; a policy left unset follows the
             // dataplane (none → cilium).
             "networkPolicy" => replace_unless(
-                text(change.new) == Some(CILIUM)
+                NetworkPolicy::from_json(change.new) == Some(NetworkPolicy::Cilium)
                     || change.new.is_none()
                     || matches!(
-                        (text(change.old), text(change.new)),
-                        (None, Some(NO_POLICY)) | (Some(NO_POLICY), None)
+                        (
+                            NetworkPolicy::from_json(change.old),
+                            NetworkPolicy::from_json(change.new)
+                        ),
+                        (None, Some(NetworkPolicy::None)) | (Some(NetworkPolicy::None), None)
                     ),
             ),
             "serviceCidr" => replace_unless(same_with_default(DEFAULT_SERVICE_CIDR)),
@@ -865,7 +843,7 @@ fn expected_role_assignments(
         return Vec::new();
     };
     let mut scopes = vec![inputs.node_subnet_id.clone()];
-    if inputs.pod_networking() == FLAT {
+    if inputs.pod_networking() == PodNetworking::Flat {
         scopes.extend(inputs.pod_subnet_id.clone());
     }
     scopes
@@ -909,15 +887,16 @@ fn cluster_body(
 ) -> ManagedCluster {
     let resolved = inputs.resolved();
     let names = inputs.names();
-    let networking = resolved.pod_networking().to_string();
+    let networking = resolved.pod_networking();
     let pool = resolved.system_pool.clone().unwrap_or_default();
-    let flat = networking == FLAT;
-    let byo_cni = networking == BYO_CNI;
+    let flat = networking == PodNetworking::Flat;
+    let byo_cni = networking == PodNetworking::ByoCni;
     let network_profile = NetworkProfile {
         network_plugin: Some(if byo_cni { "none" } else { "azure" }.into()),
-        network_plugin_mode: (networking == OVERLAY).then(|| OVERLAY.to_string()),
-        network_dataplane: resolved.network_dataplane.clone(),
-        network_policy: resolved.network_policy.clone(),
+        network_plugin_mode: (networking == PodNetworking::Overlay)
+            .then(|| PodNetworking::Overlay.to_string()),
+        network_dataplane: resolved.network_dataplane.map(|d| d.to_string()),
+        network_policy: resolved.network_policy.map(|p| p.to_string()),
         pod_cidr: resolved.pod_cidr.clone(),
         service_cidr: resolved.service_cidr.clone(),
         dns_service_ip: resolved.dns_service_ip.clone(),
@@ -956,7 +935,7 @@ fn cluster_body(
         }),
         sku: Some(ManagedClusterSku {
             name: Some("Base".into()),
-            tier: resolved.sku_tier.clone(),
+            tier: resolved.sku_tier.map(|tier| tier.to_string()),
         }),
         properties: ManagedClusterProperties {
             dns_prefix: Some(names.dns_prefix),
@@ -1082,54 +1061,55 @@ fn live_inputs(
         .unwrap_or_default();
     let plugin = network.network_plugin.as_deref().unwrap_or("azure");
     let live_networking = if plugin.eq_ignore_ascii_case("none") {
-        BYO_CNI
+        PodNetworking::ByoCni
     } else if network
         .network_plugin_mode
         .as_deref()
-        .is_some_and(|mode| mode.eq_ignore_ascii_case(OVERLAY))
+        .and_then(PodNetworking::parse)
+        == Some(PodNetworking::Overlay)
     {
-        OVERLAY
+        PodNetworking::Overlay
     } else {
-        FLAT
+        PodNetworking::Flat
     };
-    let byo_cni = live_networking == BYO_CNI;
+    let byo_cni = live_networking == PodNetworking::ByoCni;
     let field = |get: fn(&RegionalClusterInputs) -> Option<String>| old.and_then(get);
     let pod_networking = represent(
-        field(|i| i.pod_networking.clone()).as_ref(),
-        Some(live_networking.to_string()),
-        Some(&OVERLAY.to_string()),
-        same_text,
+        old.and_then(|i| i.pod_networking).as_ref(),
+        Some(live_networking),
+        Some(&PodNetworking::Overlay),
+        |a, b| a == b,
     );
     let live_dataplane = (!byo_cni)
-        .then(|| network.network_dataplane.clone())
-        .flatten()
-        .map(|d| d.to_ascii_lowercase());
+        .then(|| {
+            network
+                .network_dataplane
+                .as_deref()
+                .and_then(NetworkDataplane::parse)
+        })
+        .flatten();
     let network_dataplane = represent(
-        field(|i| i.network_dataplane.clone()).as_ref(),
-        live_dataplane.clone(),
-        Some(&CILIUM.to_string()),
-        same_text,
+        old.and_then(|i| i.network_dataplane).as_ref(),
+        live_dataplane,
+        Some(&NetworkDataplane::Cilium),
+        |a, b| a == b,
     );
-    let policy_default = if live_dataplane.as_deref() == Some(CILIUM) {
-        CILIUM
-    } else {
-        NO_POLICY
-    }
-    .to_string();
+    let policy_default =
+        NetworkPolicy::default_for(live_dataplane.unwrap_or(NetworkDataplane::Azure));
     let network_policy = if byo_cni {
         None
     } else {
         represent(
-            field(|i| i.network_policy.clone()).as_ref(),
+            old.and_then(|i| i.network_policy).as_ref(),
             network
                 .network_policy
-                .clone()
-                .map(|p| p.to_ascii_lowercase()),
+                .as_deref()
+                .and_then(NetworkPolicy::parse),
             Some(&policy_default),
-            same_text,
+            |a, b| a == b,
         )
     };
-    let pod_cidr = if live_networking == FLAT {
+    let pod_cidr = if live_networking == PodNetworking::Flat {
         None
     } else {
         represent(
@@ -1184,12 +1164,16 @@ fn live_inputs(
             |a, b| a == b,
         ),
     };
-    let live_tier = cluster.sku.as_ref().and_then(|sku| sku.tier.clone());
+    let live_tier = cluster
+        .sku
+        .as_ref()
+        .and_then(|sku| sku.tier.as_deref())
+        .and_then(SkuTier::parse);
     let sku_tier = represent(
-        field(|i| i.sku_tier.clone()).as_ref(),
+        old.and_then(|i| i.sku_tier).as_ref(),
         live_tier,
-        Some(&DEFAULT_SKU_TIER.to_string()),
-        same_text,
+        Some(&DEFAULT_SKU_TIER),
+        |a, b| a == b,
     );
     let live_advanced = network
         .advanced_networking
@@ -1244,7 +1228,7 @@ fn live_inputs(
             live_pool.vnet_subnet_id.clone(),
         )
         .unwrap_or_default(),
-        pod_subnet_id: if live_networking == FLAT {
+        pod_subnet_id: if live_networking == PodNetworking::Flat {
             subnet(
                 field(|i| i.pod_subnet_id.clone()),
                 live_pool.pod_subnet_id.clone(),
@@ -1488,7 +1472,7 @@ mod tests {
             resolved.dns_service_ip.as_deref(),
             Some(DEFAULT_DNS_SERVICE_IP)
         );
-        assert_eq!(resolved.network_policy.as_deref(), Some(CILIUM));
+        assert_eq!(resolved.network_policy, Some(NetworkPolicy::Cilium));
     }
 
     #[test]
@@ -1686,10 +1670,10 @@ mod tests {
         );
 
         let mut flat = valid();
-        flat.pod_networking = Some("flat".into());
+        flat.pod_networking = Some(PodNetworking::Flat);
         flat.pod_subnet_id = Some(pod_subnet());
-        flat.network_dataplane = Some("azure".into());
-        flat.network_policy = Some("calico".into());
+        flat.network_dataplane = Some(NetworkDataplane::Azure);
+        flat.network_policy = Some(NetworkPolicy::Calico);
         assert_eq!(check(&mut flat), vec![]);
         let body = cluster_body(&flat, None);
         assert_valid_put(&path, &body);
@@ -1706,7 +1690,7 @@ mod tests {
         );
 
         let mut byo = valid();
-        byo.pod_networking = Some("byoCni".into());
+        byo.pod_networking = Some(PodNetworking::ByoCni);
         assert_eq!(check(&mut byo), vec![]);
         let body = cluster_body(&byo, None);
         assert_valid_put(&path, &body);
@@ -1745,7 +1729,7 @@ mod tests {
         assert_eq!(imported, expected);
 
         let mut explicit = inputs.clone();
-        explicit.sku_tier = Some("Free".into());
+        explicit.sku_tier = Some(SkuTier::Free);
         explicit.system_pool = Some(SystemPoolInputs {
             count: Some(2),
             ..Default::default()

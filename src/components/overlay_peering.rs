@@ -3,36 +3,37 @@
 //! It states what peering connects: nodes and VMs yes; pods on Azure CNI Overlay reach remote nodes
 //! and load balancers (SNAT to the node IP) but never remote pods; flat pod-subnet pods reach each other.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::component::{ChildRegistrar, ChildRequest, Component, Constructed};
+use crate::component::{Child, ChildRegistrar, ChildRequest, Component, Constructed, Links};
 use crate::connectivity::{report, Topology};
 use crate::net;
 use crate::property::{join_index, Annotations, Value};
 use crate::resource::CheckFailure;
+use crate::resources::vnet_peering::{VnetPeering, VnetPeeringInputs};
 use crate::vocabulary::{MeshMode, PodNetworking};
 
 pub struct OverlayPeering;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PeeredNetwork {
     /// A short name for the network, usually its region; used in child names.
     pub name: String,
     pub vnet_id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub address_space: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_cidr: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_networking: Option<PodNetworking>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OverlayPeeringInputs {
     pub networks: Vec<PeeredNetwork>,
@@ -123,13 +124,13 @@ pub fn check_networks(
     failures
 }
 
-/// Registers one VnetPeering per pair; returns the `peerings` output and the child URNs.
+/// Registers one VnetPeering per pair; returns the `peerings` output and the child URNs. The VNet
+/// ids and address spaces are passed on as the engine gave them (unknown in a preview).
 pub async fn register_mesh(
     registrar: &Arc<dyn ChildRegistrar>,
     component: &str,
     networks: &[PeeredNetwork],
     raw_networks: &[Value],
-    dependencies: &[String],
 ) -> Result<(Value, BTreeSet<String>), String> {
     let field = |i: usize, key: &str| {
         raw_networks
@@ -141,53 +142,56 @@ pub async fn register_mesh(
     let registrations = pairs(networks.len()).into_iter().map(|(a, b)| {
         let registrar = registrar.clone();
         let name = peering_child_name(component, &networks[a].name, &networks[b].name);
-        let mut inputs = BTreeMap::from([
-            ("localVnetId".to_string(), field(a, "vnetId")),
-            ("remoteVnetId".to_string(), field(b, "vnetId")),
-        ]);
-        for (key, index) in [("localAddressSpace", a), ("remoteAddressSpace", b)] {
-            let space = field(index, "addressSpace");
-            if !matches!(space, Value::Null) {
-                inputs.insert(key.to_string(), space);
-            }
-        }
-        let pair = format!("{}-{}", networks[a].name, networks[b].name);
-        let request = ChildRequest {
-            token: "aksmesh:index:VnetPeering".into(),
-            name,
-            inputs: Value::Object(inputs),
-            dependencies: dependencies.to_vec(),
-            component: false,
+        let mut links = Links::new();
+        let space = |links: &mut Links, i: usize| match field(i, "addressSpace") {
+            Value::Null => None,
+            given => Some(links.list(given)),
         };
-        async move { registrar.register(request).await.map(|child| (pair, child)) }
+        let inputs = VnetPeeringInputs {
+            local_vnet_id: links.text(field(a, "vnetId")),
+            remote_vnet_id: links.text(field(b, "vnetId")),
+            local_address_space: space(&mut links, a),
+            remote_address_space: space(&mut links, b),
+            ..Default::default()
+        };
+        let request = ChildRequest::resource::<VnetPeering>(name, &inputs, &links, Vec::new());
+        let pair = format!("{}-{}", networks[a].name, networks[b].name);
+        async move {
+            registrar
+                .register(request?)
+                .await
+                .map(|child| (pair, child))
+        }
     });
     // Peerings between different VNet pairs are independent: register them all at once.
     let children = futures::future::try_join_all(registrations).await?;
-    let mut urns = BTreeSet::new();
+    let urns = children
+        .iter()
+        .map(|(_, child)| child.urn.clone())
+        .collect();
     let peerings = children
         .into_iter()
-        .map(|(pair, child)| {
-            urns.insert(child.urn.clone());
-            let state = child
-                .outputs
-                .get("peeringState")
-                .cloned()
-                .unwrap_or(Value::Unknown);
-            Value::object([
-                ("pair", Value::String(pair)),
-                (
-                    "id",
-                    if child.id.is_empty() {
-                        Value::Unknown
-                    } else {
-                        Value::String(child.id)
-                    },
-                ),
-                ("peeringState", state),
-            ])
-        })
-        .collect();
-    Ok((Value::Array(peerings), urns))
+        .map(|(pair, child)| peering_summary(pair, child));
+    Ok((Value::Array(peerings.collect()), urns))
+}
+
+/// One entry of the `peerings` output.
+fn peering_summary(pair: String, child: Child) -> Value {
+    let state = child
+        .outputs
+        .get("peeringState")
+        .cloned()
+        .unwrap_or(Value::Unknown);
+    let id = if child.id.is_empty() {
+        Value::Unknown
+    } else {
+        Value::String(child.id)
+    };
+    Value::object([
+        ("pair", Value::String(pair)),
+        ("id", id),
+        ("peeringState", state),
+    ])
 }
 
 #[async_trait]
@@ -211,7 +215,7 @@ impl Component for OverlayPeering {
             _ => Vec::new(),
         };
         let (peerings, dependencies) =
-            register_mesh(&registrar, name, &inputs.networks, &raw_networks, &[]).await?;
+            register_mesh(&registrar, name, &inputs.networks, &raw_networks).await?;
         // What the mesh connects: flat only when every network's pods are VNet addresses.
         let all_flat = !inputs.networks.is_empty()
             && inputs

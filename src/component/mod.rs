@@ -9,7 +9,10 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 
 use crate::property::Value;
-use crate::resource::CheckFailure;
+use crate::resource::{CheckFailure, Resource};
+
+mod links;
+pub use links::Links;
 
 /// Resource options the program gave the component, passed on to every child.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +47,40 @@ pub struct ChildRequest {
     pub component: bool,
 }
 
+impl ChildRequest {
+    /// A custom resource child, from that resource's own typed inputs and token.
+    pub fn resource<R: Resource>(
+        name: String,
+        inputs: &R::Inputs,
+        links: &Links,
+        dependencies: Vec<String>,
+    ) -> Result<Self, String> {
+        Ok(ChildRequest {
+            token: R::TOKEN.into(),
+            name,
+            inputs: links.resolve(inputs)?,
+            dependencies,
+            component: false,
+        })
+    }
+
+    /// A component child, from that component's own typed inputs and token.
+    pub fn component<C: Component>(
+        name: String,
+        inputs: &C::Inputs,
+        links: &Links,
+        dependencies: Vec<String>,
+    ) -> Result<Self, String> {
+        Ok(ChildRequest {
+            token: C::TOKEN.into(),
+            name,
+            inputs: links.resolve(inputs)?,
+            dependencies,
+            component: true,
+        })
+    }
+}
+
 /// What the engine answered for a registered child.
 #[derive(Debug, Clone)]
 pub struct Child {
@@ -73,7 +110,7 @@ pub struct Constructed {
 #[async_trait]
 pub trait Component: Send + Sync + 'static {
     const TOKEN: &'static str;
-    type Inputs: DeserializeOwned + Send + Sync;
+    type Inputs: DeserializeOwned + serde::Serialize + Send + Sync;
 
     /// Validates the inputs offline (the engine does not run Check for components).
     fn check(

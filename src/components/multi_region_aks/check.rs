@@ -1,0 +1,129 @@
+//! Offline validation of a platform: regions, node counts, flat networking and the mesh, all before
+//! anything is registered.
+
+use crate::net::AddressPlan;
+use crate::property::{join_index, Annotations};
+use crate::regions;
+use crate::resource::{CheckContext, CheckFailure, Resource};
+use crate::resources::cilium_mesh::{CiliumMesh, CiliumMeshInputs};
+
+use super::children::mesh_cluster;
+use super::{plan, MultiRegionAksInputs};
+
+pub fn check(inputs: &MultiRegionAksInputs, unknowns: &Annotations) -> Vec<CheckFailure> {
+    let mut failures = Vec::new();
+    if inputs.regions.is_empty() && !unknowns.is_unknown("regions") {
+        failures.push(CheckFailure::new(
+            "regions",
+            "give at least one region, for example [{location: eastus}]",
+        ));
+    }
+    check_regions(inputs, unknowns, &mut failures);
+    let any_unknown_range = inputs
+        .regions
+        .iter()
+        .enumerate()
+        .any(|(i, _)| unknowns.is_unknown(&join_index("regions", i)));
+    if failures.is_empty() && !any_unknown_range {
+        match plan(inputs) {
+            Err(plan_failures) => failures.extend(plan_failures),
+            Ok(plan) => failures.extend(check_mesh(inputs, &plan, unknowns)),
+        }
+    }
+    failures
+}
+
+fn check_regions(
+    inputs: &MultiRegionAksInputs,
+    unknowns: &Annotations,
+    failures: &mut Vec<CheckFailure>,
+) {
+    for (i, region) in inputs.regions.iter().enumerate() {
+        let at = join_index("regions", i);
+        if !unknowns.is_unknown(&format!("{at}.location")) && !regions::is_known(&region.location) {
+            failures.push(CheckFailure::new(
+                format!("{at}.location"),
+                regions::refusal(&region.location),
+            ));
+        }
+        if let Some(count) = region.node_count {
+            if !(1..=1000).contains(&count) {
+                failures.push(CheckFailure::new(
+                    format!("{at}.nodeCount"),
+                    format!("{count} nodes: a system pool has 1 to 1000"),
+                ));
+            }
+        }
+    }
+    if inputs.flat() {
+        for (i, region) in inputs.regions.iter().enumerate() {
+            if region.pod_cidr.is_some() {
+                failures.push(CheckFailure::new(format!("{}.podCidr", join_index("regions", i)), "flat pod networking takes pod IPs from a pod subnet in the VNet; remove podCidr or use overlay"));
+            }
+        }
+    }
+}
+
+/// Runs CiliumMesh's own offline checks on the clusters this platform would create, so an
+/// unsupported mesh fails at preview with the same explanation, before any Azure call. What only
+/// Azure knows (cluster, VNet and resource-group ids) is left unknown, as in a preview; the
+/// component peers every pair of VNets itself whenever peering is on.
+fn check_mesh(
+    inputs: &MultiRegionAksInputs,
+    plan: &AddressPlan,
+    unknowns: &Annotations,
+) -> Vec<CheckFailure> {
+    let Some(mode) = inputs.mesh_mode() else {
+        return Vec::new();
+    };
+    if plan.regions.len() > 1
+        && !inputs.peering_enabled()
+        && !unknowns.is_unknown("enableVnetPeering")
+    {
+        return vec![CheckFailure::new("enableVnetPeering", "a Cilium mesh needs every cluster VNet peered with every other (node and pod IPs must route): set enableVnetPeering true")];
+    }
+    let mut unknown = Annotations::default();
+    unknown.unknown.insert("peeredVnetPairs".into());
+    unknown.unknown.insert("resourceGroupName".into());
+    let version_unknown = unknowns.is_unknown("kubernetesVersion");
+    let clusters = plan
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, ranges)| {
+            let at = join_index("clusters", i);
+            for field in ["clusterId", "vnetId"] {
+                unknown.unknown.insert(format!("{at}.{field}"));
+            }
+            if version_unknown {
+                unknown.unknown.insert(format!("{at}.kubernetesVersion"));
+            }
+            mesh_cluster(
+                inputs,
+                ranges,
+                String::new(),
+                String::new(),
+                inputs.kubernetes_version.clone(),
+            )
+        })
+        .collect();
+    let mut mesh = CiliumMeshInputs {
+        mode: Some(mode),
+        clusters,
+        ..Default::default()
+    };
+    let context = CheckContext {
+        unknowns: &unknown,
+        name: "mesh",
+    };
+    let mut reasons: Vec<String> = Vec::new();
+    for failure in CiliumMesh.check(&mut mesh, None, &context) {
+        if !reasons.contains(&failure.reason) {
+            reasons.push(failure.reason);
+        }
+    }
+    reasons
+        .into_iter()
+        .map(|reason| CheckFailure::new("ciliumMesh", reason))
+        .collect()
+}

@@ -1,0 +1,277 @@
+//! `aksmesh:index:MultiRegionAks`: one AKS cluster per region, each in its own VNet, with address
+//! ranges planned so nothing overlaps, and an OverlayPeering mesh when `enableVnetPeering` is on.
+//!
+//! Children: a RegionalNetwork and a RegionalCluster per region (regions in parallel), plus one
+//! OverlayPeering component. Turning peering off removes only the peerings; appending a region adds
+//! only that region's resources, because planned ranges never move.
+//!
+//! Files: `check` (offline validation, including the mesh), `plan` (address plan from the inputs),
+//! `children` (one `register_*` step per kind of child, built from the child's own typed inputs) and
+//! `outputs` (what the component reports).
+
+mod check;
+mod children;
+mod outputs;
+mod plan;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::component::{ChildRegistrar, Component, Constructed};
+use crate::property::{Annotations, Value};
+use crate::resource::CheckFailure;
+use crate::resources::regional_network::default_name_prefix;
+use crate::vocabulary::{CiliumMeshMode, PodNetworking};
+
+pub use plan::plan;
+
+pub struct MultiRegionAks;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionInputs {
+    pub location: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vnet_cidr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_cidr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_size: Option<String>,
+}
+
+/// Cross-cluster pod networking, limited to the set-ups AKS supports.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeshOptions {
+    /// `fleet` (flat pod networking + ACNS) or `selfManaged` (BYO CNI clusters).
+    pub mode: CiliumMeshMode,
+}
+
+/// The global entry point: an Azure Front Door with one origin per region.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrontDoorOptions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_path: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MultiRegionAksInputs {
+    pub regions: Vec<RegionInputs>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::resources::common::kubernetes_version")]
+    pub kubernetes_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_networking: Option<PodNetworking>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_vnet_peering: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub front_door: Option<FrontDoorOptions>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cilium_mesh: Option<MeshOptions>,
+}
+
+impl MultiRegionAksInputs {
+    fn front_door_enabled(&self) -> bool {
+        self.front_door
+            .as_ref()
+            .is_some_and(|f| f.enabled.unwrap_or(true))
+    }
+
+    fn pod_networking(&self) -> PodNetworking {
+        self.pod_networking.unwrap_or_default()
+    }
+
+    fn flat(&self) -> bool {
+        self.pod_networking() == PodNetworking::Flat
+    }
+
+    fn byo_cni(&self) -> bool {
+        self.pod_networking() == PodNetworking::ByoCni
+    }
+
+    fn mesh_mode(&self) -> Option<CiliumMeshMode> {
+        self.cilium_mesh.as_ref().map(|m| m.mode)
+    }
+
+    /// ACNS is on when a Fleet mesh needs it.
+    fn advanced_networking(&self) -> bool {
+        self.mesh_mode() == Some(CiliumMeshMode::Fleet)
+    }
+
+    fn peering_enabled(&self) -> bool {
+        self.enable_vnet_peering.unwrap_or(false)
+    }
+}
+
+/// The DNS label a region's ingress Service must carry (`service.beta.kubernetes.io/azure-dns-label-name`)
+/// so that Front Door finds it at `{label}.{region}.cloudapp.azure.com`.
+pub fn ingress_dns_label(prefix: &str, location: &str) -> String {
+    format!("{prefix}-{location}")
+}
+
+#[async_trait]
+impl Component for MultiRegionAks {
+    const TOKEN: &'static str = "aksmesh:index:MultiRegionAks";
+    type Inputs = MultiRegionAksInputs;
+
+    fn check(&self, inputs: &MultiRegionAksInputs, unknowns: &Annotations) -> Vec<CheckFailure> {
+        check::check(inputs, unknowns)
+    }
+
+    async fn construct(
+        &self,
+        registrar: Arc<dyn ChildRegistrar>,
+        name: &str,
+        inputs: MultiRegionAksInputs,
+        raw: &Value,
+    ) -> Result<Constructed, String> {
+        let plan = plan(&inputs).map_err(|failures| {
+            failures
+                .iter()
+                .map(|f| format!("{}: {}", f.property, f.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
+        let platform = children::Platform {
+            registrar,
+            name,
+            prefix: inputs
+                .name_prefix
+                .clone()
+                .unwrap_or_else(|| default_name_prefix(name)),
+            inputs: &inputs,
+            plan: &plan,
+            raw_tags: raw
+                .get("tags")
+                .cloned()
+                .unwrap_or(Value::Object(BTreeMap::new())),
+            raw_version: raw.get("kubernetesVersion").cloned(),
+        };
+        // Networks first, all regions at once (clusters need their subnets, peerings their VNets).
+        let networks = platform.register_networks().await?;
+        let (clusters, peering, front_door) = futures::future::try_join3(
+            platform.register_clusters(&networks),
+            platform.register_peering(&networks),
+            platform.register_front_door(&networks),
+        )
+        .await?;
+        let mesh = platform
+            .register_mesh(&networks, &clusters, peering.as_ref())
+            .await?;
+        outputs::outputs(
+            &platform,
+            outputs::Children {
+                networks: &networks,
+                clusters: &clusters,
+                peering: peering.as_ref(),
+                front_door: front_door.as_ref(),
+                mesh: mesh.as_ref(),
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(regions: &[&str]) -> MultiRegionAksInputs {
+        MultiRegionAksInputs {
+            regions: regions
+                .iter()
+                .map(|l| RegionInputs {
+                    location: l.to_string(),
+                    vnet_cidr: None,
+                    pod_cidr: None,
+                    node_count: None,
+                    vm_size: None,
+                })
+                .collect(),
+            kubernetes_version: None,
+            pod_networking: None,
+            enable_vnet_peering: None,
+            name_prefix: None,
+            tags: BTreeMap::new(),
+            front_door: None,
+            cilium_mesh: None,
+        }
+    }
+
+    #[test]
+    fn planned_ranges_match_the_familiar_layout_and_never_move() {
+        let three = plan(&inputs(&["eastus", "westeurope", "southeastasia"])).unwrap();
+        let four = plan(&inputs(&[
+            "eastus",
+            "westeurope",
+            "southeastasia",
+            "japaneast",
+        ]))
+        .unwrap();
+        assert_eq!(three.regions[2].pod_cidr.to_string(), "10.48.0.0/13");
+        for (a, b) in three.regions.iter().zip(&four.regions) {
+            assert_eq!(a.vnet_cidr, b.vnet_cidr);
+            assert_eq!(a.pod_cidr, b.pod_cidr);
+        }
+    }
+
+    #[test]
+    fn check_reports_bad_regions_and_modes_at_their_paths() {
+        use crate::component::{ComponentAdapter, ComponentError, DynComponent};
+        // Through the adapter, as the engine calls it: a value of the wrong vocabulary and a bad
+        // region are reported together.
+        let raw = Value::from_plain(
+            &serde_json::json!({
+                "regions": [{"location": "eastus"}, {"location": "mars"}],
+                "podNetworking": "tunnel",
+            }),
+            &Default::default(),
+        );
+        let Err(ComponentError::Invalid(failures)) = ComponentAdapter(MultiRegionAks).check(&raw)
+        else {
+            panic!("bad inputs were accepted");
+        };
+        let found: Vec<_> = failures
+            .iter()
+            .map(|f| (f.property.as_str(), f.reason.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "podNetworking",
+                    "'tunnel' is not a valid podNetworking; use one of overlay, flat, byoCni"
+                ),
+                (
+                    "regions[1].location",
+                    "'mars' is not an Azure region (did you mean eastus?); `az account list-locations -o table` lists them"
+                ),
+            ]
+        );
+        let too_many = inputs(&[
+            "eastus",
+            "eastus2",
+            "westus",
+            "westus2",
+            "westus3",
+            "centralus",
+            "northeurope",
+            "westeurope",
+            "uksouth",
+        ]);
+        let failures = MultiRegionAks.check(&too_many, &Annotations::default());
+        assert_eq!(failures[0].property, "regions");
+    }
+}

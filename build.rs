@@ -6,7 +6,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let include = protoc_bin_vendored::include_path()?;
     let include = include.to_str().ok_or("protoc include path is not UTF-8")?;
+    // The descriptors of proto/ as compiled, for tests/pulumirpc_wire.rs to compare with Pulumi's.
+    let descriptors =
+        std::path::Path::new(&std::env::var("OUT_DIR")?).join("pulumirpc-descriptors.bin");
     tonic_prost_build::configure()
+        .file_descriptor_set_path(descriptors)
         .build_server(true)
         .build_client(true)
         .compile_protos(

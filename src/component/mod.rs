@@ -14,16 +14,17 @@ use crate::resource::{CheckFailure, Resource};
 mod links;
 pub use links::Links;
 
-/// Resource options the program gave the component, passed on to every child.
+/// Resource options the program gave the component, passed on to every child. `None` = the program
+/// did not set the option, so the engine applies its own default (e.g. keeps a state's protect flag).
 #[derive(Debug, Clone, Default)]
 pub struct ComponentOptions {
-    pub protect: bool,
+    pub protect: Option<bool>,
     /// Provider references by package (`aksmesh` → `urn::id`).
     pub providers: BTreeMap<String, String>,
     pub ignore_changes: Vec<String>,
     pub custom_timeouts: Option<CustomTimeouts>,
-    pub retain_on_delete: bool,
-    pub delete_before_replace: bool,
+    pub retain_on_delete: Option<bool>,
+    pub delete_before_replace: Option<bool>,
     /// URNs the component depends on: every child depends on them too.
     pub dependencies: Vec<String>,
 }
@@ -33,6 +34,7 @@ pub struct CustomTimeouts {
     pub create: String,
     pub update: String,
     pub delete: String,
+    pub read: String,
 }
 
 /// One child to register under the component.

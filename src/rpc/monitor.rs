@@ -24,6 +24,7 @@ pub fn component_options(request: &ConstructRequest) -> ComponentOptions {
             create: t.create.clone(),
             update: t.update.clone(),
             delete: t.delete.clone(),
+            read: t.read.clone(),
         }),
         retain_on_delete: request.retain_on_delete,
         delete_before_replace: request.delete_before_replace,
@@ -67,17 +68,16 @@ impl MonitorRegistrar {
                 parent: request.parent.clone(),
                 custom: false,
                 object: Some(prost_types::Struct::default()),
-                protect: Some(request.protect),
+                protect: request.protect,
                 dependencies: request.dependencies.clone(),
                 providers: request.providers.clone(),
                 // The component's own aliases; the engine derives its children's from them.
-                alias_ur_ns: request.aliases.clone(),
-                aliases: request.alias_specs.clone(),
+                aliases: request.aliases.clone(),
                 alias_specs: true,
                 accept_secrets: true,
                 accept_resources: true,
                 version: env!("CARGO_PKG_VERSION").to_string(),
-                retain_on_delete: Some(request.retain_on_delete),
+                retain_on_delete: request.retain_on_delete,
                 ..Default::default()
             })
             .await?
@@ -118,7 +118,7 @@ impl ChildRegistrar for MonitorRegistrar {
             custom: !child.component,
             remote: child.component,
             object: Some(to_struct(&child.inputs)),
-            protect: Some(self.options.protect),
+            protect: self.options.protect,
             dependencies,
             provider: self
                 .options
@@ -126,8 +126,8 @@ impl ChildRegistrar for MonitorRegistrar {
                 .get(package)
                 .cloned()
                 .unwrap_or_default(),
-            delete_before_replace: self.options.delete_before_replace,
-            delete_before_replace_defined: self.options.delete_before_replace,
+            delete_before_replace: self.options.delete_before_replace.unwrap_or_default(),
+            delete_before_replace_defined: self.options.delete_before_replace.is_some(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             ignore_changes: self.options.ignore_changes.clone(),
             accept_secrets: true,
@@ -140,6 +140,7 @@ impl ChildRegistrar for MonitorRegistrar {
                     create: t.create.clone(),
                     update: t.update.clone(),
                     delete: t.delete.clone(),
+                    read: t.read.clone(),
                 }),
             supports_partial_values: true,
             providers: self
@@ -150,7 +151,7 @@ impl ChildRegistrar for MonitorRegistrar {
                 .collect::<BTreeMap<_, _>>()
                 .into_iter()
                 .collect(),
-            retain_on_delete: Some(self.options.retain_on_delete),
+            retain_on_delete: self.options.retain_on_delete,
             ..Default::default()
         };
         let response = self

@@ -19,7 +19,9 @@ use super::config::ArmClientConfig;
 use super::deadline::OperationDeadline;
 use super::error::{AzureError, AzureResult};
 use super::lro::{wait_for_completion, LongRunningOperation, OperationKind, PollTransport};
-use super::request::{ArmPipeline, ArmRequest, ArmResponse, HttpMethod};
+use azure_core::http::Method;
+
+use super::request::{ArmPipeline, ArmRequest, ArmResponse};
 use super::retry::send_with_retry;
 use super::transport::build_http_client;
 use super::write_locks::WriteLocks;
@@ -136,7 +138,7 @@ impl ArmClient {
             credential,
             &config.token_scope,
             http_client,
-            &config.user_agent,
+            &config.application_id,
         );
         Ok(ArmClient {
             inner: Arc::new(ClientInner {
@@ -176,7 +178,7 @@ impl ArmClient {
     ) -> AzureResult<Option<T>> {
         let deadline = self.read_deadline(format!("reading {id}"), options);
         let url = self.inner.url_for(id, api_version, &options.query)?;
-        let request = ArmRequest::new(HttpMethod::Get, url, None);
+        let request = ArmRequest::new(Method::Get, url, None);
         let response = self.inner.send(&request, &[404], &deadline).await?;
         if response.status == 404 {
             let error = response.to_error();
@@ -206,7 +208,7 @@ impl ArmClient {
             .map_err(|error| AzureError::decode(&format!("request body of PUT {id}"), error))?;
         let value = self
             .write(
-                HttpMethod::Put,
+                Method::Put,
                 id,
                 api_version,
                 Some(body),
@@ -233,7 +235,7 @@ impl ArmClient {
             .map_err(|error| AzureError::decode("tags", error))?;
         let value = self
             .write(
-                HttpMethod::Patch,
+                Method::Patch,
                 id,
                 api_version,
                 Some(body),
@@ -253,7 +255,7 @@ impl ArmClient {
         options: &OperationOptions,
     ) -> AzureResult<()> {
         self.write(
-            HttpMethod::Delete,
+            Method::Delete,
             id,
             api_version,
             None,
@@ -285,7 +287,7 @@ impl ArmClient {
         let url = self
             .inner
             .url_for(id_with_action, api_version, &options.query)?;
-        let request = ArmRequest::new(HttpMethod::Post, url.clone(), body);
+        let request = ArmRequest::new(Method::Post, url.clone(), body);
         let initial = self.inner.send(&request, &[], &deadline).await?;
         let value = wait_for_completion(
             &*self.inner,
@@ -322,7 +324,7 @@ impl ArmClient {
         let mut url = self.inner.url_for(collection_path, api_version, &[])?;
         let mut items = Vec::new();
         for _ in 0..MAX_LIST_PAGES {
-            let request = ArmRequest::new(HttpMethod::Get, url.clone(), None);
+            let request = ArmRequest::new(Method::Get, url.clone(), None);
             let response = self.inner.send(&request, &[], &deadline).await?;
             let page: Page = decode(&format!("GET {collection_path}"), response.json_value()?)?;
             for item in page.value {
@@ -347,7 +349,7 @@ impl ArmClient {
     /// PUT/PATCH/DELETE: serialised per VNet/cluster, retried, then followed to completion.
     async fn write(
         &self,
-        method: HttpMethod,
+        method: Method,
         id: &str,
         api_version: &str,
         body: Option<Vec<u8>>,
@@ -360,16 +362,16 @@ impl ArmClient {
         let resource_url = self.inner.url_for(id, api_version, &[])?;
         let _write_guard = self.inner.locks.acquire(id, &deadline).await?;
         let request = ArmRequest::new(method, url, body);
-        let accepted: &[u16] = if method == HttpMethod::Delete {
+        let accepted: &[u16] = if method == Method::Delete {
             &[404]
         } else {
             &[]
         };
         let initial = self.inner.send(&request, accepted, &deadline).await?;
-        if method == HttpMethod::Delete && initial.status == 404 {
+        if method == Method::Delete && initial.status == 404 {
             return Ok(Value::Null);
         }
-        let kind = if method == HttpMethod::Delete {
+        let kind = if method == Method::Delete {
             OperationKind::Delete
         } else {
             OperationKind::CreateOrUpdate
@@ -498,7 +500,7 @@ impl PollTransport for ClientInner {
         accepted: &[u16],
         deadline: &OperationDeadline,
     ) -> AzureResult<ArmResponse> {
-        let request = ArmRequest::new(HttpMethod::Get, url.clone(), None);
+        let request = ArmRequest::new(Method::Get, url.clone(), None);
         self.send(&request, accepted, deadline).await
     }
 }

@@ -280,10 +280,14 @@ async fn put_retries_throttling_then_follows_the_async_operation() {
         );
         let id = request.header("x-ms-client-request-id").unwrap();
         assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
-        assert!(request
-            .header("user-agent")
-            .unwrap()
-            .starts_with("pulumi-resource-aksmesh/"));
+        let user_agent = request.header("user-agent").unwrap();
+        assert!(
+            user_agent.starts_with(&format!(
+                "pulumi-aksmesh azsdk-rust-aksmesh/{} ",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{user_agent}"
+        );
     }
     // The retried PUT keeps its client request id; the polls get their own.
     assert_eq!(

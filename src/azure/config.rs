@@ -94,8 +94,9 @@ pub struct ArmClientConfig {
     pub extra_ca_certificate_pem: Option<String>,
     /// Poll interval for long-running operations when Azure sends no `Retry-After`.
     pub default_poll_interval: Duration,
-    /// Prefix of the `User-Agent` header, e.g. `pulumi-resource-aksmesh/0.1.0`.
-    pub user_agent: String,
+    /// The application id azure_core puts first in the `User-Agent` (an RFC 9110 token of at most
+    /// 24 characters); azure_core adds `azsdk-rust-aksmesh/{version}` after it.
+    pub application_id: String,
     /// Backoff settings for retried requests.
     pub retry: RetryPolicy,
     /// Deadline of plain reads (GET, list) including their retries.
@@ -118,7 +119,7 @@ impl ArmClientConfig {
             federated_token_file: None,
             extra_ca_certificate_pem: None,
             default_poll_interval: DEFAULT_POLL_INTERVAL,
-            user_agent: format!("pulumi-resource-aksmesh/{}", env!("CARGO_PKG_VERSION")),
+            application_id: "pulumi-aksmesh".into(),
             retry: RetryPolicy::default(),
             read_timeout: Duration::from_secs(5 * 60),
         }
@@ -247,7 +248,7 @@ impl fmt::Debug for ArmClientConfig {
                     .map(|pem| format!("<{} bytes of PEM>", pem.len())),
             )
             .field("default_poll_interval", &self.default_poll_interval)
-            .field("user_agent", &self.user_agent)
+            .field("application_id", &self.application_id)
             .field("retry", &self.retry)
             .field("read_timeout", &self.read_timeout)
             .finish()

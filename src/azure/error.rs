@@ -136,6 +136,22 @@ impl AzureError {
         }
     }
 
+    /// For `RoleAssignmentExists`, the name of the assignment that already grants the role. ARM
+    /// names it only in the message ("… The ID of the existing role assignment is
+    /// 0b4f…(32 hex digits)."), without dashes.
+    pub fn existing_role_assignment(&self) -> Option<uuid::Uuid> {
+        let AzureError::Arm { code, message, .. } = self else {
+            return None;
+        };
+        if !code.eq_ignore_ascii_case("RoleAssignmentExists") {
+            return None;
+        }
+        message
+            .split(|c: char| !c.is_ascii_hexdigit() && c != '-')
+            .filter(|word| word.chars().filter(char::is_ascii_hexdigit).count() == 32)
+            .find_map(|word| uuid::Uuid::parse_str(word).ok())
+    }
+
     /// `x-ms-request-id` of the failed request, if known.
     pub fn request_id(&self) -> Option<&str> {
         match self {
@@ -400,6 +416,38 @@ fn format_duration(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_existing_role_assignment_is_read_from_the_message() {
+        let error = |code: &str, message: &str| AzureError::Arm {
+            status: 409,
+            code: code.into(),
+            message: message.into(),
+            target: None,
+            request_id: None,
+            details: Vec::new(),
+        };
+        let id = "0b4f2f9a-1c3e-4d5f-8a6b-7c8d9e0f1a2b";
+        let cases = [
+            (
+                error("RoleAssignmentExists", "The role assignment already exists. The ID of the existing role assignment is 0b4f2f9a1c3e4d5f8a6b7c8d9e0f1a2b."),
+                Some(id),
+            ),
+            (error("RoleAssignmentExists", &format!("exists: {id}")), Some(id)),
+            (error("RoleAssignmentExists", "The role assignment already exists."), None),
+            (error("Conflict", "The ID is 0b4f2f9a1c3e4d5f8a6b7c8d9e0f1a2b."), None),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(
+                error
+                    .existing_role_assignment()
+                    .map(|u| u.to_string())
+                    .as_deref(),
+                expected,
+                "{error}"
+            );
+        }
+    }
 
     #[test]
     fn parses_common_error_response() {

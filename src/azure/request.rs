@@ -8,58 +8,27 @@ use azure_core::credentials::TokenCredential;
 use azure_core::error::ErrorKind;
 use azure_core::http::headers::HeaderName;
 use azure_core::http::policies::auth::BearerTokenAuthorizationPolicy;
-use azure_core::http::policies::{Policy, PolicyResult};
+use azure_core::http::policies::Policy;
+use azure_core::http::request::options::ClientRequestId;
 use azure_core::http::{
     ClientOptions, Context, HttpClient, Method, Pipeline, PipelineSendOptions, Request,
-    RetryOptions, Transport,
+    RetryOptions, Transport, UserAgentOptions,
 };
 use url::Url;
 
 use super::error::{parse_arm_error, AzureError, AzureResult};
 
-const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-request-id");
 const RETURN_CLIENT_REQUEST_ID: HeaderName =
     HeaderName::from_static("x-ms-return-client-request-id");
 const CONTENT_TYPE: HeaderName = HeaderName::from_static("content-type");
 const ACCEPT: HeaderName = HeaderName::from_static("accept");
-const USER_AGENT: HeaderName = HeaderName::from_static("user-agent");
-
-/// HTTP methods the client uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum HttpMethod {
-    Get,
-    Put,
-    Patch,
-    Post,
-    Delete,
-}
-
-impl HttpMethod {
-    fn to_core(self) -> Method {
-        match self {
-            HttpMethod::Get => Method::Get,
-            HttpMethod::Put => Method::Put,
-            HttpMethod::Patch => Method::Patch,
-            HttpMethod::Post => Method::Post,
-            HttpMethod::Delete => Method::Delete,
-        }
-    }
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Put => "PUT",
-            HttpMethod::Patch => "PATCH",
-            HttpMethod::Post => "POST",
-            HttpMethod::Delete => "DELETE",
-        }
-    }
-}
+/// azure_core refuses (panics on) longer application ids in the `User-Agent`.
+const MAX_APPLICATION_ID: usize = 24;
 
 /// A request ready to be sent (and re-sent by the retry loop).
 #[derive(Clone, Debug)]
 pub(crate) struct ArmRequest {
-    pub(crate) method: HttpMethod,
+    pub(crate) method: Method,
     pub(crate) url: Url,
     /// JSON body; `None` sends no body.
     pub(crate) body: Option<Vec<u8>>,
@@ -68,7 +37,7 @@ pub(crate) struct ArmRequest {
 }
 
 impl ArmRequest {
-    pub(crate) fn new(method: HttpMethod, url: Url, body: Option<Vec<u8>>) -> Self {
+    pub(crate) fn new(method: Method, url: Url, body: Option<Vec<u8>>) -> Self {
         ArmRequest {
             method,
             url,
@@ -149,29 +118,6 @@ impl ArmResponse {
     }
 }
 
-/// Adds our product token in front of azure_core's `User-Agent`.
-#[derive(Debug)]
-struct UserAgentPrefixPolicy {
-    prefix: String,
-}
-
-#[async_trait::async_trait]
-impl Policy for UserAgentPrefixPolicy {
-    async fn send(
-        &self,
-        ctx: &Context,
-        request: &mut Request,
-        next: &[Arc<dyn Policy>],
-    ) -> PolicyResult {
-        let value = match request.headers().get_optional_str(&USER_AGENT) {
-            Some(existing) => format!("{} {existing}", self.prefix),
-            None => self.prefix.clone(),
-        };
-        request.insert_header(USER_AGENT, value);
-        next[0].send(ctx, request, &next[1..]).await
-    }
-}
-
 /// The azure_core pipeline for ARM: bearer token (https only), user agent, no built-in retry.
 #[derive(Clone, Debug)]
 pub(crate) struct ArmPipeline {
@@ -183,25 +129,17 @@ impl ArmPipeline {
         credential: Arc<dyn TokenCredential>,
         token_scope: &str,
         http_client: Arc<dyn HttpClient>,
-        user_agent: &str,
+        application_id: &str,
     ) -> Self {
         let bearer: Arc<dyn Policy> = Arc::new(BearerTokenAuthorizationPolicy::new(
             credential,
             [token_scope.to_owned()],
         ));
-        let mut per_try_policies: Vec<Arc<dyn Policy>> = vec![bearer];
-        // Header values must be visible ASCII; anything else is dropped rather than risking a panic.
-        let user_agent: String = user_agent
-            .chars()
-            .filter(|c| c.is_ascii_graphic() || *c == ' ')
-            .collect();
-        if !user_agent.trim().is_empty() {
-            per_try_policies.push(Arc::new(UserAgentPrefixPolicy {
-                prefix: user_agent.trim().to_owned(),
-            }));
-        }
         let options = ClientOptions {
-            per_try_policies,
+            per_try_policies: vec![bearer],
+            user_agent: UserAgentOptions {
+                application_id: application_id_of(application_id),
+            },
             // azure_core's retry caps the total at 60 s; retry.rs does ARM-aware retries instead.
             retry: RetryOptions::none(),
             transport: Some(Transport::new(http_client)),
@@ -220,8 +158,7 @@ impl ArmPipeline {
 
     /// Sends one attempt. Any HTTP status is `Ok`; only failures to get an answer are `Err`.
     pub(crate) async fn send(&self, request: &ArmRequest) -> AzureResult<ArmResponse> {
-        let mut core_request = Request::new(request.url.clone(), request.method.to_core());
-        core_request.insert_header(CLIENT_REQUEST_ID, request.client_request_id.clone());
+        let mut core_request = Request::new(request.url.clone(), request.method);
         core_request.insert_header(RETURN_CLIENT_REQUEST_ID, "true");
         core_request.insert_header(ACCEPT, "application/json");
         match &request.body {
@@ -229,18 +166,16 @@ impl ArmPipeline {
                 core_request.insert_header(CONTENT_TYPE, "application/json");
                 core_request.set_body(body.clone());
             }
-            None if matches!(
-                request.method,
-                HttpMethod::Post | HttpMethod::Put | HttpMethod::Patch
-            ) =>
-            {
+            None if matches!(request.method, Method::Post | Method::Put | Method::Patch) => {
                 // ARM rejects body-less POSTs without a length; an empty body sends `Content-Length: 0`.
                 core_request.set_body(Vec::<u8>::new());
             }
             None => {}
         }
 
-        let context = Context::new();
+        // azure_core's ClientRequestIdPolicy sends it; one id for every attempt of this request.
+        let context =
+            Context::new().with_value(ClientRequestId::new(request.client_request_id.clone()));
         let started = std::time::Instant::now();
         let sent = self
             .pipeline
@@ -290,6 +225,17 @@ impl ArmPipeline {
         );
         Ok(response)
     }
+}
+
+/// The `User-Agent` application id: RFC 9110 token characters only and at most 24 of them, which
+/// azure_core enforces with a panic; `None` if nothing is left.
+fn application_id_of(text: &str) -> Option<String> {
+    let id: String = text
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(*c))
+        .take(MAX_APPLICATION_ID)
+        .collect();
+    (!id.is_empty()).then_some(id)
 }
 
 /// Maps an azure_core error (no HTTP answer, or no token) to ours.
@@ -358,4 +304,25 @@ fn full_chain(error: &(dyn std::error::Error + 'static)) -> String {
         }
     }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod application_id_tests {
+    use super::application_id_of;
+
+    #[test]
+    fn application_ids_are_tokens_azure_core_accepts() {
+        let cases = [
+            ("pulumi-aksmesh", Some("pulumi-aksmesh")),
+            (
+                "pulumi-resource-aksmesh/0.1.0 extra",
+                Some("pulumi-resource-aksmesh0"),
+            ),
+            ("ümlaut ok", Some("mlautok")),
+            ("/ ()", None),
+        ];
+        for (given, expected) in cases {
+            assert_eq!(application_id_of(given).as_deref(), expected, "{given}");
+        }
+    }
 }

@@ -114,7 +114,8 @@ fn classify_arm(status: u16, code: &str, message: &str) -> RetryClass {
 }
 
 /// The server's minimum wait: the largest of `retry-after-ms`, `x-ms-retry-after-ms` and
-/// `Retry-After` (seconds or an HTTP date), so that we never come back sooner than any of them.
+/// `Retry-After` (seconds or an HTTP date), so that we never come back sooner than any of them
+/// (azure_core's `get_retry_after` stops at the first header present; ARM may send several).
 pub(crate) fn retry_after(headers: &ResponseHeaders) -> Option<Duration> {
     retry_after_at(headers, time::OffsetDateTime::now_utc())
 }
@@ -144,7 +145,7 @@ pub(crate) fn parse_retry_after(value: &str, now: time::OffsetDateTime) -> Optio
     if let Ok(number) = value.parse::<f64>() {
         return duration_from_f64(number);
     }
-    let when = parse_http_date(value)?;
+    let when = azure_core::time::parse_rfc7231(value).ok()?;
     let delta = when - now;
     if delta.is_negative() {
         Some(Duration::ZERO)
@@ -159,40 +160,6 @@ fn duration_from_f64(seconds: f64) -> Option<Duration> {
     }
     // A server asking for more than a day is broken; the deadline caps us anyway.
     Some(Duration::from_secs_f64(seconds.min(86_400.0)))
-}
-
-/// Parses `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 IMF-fixdate).
-fn parse_http_date(value: &str) -> Option<time::OffsetDateTime> {
-    let mut parts = value.split_whitespace();
-    let _weekday = parts.next()?;
-    let day: u8 = parts.next()?.parse().ok()?;
-    let month = match parts.next()?.to_ascii_lowercase().as_str() {
-        "jan" => time::Month::January,
-        "feb" => time::Month::February,
-        "mar" => time::Month::March,
-        "apr" => time::Month::April,
-        "may" => time::Month::May,
-        "jun" => time::Month::June,
-        "jul" => time::Month::July,
-        "aug" => time::Month::August,
-        "sep" => time::Month::September,
-        "oct" => time::Month::October,
-        "nov" => time::Month::November,
-        "dec" => time::Month::December,
-        _ => return None,
-    };
-    let year: i32 = parts.next()?.parse().ok()?;
-    let mut clock = parts.next()?.split(':');
-    let hour: u8 = clock.next()?.parse().ok()?;
-    let minute: u8 = clock.next()?.parse().ok()?;
-    let second: u8 = clock.next()?.parse().ok()?;
-    let zone = parts.next()?;
-    if !(zone.eq_ignore_ascii_case("GMT") || zone.eq_ignore_ascii_case("UTC")) {
-        return None;
-    }
-    let date = time::Date::from_calendar_date(year, month, day).ok()?;
-    let clock = time::Time::from_hms(hour, minute, second).ok()?;
-    Some(time::PrimitiveDateTime::new(date, clock).assume_utc())
 }
 
 /// A random number in [0, 1) from the OS random source (through uuid v4), for jitter.

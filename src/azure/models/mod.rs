@@ -19,6 +19,48 @@ use serde::{Deserialize, Serialize};
 /// Resource tags.
 pub type Tags = BTreeMap<String, String>;
 
+/// A type of ARM resource: its model carries the api-version aksmesh is pinned to (as kube-rs's
+/// `Resource` carries its group and version), so no call names a version separately.
+pub trait ArmResource {
+    /// The pinned api-version of this type's operations (see `shared/azure-specs`).
+    const API_VERSION: &'static str;
+}
+
+/// Declares the api-version of model types.
+macro_rules! api_version {
+    ($version:expr => $($model:ty),+ $(,)?) => {
+        $(impl ArmResource for $model {
+            const API_VERSION: &'static str = $version;
+        })+
+    };
+}
+
+use super::api_versions;
+
+api_version!(api_versions::RESOURCE_GROUPS => resource_group::ResourceGroup);
+api_version!(api_versions::NETWORK =>
+    network::VirtualNetwork,
+    network::Subnet,
+    network::VirtualNetworkPeering,
+);
+api_version!(api_versions::MANAGED_CLUSTERS =>
+    managed_cluster::ManagedCluster,
+    managed_cluster::CredentialResults,
+);
+api_version!(api_versions::ROLE_ASSIGNMENTS => role_assignment::RoleAssignment);
+api_version!(api_versions::CDN =>
+    front_door::FrontDoorProfile,
+    front_door::AfdEndpoint,
+    front_door::AfdOriginGroup,
+    front_door::AfdOrigin,
+    front_door::AfdRoute,
+);
+api_version!(api_versions::FLEET =>
+    fleet::Fleet,
+    fleet::FleetMember,
+    fleet::ClusterMeshProfile,
+);
+
 /// A reference to another resource by id (`SubResource` / `ResourceReference`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubResource {

@@ -1,0 +1,123 @@
+//! Create and update: the cluster PUT, its subnet role assignments and its kubeconfig.
+
+use super::body::cluster_body;
+use super::kubeconfig::user_kubeconfig;
+use super::read::state_from;
+use super::roles::grant_network_contributor;
+use super::types::{RegionalClusterInputs, RegionalClusterState};
+use crate::azure::ids::managed_cluster_id;
+use crate::azure::models::managed_cluster::ManagedCluster;
+use crate::azure::{api_versions, ArmClient, AzureError};
+use crate::resource::{OperationContext, ResourceError};
+use crate::resources::common::{azure_failure, operation_options};
+
+/// Creates or converges the cluster, its subnet role assignments and its kubeconfig. Every step
+/// is idempotent, so running it again after a failure resumes where the last run stopped.
+pub(super) async fn apply(
+    azure: &ArmClient,
+    context: &OperationContext,
+    inputs: &RegionalClusterInputs,
+    previous: Option<&RegionalClusterState>,
+) -> Result<(String, RegionalClusterState), ResourceError<RegionalClusterState>> {
+    let names = inputs.names();
+    let cluster_id = managed_cluster_id(
+        azure.subscription_id(),
+        &inputs.resource_group_name,
+        &names.cluster,
+    )
+    .to_string();
+    let known = known_state(inputs, previous, &cluster_id);
+    let cluster = put_cluster(azure, context, inputs, previous, &cluster_id, &known).await?;
+    let mut state = RegionalClusterState {
+        role_assignment_ids: known.role_assignment_ids,
+        kubeconfig: known.kubeconfig,
+        ..state_from(inputs, &cluster, &cluster_id)
+    };
+    let partial = |error: AzureError, state: &RegionalClusterState| {
+        azure_failure(error, Some((cluster_id.clone(), state.clone())))
+    };
+
+    let Some(principal) = cluster.principal_id().map(str::to_string) else {
+        return Err(ResourceError::Partial {
+            id: cluster_id.clone(),
+            state,
+            reason: format!("Azure reported no identity for AKS cluster {}, so it cannot be granted Network Contributor on its subnets; run the update again", names.cluster),
+        });
+    };
+    let mut granted = Vec::new();
+    let granting =
+        grant_network_contributor(azure, context, inputs, &principal, &mut granted).await;
+    state.role_assignment_ids = granted;
+    if let Err(error) = granting {
+        return Err(partial(error, &state));
+    }
+
+    let options = operation_options(
+        context,
+        format!("reading credentials of AKS cluster {}", names.cluster),
+    );
+    match user_kubeconfig(azure, &cluster_id, &options).await {
+        Ok(kubeconfig) => state.kubeconfig = Some(kubeconfig),
+        Err(error) => return Err(partial(error, &state)),
+    }
+    Ok((cluster_id, state))
+}
+
+/// What is known before the PUT: the previous state (so a failure report carries it) under the
+/// new names; on create, the resolved inputs.
+fn known_state(
+    inputs: &RegionalClusterInputs,
+    previous: Option<&RegionalClusterState>,
+    cluster_id: &str,
+) -> RegionalClusterState {
+    let mut state = RegionalClusterState {
+        inputs: inputs.resolved(),
+        cluster_name: inputs.names().cluster,
+        cluster_id: cluster_id.to_string(),
+        ..previous.cloned().unwrap_or_default()
+    };
+    if let Some(previous) = previous {
+        // Keep what is already known so a failure report carries it.
+        state.inputs = previous.inputs.clone();
+    }
+    state
+}
+
+async fn put_cluster(
+    azure: &ArmClient,
+    context: &OperationContext,
+    inputs: &RegionalClusterInputs,
+    previous: Option<&RegionalClusterState>,
+    cluster_id: &str,
+    known: &RegionalClusterState,
+) -> Result<ManagedCluster, ResourceError<RegionalClusterState>> {
+    let body = cluster_body(inputs, previous);
+    let doing = if previous.is_some() {
+        "updating"
+    } else {
+        "creating"
+    };
+    let options = operation_options(
+        context,
+        format!(
+            "{doing} AKS cluster {} in {}",
+            inputs.names().cluster,
+            inputs.location
+        ),
+    );
+    match azure
+        .put(cluster_id, api_versions::MANAGED_CLUSTERS, &body, &options)
+        .await
+    {
+        Ok(cluster) => Ok(cluster),
+        // An ARM error answer means the PUT was refused: on create nothing exists yet. Anything
+        // else (operation failed, canceled, timed out) happened after Azure accepted it.
+        Err(error @ AzureError::Arm { .. }) if previous.is_none() => {
+            Err(ResourceError::Failed(error.to_string()))
+        }
+        Err(error) => Err(azure_failure(
+            error,
+            Some((cluster_id.to_string(), known.clone())),
+        )),
+    }
+}

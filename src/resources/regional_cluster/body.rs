@@ -1,0 +1,190 @@
+//! The ARM request body: the ManagedCluster PUT built from the inputs with defaults resolved.
+
+use super::types::{RegionalClusterInputs, RegionalClusterState, DEFAULT_POOL_NAME};
+use crate::azure::models::managed_cluster::{
+    AdvancedNetworking, AdvancedNetworkingObservability, AdvancedNetworkingSecurity,
+    AgentPoolProfile, ManagedCluster, ManagedClusterIdentity, ManagedClusterProperties,
+    ManagedClusterSku, NetworkProfile, OidcIssuerProfile,
+};
+use crate::resources::common::managed_tags;
+use crate::vocabulary::PodNetworking;
+
+/// The PUT body for the inputs (defaults resolved).
+pub(super) fn cluster_body(
+    inputs: &RegionalClusterInputs,
+    previous: Option<&RegionalClusterState>,
+) -> ManagedCluster {
+    let resolved = inputs.resolved();
+    let names = inputs.names();
+    ManagedCluster {
+        location: inputs.location.clone(),
+        tags: Some(managed_tags(&inputs.tags)),
+        identity: Some(ManagedClusterIdentity {
+            identity_type: "SystemAssigned".into(),
+            ..Default::default()
+        }),
+        sku: Some(ManagedClusterSku {
+            name: Some("Base".into()),
+            tier: resolved.sku_tier.map(|tier| tier.to_string()),
+        }),
+        properties: ManagedClusterProperties {
+            dns_prefix: Some(names.dns_prefix),
+            kubernetes_version: kubernetes_version(inputs, previous),
+            enable_rbac: Some(true),
+            oidc_issuer_profile: Some(OidcIssuerProfile {
+                enabled: Some(true),
+                issuer_url: None,
+            }),
+            agent_pool_profiles: Some(vec![system_pool_profile(inputs, &resolved)]),
+            network_profile: Some(network_profile(&resolved)),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// On update an unset kubernetesVersion keeps the version the cluster runs instead of letting
+/// Azure pick a default.
+fn kubernetes_version(
+    inputs: &RegionalClusterInputs,
+    previous: Option<&RegionalClusterState>,
+) -> Option<String> {
+    inputs.kubernetes_version.clone().or_else(|| {
+        previous.and_then(|state| {
+            state
+                .inputs
+                .kubernetes_version
+                .clone()
+                .or_else(|| state.current_kubernetes_version.clone())
+        })
+    })
+}
+
+fn network_profile(resolved: &RegionalClusterInputs) -> NetworkProfile {
+    let networking = resolved.pod_networking();
+    let byo_cni = networking == PodNetworking::ByoCni;
+    NetworkProfile {
+        network_plugin: Some(if byo_cni { "none" } else { "azure" }.into()),
+        network_plugin_mode: (networking == PodNetworking::Overlay)
+            .then(|| PodNetworking::Overlay.to_string()),
+        network_dataplane: resolved.network_dataplane.map(|d| d.to_string()),
+        network_policy: resolved.network_policy.map(|p| p.to_string()),
+        pod_cidr: resolved.pod_cidr.clone(),
+        service_cidr: resolved.service_cidr.clone(),
+        dns_service_ip: resolved.dns_service_ip.clone(),
+        load_balancer_sku: Some("standard".into()),
+        outbound_type: Some("loadBalancer".into()),
+        advanced_networking: (!byo_cni)
+            .then(|| advanced_networking(resolved.advanced_networking == Some(true))),
+        ..Default::default()
+    }
+}
+
+/// Advanced Container Networking Services: observability and security together, or neither.
+fn advanced_networking(enabled: bool) -> AdvancedNetworking {
+    AdvancedNetworking {
+        enabled: Some(enabled),
+        observability: enabled.then_some(AdvancedNetworkingObservability {
+            enabled: Some(true),
+        }),
+        security: enabled.then_some(AdvancedNetworkingSecurity {
+            enabled: Some(true),
+            advanced_network_policies: None,
+        }),
+    }
+}
+
+fn system_pool_profile(
+    inputs: &RegionalClusterInputs,
+    resolved: &RegionalClusterInputs,
+) -> AgentPoolProfile {
+    let pool = resolved.system_pool.clone().unwrap_or_default();
+    let flat = resolved.pod_networking() == PodNetworking::Flat;
+    AgentPoolProfile {
+        name: pool.name.unwrap_or_else(|| DEFAULT_POOL_NAME.into()),
+        mode: Some("System".into()),
+        count: pool.count.and_then(|count| i32::try_from(count).ok()),
+        vm_size: pool.vm_size,
+        os_type: Some("Linux".into()),
+        pool_type: Some("VirtualMachineScaleSets".into()),
+        max_pods: pool.max_pods.and_then(|max| i32::try_from(max).ok()),
+        vnet_subnet_id: Some(inputs.node_subnet_id.clone()),
+        pod_subnet_id: if flat {
+            inputs.pod_subnet_id.clone()
+        } else {
+            None
+        },
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::super::test_support::{check, pod_subnet, valid, SUBSCRIPTION};
+    use super::super::types::DEFAULT_POD_CIDR;
+    use super::*;
+    use crate::azure::api_versions::MANAGED_CLUSTERS;
+    use crate::azure::ids::managed_cluster_id;
+    use crate::azure::models::schema_check::assert_valid_put;
+    use crate::vocabulary::{NetworkDataplane, NetworkPolicy};
+
+    #[test]
+    fn request_bodies_match_the_schema() {
+        let id = managed_cluster_id(SUBSCRIPTION, "rg-platform-eastus", "aks-platform-eastus");
+        let path = format!("{id}?api-version={MANAGED_CLUSTERS}");
+        let mut overlay = valid();
+        overlay.advanced_networking = Some(true);
+        overlay.tags = BTreeMap::from([("team".into(), "platform".into())]);
+        assert!(check(&mut overlay).is_empty());
+        let body = cluster_body(&overlay, None);
+        assert_valid_put(&path, &body);
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(
+            json["properties"]["networkProfile"]["networkPluginMode"],
+            "overlay"
+        );
+        assert_eq!(
+            json["properties"]["networkProfile"]["podCidr"],
+            DEFAULT_POD_CIDR
+        );
+
+        let mut flat = valid();
+        flat.pod_networking = Some(PodNetworking::Flat);
+        flat.pod_subnet_id = Some(pod_subnet());
+        flat.network_dataplane = Some(NetworkDataplane::Azure);
+        flat.network_policy = Some(NetworkPolicy::Calico);
+        assert_eq!(check(&mut flat), vec![]);
+        let body = cluster_body(&flat, None);
+        assert_valid_put(&path, &body);
+        let json = serde_json::to_value(&body).unwrap();
+        assert!(json["properties"]["networkProfile"]
+            .get("networkPluginMode")
+            .is_none());
+        assert!(json["properties"]["networkProfile"]
+            .get("podCidr")
+            .is_none());
+        assert_eq!(
+            json["properties"]["agentPoolProfiles"][0]["podSubnetID"],
+            pod_subnet()
+        );
+
+        let mut byo = valid();
+        byo.pod_networking = Some(PodNetworking::ByoCni);
+        assert_eq!(check(&mut byo), vec![]);
+        let body = cluster_body(&byo, None);
+        assert_valid_put(&path, &body);
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(
+            json["properties"]["networkProfile"]["networkPlugin"],
+            "none"
+        );
+        assert!(json["properties"]["networkProfile"]
+            .get("networkDataplane")
+            .is_none());
+        assert!(json["properties"]["networkProfile"]
+            .get("networkPolicy")
+            .is_none());
+    }
+}

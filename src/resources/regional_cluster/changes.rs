@@ -1,0 +1,310 @@
+//! Change rules: which input changes AKS makes in place and which need a new cluster. Absent
+//! means the default, so spelling a default out (or dropping it) changes nothing.
+
+use super::types::{
+    DEFAULT_DNS_SERVICE_IP, DEFAULT_MAX_PODS, DEFAULT_POD_CIDR, DEFAULT_POOL_NAME,
+    DEFAULT_SERVICE_CIDR, DEFAULT_VM_SIZE,
+};
+use crate::azure::ids::ids_equal;
+use crate::net;
+use crate::resource::{Change, ChangeEffect};
+use crate::resources::common::same_choice;
+use crate::vocabulary::{NetworkDataplane, NetworkPolicy, PodNetworking, Vocabulary};
+
+pub(super) fn change_effect(change: &Change<'_>) -> ChangeEffect {
+    match change.path {
+        "location" | "namePrefix" | "resourceGroupName" => ChangeEffect::Replace,
+        "nodeSubnetId" | "podSubnetId" => replace_unless(
+            change,
+            match (text(change.old), text(change.new)) {
+                (Some(old), Some(new)) => ids_equal(old, new),
+                _ => false,
+            },
+        ),
+        "podNetworking" => replace_unless(change, same_choice(change, PodNetworking::Overlay)),
+        // Azure → Cilium is AKS's one supported in-place dataplane upgrade.
+        "networkDataplane" => replace_unless(
+            change,
+            same_choice(change, NetworkDataplane::Cilium)
+                || NetworkDataplane::from_json(change.new).unwrap_or(NetworkDataplane::Cilium)
+                    == NetworkDataplane::Cilium,
+        ),
+        "networkPolicy" => replace_unless(change, policy_in_place(change)),
+        "serviceCidr" => replace_unless(change, same_with_default(change, DEFAULT_SERVICE_CIDR)),
+        "dnsServiceIP" => replace_unless(change, same_with_default(change, DEFAULT_DNS_SERVICE_IP)),
+        "podCidr" => replace_unless(change, pod_range_kept_or_grown(change)),
+        "systemPool.name" => replace_unless(change, same_with_default(change, DEFAULT_POOL_NAME)),
+        "systemPool.vmSize" => replace_unless(change, same_with_default(change, DEFAULT_VM_SIZE)),
+        // AKS fixes maxPods when a pool is created.
+        "systemPool.maxPods" => replace_unless(
+            change,
+            max_pods_or_default(change.old) == max_pods_or_default(change.new),
+        ),
+        "systemPool" => replace_unless(change, same_pool_immutables(change)),
+        _ => ChangeEffect::Update,
+    }
+}
+
+fn text(value: Option<&serde_json::Value>) -> Option<&str> {
+    value.and_then(|v| v.as_str())
+}
+
+/// In place when the rule allows it and the new value is known; otherwise a new cluster.
+fn replace_unless(change: &Change<'_>, in_place: bool) -> ChangeEffect {
+    if in_place && !change.new_is_unknown {
+        ChangeEffect::Update
+    } else {
+        ChangeEffect::Replace
+    }
+}
+
+fn same_with_default(change: &Change<'_>, default: &str) -> bool {
+    text(change.old).unwrap_or(default) == text(change.new).unwrap_or(default)
+}
+
+/// A policy change to cilium only passes Check together with the azure → cilium dataplane
+/// upgrade, which AKS performs in place; a policy left unset follows the dataplane (none → cilium).
+fn policy_in_place(change: &Change<'_>) -> bool {
+    NetworkPolicy::from_json(change.new) == Some(NetworkPolicy::Cilium)
+        || change.new.is_none()
+        || matches!(
+            (
+                NetworkPolicy::from_json(change.old),
+                NetworkPolicy::from_json(change.new)
+            ),
+            (None, Some(NetworkPolicy::None)) | (Some(NetworkPolicy::None), None)
+        )
+}
+
+/// AKS can only grow an overlay pod range in place.
+fn pod_range_kept_or_grown(change: &Change<'_>) -> bool {
+    let old = net::parse_cidr(text(change.old).unwrap_or(DEFAULT_POD_CIDR));
+    let new = net::parse_cidr(text(change.new).unwrap_or(DEFAULT_POD_CIDR));
+    match (old, new) {
+        (Ok(old), Ok(new)) => old == new || net::is_expansion(old, new),
+        _ => false,
+    }
+}
+
+fn max_pods_or_default(value: Option<&serde_json::Value>) -> i64 {
+    value.and_then(|v| v.as_i64()).unwrap_or(DEFAULT_MAX_PODS)
+}
+
+/// The whole pool object appeared or disappeared: only its immutable fields matter.
+fn same_pool_immutables(change: &Change<'_>) -> bool {
+    let field = |value: Option<&serde_json::Value>, key: &str, default: &str| {
+        value
+            .and_then(|pool| pool.get(key))
+            .and_then(|v| v.as_str())
+            .unwrap_or(default)
+            .to_string()
+    };
+    let max_pods = |value: Option<&serde_json::Value>| {
+        max_pods_or_default(value.and_then(|pool| pool.get("maxPods")))
+    };
+    field(change.old, "name", DEFAULT_POOL_NAME) == field(change.new, "name", DEFAULT_POOL_NAME)
+        && field(change.old, "vmSize", DEFAULT_VM_SIZE)
+            == field(change.new, "vmSize", DEFAULT_VM_SIZE)
+        && max_pods(change.old) == max_pods(change.new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{node_subnet, pod_subnet};
+    use super::super::RegionalCluster;
+    use super::*;
+    use crate::resource::Resource;
+
+    fn effect(
+        path: &'static str,
+        old: Option<serde_json::Value>,
+        new: Option<serde_json::Value>,
+    ) -> ChangeEffect {
+        let old = old.map(|v| &*Box::leak(Box::new(v)));
+        let new = new.map(|v| &*Box::leak(Box::new(v)));
+        RegionalCluster.change_effect(&Change {
+            path,
+            old,
+            new,
+            new_is_unknown: false,
+        })
+    }
+
+    fn update(path: &'static str, old: serde_json::Value, new: serde_json::Value) -> ChangeEffect {
+        effect(path, Some(old), Some(new))
+    }
+
+    #[test]
+    fn immutable_settings_replace() {
+        for path in ["location", "namePrefix", "resourceGroupName"] {
+            assert_eq!(
+                update(path, "a".into(), "b".into()),
+                ChangeEffect::Replace,
+                "{path}"
+            );
+        }
+        assert_eq!(
+            update("podNetworking", "overlay".into(), "flat".into()),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            effect("podNetworking", None, Some("overlay".into())),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update("serviceCidr", "10.96.0.0/16".into(), "10.97.0.0/16".into()),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            effect("serviceCidr", None, Some(DEFAULT_SERVICE_CIDR.into())),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update("dnsServiceIP", "10.96.0.10".into(), "10.96.0.11".into()),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            update("nodeSubnetId", node_subnet().into(), pod_subnet().into()),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            update(
+                "nodeSubnetId",
+                node_subnet().into(),
+                node_subnet().to_uppercase().into()
+            ),
+            ChangeEffect::Update,
+            "ids compare case-insensitively"
+        );
+        assert_eq!(
+            update("podSubnetId", pod_subnet().into(), node_subnet().into()),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            update(
+                "systemPool.vmSize",
+                "Standard_D4s_v5".into(),
+                "Standard_D8s_v5".into()
+            ),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            update("systemPool.name", "system".into(), "sys".into()),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            effect("systemPool.name", None, Some("system".into())),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update("systemPool.maxPods", 110.into(), 250.into()),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            effect("systemPool", None, Some(serde_json::json!({"count": 3}))),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            effect(
+                "systemPool",
+                None,
+                Some(serde_json::json!({"vmSize": "Standard_D8s_v5"}))
+            ),
+            ChangeEffect::Replace
+        );
+    }
+
+    #[test]
+    fn dataplane_upgrades_in_place_only_from_azure_to_cilium() {
+        assert_eq!(
+            update("networkDataplane", "azure".into(), "cilium".into()),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            effect("networkDataplane", Some("azure".into()), None),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update("networkDataplane", "cilium".into(), "azure".into()),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            effect("networkDataplane", None, Some("azure".into())),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            update("networkPolicy", "azure".into(), "cilium".into()),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update("networkPolicy", "azure".into(), "calico".into()),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            effect("networkPolicy", None, Some("calico".into())),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            effect("networkPolicy", None, Some("none".into())),
+            ChangeEffect::Update
+        );
+    }
+
+    #[test]
+    fn pod_range_expansion_updates_other_changes_replace() {
+        assert_eq!(
+            update("podCidr", "10.244.0.0/16".into(), "10.244.0.0/15".into()),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            effect("podCidr", None, Some("10.244.0.0/15".into())),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update("podCidr", "10.244.0.0/16".into(), "10.245.0.0/16".into()),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            update("podCidr", "10.244.0.0/15".into(), "10.244.0.0/16".into()),
+            ChangeEffect::Replace
+        );
+        assert_eq!(
+            RegionalCluster.change_effect(&Change {
+                path: "podCidr",
+                old: Some(&"10.244.0.0/16".into()),
+                new: Some(&serde_json::Value::Null),
+                new_is_unknown: true,
+            }),
+            ChangeEffect::Replace,
+            "an unknown new range may not be an expansion"
+        );
+    }
+
+    #[test]
+    fn in_place_settings_update() {
+        assert_eq!(
+            update("kubernetesVersion", "1.33".into(), "1.34".into()),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update("systemPool.count", 2.into(), 5.into()),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update("skuTier", "Free".into(), "Standard".into()),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update("advancedNetworking", false.into(), true.into()),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update("tags.env", "a".into(), "b".into()),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update("vnetCidr", "10.0.0.0/14".into(), "10.0.0.0/13".into()),
+            ChangeEffect::Update
+        );
+    }
+}

@@ -1,0 +1,475 @@
+//! Check: offline validation of a RegionalCluster's inputs, so a bad plan fails before any Azure
+//! call. Unknown values (in a preview) skip the rules that depend on them.
+
+use ipnet::Ipv4Net;
+
+use super::types::{
+    default_dns_service_ip, RegionalClusterInputs, SystemPoolInputs, DEFAULT_POD_CIDR,
+    DEFAULT_SERVICE_CIDR,
+};
+use crate::azure::ids::ids_equal;
+use crate::azure::ResourceId;
+use crate::net;
+use crate::resource::{CheckContext, CheckFailure};
+use crate::resources::common::Validator;
+use crate::resources::regional_network::default_name_prefix;
+use crate::vocabulary::{NetworkDataplane, NetworkPolicy, PodNetworking};
+
+/// A range input and whether it is the default (messages then say how to move it).
+type RangeOrDefault = (Ipv4Net, bool);
+
+pub(super) fn check(
+    inputs: &mut RegionalClusterInputs,
+    context: &CheckContext<'_>,
+) -> Vec<CheckFailure> {
+    let mut v = Validator::new(context);
+    check_names(&mut v, inputs, context);
+    let networking = check_networking(&mut v, inputs);
+    check_subnets(&mut v, inputs, networking);
+    check_address_ranges(&mut v, inputs, networking);
+    if let Some(version) = inputs.kubernetes_version.as_deref() {
+        if !v.is_unknown("kubernetesVersion") && !valid_kubernetes_version(version) {
+            v.fail("kubernetesVersion", format!("'{version}' is not a Kubernetes version; use major.minor (1.34) or major.minor.patch (1.34.2); `az aks get-versions -l <location>` lists them"));
+        }
+    }
+    if let Some(pool) = inputs.system_pool.as_ref() {
+        check_system_pool(&mut v, pool);
+    }
+    v.tags("tags", &inputs.tags);
+    v.failures
+}
+
+/// Location, resource group, name prefix (filled from the program's name) and the AKS names
+/// derived from them.
+fn check_names(
+    v: &mut Validator<'_, '_>,
+    inputs: &mut RegionalClusterInputs,
+    context: &CheckContext<'_>,
+) {
+    let region_ok = v.region("location", &mut inputs.location);
+    if v.required(
+        "resourceGroupName",
+        &inputs.resource_group_name,
+        "pass the RegionalNetwork's resourceGroupName output",
+    ) {
+        v.name(
+            "resourceGroupName",
+            &inputs.resource_group_name,
+            90,
+            "letters, digits, '-', '_', '.', '(' and ')'",
+            resource_group_character,
+        );
+    }
+    if inputs.name_prefix.is_empty() && !v.is_unknown("namePrefix") {
+        inputs.name_prefix = default_name_prefix(context.name);
+    }
+    if region_ok && !v.is_unknown("namePrefix") {
+        let names = inputs.names();
+        if !valid_cluster_name(&names.cluster) {
+            v.fail("namePrefix", format!("the cluster name '{}' would be invalid: AKS cluster names are 1 to 63 letters, digits, '-' and '_', starting and ending with a letter or digit; shorten or change namePrefix", names.cluster));
+        }
+        if !valid_dns_prefix(&names.dns_prefix) {
+            v.fail("namePrefix", format!("the dnsPrefix '{}' would be invalid: AKS DNS prefixes are 1 to 54 letters, digits and '-', starting and ending with a letter or digit; shorten namePrefix or use only letters, digits and '-'", names.dns_prefix));
+        }
+    }
+}
+
+/// Pod networking, dataplane, policy and Advanced Container Networking Services. Returns the pod
+/// networking mode when it is known.
+fn check_networking(
+    v: &mut Validator<'_, '_>,
+    inputs: &RegionalClusterInputs,
+) -> Option<PodNetworking> {
+    let networking = (!v.is_unknown("podNetworking")).then(|| inputs.pod_networking());
+    let byo_cni = networking == Some(PodNetworking::ByoCni);
+    let dataplane = check_dataplane(v, inputs, networking);
+    check_policy(v, inputs, byo_cni, dataplane);
+    if inputs.advanced_networking == Some(true)
+        && !v.is_unknown("advancedNetworking")
+        && dataplane != Some(NetworkDataplane::Cilium)
+        && (byo_cni || dataplane.is_some())
+    {
+        v.fail(
+            "advancedNetworking",
+            "Advanced Container Networking Services require networkDataplane cilium",
+        );
+    }
+    networking
+}
+
+/// The dataplane the cluster will run, when known (none with BYO CNI).
+fn check_dataplane(
+    v: &mut Validator<'_, '_>,
+    inputs: &RegionalClusterInputs,
+    networking: Option<PodNetworking>,
+) -> Option<NetworkDataplane> {
+    let byo_cni = networking == Some(PodNetworking::ByoCni);
+    match inputs.network_dataplane {
+        Some(_) if byo_cni => {
+            v.fail(
+                "networkDataplane",
+                "with podNetworking byoCni your own CNI is the dataplane; remove networkDataplane",
+            );
+            None
+        }
+        _ if v.is_unknown("networkDataplane") => None,
+        Some(value) => Some(value),
+        None if byo_cni || networking.is_none() => None,
+        None => Some(NetworkDataplane::Cilium),
+    }
+}
+
+fn check_policy(
+    v: &mut Validator<'_, '_>,
+    inputs: &RegionalClusterInputs,
+    byo_cni: bool,
+    dataplane: Option<NetworkDataplane>,
+) {
+    let policy = (!v.is_unknown("networkPolicy"))
+        .then_some(inputs.network_policy)
+        .flatten();
+    match policy {
+        Some(_) if byo_cni => v.fail(
+            "networkPolicy",
+            "with podNetworking byoCni your own CNI enforces network policy; remove networkPolicy",
+        ),
+        Some(policy) => match (policy, dataplane) {
+            (NetworkPolicy::Cilium, Some(NetworkDataplane::Azure)) => v.fail(
+                "networkPolicy",
+                "networkPolicy cilium requires networkDataplane cilium; set networkDataplane to cilium or pick none, azure or calico",
+            ),
+            (policy, Some(NetworkDataplane::Cilium)) if policy != NetworkPolicy::Cilium => v.fail(
+                "networkPolicy",
+                format!("the Cilium dataplane enforces policy itself, so networkPolicy '{policy}' is not allowed with networkDataplane cilium; remove networkPolicy or set networkDataplane to azure"),
+            ),
+            _ => {}
+        },
+        None => {}
+    }
+}
+
+/// The node subnet, and the pod subnet that only flat pod networking uses.
+fn check_subnets(
+    v: &mut Validator<'_, '_>,
+    inputs: &RegionalClusterInputs,
+    networking: Option<PodNetworking>,
+) {
+    if v.required(
+        "nodeSubnetId",
+        &inputs.node_subnet_id,
+        "pass the RegionalNetwork's nodeSubnetId output",
+    ) {
+        check_subnet_id(v, "nodeSubnetId", &inputs.node_subnet_id);
+    }
+    match (&inputs.pod_subnet_id, networking) {
+        (None, Some(PodNetworking::Flat)) if !v.is_unknown("podSubnetId") => v.fail(
+            "podSubnetId",
+            "podSubnetId is required with podNetworking flat; pass the RegionalNetwork's podSubnetId output (give the network a podSubnetCidr)",
+        ),
+        (Some(_), Some(mode)) if mode != PodNetworking::Flat => v.fail(
+            "podSubnetId",
+            format!("podSubnetId is only used with podNetworking flat; with {mode} pods take addresses from podCidr, so remove podSubnetId"),
+        ),
+        (Some(id), _) if !v.is_unknown("podSubnetId") => {
+            check_subnet_id(v, "podSubnetId", id);
+            if !v.is_unknown("nodeSubnetId") && ids_equal(id, &inputs.node_subnet_id) {
+                v.fail(
+                    "podSubnetId",
+                    "the pod subnet must differ from the node subnet",
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A subnet id input: present, parseable, and a subnet.
+fn check_subnet_id(validator: &mut Validator<'_, '_>, path: &str, id: &str) {
+    match ResourceId::parse(id) {
+        Ok(parsed)
+            if parsed
+                .resource_type()
+                .eq_ignore_ascii_case("Microsoft.Network/virtualNetworks/subnets") => {}
+        Ok(parsed) => validator.fail(
+            path,
+            format!(
+                "'{id}' is a {} id, not a subnet id; pass the RegionalNetwork's subnet id output",
+                parsed.resource_type()
+            ),
+        ),
+        Err(error) => validator.fail(
+            path,
+            format!("{error}; pass the RegionalNetwork's subnet id output"),
+        ),
+    }
+}
+
+/// Pod, service and DNS addresses against each other and against the network's ranges.
+fn check_address_ranges(
+    v: &mut Validator<'_, '_>,
+    inputs: &RegionalClusterInputs,
+    networking: Option<PodNetworking>,
+) {
+    let vnet = inputs
+        .vnet_cidr
+        .as_deref()
+        .and_then(|text| v.cidr("vnetCidr", text));
+    let node_subnet = inputs
+        .node_subnet_cidr
+        .as_deref()
+        .and_then(|text| v.cidr("nodeSubnetCidr", text));
+    let pods = check_pod_range(v, inputs, networking);
+    let services = check_service_range(v, inputs);
+    if let (Some((service_range, _)), false) = (services, v.is_unknown("dnsServiceIP")) {
+        check_dns_service_ip(v, inputs, service_range);
+    }
+    check_overlaps(
+        v,
+        [("vnetCidr", vnet), ("nodeSubnetCidr", node_subnet)],
+        pods,
+        services,
+    );
+}
+
+fn check_pod_range(
+    v: &mut Validator<'_, '_>,
+    inputs: &RegionalClusterInputs,
+    networking: Option<PodNetworking>,
+) -> Option<RangeOrDefault> {
+    let pods = match (networking, inputs.pod_cidr.as_deref()) {
+        (Some(PodNetworking::Flat), Some(_)) => {
+            v.fail("podCidr", "podCidr is not used with podNetworking flat (pods take addresses from podSubnetId); remove podCidr");
+            None
+        }
+        (Some(PodNetworking::Flat), None) | (None, None) => None,
+        (_, given) => range_or_default(v, "podCidr", given, DEFAULT_POD_CIDR),
+    };
+    if let (Some((range, _)), Some(PodNetworking::Overlay)) = (pods, networking) {
+        if range.prefix_len() > 24 {
+            v.fail("podCidr", format!("{range} is smaller than /24, but every overlay node takes a /24 from podCidr; use /24 or larger (e.g. /16)"));
+        }
+    }
+    pods
+}
+
+fn check_service_range(
+    v: &mut Validator<'_, '_>,
+    inputs: &RegionalClusterInputs,
+) -> Option<RangeOrDefault> {
+    let services = if v.is_unknown("serviceCidr") {
+        None
+    } else {
+        range_or_default(
+            v,
+            "serviceCidr",
+            inputs.service_cidr.as_deref(),
+            DEFAULT_SERVICE_CIDR,
+        )
+    };
+    if let Some((range, _)) = services {
+        if range.prefix_len() <= 12 {
+            v.fail(
+                "serviceCidr",
+                format!(
+                    "{range} is too large: AKS needs a service range smaller than /12 (e.g. /16)"
+                ),
+            );
+        }
+    }
+    services
+}
+
+fn check_dns_service_ip(
+    v: &mut Validator<'_, '_>,
+    inputs: &RegionalClusterInputs,
+    service_range: Ipv4Net,
+) {
+    let address = match inputs.dns_service_ip.as_deref() {
+        Some(text) => match net::parse_ip(text) {
+            Ok(address) => Some(address),
+            Err(error) => {
+                v.fail("dnsServiceIP", error.to_string());
+                None
+            }
+        },
+        None => default_dns_service_ip(&service_range.to_string())
+            .parse()
+            .ok(),
+    };
+    if let Some(address) = address {
+        if let Err(reason) = net::check_dns_service_ip(service_range, address) {
+            v.fail("dnsServiceIP", reason);
+        } else if u32::from(address) == u32::from(service_range.network()).saturating_add(1) {
+            // AKS gives the first usable address to the `kubernetes` service itself.
+            v.fail("dnsServiceIP", format!("dnsServiceIP {address} is the first usable address of serviceCidr {service_range}, which AKS gives to the kubernetes service; use another, e.g. {}", default_dns_service_ip(&service_range.to_string())));
+        }
+    }
+}
+
+/// Pod and service ranges must lie outside the network and apart from each other.
+fn check_overlaps(
+    v: &mut Validator<'_, '_>,
+    network: [(&str, Option<Ipv4Net>); 2],
+    pods: Option<RangeOrDefault>,
+    services: Option<RangeOrDefault>,
+) {
+    for (network_path, network_range) in network {
+        let Some(network_range) = network_range else {
+            continue;
+        };
+        if let Some((range, is_default)) = pods {
+            if net::overlaps(range, network_range) {
+                v.fail("podCidr", format!("{} overlaps {network_path} {network_range}; pod addresses must lie outside the network, so choose another range", describe("podCidr", range, is_default)));
+            }
+        }
+        if let Some((range, is_default)) = services {
+            if net::overlaps(range, network_range) {
+                v.fail("serviceCidr", format!("{} overlaps {network_path} {network_range}; Azure refuses a service range that overlaps a subnet (ServiceCidrOverlapExistingSubnetsCidr), so choose another range", describe("serviceCidr", range, is_default)));
+            }
+        }
+    }
+    if let (Some((pod_range, pod_default)), Some((service_range, service_default))) =
+        (pods, services)
+    {
+        if net::overlaps(pod_range, service_range) {
+            v.fail(
+                "serviceCidr",
+                format!(
+                    "{} overlaps {}; give services and pods separate ranges",
+                    describe("serviceCidr", service_range, service_default),
+                    describe("podCidr", pod_range, pod_default)
+                ),
+            );
+        }
+    }
+}
+
+fn check_system_pool(v: &mut Validator<'_, '_>, pool: &SystemPoolInputs) {
+    if let Some(name) = pool.name.as_deref() {
+        if !v.is_unknown("systemPool.name") && !valid_pool_name(name) {
+            v.fail("systemPool.name", format!("'{name}' is not a valid agent pool name: 1 to 12 lower-case letters and digits, starting with a letter"));
+        }
+    }
+    if let Some(size) = pool.vm_size.as_deref() {
+        v.name(
+            "systemPool.vmSize",
+            size,
+            64,
+            "letters, digits and '_' (e.g. Standard_D4s_v5)",
+            vm_size_character,
+        );
+    }
+    if let Some(count) = pool.count {
+        if !v.is_unknown("systemPool.count") && !(1..=1000).contains(&count) {
+            v.fail(
+                "systemPool.count",
+                format!("{count} nodes requested; a system pool has 1 to 1000 nodes"),
+            );
+        }
+    }
+    if let Some(max_pods) = pool.max_pods {
+        if !v.is_unknown("systemPool.maxPods") && !(10..=250).contains(&max_pods) {
+            v.fail(
+                "systemPool.maxPods",
+                format!("maxPods {max_pods} is out of range; AKS allows 10 to 250"),
+            );
+        }
+    }
+}
+
+/// A CIDR input or its default; `None` when unknown or invalid (already reported).
+fn range_or_default(
+    validator: &mut Validator<'_, '_>,
+    path: &str,
+    given: Option<&str>,
+    default: &str,
+) -> Option<RangeOrDefault> {
+    match given {
+        Some(text) => validator.cidr(path, text).map(|range| (range, false)),
+        None => net::parse_cidr(default).ok().map(|range| (range, true)),
+    }
+}
+
+fn describe(path: &str, range: Ipv4Net, is_default: bool) -> String {
+    if is_default {
+        format!("{path} {range} (the default; set {path} to move it)")
+    } else {
+        format!("{path} {range}")
+    }
+}
+
+/// AKS cluster names: 1–63 letters, digits, '-' and '_', starting and ending alphanumeric.
+fn valid_cluster_name(name: &str) -> bool {
+    let edges_alphanumeric = name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    (1..=63).contains(&name.len())
+        && edges_alphanumeric
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// AKS DNS prefixes: 1–54 letters, digits and '-', starting and ending alphanumeric.
+fn valid_dns_prefix(prefix: &str) -> bool {
+    let edges_alphanumeric = prefix.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && prefix.ends_with(|c: char| c.is_ascii_alphanumeric());
+    (1..=54).contains(&prefix.len())
+        && edges_alphanumeric
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// Agent pool names: `^[a-z][a-z0-9]{0,11}$`.
+fn valid_pool_name(name: &str) -> bool {
+    (1..=12).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
+/// `1.34` or `1.34.2`.
+fn valid_kubernetes_version(version: &str) -> bool {
+    let parts: Vec<&str> = version.split('.').collect();
+    (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn resource_group_character(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')')
+}
+
+fn vm_size_character(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{check, valid};
+    use super::super::types::{DEFAULT_DNS_SERVICE_IP, DEFAULT_POD_CIDR};
+    use crate::vocabulary::NetworkPolicy;
+
+    #[test]
+    fn check_fills_only_the_name_prefix() {
+        let mut inputs = valid();
+        assert_eq!(check(&mut inputs), vec![]);
+        assert_eq!(inputs.location, "eastus");
+        assert_eq!(inputs.name_prefix, "platform");
+        assert_eq!(inputs.names().cluster, "aks-platform-eastus");
+        assert_eq!(inputs.names().dns_prefix, "platform-eastus");
+        assert_eq!(
+            inputs.pod_cidr, None,
+            "service defaults stay out of the inputs"
+        );
+        let resolved = inputs.resolved();
+        assert_eq!(resolved.pod_cidr.as_deref(), Some(DEFAULT_POD_CIDR));
+        assert_eq!(
+            resolved.dns_service_ip.as_deref(),
+            Some(DEFAULT_DNS_SERVICE_IP)
+        );
+        assert_eq!(resolved.network_policy, Some(NetworkPolicy::Cilium));
+    }
+}

@@ -1,0 +1,181 @@
+//! Create and update: the resource group, VNet and subnets, each an idempotent PUT.
+
+use super::types::{
+    RegionalNetworkInputs, RegionalNetworkState, NODE_SUBNET_NAME, POD_SUBNET_NAME,
+};
+use crate::azure::ids::{resource_group_id, subnet_id, virtual_network_id};
+use crate::azure::models::network::{
+    AddressSpace, Subnet, SubnetProperties, VirtualNetwork, VirtualNetworkProperties,
+};
+use crate::azure::models::resource_group::ResourceGroup;
+use crate::azure::{api_versions, ArmClient, AzureError};
+use crate::resource::{OperationContext, ResourceError};
+use crate::resources::common::{azure_failure, managed_tags, operation_options};
+
+/// Creates or converges the network: resource group, VNet, subnets. Every step is an idempotent PUT,
+/// so running it again after a failure resumes where the last run stopped.
+pub(super) async fn apply(
+    azure: &ArmClient,
+    context: &OperationContext,
+    inputs: &RegionalNetworkInputs,
+    previous: Option<&RegionalNetworkState>,
+) -> Result<(String, RegionalNetworkState), ResourceError<RegionalNetworkState>> {
+    let state = planned_state(azure.subscription_id(), inputs);
+    // Once the resource group exists, a failure leaves something behind: report it as partial so the
+    // engine keeps the id and the next `up` resumes.
+    let partial = |error: AzureError, created: bool| {
+        azure_failure(
+            error,
+            created.then(|| {
+                (
+                    state.vnet_id.clone(),
+                    previous.cloned().unwrap_or_else(|| state.clone()),
+                )
+            }),
+        )
+    };
+    put_resource_group(azure, context, &state)
+        .await
+        .map_err(|e| partial(e, previous.is_some()))?;
+    put_vnet(azure, context, &state)
+        .await
+        .map_err(|e| partial(e, true))?;
+    put_subnets(azure, context, &state)
+        .await
+        .map_err(|e| partial(e, true))?;
+    remove_dropped_pod_subnet(azure, context, &state, previous)
+        .await
+        .map_err(|e| partial(e, true))?;
+    Ok((state.vnet_id.clone(), state))
+}
+
+/// The outputs the inputs lead to: every name and id is deterministic.
+fn planned_state(subscription: &str, inputs: &RegionalNetworkInputs) -> RegionalNetworkState {
+    let names = inputs.names();
+    let subnet = |name: &str| subnet_id(subscription, &names.resource_group, &names.vnet, name);
+    RegionalNetworkState {
+        inputs: inputs.clone(),
+        resource_group_id: resource_group_id(subscription, &names.resource_group).to_string(),
+        vnet_id: virtual_network_id(subscription, &names.resource_group, &names.vnet).to_string(),
+        node_subnet_id: subnet(NODE_SUBNET_NAME).to_string(),
+        pod_subnet_id: inputs
+            .pod_subnet_cidr
+            .as_ref()
+            .map(|_| subnet(POD_SUBNET_NAME).to_string()),
+        resource_group_name: names.resource_group,
+        vnet_name: names.vnet,
+    }
+}
+
+async fn put_resource_group(
+    azure: &ArmClient,
+    context: &OperationContext,
+    state: &RegionalNetworkState,
+) -> Result<(), AzureError> {
+    let location = &state.inputs.location;
+    let group = ResourceGroup {
+        location: location.clone(),
+        tags: Some(managed_tags(&state.inputs.tags)),
+        ..Default::default()
+    };
+    let options = operation_options(
+        context,
+        format!(
+            "creating resource group {} in {location}",
+            state.resource_group_name
+        ),
+    );
+    azure
+        .put::<_, ResourceGroup>(
+            &state.resource_group_id,
+            api_versions::RESOURCE_GROUPS,
+            &group,
+            &options,
+        )
+        .await
+        .map(|_| ())
+}
+
+async fn put_vnet(
+    azure: &ArmClient,
+    context: &OperationContext,
+    state: &RegionalNetworkState,
+) -> Result<(), AzureError> {
+    let location = &state.inputs.location;
+    let vnet = VirtualNetwork {
+        location: Some(location.clone()),
+        tags: Some(managed_tags(&state.inputs.tags)),
+        properties: VirtualNetworkProperties {
+            address_space: Some(AddressSpace {
+                address_prefixes: vec![state.inputs.vnet_cidr.clone()],
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let options = operation_options(
+        context,
+        format!("creating VNet {} in {location}", state.vnet_name),
+    );
+    azure
+        .put::<_, VirtualNetwork>(&state.vnet_id, api_versions::NETWORK, &vnet, &options)
+        .await
+        .map(|_| ())
+}
+
+/// The node subnet, then the pod subnet when there is one: child resources, so a VNet PUT never
+/// drops them.
+async fn put_subnets(
+    azure: &ArmClient,
+    context: &OperationContext,
+    state: &RegionalNetworkState,
+) -> Result<(), AzureError> {
+    let inputs = &state.inputs;
+    let mut subnets = vec![(
+        NODE_SUBNET_NAME,
+        &state.node_subnet_id,
+        inputs.node_subnet_cidr.clone(),
+    )];
+    if let (Some(id), Some(cidr)) = (&state.pod_subnet_id, &inputs.pod_subnet_cidr) {
+        subnets.push((POD_SUBNET_NAME, id, cidr.clone()));
+    }
+    for (name, id, cidr) in subnets {
+        let subnet = Subnet {
+            properties: SubnetProperties {
+                address_prefix: Some(cidr),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let options = operation_options(
+            context,
+            format!("creating subnet {name} in {}", state.vnet_name),
+        );
+        azure
+            .put::<_, Subnet>(id, api_versions::NETWORK, &subnet, &options)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A pod subnet the inputs no longer name is removed (Azure refuses while pods still use it).
+async fn remove_dropped_pod_subnet(
+    azure: &ArmClient,
+    context: &OperationContext,
+    state: &RegionalNetworkState,
+    previous: Option<&RegionalNetworkState>,
+) -> Result<(), AzureError> {
+    if state.pod_subnet_id.is_some() {
+        return Ok(());
+    }
+    let Some(old_pod_subnet) = previous.and_then(|p| p.pod_subnet_id.as_ref()) else {
+        return Ok(());
+    };
+    let options = operation_options(
+        context,
+        format!("deleting subnet {POD_SUBNET_NAME} in {}", state.vnet_name),
+    );
+    azure
+        .delete(old_pod_subnet, api_versions::NETWORK, &options)
+        .await
+}

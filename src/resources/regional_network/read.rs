@@ -1,0 +1,97 @@
+//! Read: refresh and import, mapping the live VNet back to inputs and outputs.
+
+use super::types::{
+    RegionalNetworkInputs, RegionalNetworkState, NODE_SUBNET_NAME, POD_SUBNET_NAME,
+};
+use crate::azure::ids::resource_group_id;
+use crate::azure::models::network::VirtualNetwork;
+use crate::azure::{api_versions, ArmClient, ResourceId};
+use crate::resource::{ReadResult, ResourceError};
+use crate::resources::common::user_tags;
+
+pub(super) async fn read(
+    azure: &ArmClient,
+    id: &str,
+    old: Option<(&RegionalNetworkInputs, &RegionalNetworkState)>,
+) -> Result<
+    Option<ReadResult<RegionalNetworkInputs, RegionalNetworkState>>,
+    ResourceError<RegionalNetworkState>,
+> {
+    let vnet_id = ResourceId::parse(id)
+        .map_err(|e| ResourceError::Failed(format!("'{id}' is not a VNet resource id: {e}")))?;
+    let Some(vnet) = azure
+        .get::<VirtualNetwork>(vnet_id.as_str(), api_versions::NETWORK)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let resource_group = vnet_id.resource_group().unwrap_or_default().to_string();
+    let inputs = live_inputs(&vnet_id, &vnet, old.map(|(inputs, _)| inputs));
+    let subscription = azure.subscription_id();
+    let state = RegionalNetworkState {
+        resource_group_id: resource_group_id(subscription, &resource_group).to_string(),
+        resource_group_name: resource_group,
+        vnet_name: vnet_id.name().to_string(),
+        vnet_id: vnet.id.clone().unwrap_or_else(|| vnet_id.to_string()),
+        node_subnet_id: vnet_id.child("subnets", NODE_SUBNET_NAME).to_string(),
+        pod_subnet_id: inputs
+            .pod_subnet_cidr
+            .as_ref()
+            .map(|_| vnet_id.child("subnets", POD_SUBNET_NAME).to_string()),
+        inputs: inputs.clone(),
+    };
+    Ok(Some(ReadResult {
+        id: state.vnet_id.clone(),
+        inputs,
+        state,
+    }))
+}
+
+/// Inputs that reproduce the live VNet (refresh keeps `old`'s prefix; import recovers it).
+fn live_inputs(
+    vnet_id: &ResourceId,
+    vnet: &VirtualNetwork,
+    old: Option<&RegionalNetworkInputs>,
+) -> RegionalNetworkInputs {
+    let location = vnet.location.clone().unwrap_or_default();
+    let name_prefix = match old {
+        Some(inputs) => inputs.name_prefix.clone(),
+        // Import: recover the prefix from the deterministic VNet name.
+        None => vnet_id
+            .name()
+            .strip_prefix("vnet-")
+            .and_then(|rest| rest.strip_suffix(&format!("-{location}")))
+            .unwrap_or(vnet_id.name())
+            .to_string(),
+    };
+    RegionalNetworkInputs {
+        location,
+        name_prefix,
+        vnet_cidr: vnet
+            .properties
+            .address_space
+            .as_ref()
+            .and_then(|a| a.address_prefixes.first().cloned())
+            .unwrap_or_default(),
+        node_subnet_cidr: subnet_prefix(vnet, NODE_SUBNET_NAME).unwrap_or_default(),
+        pod_subnet_cidr: subnet_prefix(vnet, POD_SUBNET_NAME),
+        tags: user_tags(vnet.tags.as_ref()),
+    }
+}
+
+/// The (first) address range of the VNet's subnet with this name.
+fn subnet_prefix(vnet: &VirtualNetwork, name: &str) -> Option<String> {
+    vnet.properties
+        .subnets
+        .iter()
+        .flatten()
+        .find(|s| s.name.eq_ignore_ascii_case(name))
+        .and_then(|s| {
+            s.properties.address_prefix.clone().or_else(|| {
+                s.properties
+                    .address_prefixes
+                    .as_ref()
+                    .and_then(|p| p.first().cloned())
+            })
+        })
+}

@@ -1,0 +1,285 @@
+//! Create and update: one ARM step after another, reporting a partial state once the profile
+//! exists so the next `up` resumes.
+
+use super::body::{endpoint_body, origin_body, origin_group_body, profile_body, route_body};
+use super::types::{
+    FrontDoorInputs, FrontDoorOrigin, FrontDoorState, Ids, Names, ORIGIN_GROUP_NAME, ROUTE_NAME,
+};
+use crate::azure::ids::front_door_origin_id;
+use crate::azure::models::front_door::{
+    AfdEndpoint, AfdOrigin, AfdOriginGroup, AfdRoute, FrontDoorProfile,
+};
+use crate::azure::{api_versions, ArmClient, AzureError};
+use crate::resource::{OperationContext, ResourceError};
+use crate::resources::common::{azure_failure, operation_options};
+
+/// Creates or converges the Front Door: profile, endpoint, origin group, origins (adding and removing),
+/// route. Every step is an idempotent PUT (or a DELETE of an origin no longer listed), so running it
+/// again after a failure resumes where the last run stopped.
+pub(super) async fn apply(
+    azure: &ArmClient,
+    context: &OperationContext,
+    inputs: &FrontDoorInputs,
+    previous: Option<&FrontDoorState>,
+) -> Result<(String, FrontDoorState), ResourceError<FrontDoorState>> {
+    let subscription = azure.subscription_id().to_string();
+    let names = inputs.names();
+    let ids = Ids::new(&subscription, &inputs.resource_group_name, &names);
+    let mut state = initial_state(inputs, &names, &ids, previous);
+    // The origins that exist in Azure as far as this run knows: the previous state's, plus each one
+    // put, minus each one deleted. A partial state records them so the next run removes leftovers.
+    let mut existing_origins: Vec<FrontDoorOrigin> = previous
+        .map(|p| p.inputs.origins.clone())
+        .unwrap_or_default();
+    let partial_state = |existing: &[FrontDoorOrigin], state: &FrontDoorState| {
+        let mut partial = previous.cloned().unwrap_or_else(|| state.clone());
+        partial.inputs.origins = existing.to_vec();
+        partial
+    };
+
+    // Once the profile exists, a failure leaves something behind: report it as partial so the
+    // engine keeps the id and the next `up` resumes.
+    let profile = put_profile(azure, context, inputs, &names, &ids)
+        .await
+        .map_err(|e| {
+            azure_failure(
+                e,
+                previous.map(|p| (ids.profile.clone(), partial_state(&existing_origins, p))),
+            )
+        })?;
+    if let Some(front_door_id) = profile.properties.front_door_id {
+        state.front_door_id = front_door_id;
+    }
+    let partial = |error: AzureError, existing: &[FrontDoorOrigin], state: &FrontDoorState| {
+        azure_failure(
+            error,
+            Some((ids.profile.clone(), partial_state(existing, state))),
+        )
+    };
+
+    let endpoint = put_endpoint(azure, context, inputs, &names, &ids)
+        .await
+        .map_err(|e| partial(e, &existing_origins, &state))?;
+    if let Some(host_name) = endpoint.properties.host_name {
+        state.endpoint_host_name = host_name;
+    }
+    put_origin_group(azure, context, inputs, &ids)
+        .await
+        .map_err(|e| partial(e, &existing_origins, &state))?;
+    let origin_id = |name: &str| {
+        front_door_origin_id(
+            &subscription,
+            &inputs.resource_group_name,
+            &names.profile,
+            ORIGIN_GROUP_NAME,
+            name,
+        )
+        .to_string()
+    };
+    put_origins(azure, context, inputs, &origin_id, &mut existing_origins)
+        .await
+        .map_err(|e| partial(e, &existing_origins, &state))?;
+    delete_unlisted_origins(azure, context, inputs, &origin_id, &mut existing_origins)
+        .await
+        .map_err(|e| partial(e, &existing_origins, &state))?;
+
+    put_route(azure, context, inputs, &names, &ids)
+        .await
+        .map_err(|e| partial(e, &existing_origins, &state))?;
+
+    read_assigned(azure, &ids, &mut state).await;
+    Ok((ids.profile, state))
+}
+
+/// The state this run writes, keeping what Azure assigned earlier until it answers again.
+fn initial_state(
+    inputs: &FrontDoorInputs,
+    names: &Names,
+    ids: &Ids,
+    previous: Option<&FrontDoorState>,
+) -> FrontDoorState {
+    FrontDoorState {
+        inputs: inputs.clone(),
+        profile_name: names.profile.clone(),
+        endpoint_name: names.endpoint.clone(),
+        profile_id: ids.profile.clone(),
+        endpoint_id: ids.endpoint.clone(),
+        origin_group_id: ids.origin_group.clone(),
+        route_id: ids.route.clone(),
+        endpoint_host_name: previous
+            .map(|p| p.endpoint_host_name.clone())
+            .unwrap_or_default(),
+        front_door_id: previous
+            .map(|p| p.front_door_id.clone())
+            .unwrap_or_default(),
+        out_of_band_changes: Vec::new(),
+    }
+}
+
+async fn put_profile(
+    azure: &ArmClient,
+    context: &OperationContext,
+    inputs: &FrontDoorInputs,
+    names: &Names,
+    ids: &Ids,
+) -> Result<FrontDoorProfile, AzureError> {
+    let options = operation_options(
+        context,
+        format!("creating Front Door profile {}", names.profile),
+    );
+    azure
+        .put(
+            &ids.profile,
+            api_versions::CDN,
+            &profile_body(inputs),
+            &options,
+        )
+        .await
+}
+
+async fn put_endpoint(
+    azure: &ArmClient,
+    context: &OperationContext,
+    inputs: &FrontDoorInputs,
+    names: &Names,
+    ids: &Ids,
+) -> Result<AfdEndpoint, AzureError> {
+    let options = operation_options(
+        context,
+        format!("creating Front Door endpoint {}", names.endpoint),
+    );
+    azure
+        .put(
+            &ids.endpoint,
+            api_versions::CDN,
+            &endpoint_body(inputs),
+            &options,
+        )
+        .await
+}
+
+async fn put_origin_group(
+    azure: &ArmClient,
+    context: &OperationContext,
+    inputs: &FrontDoorInputs,
+    ids: &Ids,
+) -> Result<(), AzureError> {
+    let options = operation_options(
+        context,
+        format!("creating Front Door origin group {ORIGIN_GROUP_NAME}"),
+    );
+    azure
+        .put::<_, AfdOriginGroup>(
+            &ids.origin_group,
+            api_versions::CDN,
+            &origin_group_body(inputs),
+            &options,
+        )
+        .await
+        .map(|_| ())
+}
+
+/// Every listed origin, each recorded in `existing` once put.
+async fn put_origins(
+    azure: &ArmClient,
+    context: &OperationContext,
+    inputs: &FrontDoorInputs,
+    origin_id: &impl Fn(&str) -> String,
+    existing: &mut Vec<FrontDoorOrigin>,
+) -> Result<(), AzureError> {
+    for origin in &inputs.origins {
+        let options = operation_options(
+            context,
+            format!("creating Front Door origin {}", origin.name),
+        );
+        azure
+            .put::<_, AfdOrigin>(
+                &origin_id(&origin.name),
+                api_versions::CDN,
+                &origin_body(origin),
+                &options,
+            )
+            .await?;
+        existing.retain(|o| !o.name.eq_ignore_ascii_case(&origin.name));
+        existing.push(origin.clone());
+    }
+    Ok(())
+}
+
+/// Origins the inputs no longer list are removed.
+async fn delete_unlisted_origins(
+    azure: &ArmClient,
+    context: &OperationContext,
+    inputs: &FrontDoorInputs,
+    origin_id: &impl Fn(&str) -> String,
+    existing: &mut Vec<FrontDoorOrigin>,
+) -> Result<(), AzureError> {
+    let removed: Vec<FrontDoorOrigin> = existing
+        .iter()
+        .filter(|old| {
+            !inputs
+                .origins
+                .iter()
+                .any(|new| new.name.eq_ignore_ascii_case(&old.name))
+        })
+        .cloned()
+        .collect();
+    for origin in removed {
+        let options = operation_options(
+            context,
+            format!("deleting Front Door origin {}", origin.name),
+        );
+        azure
+            .delete(&origin_id(&origin.name), api_versions::CDN, &options)
+            .await?;
+        existing.retain(|o| !o.name.eq_ignore_ascii_case(&origin.name));
+    }
+    Ok(())
+}
+
+/// The one route, last: it needs the origin group to exist.
+async fn put_route(
+    azure: &ArmClient,
+    context: &OperationContext,
+    inputs: &FrontDoorInputs,
+    names: &Names,
+    ids: &Ids,
+) -> Result<(), AzureError> {
+    let options = operation_options(
+        context,
+        format!(
+            "creating Front Door route {ROUTE_NAME} on {}",
+            names.endpoint
+        ),
+    );
+    azure
+        .put::<_, AfdRoute>(
+            &ids.route,
+            api_versions::CDN,
+            &route_body(ids, inputs),
+            &options,
+        )
+        .await
+        .map(|_| ())
+}
+
+/// The endpoint's host name and the Front Door id are assigned on create; read them if the PUT
+/// responses did not carry them.
+async fn read_assigned(azure: &ArmClient, ids: &Ids, state: &mut FrontDoorState) {
+    if state.endpoint_host_name.is_empty() {
+        if let Ok(Some(endpoint)) = azure
+            .get::<AfdEndpoint>(&ids.endpoint, api_versions::CDN)
+            .await
+        {
+            state.endpoint_host_name = endpoint.properties.host_name.unwrap_or_default();
+        }
+    }
+    if state.front_door_id.is_empty() {
+        if let Ok(Some(profile)) = azure
+            .get::<FrontDoorProfile>(&ids.profile, api_versions::CDN)
+            .await
+        {
+            state.front_door_id = profile.properties.front_door_id.unwrap_or_default();
+        }
+    }
+}

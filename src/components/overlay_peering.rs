@@ -19,7 +19,7 @@ use crate::vocabulary::{MeshMode, PodNetworking};
 
 pub struct OverlayPeering;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PeeredNetwork {
     /// A short name for the network, usually its region; used in child names.
@@ -33,7 +33,7 @@ pub struct PeeredNetwork {
     pub pod_networking: Option<PodNetworking>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OverlayPeeringInputs {
     pub networks: Vec<PeeredNetwork>,

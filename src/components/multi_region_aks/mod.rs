@@ -30,7 +30,7 @@ pub use plan::plan;
 
 pub struct MultiRegionAks;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionInputs {
     pub location: String,
@@ -45,7 +45,7 @@ pub struct RegionInputs {
 }
 
 /// Cross-cluster pod networking, limited to the set-ups AKS supports.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MeshOptions {
     /// `fleet` (flat pod networking + ACNS) or `selfManaged` (BYO CNI clusters).
@@ -53,7 +53,7 @@ pub struct MeshOptions {
 }
 
 /// The global entry point: an Azure Front Door with one origin per region.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FrontDoorOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,7 +62,7 @@ pub struct FrontDoorOptions {
     pub probe_path: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MultiRegionAksInputs {
     pub regions: Vec<RegionInputs>,

@@ -20,7 +20,7 @@ pub const CLUSTERMESH_PORT: i64 = 2379;
 pub const OVERLAY_MANAGED_CILIUM_REASON: &str = "Cilium Cluster Mesh cannot run on Azure CNI Overlay clusters with AKS-managed Cilium: AKS manages that Cilium and reconciles a self-installed cluster mesh away (Azure/AKS#5194), and Fleet Manager's managed cluster mesh needs flat pod networking with ACNS (tunnelled overlay is unsupported). Two routes work: mode `fleet` with clusters using podNetworking flat (a pod subnet), networkDataplane cilium and advancedNetworking (ACNS) true on Kubernetes 1.32+; or mode `selfManaged` with BYO CNI clusters (podNetworking byoCni) where you install Cilium with Helm using this resource's helmValues";
 
 /// One cluster of the mesh: the RegionalCluster and RegionalNetwork outputs it needs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MeshClusterInputs {
     /// Unique mesh name of the cluster (e.g. its region): Cilium `cluster.name` and Fleet member name.
@@ -53,7 +53,7 @@ pub struct MeshClusterInputs {
 }
 
 /// Two VNets that are peered with each other (either direction; ids or names).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VnetPair {
     #[serde(default)]
@@ -62,7 +62,7 @@ pub struct VnetPair {
     pub to: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CiliumMeshInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,7 +115,7 @@ impl CiliumMeshInputs {
 }
 
 /// The shared Cilium CA (`cilium-ca`), PEM.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MeshCa {
     pub cert: String,
@@ -123,7 +123,7 @@ pub struct MeshCa {
 }
 
 /// One cluster's mesh identity and Helm values (selfManaged).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MeshClusterOutput {
     pub name: String,
@@ -134,7 +134,7 @@ pub struct MeshClusterOutput {
 }
 
 /// One Fleet member (fleet mode).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MeshMember {
     pub name: String,
@@ -146,7 +146,7 @@ pub struct MeshMember {
     pub status: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CiliumMeshState {
     #[serde(default, skip_serializing_if = "Option::is_none")]

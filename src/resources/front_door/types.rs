@@ -21,7 +21,7 @@ pub const DEFAULT_FORWARDING_PROTOCOL: ForwardingProtocol = ForwardingProtocol::
 pub const DEFAULT_PRIORITY: i64 = 1;
 pub const DEFAULT_WEIGHT: i64 = 1000;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FrontDoorInputs {
     #[serde(default)]
@@ -46,7 +46,7 @@ pub struct FrontDoorInputs {
 }
 
 /// One origin: a region's public ingress.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FrontDoorOrigin {
     #[serde(default)]
@@ -63,7 +63,7 @@ pub struct FrontDoorOrigin {
     pub enabled: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FrontDoorState {
     #[serde(flatten)]

@@ -19,7 +19,7 @@ pub const DEFAULT_MAX_PODS: i64 = 250;
 pub const DEFAULT_SKU_TIER: SkuTier = SkuTier::Free;
 
 /// The cluster's system node pool.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemPoolInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,7 +38,7 @@ impl SystemPoolInputs {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionalClusterInputs {
     // Required strings default to empty so Check can say what is missing and where.
@@ -89,7 +89,7 @@ pub struct RegionalClusterInputs {
 }
 
 /// Outputs: the inputs with every default resolved, plus what Azure reports.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionalClusterState {
     #[serde(flatten)]

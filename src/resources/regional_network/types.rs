@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 pub const NODE_SUBNET_NAME: &str = "nodes";
 pub const POD_SUBNET_NAME: &str = "pods";
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionalNetworkInputs {
     pub location: String,
@@ -22,7 +22,7 @@ pub struct RegionalNetworkInputs {
     pub tags: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionalNetworkState {
     #[serde(flatten)]

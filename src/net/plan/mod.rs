@@ -33,6 +33,9 @@
 //! address arithmetic), `pool` (automatic slots), `ranges` (explicit ranges and overlaps), `planner` (the steps of
 //! [`plan_address_space`]).
 
+// The CIDR helpers, used by the files below as `super::cidr`.
+use super::cidr;
+
 mod error;
 mod layout;
 mod limits;
@@ -52,5 +55,3 @@ pub use types::{
     DEFAULT_NODE_SUBNET_PREFIX_LENGTH, DEFAULT_POD_CIDR_PREFIX_LENGTH,
     DEFAULT_POD_SUBNET_PREFIX_LENGTH, DEFAULT_VNET_PREFIX_LENGTH, DNS_SERVICE_IP_OFFSET,
 };
-
-use super::cidr;

@@ -108,52 +108,10 @@ pub enum ConfigOutcome {
 
 /// Reads config values, from the engine's args (plain or JSON-encoded strings) and the environment.
 pub fn parse(args: &Value, environment: &dyn Fn(&str) -> Option<String>) -> ConfigOutcome {
-    let (plain, _) = args.to_plain();
-    let mut values: BTreeMap<&'static str, String> = BTreeMap::new();
-    for key in KEYS {
-        let from_config = match plain.get(key.name) {
-            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
-            Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
-            _ => None,
-        };
-        let value = from_config.or_else(|| {
-            key.environment
-                .iter()
-                .find_map(|name| environment(name).filter(|v| !v.is_empty()))
-        });
-        if let Some(value) = value {
-            values.insert(key.name, value);
-        }
-    }
-
+    let values = collect_values(args, environment);
     let mut failures = Vec::new();
-    let authentication = match values.get("authentication") {
-        None => AuthMethod::Auto,
-        Some(text) => AuthMethod::parse(text).unwrap_or_else(|| {
-            failures.push(CheckFailure::new(
-                "authentication",
-                format!(
-                    "unknown authentication method '{text}'; use one of {AUTHENTICATION_METHODS}"
-                ),
-            ));
-            AuthMethod::Auto
-        }),
-    };
-    let cloud = match values.get("cloud").map(|c| c.to_ascii_lowercase()) {
-        None => Cloud::Public,
-        Some(c) if c == "public" || c == "azurecloud" => Cloud::Public,
-        Some(c) if c == "usgovernment" || c == "azureusgovernment" || c == "usgovernmentcloud" => {
-            Cloud::UsGovernment
-        }
-        Some(c) if c == "china" || c == "azurechinacloud" => Cloud::China,
-        Some(other) => {
-            failures.push(CheckFailure::new(
-                "cloud",
-                format!("unknown cloud '{other}'; use public, usGovernment or china, or set armEndpoint and authorityHost"),
-            ));
-            Cloud::Public
-        }
-    };
+    let authentication = authentication(&values, &mut failures);
+    let cloud = cloud(&values, &mut failures);
     let arm_endpoint = values
         .get("armEndpoint")
         .cloned()
@@ -165,65 +123,12 @@ pub fn parse(args: &Value, environment: &dyn Fn(&str) -> Option<String>) -> Conf
             format!("{host}/")
         }
     });
-    for (key, url) in [
-        ("armEndpoint", Some(&arm_endpoint)),
-        ("authorityHost", authority_host.as_ref()),
-    ] {
-        let Some(url) = url else { continue };
-        match url::Url::parse(url) {
-            Ok(parsed) if parsed.scheme() == "https" => {}
-            Ok(_) => failures.push(CheckFailure::new(
-                key,
-                format!("'{url}' must use https: Azure credentials are never sent over plain http"),
-            )),
-            Err(e) => failures.push(CheckFailure::new(
-                key,
-                format!("'{url}' is not a valid URL ({e})"),
-            )),
-        }
-    }
-    let trusted_ca_certificate = match values.get("trustedCaCertificate") {
-        None => None,
-        Some(text) if text.trim_start().starts_with("-----BEGIN") => Some(text.clone()),
-        Some(path) => {
-            match std::fs::read_to_string(path) {
-                Ok(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => Some(pem),
-                Ok(_) => {
-                    failures.push(CheckFailure::new(
-                    "trustedCaCertificate",
-                    format!("{path} holds no PEM certificate; give PEM text or the path of a PEM file"),
-                ));
-                    None
-                }
-                Err(e) => {
-                    failures.push(CheckFailure::new(
-                    "trustedCaCertificate",
-                    format!("cannot read {path} ({e}); give PEM text or the path of a readable PEM file"),
-                ));
-                    None
-                }
-            }
-        }
-    };
+    check_urls(&arm_endpoint, authority_host.as_deref(), &mut failures);
+    let trusted_ca_certificate = trusted_ca_certificate(&values, &mut failures);
     if authentication == AuthMethod::ClientSecret {
-        for key in ["tenantId", "clientId", "clientSecret"] {
-            if !values.contains_key(key) {
-                failures.push(CheckFailure::new(
-                    key,
-                    format!("authentication is clientSecret, so {key} is required: run `pulumi config set aksmesh:{key} ...`{}",
-                        if key == "clientSecret" { " --secret" } else { "" }),
-                ));
-            }
-        }
+        check_client_secret_keys(&values, &mut failures);
     }
-    if let Some(id) = values.get("subscriptionId") {
-        if uuid::Uuid::parse_str(id).is_err() {
-            failures.push(CheckFailure::new(
-                "subscriptionId",
-                format!("'{id}' is not a subscription id; it looks like 00000000-0000-0000-0000-000000000000 (see `az account show --query id`)"),
-            ));
-        }
-    }
+    check_subscription_id(&values, &mut failures);
     if !failures.is_empty() {
         return ConfigOutcome::Invalid(failures);
     }
@@ -245,6 +150,150 @@ pub fn parse(args: &Value, environment: &dyn Fn(&str) -> Option<String>) -> Conf
         location: values.get("location").cloned(),
         federated_token_file: values.get("federatedTokenFile").cloned(),
     }))
+}
+
+/// Every key that has a value: the config's (a non-empty string or a bool), else the first
+/// non-empty environment variable.
+fn collect_values(
+    args: &Value,
+    environment: &dyn Fn(&str) -> Option<String>,
+) -> BTreeMap<&'static str, String> {
+    let (plain, _) = args.to_plain();
+    let mut values: BTreeMap<&'static str, String> = BTreeMap::new();
+    for key in KEYS {
+        let from_config = match plain.get(key.name) {
+            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
+            _ => None,
+        };
+        let value = from_config.or_else(|| {
+            key.environment
+                .iter()
+                .find_map(|name| environment(name).filter(|v| !v.is_empty()))
+        });
+        if let Some(value) = value {
+            values.insert(key.name, value);
+        }
+    }
+    values
+}
+
+fn authentication(
+    values: &BTreeMap<&'static str, String>,
+    failures: &mut Vec<CheckFailure>,
+) -> AuthMethod {
+    match values.get("authentication") {
+        None => AuthMethod::Auto,
+        Some(text) => AuthMethod::parse(text).unwrap_or_else(|| {
+            failures.push(CheckFailure::new(
+                "authentication",
+                format!(
+                    "unknown authentication method '{text}'; use one of {AUTHENTICATION_METHODS}"
+                ),
+            ));
+            AuthMethod::Auto
+        }),
+    }
+}
+
+/// The cloud, by its aksmesh name or the Azure CLI's (`AzureCloud`, `AzureUSGovernment`, `AzureChinaCloud`),
+/// case-insensitively.
+fn cloud(values: &BTreeMap<&'static str, String>, failures: &mut Vec<CheckFailure>) -> Cloud {
+    match values.get("cloud").map(|c| c.to_ascii_lowercase()) {
+        None => Cloud::Public,
+        Some(c) if c == "public" || c == "azurecloud" => Cloud::Public,
+        Some(c) if c == "usgovernment" || c == "azureusgovernment" || c == "usgovernmentcloud" => {
+            Cloud::UsGovernment
+        }
+        Some(c) if c == "china" || c == "azurechinacloud" => Cloud::China,
+        Some(other) => {
+            failures.push(CheckFailure::new(
+                "cloud",
+                format!("unknown cloud '{other}'; use public, usGovernment or china, or set armEndpoint and authorityHost"),
+            ));
+            Cloud::Public
+        }
+    }
+}
+
+/// Both endpoints must be https URLs: credentials travel to them.
+fn check_urls(arm_endpoint: &str, authority_host: Option<&str>, failures: &mut Vec<CheckFailure>) {
+    for (key, url) in [
+        ("armEndpoint", Some(arm_endpoint)),
+        ("authorityHost", authority_host),
+    ] {
+        let Some(url) = url else { continue };
+        match url::Url::parse(url) {
+            Ok(parsed) if parsed.scheme() == "https" => {}
+            Ok(_) => failures.push(CheckFailure::new(
+                key,
+                format!("'{url}' must use https: Azure credentials are never sent over plain http"),
+            )),
+            Err(e) => failures.push(CheckFailure::new(
+                key,
+                format!("'{url}' is not a valid URL ({e})"),
+            )),
+        }
+    }
+}
+
+/// The extra CA as PEM text: given inline, or read from the path given.
+fn trusted_ca_certificate(
+    values: &BTreeMap<&'static str, String>,
+    failures: &mut Vec<CheckFailure>,
+) -> Option<String> {
+    match values.get("trustedCaCertificate") {
+        None => None,
+        Some(text) if text.trim_start().starts_with("-----BEGIN") => Some(text.clone()),
+        Some(path) => {
+            match std::fs::read_to_string(path) {
+                Ok(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => Some(pem),
+                Ok(_) => {
+                    failures.push(CheckFailure::new(
+                    "trustedCaCertificate",
+                    format!("{path} holds no PEM certificate; give PEM text or the path of a PEM file"),
+                ));
+                    None
+                }
+                Err(e) => {
+                    failures.push(CheckFailure::new(
+                    "trustedCaCertificate",
+                    format!("cannot read {path} ({e}); give PEM text or the path of a readable PEM file"),
+                ));
+                    None
+                }
+            }
+        }
+    }
+}
+
+fn check_client_secret_keys(
+    values: &BTreeMap<&'static str, String>,
+    failures: &mut Vec<CheckFailure>,
+) {
+    for key in ["tenantId", "clientId", "clientSecret"] {
+        if !values.contains_key(key) {
+            failures.push(CheckFailure::new(
+                key,
+                format!("authentication is clientSecret, so {key} is required: run `pulumi config set aksmesh:{key} ...`{}",
+                    if key == "clientSecret" { " --secret" } else { "" }),
+            ));
+        }
+    }
+}
+
+fn check_subscription_id(
+    values: &BTreeMap<&'static str, String>,
+    failures: &mut Vec<CheckFailure>,
+) {
+    if let Some(id) = values.get("subscriptionId") {
+        if uuid::Uuid::parse_str(id).is_err() {
+            failures.push(CheckFailure::new(
+                "subscriptionId",
+                format!("'{id}' is not a subscription id; it looks like 00000000-0000-0000-0000-000000000000 (see `az account show --query id`)"),
+            ));
+        }
+    }
 }
 
 /// Builds the ARM client for this configuration. Fetches no token, so Configure stays fast and offline.

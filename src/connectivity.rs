@@ -385,76 +385,89 @@ fn peered_pair(
             format!("{} → internal load balancer", pod_egress(networking)),
             pod_egress_reason(networking, "internal load balancers", b),
         ),
-        (Node, Pod) => match (networking, mesh) {
-            (PodNetworking::Flat, _) => works(
-                "node → VNet peering → pod",
-                format!("Flat pod IPs are VNet IPs, so nodes and VMs in {a} reach pods in {b} directly over the peering."),
-            ),
-            (_, MeshMode::SelfManaged | MeshMode::Fleet) => works(
-                "node → VXLAN tunnel over VNet peering → node → pod",
-                format!("Cilium on a mesh node in {a} tunnels the packet to {b}'s node over the peering; a VM outside the mesh cannot reach {b}'s pods because their IPs are not VNet-routable, and needs an internal LoadBalancer Service."),
-            ),
-            (PodNetworking::Overlay, MeshMode::None) => fails(
-                "node → VNet peering → no route to the overlay pod IP",
-                format!("A node or VM in {a} cannot reach an overlay pod in {b}: overlay pod IPs are not VNet-routable, so nothing outside the cluster reaches a pod directly; expose it through an internal LoadBalancer Service."),
-            ),
-            (PodNetworking::ByoCni, MeshMode::None) => fails(
-                "node → VNet peering → no route to the pod IP",
-                format!("A node or VM in {a} cannot reach a BYO CNI pod in {b}: its IP comes from the CNI's pod range, which is not VNet-routable; expose it through an internal LoadBalancer Service, or add a Cilium mesh (mesh \"selfManaged\")."),
-            ),
-        },
-        (Pod, Pod) => match (networking, mesh) {
-            (PodNetworking::Flat, MeshMode::None) => works(
-                "pod → VNet peering → pod",
-                format!("Flat pod networking plus peering gives pod to pod, both ways: pod IPs are VNet IPs, so pods in {a} reach pods in {b} over the peering."),
-            ),
-            (PodNetworking::Flat, _) => works(
-                "pod → VNet peering → pod",
-                format!("Pod to pod works, both ways: flat pod IPs are VNet IPs, so pods in {a} reach pods in {b} over the peering, and the Cilium mesh adds global services and cross-cluster policy on top."),
-            ),
-            (_, MeshMode::SelfManaged | MeshMode::Fleet) => works(
-                "pod → VXLAN tunnel over VNet peering → node → pod",
-                format!("The Cilium mesh gives pod to pod, both ways: Cilium encapsulates the packet from the node in {a} to the node in {b} over the peering, so pod IPs never need to be VNet-routable."),
-            ),
-            (PodNetworking::Overlay, MeshMode::None) => fails(
-                "pod → SNAT to node IP → VNet peering → no route to the overlay pod IP",
-                format!("Pod to remote pod fails on Azure CNI Overlay, in both directions: {b}'s pod CIDR is not routable in the VNet fabric, even over peering; use flat pod networking or a Cilium mesh, or expose the pod through an internal LoadBalancer Service."),
-            ),
-            (PodNetworking::ByoCni, MeshMode::None) => fails(
-                "pod → SNAT to node IP → VNet peering → no route to the pod IP",
-                format!("Pod to remote pod fails without a mesh, in both directions: BYO CNI pod IPs in {b} are not routable in the VNet fabric, even over peering; add a Cilium mesh (mesh \"selfManaged\"), or expose the pod through an internal LoadBalancer Service."),
-            ),
-        },
-        (Node | Pod, Service) => {
-            let name = source.label();
-            if mesh.is_mesh() {
-                let carrier = if networking == PodNetworking::Flat {
-                    "VNet peering"
-                } else {
-                    "VXLAN tunnel over VNet peering"
-                };
-                let fleet = if mesh == MeshMode::Fleet {
-                    " With Fleet, also label the namespace `clustermesh.cilium.io/global=\"true\"`."
-                } else {
-                    ""
-                };
-                let how = if source == Pod {
-                    "a pod reaches a global service by its own service name"
-                } else {
-                    "a mesh node reaches a global service at its own cluster's copy of it"
-                };
-                works(
-                    format!("{name} → global service (service.cilium.io/global) → Cilium → {carrier} → pod"),
-                    format!("{b}'s ClusterIP address is cluster-local, but through the Cilium mesh {how}: declare the service with the same name and namespace in both clusters, annotate it `service.cilium.io/global: \"true\"`, and Cilium load-balances to its backends in {b}.{fleet}"),
-                )
-            } else {
-                fails(
-                    format!("{name} → no route to {b}'s ClusterIP (cluster-local)"),
-                    format!("A ClusterIP is cluster-local: {b}'s service addresses mean nothing outside its cluster, even over peering; expose the service through an internal LoadBalancer Service, or use a Cilium mesh and a global service (`service.cilium.io/global`)."),
-                )
-            }
-        }
+        (Node, Pod) => peered_node_to_pod(networking, mesh, a, b),
+        (Pod, Pod) => peered_pod_to_pod(networking, mesh, a, b),
+        (Node | Pod, Service) => peered_to_service(source, networking, mesh, b),
         (InternalLoadBalancer | Service, _) => unreachable_source(source),
+    }
+}
+
+/// A node or VM reaching a pod across a peering: only VNet-routable pod IPs or a mesh tunnel get there.
+fn peered_node_to_pod(networking: PodNetworking, mesh: MeshMode, a: &str, b: &str) -> Fact {
+    match (networking, mesh) {
+        (PodNetworking::Flat, _) => works(
+            "node → VNet peering → pod",
+            format!("Flat pod IPs are VNet IPs, so nodes and VMs in {a} reach pods in {b} directly over the peering."),
+        ),
+        (_, MeshMode::SelfManaged | MeshMode::Fleet) => works(
+            "node → VXLAN tunnel over VNet peering → node → pod",
+            format!("Cilium on a mesh node in {a} tunnels the packet to {b}'s node over the peering; a VM outside the mesh cannot reach {b}'s pods because their IPs are not VNet-routable, and needs an internal LoadBalancer Service."),
+        ),
+        (PodNetworking::Overlay, MeshMode::None) => fails(
+            "node → VNet peering → no route to the overlay pod IP",
+            format!("A node or VM in {a} cannot reach an overlay pod in {b}: overlay pod IPs are not VNet-routable, so nothing outside the cluster reaches a pod directly; expose it through an internal LoadBalancer Service."),
+        ),
+        (PodNetworking::ByoCni, MeshMode::None) => fails(
+            "node → VNet peering → no route to the pod IP",
+            format!("A node or VM in {a} cannot reach a BYO CNI pod in {b}: its IP comes from the CNI's pod range, which is not VNet-routable; expose it through an internal LoadBalancer Service, or add a Cilium mesh (mesh \"selfManaged\")."),
+        ),
+    }
+}
+
+/// Pod to pod across a peering: flat pod IPs are VNet IPs; otherwise only a Cilium mesh carries it.
+fn peered_pod_to_pod(networking: PodNetworking, mesh: MeshMode, a: &str, b: &str) -> Fact {
+    match (networking, mesh) {
+        (PodNetworking::Flat, MeshMode::None) => works(
+            "pod → VNet peering → pod",
+            format!("Flat pod networking plus peering gives pod to pod, both ways: pod IPs are VNet IPs, so pods in {a} reach pods in {b} over the peering."),
+        ),
+        (PodNetworking::Flat, _) => works(
+            "pod → VNet peering → pod",
+            format!("Pod to pod works, both ways: flat pod IPs are VNet IPs, so pods in {a} reach pods in {b} over the peering, and the Cilium mesh adds global services and cross-cluster policy on top."),
+        ),
+        (_, MeshMode::SelfManaged | MeshMode::Fleet) => works(
+            "pod → VXLAN tunnel over VNet peering → node → pod",
+            format!("The Cilium mesh gives pod to pod, both ways: Cilium encapsulates the packet from the node in {a} to the node in {b} over the peering, so pod IPs never need to be VNet-routable."),
+        ),
+        (PodNetworking::Overlay, MeshMode::None) => fails(
+            "pod → SNAT to node IP → VNet peering → no route to the overlay pod IP",
+            format!("Pod to remote pod fails on Azure CNI Overlay, in both directions: {b}'s pod CIDR is not routable in the VNet fabric, even over peering; use flat pod networking or a Cilium mesh, or expose the pod through an internal LoadBalancer Service."),
+        ),
+        (PodNetworking::ByoCni, MeshMode::None) => fails(
+            "pod → SNAT to node IP → VNet peering → no route to the pod IP",
+            format!("Pod to remote pod fails without a mesh, in both directions: BYO CNI pod IPs in {b} are not routable in the VNet fabric, even over peering; add a Cilium mesh (mesh \"selfManaged\"), or expose the pod through an internal LoadBalancer Service."),
+        ),
+    }
+}
+
+/// A ClusterIP service across a peering: cluster-local, so only a mesh's global service reaches it.
+fn peered_to_service(source: Endpoint, networking: PodNetworking, mesh: MeshMode, b: &str) -> Fact {
+    let name = source.label();
+    if mesh.is_mesh() {
+        let carrier = if networking == PodNetworking::Flat {
+            "VNet peering"
+        } else {
+            "VXLAN tunnel over VNet peering"
+        };
+        let fleet = if mesh == MeshMode::Fleet {
+            " With Fleet, also label the namespace `clustermesh.cilium.io/global=\"true\"`."
+        } else {
+            ""
+        };
+        let how = if source == Endpoint::Pod {
+            "a pod reaches a global service by its own service name"
+        } else {
+            "a mesh node reaches a global service at its own cluster's copy of it"
+        };
+        works(
+                format!("{name} → global service (service.cilium.io/global) → Cilium → {carrier} → pod"),
+                format!("{b}'s ClusterIP address is cluster-local, but through the Cilium mesh {how}: declare the service with the same name and namespace in both clusters, annotate it `service.cilium.io/global: \"true\"`, and Cilium load-balances to its backends in {b}.{fleet}"),
+            )
+    } else {
+        fails(
+                format!("{name} → no route to {b}'s ClusterIP (cluster-local)"),
+                format!("A ClusterIP is cluster-local: {b}'s service addresses mean nothing outside its cluster, even over peering; expose the service through an internal LoadBalancer Service, or use a Cilium mesh and a global service (`service.cilium.io/global`)."),
+            )
     }
 }
 

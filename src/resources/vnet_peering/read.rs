@@ -1,0 +1,87 @@
+//! Refresh: read both directions and map the local one's live flags back onto the inputs.
+
+use super::super::common::read_options;
+use super::drift::peering_drift;
+use super::status::{is_disconnected, summarise};
+use super::types::{VnetPeeringInputs, VnetPeeringState};
+use crate::azure::ids::ids_equal;
+use crate::azure::models::network::VirtualNetworkPeering;
+use crate::azure::{api_versions, ArmClient};
+use crate::resource::{OperationContext, ReadResult, ResourceError};
+
+/// Refresh: both directions must still exist and not be Disconnected, else the peering is gone
+/// and the next `up` recreates it. Inputs keep their old representation; flags follow Azure.
+pub(super) async fn refresh(
+    azure: &ArmClient,
+    context: &OperationContext,
+    id: &str,
+    inputs: &VnetPeeringInputs,
+    state: &VnetPeeringState,
+) -> Result<Option<ReadResult<VnetPeeringInputs, VnetPeeringState>>, ResourceError<VnetPeeringState>>
+{
+    let remote_id = if state.remote_peering_id.is_empty() {
+        inputs
+            .endpoints()
+            .map_err(ResourceError::Failed)?
+            .remote_peering
+            .to_string()
+    } else {
+        state.remote_peering_id.clone()
+    };
+    let options = read_options(context);
+    let Some(local) = azure
+        .get_with_options::<VirtualNetworkPeering>(id, api_versions::NETWORK, &options)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(remote) = azure
+        .get_with_options::<VirtualNetworkPeering>(&remote_id, api_versions::NETWORK, &options)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if is_disconnected(&local) || is_disconnected(&remote) {
+        return Ok(None);
+    }
+    let inputs = live_inputs(inputs, &local);
+    // The local direction's flags now show in the inputs; what is left (VNet access, the whole
+    // remote direction) is recorded so the next `up` puts it right.
+    let out_of_band_changes = peering_drift(&local, &remote, &inputs, &state.inputs)?;
+    let (peering_state, sync_level) = summarise(&local, &remote);
+    let state = VnetPeeringState {
+        inputs: inputs.clone(),
+        local_peering_id: id.to_string(),
+        remote_peering_id: remote_id,
+        peering_state: Some(peering_state),
+        peering_sync_level: Some(sync_level),
+        out_of_band_changes,
+        ..state.clone()
+    };
+    Ok(Some(ReadResult {
+        id: id.to_string(),
+        inputs,
+        state,
+    }))
+}
+
+/// The inputs with the local direction's live flags and remote VNet (when it names another one).
+fn live_inputs(inputs: &VnetPeeringInputs, local: &VirtualNetworkPeering) -> VnetPeeringInputs {
+    let mut inputs = inputs.clone();
+    let live = &local.properties;
+    inputs.allow_forwarded_traffic = live
+        .allow_forwarded_traffic
+        .unwrap_or(inputs.allow_forwarded_traffic);
+    inputs.allow_gateway_transit = live
+        .allow_gateway_transit
+        .unwrap_or(inputs.allow_gateway_transit);
+    inputs.use_remote_gateways = live
+        .use_remote_gateways
+        .unwrap_or(inputs.use_remote_gateways);
+    if let Some(live_remote) = &live.remote_virtual_network {
+        if !ids_equal(&live_remote.id, &inputs.remote_vnet_id) {
+            inputs.remote_vnet_id = live_remote.id.clone();
+        }
+    }
+    inputs
+}

@@ -269,7 +269,8 @@ impl Project {
         let project_file =
             std::fs::read_to_string(self.dir.path().join("Pulumi.yaml")).expect("Pulumi.yaml");
         if split_project_file(&project_file).1 == "yaml" {
-            let run = self.pulumi(&[&["preview", "--json"], extra].concat());
+            // Without --show-sames the JSON lists only the stack among the unchanged steps.
+            let run = self.pulumi(&[&["preview", "--json", "--show-sames"], extra].concat());
             let steps = match serde_json::from_str::<serde_json::Value>(&run.stdout()) {
                 Ok(preview) => preview["steps"]
                     .as_array()

@@ -108,12 +108,10 @@ fn data() -> PathBuf {
 /// The project of a recorded program, with its SDK in place and the recorded stack config.
 fn project(folder: &Path) -> Project {
     let project = Project::from_program(folder);
-    let project_file =
-        std::fs::read_to_string(folder.join("Pulumi.yaml")).expect("recorded Pulumi.yaml");
-    if project_file.contains("name: python") {
-        install_python_sdk();
-    } else if project_file.contains("name: nodejs") {
-        project.link_node_sdk();
+    match project.runtime().as_str() {
+        "python" => install_python_sdk(),
+        "nodejs" => project.link_node_sdk(),
+        _ => {}
     }
     project
 }
@@ -387,9 +385,7 @@ fn record_one(golden: &Golden) {
             .pulumi(&["config", "set", "--path", key, value])
             .success();
     }
-    let yaml = matches!(golden.program, Program::Yaml(..))
-        || matches!(golden.program, Program::Example("yaml"));
-    if yaml {
+    if project.runtime() == "yaml" {
         project.pulumi(&["up", "--yes", "--skip-preview"]).success();
     } else {
         project.run_program("up", &[]).success();

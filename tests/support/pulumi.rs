@@ -199,6 +199,13 @@ impl Project {
         Project::new(&name, &runtime, &body, &files)
     }
 
+    /// The runtime `Pulumi.yaml` names: yaml, python or nodejs.
+    pub fn runtime(&self) -> String {
+        let project_file =
+            std::fs::read_to_string(self.dir.path().join("Pulumi.yaml")).expect("Pulumi.yaml");
+        split_project_file(&project_file).1
+    }
+
     /// Links the Node.js SDK built from sdk/nodejs into the project (TypeScript programs import it).
     pub fn link_node_sdk(&self) {
         let output = Command::new("bash")
@@ -266,9 +273,7 @@ impl Project {
     /// run with the CLI's `preview --json`; Python and TypeScript programs through the runner,
     /// whose engine events name each step.
     pub fn preview_steps(&self, extra: &[&str]) -> (Run, Vec<(String, String)>) {
-        let project_file =
-            std::fs::read_to_string(self.dir.path().join("Pulumi.yaml")).expect("Pulumi.yaml");
-        if split_project_file(&project_file).1 == "yaml" {
+        if self.runtime() == "yaml" {
             // Without --show-sames the JSON lists only the stack among the unchanged steps.
             let run = self.pulumi(&[&["preview", "--json", "--show-sames"], extra].concat());
             let steps = match serde_json::from_str::<serde_json::Value>(&run.stdout()) {
@@ -320,9 +325,7 @@ impl Project {
 
     /// Runs a Python or TypeScript program through scripts/run-program.{py,mjs}.
     pub fn run_program(&self, command: &str, extra: &[&str]) -> Run {
-        let runtime =
-            std::fs::read_to_string(self.dir.path().join("Pulumi.yaml")).unwrap_or_default();
-        let mut process = if runtime.contains("runtime: nodejs") {
+        let mut process = if self.runtime() == "nodejs" {
             let mut c = self.command(Path::new("node"));
             c.arg(repository().join("scripts/run-program.mjs"));
             c

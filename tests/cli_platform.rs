@@ -4,86 +4,13 @@
 
 mod support;
 
-use std::sync::OnceLock;
-
 use serde_json::Value as Json;
 use support::azsim::Azsim;
-use support::pulumi::{python, repository, Project};
-
-/// Installs the generated Python SDK into the test venv, once per test run.
-fn install_python_sdk() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let output = std::process::Command::new(python())
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--force-reinstall",
-                "--no-deps",
-            ])
-            .arg(repository().join("sdk/python"))
-            .output()
-            .expect("pip install sdk/python");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        // The SDK's own dependencies (pulumi is pinned already).
-        let output = std::process::Command::new(python())
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "parver>=0.2.1",
-                "semver>=2.8.1",
-            ])
-            .output()
-            .expect("pip install SDK dependencies");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    });
-}
+use support::pulumi::{install_python_sdk, repository, Project};
 
 /// A copy of an example program as a project configured against azsim.
 fn example(name: &str, azsim: &Azsim) -> Project {
-    let source = repository().join("examples").join(name);
-    let pulumi_yaml =
-        std::fs::read_to_string(source.join("Pulumi.yaml")).expect("example Pulumi.yaml");
-    let (header, body) = pulumi_yaml.split_once('\n').expect("name line");
-    let project_name = header.trim_start_matches("name:").trim();
-    let runtime = if name == "typescript" {
-        "nodejs"
-    } else {
-        "python"
-    };
-    let body = body
-        .replace("runtime:\n  name: python\n", "")
-        .replace("runtime:\n  name: nodejs\n", "");
-    let files: Vec<(String, String)> = std::fs::read_dir(&source)
-        .expect("example dir")
-        .flatten()
-        .filter(|e| e.file_name() != "Pulumi.yaml" && e.path().is_file())
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read_to_string(e.path()).unwrap_or_default(),
-            )
-        })
-        .collect();
-    let files: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let project = Project::new(project_name, runtime, &body, &files);
+    let project = Project::from_program(&repository().join("examples").join(name));
     project.use_azsim(azsim);
     project
 }
@@ -218,31 +145,14 @@ fn typescript_example_peering_toggle_and_region_growth() {
     let project = example("typescript", &azsim);
     std::fs::remove_file(project.dir.path().join("package.json"))
         .expect("the test links the SDK instead");
-    let output = std::process::Command::new("bash")
-        .arg(repository().join("scripts/build-node-sdk.sh"))
-        .arg("--link")
-        .arg(project.dir.path())
-        .output()
-        .expect("build the Node SDK");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    project.link_node_sdk();
     peering_toggle_flow(&project, &azsim);
 }
 
 #[test]
 fn yaml_example_runs_with_the_plain_cli() {
     let azsim = Azsim::start("cli-platform-yaml");
-    let body = std::fs::read_to_string(repository().join("examples/yaml/Pulumi.yaml"))
-        .expect("yaml example");
-    let body = body
-        .split_once("runtime: yaml\n")
-        .map(|(_, rest)| rest.to_string())
-        .expect("runtime line");
-    let project = Project::new("aksmesh-minimal", "yaml", &body, &[]);
-    project.use_azsim(&azsim);
+    let project = example("yaml", &azsim);
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();
     let outputs = project.outputs();
     assert_eq!(outputs["clusters"].as_object().map(|c| c.len()), Some(2));

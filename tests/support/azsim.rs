@@ -76,6 +76,35 @@ impl Azsim {
         })
     }
 
+    /// Provider configuration that stays the same from run to run (azsim's fixed subscription and
+    /// service principal), with where this azsim answers (its port and CA file change every run)
+    /// given as the environment variables the provider also reads. A state recorded this way can
+    /// be previewed later with the identical configuration.
+    pub fn portable_provider_config(&self) -> (serde_json::Value, Vec<(String, String)>) {
+        let config = serde_json::json!({
+            "subscriptionId": self.info.subscription_id,
+            "authentication": "clientSecret",
+            "tenantId": self.info.tenant_id,
+            "clientId": self.info.client_id,
+            "clientSecret": self.info.client_secret,
+        });
+        let environment = [
+            ("ARM_ENDPOINT", self.info.arm_endpoint.clone()),
+            ("AZURE_AUTHORITY_HOST", self.info.authority_host.clone()),
+            (
+                "AKSMESH_TRUSTED_CA_CERTIFICATE",
+                self.info.ca_cert_path.display().to_string(),
+            ),
+        ];
+        (
+            config,
+            environment
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )
+    }
+
     /// Every resource azsim holds (id, type, provisioningState), from its control endpoint.
     pub fn resources(&self) -> Vec<serde_json::Value> {
         let body = self.control_get("resources");

@@ -4,6 +4,7 @@
 
 pub mod azsim;
 pub mod lifecycle;
+pub mod programs;
 pub mod pulumi;
 
 use std::collections::BTreeMap;

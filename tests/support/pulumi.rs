@@ -72,6 +72,78 @@ fn pulumi_yaml(name: &str, runtime: &str, body: &str) -> String {
     )
 }
 
+/// Installs the generated Python SDK (sdk/python) into the test venv, once per test binary.
+pub fn install_python_sdk() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let output = Command::new(python())
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--force-reinstall",
+                "--no-deps",
+            ])
+            .arg(repository().join("sdk/python"))
+            .output()
+            .expect("pip install sdk/python");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // The SDK's own dependencies (pulumi is pinned already).
+        let output = Command::new(python())
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "parver>=0.2.1",
+                "semver>=2.8.1",
+            ])
+            .output()
+            .expect("pip install SDK dependencies");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    });
+}
+
+/// Splits a `Pulumi.yaml` into (project name, runtime, the rest); the runtime may be written
+/// `runtime: yaml` or as a block with `name:`.
+fn split_project_file(text: &str) -> (String, String, String) {
+    let (mut name, mut runtime, mut body) = (None, None, String::new());
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if let Some(value) = line.strip_prefix("name:").filter(|_| name.is_none()) {
+            name = Some(value.trim().to_string());
+        } else if let Some(value) = line.strip_prefix("runtime:") {
+            if !value.trim().is_empty() {
+                runtime = Some(value.trim().to_string());
+            }
+            while let Some(option) = lines.next_if(|l| l.starts_with(' ')) {
+                if let Some(value) = option.trim().strip_prefix("name:") {
+                    runtime = Some(value.trim().to_string());
+                }
+            }
+        } else {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    (
+        name.expect("Pulumi.yaml names the project"),
+        runtime.expect("Pulumi.yaml names the runtime"),
+        body,
+    )
+}
+
 /// A Pulumi project in a temporary folder with its own file backend.
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -101,6 +173,52 @@ impl Project {
         };
         project.pulumi(&["stack", "init", "dev"]).success();
         project
+    }
+
+    /// A copy of the program in `source` (its `Pulumi.yaml` with the plugin path added, and every
+    /// other file beside it, a stack config file included), with the stack created.
+    pub fn from_program(source: &Path) -> Project {
+        let project_file =
+            std::fs::read_to_string(source.join("Pulumi.yaml")).expect("read Pulumi.yaml");
+        let (name, runtime, body) = split_project_file(&project_file);
+        let files: Vec<(String, String)> = std::fs::read_dir(source)
+            .expect("program folder")
+            .flatten()
+            .filter(|e| e.file_name() != "Pulumi.yaml" && e.path().is_file())
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(e.path()).expect("program files are text"),
+                )
+            })
+            .collect();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        Project::new(&name, &runtime, &body, &files)
+    }
+
+    /// The runtime `Pulumi.yaml` names: yaml, python or nodejs.
+    pub fn runtime(&self) -> String {
+        let project_file =
+            std::fs::read_to_string(self.dir.path().join("Pulumi.yaml")).expect("Pulumi.yaml");
+        split_project_file(&project_file).1
+    }
+
+    /// Links the Node.js SDK built from sdk/nodejs into the project (TypeScript programs import it).
+    pub fn link_node_sdk(&self) {
+        let output = Command::new("bash")
+            .arg(repository().join("scripts/build-node-sdk.sh"))
+            .arg("--link")
+            .arg(self.dir.path())
+            .output()
+            .expect("build the Node SDK");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 
     /// Replaces `Pulumi.yaml` (a YAML program's next version); the stack stays.
@@ -141,21 +259,54 @@ impl Project {
     /// What `pulumi preview` plans, as (resource name, operation) for every step that is not
     /// `same`.
     pub fn planned(&self) -> Vec<(String, String)> {
-        let run = self.pulumi(&["preview", "--json"]).success();
-        let preview: serde_json::Value = serde_json::from_str(&run.stdout()).expect("preview JSON");
-        preview["steps"]
-            .as_array()
-            .expect("preview lists its steps")
-            .iter()
-            .filter(|s| s["op"] != "same")
-            .map(|s| {
-                let urn = s["urn"].as_str().unwrap_or_default();
+        let (run, steps) = self.preview_steps(&[]);
+        run.success();
+        steps
+            .into_iter()
+            .filter(|(_, op)| op != "same")
+            .map(|(urn, op)| (urn.rsplit("::").next().unwrap_or_default().to_string(), op))
+            .collect()
+    }
+
+    /// Every step a preview plans, as (URN, operation), and the preview's run (not asserted, so
+    /// that `--expect-no-changes` in `extra` can fail with the steps still shown). YAML programs
+    /// run with the CLI's `preview --json`; Python and TypeScript programs through the runner,
+    /// whose engine events name each step.
+    pub fn preview_steps(&self, extra: &[&str]) -> (Run, Vec<(String, String)>) {
+        if self.runtime() == "yaml" {
+            // Without --show-sames the JSON lists only the stack among the unchanged steps.
+            let run = self.pulumi(&[&["preview", "--json", "--show-sames"], extra].concat());
+            let steps = match serde_json::from_str::<serde_json::Value>(&run.stdout()) {
+                Ok(preview) => preview["steps"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|s| (s["urn"].clone(), s["op"].clone()))
+                    .map(|(urn, op)| (text(urn), text(op)))
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            return (run, steps);
+        }
+        let events = self.state.path().join("preview-events.jsonl");
+        let events_arg = events.display().to_string();
+        let run = self.run_program(
+            "preview",
+            &[&["--json-events", &events_arg], extra].concat(),
+        );
+        let steps = std::fs::read_to_string(&events)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter_map(|event| event.get("resourcePreEvent").cloned())
+            .map(|pre| {
                 (
-                    urn.rsplit("::").next().unwrap_or_default().to_string(),
-                    s["op"].as_str().unwrap_or_default().to_string(),
+                    text(pre["metadata"]["urn"].clone()),
+                    text(pre["metadata"]["op"].clone()),
                 )
             })
-            .collect()
+            .collect();
+        (run, steps)
     }
 
     /// Runs the pulumi CLI in the project.
@@ -174,9 +325,7 @@ impl Project {
 
     /// Runs a Python or TypeScript program through scripts/run-program.{py,mjs}.
     pub fn run_program(&self, command: &str, extra: &[&str]) -> Run {
-        let runtime =
-            std::fs::read_to_string(self.dir.path().join("Pulumi.yaml")).unwrap_or_default();
-        let mut process = if runtime.contains("runtime: nodejs") {
+        let mut process = if self.runtime() == "nodejs" {
             let mut c = self.command(Path::new("node"));
             c.arg(repository().join("scripts/run-program.mjs"));
             c
@@ -205,7 +354,19 @@ impl Project {
 
     /// Points the stack's aksmesh provider at azsim (the client secret stored as a secret).
     pub fn use_azsim(&self, azsim: &super::azsim::Azsim) {
-        for (key, value) in azsim.provider_config().as_object().expect("config object") {
+        self.set_provider_config(&azsim.provider_config());
+    }
+
+    /// Points the provider at azsim with a configuration that is the same on every run (see
+    /// `Azsim::portable_provider_config`); azsim's endpoints go into this project's environment.
+    pub fn use_azsim_portably(&mut self, azsim: &super::azsim::Azsim) {
+        let (config, environment) = azsim.portable_provider_config();
+        self.set_provider_config(&config);
+        self.extra_env.extend(environment);
+    }
+
+    fn set_provider_config(&self, config: &serde_json::Value) {
+        for (key, value) in config.as_object().expect("config object") {
             let key = format!("aksmesh:{key}");
             let value = value.as_str().expect("string config");
             if key == "aksmesh:clientSecret" {
@@ -224,6 +385,10 @@ impl Project {
             .success();
         serde_json::from_slice(&run.output.stdout).expect("stack outputs are JSON")
     }
+}
+
+fn text(value: serde_json::Value) -> String {
+    value.as_str().unwrap_or_default().to_string()
 }
 
 /// A finished command with its output.

@@ -5,7 +5,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use aksmesh::rpc::pulumirpc as rpc;
-use support::{start_provider, to_json, to_struct};
+use support::{assert_invoke_rejects, start_provider, to_json, to_struct, InvokeRejection};
 
 async fn invoke(args: serde_json::Value) -> rpc::InvokeResponse {
     let mut provider = start_provider(BTreeMap::new()).await;
@@ -65,22 +65,29 @@ async fn analyze_connectivity_answers_overlay_with_peering() {
 
 #[tokio::test]
 async fn analyze_connectivity_reports_bad_arguments_at_the_property() {
-    let fleet_on_overlay =
-        invoke(serde_json::json!({"regions": ["eastus"], "mesh": "fleet"})).await;
-    assert_eq!(fleet_on_overlay.failures.len(), 1);
-    assert_eq!(fleet_on_overlay.failures[0].property, "mesh");
-    assert!(fleet_on_overlay.failures[0]
-        .reason
-        .contains("flat pod networking"));
-
-    let unknown = invoke(serde_json::json!({
-        "regions": ["eastus"],
-        "peerings": [{"from": "eastus", "to": "uksouth"}],
-    }))
-    .await;
-    assert_eq!(unknown.failures[0].property, "peerings[0].to");
-
-    let bad_mode =
-        invoke(serde_json::json!({"regions": ["eastus"], "podNetworking": "kubenet"})).await;
-    assert_eq!(bad_mode.failures[0].property, "podNetworking");
+    let rows = [
+        InvokeRejection::new(
+            "fleet mesh on overlay",
+            serde_json::json!({"regions": ["eastus"], "mesh": "fleet"}),
+            "mesh",
+            &["flat pod networking"],
+        )
+        .only(),
+        InvokeRejection::new(
+            "peering to a region not listed",
+            serde_json::json!({
+                "regions": ["eastus"],
+                "peerings": [{"from": "eastus", "to": "uksouth"}],
+            }),
+            "peerings[0].to",
+            &[],
+        ),
+        InvokeRejection::new(
+            "unknown pod networking mode",
+            serde_json::json!({"regions": ["eastus"], "podNetworking": "kubenet"}),
+            "podNetworking",
+            &[],
+        ),
+    ];
+    assert_invoke_rejects("aksmesh:index:analyzeConnectivity", &rows).await;
 }

@@ -6,7 +6,7 @@ mod support;
 use aksmesh::rpc::pulumirpc::diff_response::DiffChanges;
 use serde_json::json;
 use support::azsim::Azsim;
-use support::lifecycle::{configured_provider, Lifecycle};
+use support::lifecycle::{assert_check_rejects, configured_provider, Lifecycle, Rejection};
 use support::to_json;
 
 const TOKEN: &str = "aksmesh:index:FrontDoor";
@@ -273,139 +273,81 @@ async fn create_after_a_crash_adopts_what_exists() {
     assert_eq!(origin_names(&azsim), ["eastus", "westeurope"]);
 }
 
-/// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
-async fn rejects(mutate: impl FnOnce(&mut serde_json::Value), property: &str, hint: &str) {
-    support::lifecycle::assert_rejected(TOKEN, inputs(), mutate, property, hint).await;
-}
-
+/// Bad input, one row per case: Check fails at the property, naming the fix, before any Azure call.
 #[tokio::test]
-async fn rejects_no_origins() {
-    rejects(
-        |n| n["origins"] = json!([]),
-        "origins",
-        "at least one origin",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_missing_origins() {
-    rejects(
-        |n| {
-            n.as_object_mut().unwrap().remove("origins");
-        },
-        "origins",
-        "at least one origin",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_duplicate_origin_names() {
-    rejects(
-        |n| n["origins"][1]["name"] = "EastUS".into(),
-        "origins[1].name",
-        "used twice",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_empty_host_name() {
-    rejects(
-        |n| n["origins"][0]["hostName"] = "".into(),
-        "origins[0].hostName",
-        "required",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_host_name_with_scheme() {
-    rejects(
-        |n| n["origins"][0]["hostName"] = "https://web.example.com".into(),
-        "origins[0].hostName",
-        "without scheme",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_priority_six() {
-    rejects(
-        |n| n["origins"][0]["priority"] = 6.into(),
-        "origins[0].priority",
-        "1 to 5",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_weight_zero() {
-    rejects(
-        |n| n["origins"][1]["weight"] = 0.into(),
-        "origins[1].weight",
-        "1 to 1000",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_probe_path_without_leading_slash() {
-    rejects(
-        |n| n["probePath"] = "healthz".into(),
-        "probePath",
-        "must start with '/'",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_probe_interval_zero() {
-    rejects(
-        |n| n["probeIntervalInSeconds"] = 0.into(),
-        "probeIntervalInSeconds",
-        "1 to 255",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_unknown_sku() {
-    rejects(
-        |n| n["sku"] = "Basic".into(),
-        "sku",
-        "Standard_AzureFrontDoor, Premium_AzureFrontDoor",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_unknown_forwarding_protocol() {
-    rejects(
-        |n| n["forwardingProtocol"] = "Https".into(),
-        "forwardingProtocol",
-        "HttpOnly, HttpsOnly, MatchRequest",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_invalid_name_prefix() {
-    rejects(
-        |n| n["namePrefix"] = "web_front".into(),
-        "namePrefix",
-        "letters, digits and '-'",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_missing_resource_group() {
-    rejects(
-        |n| n["resourceGroupName"] = "".into(),
-        "resourceGroupName",
-        "required",
-    )
-    .await;
+async fn check_rejects_bad_input() {
+    let rows = [
+        Rejection::new("no origins", "origins", &["at least one origin"], |n| {
+            n["origins"] = json!([])
+        }),
+        Rejection::new(
+            "missing origins",
+            "origins",
+            &["at least one origin"],
+            |n| {
+                n.as_object_mut().unwrap().remove("origins");
+            },
+        ),
+        Rejection::new(
+            "duplicate origin names",
+            "origins[1].name",
+            &["used twice"],
+            |n| n["origins"][1]["name"] = "EastUS".into(),
+        ),
+        Rejection::new(
+            "empty host name",
+            "origins[0].hostName",
+            &["required"],
+            |n| n["origins"][0]["hostName"] = "".into(),
+        ),
+        Rejection::new(
+            "host name with scheme",
+            "origins[0].hostName",
+            &["without scheme"],
+            |n| n["origins"][0]["hostName"] = "https://web.example.com".into(),
+        ),
+        Rejection::new("priority six", "origins[0].priority", &["1 to 5"], |n| {
+            n["origins"][0]["priority"] = 6.into()
+        }),
+        Rejection::new("weight zero", "origins[1].weight", &["1 to 1000"], |n| {
+            n["origins"][1]["weight"] = 0.into()
+        }),
+        Rejection::new(
+            "probe path without leading slash",
+            "probePath",
+            &["must start with '/'"],
+            |n| n["probePath"] = "healthz".into(),
+        ),
+        Rejection::new(
+            "probe interval zero",
+            "probeIntervalInSeconds",
+            &["1 to 255"],
+            |n| n["probeIntervalInSeconds"] = 0.into(),
+        ),
+        Rejection::new(
+            "unknown sku",
+            "sku",
+            &["Standard_AzureFrontDoor, Premium_AzureFrontDoor"],
+            |n| n["sku"] = "Basic".into(),
+        ),
+        Rejection::new(
+            "unknown forwarding protocol",
+            "forwardingProtocol",
+            &["HttpOnly, HttpsOnly, MatchRequest"],
+            |n| n["forwardingProtocol"] = "Https".into(),
+        ),
+        Rejection::new(
+            "invalid name prefix",
+            "namePrefix",
+            &["letters, digits and '-'"],
+            |n| n["namePrefix"] = "web_front".into(),
+        ),
+        Rejection::new(
+            "missing resource group",
+            "resourceGroupName",
+            &["required"],
+            |n| n["resourceGroupName"] = "".into(),
+        ),
+    ];
+    assert_check_rejects(TOKEN, inputs(), &rows).await;
 }

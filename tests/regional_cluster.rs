@@ -7,7 +7,9 @@ use aksmesh::rpc::pulumirpc::{diff_response::DiffChanges, property_diff::Kind};
 use aksmesh::rpc::values::SIGNATURE_KEY;
 use serde_json::json;
 use support::azsim::Azsim;
-use support::lifecycle::{configured_provider, Created, Lifecycle};
+use support::lifecycle::{
+    assert_check_rejects, configured_provider, Created, Lifecycle, Rejection,
+};
 use support::to_json;
 
 const TOKEN: &str = "aksmesh:index:RegionalCluster";
@@ -455,7 +457,7 @@ async fn progress_names_the_cluster_being_created() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bad input: one case per test, each caught by Check before any Azure call.
+// Bad input: one row per case, each caught by Check before any Azure call.
 // ---------------------------------------------------------------------------------------------
 
 fn offline_inputs() -> serde_json::Value {
@@ -481,312 +483,206 @@ fn pod_subnet_id() -> String {
         .replace("/nodes", "/pods")
 }
 
-/// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
-async fn rejects(mutate: impl FnOnce(&mut serde_json::Value), property: &str, hint: &str) {
-    support::lifecycle::assert_rejected(TOKEN, offline_inputs(), mutate, property, hint).await;
+#[tokio::test]
+async fn check_rejects_bad_address_ranges() {
+    let rows = [
+        Rejection::new(
+            "pod range overlapping the vnet",
+            "podCidr",
+            &["overlaps vnetCidr"],
+            |n| n["podCidr"] = "10.2.0.0/16".into(),
+        ),
+        Rejection::new(
+            "default pod range overlapping the vnet",
+            "podCidr",
+            &["the default"],
+            |n| {
+                n["vnetCidr"] = "10.244.0.0/14".into();
+                n["nodeSubnetCidr"] = "10.244.0.0/16".into();
+            },
+        ),
+        Rejection::new(
+            "service range overlapping the node subnet",
+            "serviceCidr",
+            &["overlaps nodeSubnetCidr"],
+            |n| n["serviceCidr"] = "10.0.128.0/17".into(),
+        ),
+        Rejection::new(
+            "service range overlapping the pod range",
+            "serviceCidr",
+            &["overlaps podCidr"],
+            |n| n["serviceCidr"] = "10.244.0.0/20".into(),
+        ),
+        Rejection::new(
+            "DNS service address outside the service range",
+            "dnsServiceIP",
+            &["outside serviceCidr"],
+            |n| n["dnsServiceIP"] = "10.97.0.10".into(),
+        ),
+        Rejection::new(
+            "DNS service address at the network address",
+            "dnsServiceIP",
+            &["network (first) address"],
+            |n| n["dnsServiceIP"] = "10.96.0.0".into(),
+        ),
+        Rejection::new(
+            "DNS service address of the kubernetes service",
+            "dnsServiceIP",
+            &["kubernetes service"],
+            |n| n["dnsServiceIP"] = "10.96.0.1".into(),
+        ),
+        Rejection::new(
+            "service range of /11",
+            "serviceCidr",
+            &["smaller than /12"],
+            |n| n["serviceCidr"] = "10.64.0.0/11".into(),
+        ),
+        Rejection::new("reserved pod range", "podCidr", &["reserves"], |n| {
+            n["podCidr"] = "169.254.0.0/16".into()
+        }),
+        Rejection::new(
+            "pod range smaller than a node block",
+            "podCidr",
+            &["/24"],
+            |n| n["podCidr"] = "10.244.0.0/25".into(),
+        ),
+    ];
+    assert_check_rejects(TOKEN, offline_inputs(), &rows).await;
 }
 
 #[tokio::test]
-async fn accepts_the_offline_inputs() {
-    let mut cluster = support::lifecycle::offline_lifecycle(TOKEN, "platform").await;
-    assert_eq!(cluster.failures(offline_inputs()).await, vec![]);
+async fn check_rejects_bad_networking_modes() {
+    let rows = [
+        Rejection::new(
+            "cilium policy with the azure dataplane",
+            "networkPolicy",
+            &["requires networkDataplane cilium"],
+            |n| {
+                n["networkDataplane"] = "azure".into();
+                n["networkPolicy"] = "cilium".into();
+            },
+        ),
+        Rejection::new(
+            "calico policy with the cilium dataplane",
+            "networkPolicy",
+            &["not allowed with networkDataplane cilium"],
+            |n| n["networkPolicy"] = "calico".into(),
+        ),
+        Rejection::new(
+            "advanced networking with the azure dataplane",
+            "advancedNetworking",
+            &["require networkDataplane cilium"],
+            |n| {
+                n["networkDataplane"] = "azure".into();
+                n["advancedNetworking"] = true.into();
+            },
+        ),
+        Rejection::new(
+            "flat pod networking without a pod subnet",
+            "podSubnetId",
+            &["required with podNetworking flat"],
+            |n| n["podNetworking"] = "flat".into(),
+        ),
+        Rejection::new(
+            "pod subnet with overlay",
+            "podSubnetId",
+            &["only used with podNetworking flat"],
+            |n| n["podSubnetId"] = pod_subnet_id().into(),
+        ),
+        Rejection::new(
+            "pod range with flat pod networking",
+            "podCidr",
+            &["not used with podNetworking flat"],
+            |n| {
+                n["podNetworking"] = "flat".into();
+                n["podSubnetId"] = pod_subnet_id().into();
+                n["podCidr"] = "10.244.0.0/16".into();
+            },
+        ),
+        Rejection::new(
+            "dataplane with bring your own CNI",
+            "networkDataplane",
+            &["remove networkDataplane"],
+            |n| {
+                n["podNetworking"] = "byoCni".into();
+                n["networkDataplane"] = "cilium".into();
+            },
+        ),
+        Rejection::new(
+            "unknown pod networking mode",
+            "podNetworking",
+            &["overlay, flat, byoCni"],
+            |n| n["podNetworking"] = "bridge".into(),
+        ),
+    ];
+    assert_check_rejects(TOKEN, offline_inputs(), &rows).await;
 }
 
 #[tokio::test]
-async fn rejects_pod_range_overlapping_the_vnet() {
-    rejects(
-        |n| n["podCidr"] = "10.2.0.0/16".into(),
-        "podCidr",
-        "overlaps vnetCidr",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_default_pod_range_overlapping_the_vnet() {
-    rejects(
-        |n| {
-            n["vnetCidr"] = "10.244.0.0/14".into();
-            n["nodeSubnetCidr"] = "10.244.0.0/16".into();
-        },
-        "podCidr",
-        "the default",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_service_range_overlapping_the_node_subnet() {
-    rejects(
-        |n| n["serviceCidr"] = "10.0.128.0/17".into(),
-        "serviceCidr",
-        "overlaps nodeSubnetCidr",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_service_range_overlapping_the_pod_range() {
-    rejects(
-        |n| n["serviceCidr"] = "10.244.0.0/20".into(),
-        "serviceCidr",
-        "overlaps podCidr",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_dns_service_address_outside_the_service_range() {
-    rejects(
-        |n| n["dnsServiceIP"] = "10.97.0.10".into(),
-        "dnsServiceIP",
-        "outside serviceCidr",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_dns_service_address_at_the_network_address() {
-    rejects(
-        |n| n["dnsServiceIP"] = "10.96.0.0".into(),
-        "dnsServiceIP",
-        "network (first) address",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_dns_service_address_of_the_kubernetes_service() {
-    rejects(
-        |n| n["dnsServiceIP"] = "10.96.0.1".into(),
-        "dnsServiceIP",
-        "kubernetes service",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_service_range_of_slash_11() {
-    rejects(
-        |n| n["serviceCidr"] = "10.64.0.0/11".into(),
-        "serviceCidr",
-        "smaller than /12",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_cilium_policy_with_the_azure_dataplane() {
-    rejects(
-        |n| {
-            n["networkDataplane"] = "azure".into();
-            n["networkPolicy"] = "cilium".into();
-        },
-        "networkPolicy",
-        "requires networkDataplane cilium",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_calico_policy_with_the_cilium_dataplane() {
-    rejects(
-        |n| n["networkPolicy"] = "calico".into(),
-        "networkPolicy",
-        "not allowed with networkDataplane cilium",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_advanced_networking_with_the_azure_dataplane() {
-    rejects(
-        |n| {
-            n["networkDataplane"] = "azure".into();
-            n["advancedNetworking"] = true.into();
-        },
-        "advancedNetworking",
-        "require networkDataplane cilium",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_flat_pod_networking_without_a_pod_subnet() {
-    rejects(
-        |n| n["podNetworking"] = "flat".into(),
-        "podSubnetId",
-        "required with podNetworking flat",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_pod_subnet_with_overlay() {
-    rejects(
-        |n| n["podSubnetId"] = pod_subnet_id().into(),
-        "podSubnetId",
-        "only used with podNetworking flat",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_pod_range_with_flat_pod_networking() {
-    rejects(
-        |n| {
-            n["podNetworking"] = "flat".into();
-            n["podSubnetId"] = pod_subnet_id().into();
-            n["podCidr"] = "10.244.0.0/16".into();
-        },
-        "podCidr",
-        "not used with podNetworking flat",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_dataplane_with_bring_your_own_cni() {
-    rejects(
-        |n| {
-            n["podNetworking"] = "byoCni".into();
-            n["networkDataplane"] = "cilium".into();
-        },
-        "networkDataplane",
-        "remove networkDataplane",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_unknown_pod_networking_mode() {
-    rejects(
-        |n| n["podNetworking"] = "bridge".into(),
-        "podNetworking",
-        "overlay, flat, byoCni",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_bad_agent_pool_name() {
-    rejects(
-        |n| n["systemPool"] = json!({"name": "System-1"}),
-        "systemPool.name",
-        "not a valid agent pool name",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_zero_nodes() {
-    rejects(
-        |n| n["systemPool"] = json!({"count": 0}),
-        "systemPool.count",
-        "1 to 1000",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_max_pods_out_of_range() {
-    rejects(
-        |n| n["systemPool"] = json!({"maxPods": 500}),
-        "systemPool.maxPods",
-        "10 to 250",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_malformed_kubernetes_version() {
-    rejects(
-        |n| n["kubernetesVersion"] = "1.x".into(),
-        "kubernetesVersion",
-        "not a Kubernetes version",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_unknown_sku_tier() {
-    rejects(
-        |n| n["skuTier"] = "Gold".into(),
-        "skuTier",
-        "Free, Standard, Premium",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_reserved_pod_range() {
-    rejects(
-        |n| n["podCidr"] = "169.254.0.0/16".into(),
-        "podCidr",
-        "reserves",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_pod_range_smaller_than_a_node_block() {
-    rejects(|n| n["podCidr"] = "10.244.0.0/25".into(), "podCidr", "/24").await;
-}
-
-#[tokio::test]
-async fn rejects_name_prefix_that_makes_a_bad_dns_prefix() {
-    rejects(
-        |n| n["namePrefix"] = "my_platform".into(),
-        "namePrefix",
-        "dnsPrefix",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_name_prefix_too_long_for_the_cluster_name() {
-    rejects(
-        |n| n["namePrefix"] = "a".repeat(60).into(),
-        "namePrefix",
-        "63",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_missing_node_subnet() {
-    rejects(
-        |n| n["nodeSubnetId"] = "".into(),
-        "nodeSubnetId",
-        "required",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_node_subnet_id_that_is_a_vnet() {
-    rejects(
-        |n| {
-            let vnet = n["nodeSubnetId"]
-                .as_str()
-                .unwrap_or_default()
-                .replace("/subnets/nodes", "");
-            n["nodeSubnetId"] = vnet.into();
-        },
-        "nodeSubnetId",
-        "not a subnet id",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_missing_resource_group() {
-    rejects(
-        |n| {
-            n.as_object_mut().map(|m| m.remove("resourceGroupName"));
-        },
-        "resourceGroupName",
-        "required",
-    )
-    .await;
+async fn check_rejects_bad_cluster_settings() {
+    let rows = [
+        Rejection::new(
+            "bad agent pool name",
+            "systemPool.name",
+            &["not a valid agent pool name"],
+            |n| n["systemPool"] = json!({"name": "System-1"}),
+        ),
+        Rejection::new("zero nodes", "systemPool.count", &["1 to 1000"], |n| {
+            n["systemPool"] = json!({"count": 0})
+        }),
+        Rejection::new(
+            "max pods out of range",
+            "systemPool.maxPods",
+            &["10 to 250"],
+            |n| n["systemPool"] = json!({"maxPods": 500}),
+        ),
+        Rejection::new(
+            "malformed kubernetes version",
+            "kubernetesVersion",
+            &["not a Kubernetes version"],
+            |n| n["kubernetesVersion"] = "1.x".into(),
+        ),
+        Rejection::new(
+            "unknown sku tier",
+            "skuTier",
+            &["Free, Standard, Premium"],
+            |n| n["skuTier"] = "Gold".into(),
+        ),
+        Rejection::new(
+            "name prefix that makes a bad DNS prefix",
+            "namePrefix",
+            &["dnsPrefix"],
+            |n| n["namePrefix"] = "my_platform".into(),
+        ),
+        Rejection::new(
+            "name prefix too long for the cluster name",
+            "namePrefix",
+            &["63"],
+            |n| n["namePrefix"] = "a".repeat(60).into(),
+        ),
+        Rejection::new("missing node subnet", "nodeSubnetId", &["required"], |n| {
+            n["nodeSubnetId"] = "".into()
+        }),
+        Rejection::new(
+            "node subnet id that is a vnet",
+            "nodeSubnetId",
+            &["not a subnet id"],
+            |n| {
+                let vnet = n["nodeSubnetId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace("/subnets/nodes", "");
+                n["nodeSubnetId"] = vnet.into();
+            },
+        ),
+        Rejection::new(
+            "missing resource group",
+            "resourceGroupName",
+            &["required"],
+            |n| {
+                n.as_object_mut().map(|m| m.remove("resourceGroupName"));
+            },
+        ),
+    ];
+    assert_check_rejects(TOKEN, offline_inputs(), &rows).await;
 }

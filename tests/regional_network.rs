@@ -6,7 +6,7 @@ mod support;
 use aksmesh::rpc::pulumirpc::{diff_response::DiffChanges, property_diff::Kind};
 use serde_json::json;
 use support::azsim::Azsim;
-use support::lifecycle::{configured_provider, Lifecycle};
+use support::lifecycle::{assert_check_rejects, configured_provider, Lifecycle, Rejection};
 use support::to_json;
 
 const TOKEN: &str = "aksmesh:index:RegionalNetwork";
@@ -157,127 +157,77 @@ async fn create_after_a_crash_adopts_what_exists() {
     assert_eq!(azsim.ids_of_type("virtualNetworks").len(), 1);
 }
 
-/// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
-/// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
-async fn rejects(mutate: impl FnOnce(&mut serde_json::Value), property: &str, hint: &str) {
-    support::lifecycle::assert_rejected(TOKEN, inputs(), mutate, property, hint).await;
-}
-
+/// Bad input, one row per case: Check fails at the property, naming the fix, before any Azure call.
 #[tokio::test]
-async fn rejects_unknown_region() {
-    rejects(
-        |n| n["location"] = "eastuss".into(),
-        "location",
-        "did you mean eastus",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_missing_vnet_range() {
-    rejects(|n| n["vnetCidr"] = "".into(), "vnetCidr", "required").await;
-}
-
-#[tokio::test]
-async fn rejects_malformed_vnet_range() {
-    rejects(
-        |n| n["vnetCidr"] = "10.0.0/14".into(),
-        "vnetCidr",
-        "10.0.0/14",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_vnet_range_with_host_bits() {
-    rejects(
-        |n| n["vnetCidr"] = "10.0.0.1/14".into(),
-        "vnetCidr",
-        "10.0.0.0/14",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_reserved_vnet_range() {
-    rejects(
-        |n| {
+async fn check_rejects_bad_input() {
+    let rows = [
+        Rejection::new(
+            "unknown region",
+            "location",
+            &["did you mean eastus"],
+            |n| n["location"] = "eastuss".into(),
+        ),
+        Rejection::new("missing vnet range", "vnetCidr", &["required"], |n| {
+            n["vnetCidr"] = "".into()
+        }),
+        Rejection::new("malformed vnet range", "vnetCidr", &["10.0.0/14"], |n| {
+            n["vnetCidr"] = "10.0.0/14".into()
+        }),
+        Rejection::new(
+            "vnet range with host bits",
+            "vnetCidr",
+            &["10.0.0.0/14"],
+            |n| n["vnetCidr"] = "10.0.0.1/14".into(),
+        ),
+        Rejection::new("reserved vnet range", "vnetCidr", &["reserves"], |n| {
             n["vnetCidr"] = "172.30.0.0/16".into();
             n["nodeSubnetCidr"] = "172.30.0.0/20".into();
             n.as_object_mut().unwrap().remove("podSubnetCidr");
-        },
-        "vnetCidr",
-        "reserves",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_node_subnet_outside_the_vnet() {
-    rejects(
-        |n| n["nodeSubnetCidr"] = "10.8.0.0/16".into(),
-        "nodeSubnetCidr",
-        "not inside",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_pod_subnet_overlapping_node_subnet() {
-    rejects(
-        |n| n["podSubnetCidr"] = "10.0.128.0/17".into(),
-        "podSubnetCidr",
-        "overlaps the node subnet",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_subnet_smaller_than_azure_allows() {
-    rejects(
-        |n| n["nodeSubnetCidr"] = "10.0.0.0/30".into(),
-        "nodeSubnetCidr",
-        "/29",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_name_prefix_with_bad_characters() {
-    rejects(
-        |n| n["namePrefix"] = "my platform!".into(),
-        "namePrefix",
-        "may only contain",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_names_longer_than_node_labels_allow() {
-    rejects(
-        |n| {
-            n["namePrefix"] = "a".repeat(40).into();
-            n["location"] = "australiasoutheast".into();
-        },
-        "namePrefix",
-        "63",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_the_tag_aksmesh_owns() {
-    rejects(
-        |n| n["tags"]["managed-by"] = "me".into(),
-        "tags.managed-by",
-        "set by aksmesh",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_wrongly_typed_tags() {
-    rejects(|n| n["tags"] = json!(["a", "b"]), "tags", "invalid type").await;
+        }),
+        Rejection::new(
+            "node subnet outside the vnet",
+            "nodeSubnetCidr",
+            &["not inside"],
+            |n| n["nodeSubnetCidr"] = "10.8.0.0/16".into(),
+        ),
+        Rejection::new(
+            "pod subnet overlapping the node subnet",
+            "podSubnetCidr",
+            &["overlaps the node subnet"],
+            |n| n["podSubnetCidr"] = "10.0.128.0/17".into(),
+        ),
+        Rejection::new(
+            "subnet smaller than Azure allows",
+            "nodeSubnetCidr",
+            &["/29"],
+            |n| n["nodeSubnetCidr"] = "10.0.0.0/30".into(),
+        ),
+        Rejection::new(
+            "name prefix with bad characters",
+            "namePrefix",
+            &["may only contain"],
+            |n| n["namePrefix"] = "my platform!".into(),
+        ),
+        Rejection::new(
+            "names longer than node labels allow",
+            "namePrefix",
+            &["63"],
+            |n| {
+                n["namePrefix"] = "a".repeat(40).into();
+                n["location"] = "australiasoutheast".into();
+            },
+        ),
+        Rejection::new(
+            "the tag aksmesh owns",
+            "tags.managed-by",
+            &["set by aksmesh"],
+            |n| n["tags"]["managed-by"] = "me".into(),
+        ),
+        Rejection::new("wrongly typed tags", "tags", &["invalid type"], |n| {
+            n["tags"] = json!(["a", "b"])
+        }),
+    ];
+    assert_check_rejects(TOKEN, inputs(), &rows).await;
 }
 
 /// Cancel (or Ctrl-C) stops Azure polling at once; what was created is reported, so `up` resumes.

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use aksmesh::rpc::google_rpc;
 use aksmesh::rpc::pulumirpc::{self as rpc, diff_response::DiffChanges};
 use prost::Message;
-use support::{start_provider, to_json, to_struct, SUBSCRIPTION};
+use support::{
+    assert_invoke_rejects, start_provider, to_json, to_struct, InvokeRejection, SUBSCRIPTION,
+};
 use tonic::Code;
 
 fn configure_request(args: serde_json::Value) -> rpc::ConfigureRequest {
@@ -281,50 +283,37 @@ async fn plan_address_space_defaults_reproduce_the_familiar_layout() {
 
 #[tokio::test]
 async fn plan_address_space_reports_bad_input_at_the_property() {
-    let provider = start_provider(BTreeMap::new()).await;
-    let invoke = |args: serde_json::Value| {
-        let mut client = provider.client.clone();
-        async move {
-            client
-                .invoke(rpc::InvokeRequest {
-                    tok: "aksmesh:index:planAddressSpace".into(),
-                    args: Some(to_struct(args)),
-                    preview: false,
-                })
-                .await
-                .unwrap()
-                .into_inner()
-        }
-    };
-    let bad_syntax =
-        invoke(serde_json::json!({"regions": [{"location": "eastus", "vnetCidr": "10.0.0.1/14"}]}))
-            .await;
-    assert_eq!(bad_syntax.failures[0].property, "regions[0].vnetCidr");
-    assert!(
-        bad_syntax.failures[0].reason.contains("10.0.0.0/14"),
-        "{}",
-        bad_syntax.failures[0].reason
-    );
-
     let nine: Vec<_> = (0..9)
         .map(|i| serde_json::json!({"location": format!("region{i}")}))
         .collect();
-    let too_many = invoke(serde_json::json!({"regions": nine})).await;
-    assert_eq!(too_many.failures.len(), 1);
-    assert!(
-        too_many.failures[0].reason.contains('8'),
-        "{}",
-        too_many.failures[0].reason
-    );
-
-    let wrong_type = invoke(serde_json::json!({"regions": "eastus"})).await;
-    assert_eq!(wrong_type.failures[0].property, "regions");
-
-    let reserved = invoke(
-        serde_json::json!({"regions": [{"location": "eastus", "vnetCidr": "172.31.0.0/16"}]}),
-    )
-    .await;
-    assert_eq!(reserved.failures[0].property, "regions[0].vnetCidr");
+    let rows = [
+        InvokeRejection::new(
+            "vnet range with host bits",
+            serde_json::json!({"regions": [{"location": "eastus", "vnetCidr": "10.0.0.1/14"}]}),
+            "regions[0].vnetCidr",
+            &["10.0.0.0/14"],
+        ),
+        InvokeRejection::new(
+            "nine regions",
+            serde_json::json!({"regions": nine}),
+            "regions",
+            &["8"],
+        )
+        .only(),
+        InvokeRejection::new(
+            "regions not a list",
+            serde_json::json!({"regions": "eastus"}),
+            "regions",
+            &[],
+        ),
+        InvokeRejection::new(
+            "reserved vnet range",
+            serde_json::json!({"regions": [{"location": "eastus", "vnetCidr": "172.31.0.0/16"}]}),
+            "regions[0].vnetCidr",
+            &[],
+        ),
+    ];
+    assert_invoke_rejects("aksmesh:index:planAddressSpace", &rows).await;
 }
 
 #[tokio::test]

@@ -6,7 +6,9 @@ mod support;
 use aksmesh::rpc::pulumirpc::{diff_response::DiffChanges, property_diff::Kind};
 use serde_json::{json, Value};
 use support::azsim::Azsim;
-use support::lifecycle::{configured_provider, Created, Lifecycle};
+use support::lifecycle::{
+    assert_check_rejects, configured_provider, Created, Lifecycle, Rejection,
+};
 use support::to_json;
 
 const TOKEN: &str = "aksmesh:index:VnetPeering";
@@ -357,111 +359,79 @@ async fn expanded_address_space_is_synced_to_both_sides() {
 const EAST: &str = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-east-eastus/providers/Microsoft.Network/virtualNetworks/vnet-east-eastus";
 const WEST: &str = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-west-westeurope/providers/Microsoft.Network/virtualNetworks/vnet-west-westeurope";
 
-/// One bad input: Check must fail at `property` with a reason containing `hint`, before any Azure call.
-async fn rejects(mutate: impl FnOnce(&mut Value), property: &str, hint: &str) {
+/// Bad input, one row per case: Check fails at the property, naming the fix, before any Azure call.
+#[tokio::test]
+async fn check_rejects_bad_input() {
     let valid = json!({
         "localVnetId": EAST,
         "remoteVnetId": WEST,
         "localAddressSpace": ["10.0.0.0/14"],
         "remoteAddressSpace": ["10.4.0.0/14"],
     });
-    support::lifecycle::assert_rejected(TOKEN, valid, mutate, property, hint).await;
-}
-
-#[tokio::test]
-async fn rejects_the_same_vnet_on_both_sides() {
-    rejects(
-        |n| n["remoteVnetId"] = EAST.to_lowercase().into(),
-        "remoteVnetId",
-        "same virtual network",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_a_malformed_local_vnet_id() {
-    rejects(
-        |n| n["localVnetId"] = "vnet-east-eastus".into(),
-        "localVnetId",
-        "must start with /subscriptions/",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_a_missing_local_vnet_id() {
-    rejects(|n| n["localVnetId"] = "".into(), "localVnetId", "required").await;
-}
-
-#[tokio::test]
-async fn rejects_a_remote_id_of_another_resource_type() {
-    rejects(
-        |n| n["remoteVnetId"] = format!("{WEST}/subnets/nodes").into(),
-        "remoteVnetId",
-        "not a virtual network",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_overlapping_address_spaces() {
-    rejects(
-        |n| n["remoteAddressSpace"] = json!(["10.2.0.0/16"]),
-        "remoteAddressSpace",
-        "VnetAddressSpacesOverlap",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_a_malformed_address_space() {
-    rejects(
-        |n| n["localAddressSpace"] = json!(["10.0.0.0/14", "10.300.0.0/16"]),
-        "localAddressSpace[1]",
-        "10.300.0.0/16",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_using_and_offering_gateways_at_once() {
-    rejects(
-        |n| {
-            n["useRemoteGateways"] = true.into();
-            n["allowGatewayTransit"] = true.into();
-        },
-        "useRemoteGateways",
-        "cannot both be true",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_a_name_longer_than_azure_allows() {
-    rejects(
-        |n| n["name"] = "p".repeat(81).into(),
-        "name",
-        "1 to 80 characters",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_a_name_with_bad_characters() {
-    rejects(
-        |n| n["name"] = "east west!".into(),
-        "name",
-        "may only contain",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn rejects_default_names_longer_than_azure_allows() {
-    rejects(
-        |n| n["remoteVnetId"] = WEST.replace("vnet-west-westeurope", &"v".repeat(64)).into(),
-        "name",
-        "set name to a shorter one",
-    )
-    .await;
+    let rows = [
+        Rejection::new(
+            "the same vnet on both sides",
+            "remoteVnetId",
+            &["same virtual network"],
+            |n| n["remoteVnetId"] = EAST.to_lowercase().into(),
+        ),
+        Rejection::new(
+            "a malformed local vnet id",
+            "localVnetId",
+            &["must start with /subscriptions/"],
+            |n| n["localVnetId"] = "vnet-east-eastus".into(),
+        ),
+        Rejection::new(
+            "a missing local vnet id",
+            "localVnetId",
+            &["required"],
+            |n| n["localVnetId"] = "".into(),
+        ),
+        Rejection::new(
+            "a remote id of another resource type",
+            "remoteVnetId",
+            &["not a virtual network"],
+            |n| n["remoteVnetId"] = format!("{WEST}/subnets/nodes").into(),
+        ),
+        Rejection::new(
+            "overlapping address spaces",
+            "remoteAddressSpace",
+            &["VnetAddressSpacesOverlap"],
+            |n| n["remoteAddressSpace"] = json!(["10.2.0.0/16"]),
+        ),
+        Rejection::new(
+            "a malformed address space",
+            "localAddressSpace[1]",
+            &["10.300.0.0/16"],
+            |n| n["localAddressSpace"] = json!(["10.0.0.0/14", "10.300.0.0/16"]),
+        ),
+        Rejection::new(
+            "using and offering gateways at once",
+            "useRemoteGateways",
+            &["cannot both be true"],
+            |n| {
+                n["useRemoteGateways"] = true.into();
+                n["allowGatewayTransit"] = true.into();
+            },
+        ),
+        Rejection::new(
+            "a name longer than Azure allows",
+            "name",
+            &["1 to 80 characters"],
+            |n| n["name"] = "p".repeat(81).into(),
+        ),
+        Rejection::new(
+            "a name with bad characters",
+            "name",
+            &["may only contain"],
+            |n| n["name"] = "east west!".into(),
+        ),
+        Rejection::new(
+            "default names longer than Azure allows",
+            "name",
+            &["set name to a shorter one"],
+            |n| n["remoteVnetId"] = WEST.replace("vnet-west-westeurope", &"v".repeat(64)).into(),
+        ),
+    ];
+    assert_check_rejects(TOKEN, valid, &rows).await;
 }

@@ -337,22 +337,91 @@ pub async fn offline_lifecycle(token: &str, name: &str) -> Lifecycle {
     Lifecycle::new(provider.client, token, name)
 }
 
-/// Check of `valid` changed by `mutate` must fail at `property` with a reason containing `hint`.
-pub async fn assert_rejected(
-    token: &str,
-    valid: Json,
-    mutate: impl FnOnce(&mut Json),
-    property: &str,
-    hint: &str,
-) {
-    let mut resource = offline_lifecycle(token, "platform").await;
-    let mut news = valid;
-    mutate(&mut news);
-    let failures = resource.failures(news).await;
+/// One bad input for Check, as a row of a table: `valid` changed by `mutate` must fail at
+/// `property` with one reason that names every one of `hints`.
+pub struct Rejection {
+    pub case: &'static str,
+    pub property: &'static str,
+    pub hints: &'static [&'static str],
+    pub mutate: fn(&mut Json),
+}
+
+impl Rejection {
+    pub fn new(
+        case: &'static str,
+        property: &'static str,
+        hints: &'static [&'static str],
+        mutate: fn(&mut Json),
+    ) -> Self {
+        Rejection {
+            case,
+            property,
+            hints,
+            mutate,
+        }
+    }
+}
+
+/// Runs every row of a Check table for `token`: `valid` passes Check, and each row's mutation of
+/// it fails as the row says. Each row is checked twice: by a provider that knows only the
+/// subscription (Check needs no credentials), and by one configured against azsim, whose request
+/// log must stay as configuring left it (Check never calls Azure). Every row that goes wrong is
+/// named in one panic, so a single run shows all of them.
+pub async fn assert_check_rejects(token: &str, valid: Json, rows: &[Rejection]) {
+    let azsim = Azsim::start(&format!(
+        "check-rejects-{}",
+        token.rsplit(':').next().unwrap_or(token)
+    ));
+    let mut online = Lifecycle::new(configured_provider(&azsim).await, token, "platform");
+    let mut offline = offline_lifecycle(token, "platform").await;
+    let mut requests_so_far = request_count(&azsim);
+    let mut wrong = Vec::new();
+    for (resource, setting) in [(&mut offline, "offline"), (&mut online, "against azsim")] {
+        let failures = resource.failures(valid.clone()).await;
+        if !failures.is_empty() {
+            wrong.push(format!("the valid inputs ({setting}) fail: {failures:?}"));
+        }
+    }
+    if let Some(reached) = reached_azure(&azsim, &mut requests_so_far) {
+        wrong.push(format!("the valid inputs (against azsim): {reached}"));
+    }
+    for row in rows {
+        let mut news = valid.clone();
+        (row.mutate)(&mut news);
+        for (resource, setting) in [(&mut offline, "offline"), (&mut online, "against azsim")] {
+            let failures = resource.failures(news.clone()).await;
+            let named = failures.iter().any(|(property, reason)| {
+                property == row.property && row.hints.iter().all(|hint| reason.contains(hint))
+            });
+            if !named {
+                wrong.push(format!(
+                    "{} ({setting}): expected a failure at {} naming {:?}, got {failures:?}",
+                    row.case, row.property, row.hints
+                ));
+            }
+        }
+        if let Some(reached) = reached_azure(&azsim, &mut requests_so_far) {
+            wrong.push(format!("{} (against azsim): {reached}", row.case));
+        }
+    }
     assert!(
-        failures
-            .iter()
-            .any(|(p, r)| p == property && r.contains(hint)),
-        "expected a failure at {property} mentioning {hint:?}, got {failures:?}"
+        wrong.is_empty(),
+        "{token} Check table of {} rows:\n{}",
+        rows.len(),
+        wrong.join("\n")
     );
+}
+
+/// How many requests (ARM and token) azsim has logged.
+fn request_count(azsim: &Azsim) -> usize {
+    std::fs::read_to_string(azsim.request_log())
+        .expect("azsim keeps a request log from its start")
+        .lines()
+        .count()
+}
+
+/// What reached azsim since `seen` requests, if anything; `seen` moves on to the current count.
+fn reached_azure(azsim: &Azsim, seen: &mut usize) -> Option<String> {
+    let before = std::mem::replace(seen, request_count(azsim));
+    (*seen != before).then(|| format!("Check reached Azure ({} requests)", *seen - before))
 }

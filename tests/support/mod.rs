@@ -113,3 +113,76 @@ pub fn to_json(s: &prost_types::Struct) -> serde_json::Value {
 }
 
 pub const SUBSCRIPTION: &str = "00000000-0000-4000-8000-000000000001";
+
+/// One bad argument set for a function, as a row of a table: invoking it with `args` must report
+/// its first failure at `property`, with a reason naming every one of `hints` (and, when `only`,
+/// no other failure).
+pub struct InvokeRejection {
+    pub case: &'static str,
+    pub args: serde_json::Value,
+    pub property: &'static str,
+    pub hints: &'static [&'static str],
+    pub only: bool,
+}
+
+impl InvokeRejection {
+    pub fn new(
+        case: &'static str,
+        args: serde_json::Value,
+        property: &'static str,
+        hints: &'static [&'static str],
+    ) -> Self {
+        InvokeRejection {
+            case,
+            args,
+            property,
+            hints,
+            only: false,
+        }
+    }
+
+    /// The row's failure must be the only one reported.
+    pub fn only(self) -> Self {
+        InvokeRejection { only: true, ..self }
+    }
+}
+
+/// Invokes the function `token` once per row on an unconfigured provider (functions need no
+/// Azure) and names every row whose failures differ from what it expects in one panic.
+pub async fn assert_invoke_rejects(token: &str, rows: &[InvokeRejection]) {
+    let provider = start_provider(BTreeMap::new()).await;
+    let mut wrong = Vec::new();
+    for row in rows {
+        let failures: Vec<(String, String)> = provider
+            .client
+            .clone()
+            .invoke(aksmesh::rpc::pulumirpc::InvokeRequest {
+                tok: token.into(),
+                args: Some(to_struct(row.args.clone())),
+                preview: false,
+            })
+            .await
+            .expect("invoke")
+            .into_inner()
+            .failures
+            .into_iter()
+            .map(|f| (f.property, f.reason))
+            .collect();
+        let first_matches = failures.first().is_some_and(|(property, reason)| {
+            property == row.property && row.hints.iter().all(|hint| reason.contains(hint))
+        });
+        if !first_matches || (row.only && failures.len() != 1) {
+            let expected = if row.only { "only" } else { "first" };
+            wrong.push(format!(
+                "{}: expected the {expected} failure at {} naming {:?}, got {failures:?}",
+                row.case, row.property, row.hints
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{token} table of {} rows:\n{}",
+        rows.len(),
+        wrong.join("\n")
+    );
+}

@@ -82,20 +82,22 @@ pub struct ConfigKey {
     pub name: &'static str,
     pub environment: &'static [&'static str],
     pub description: &'static str,
+    /// Kept encrypted in state and never printed.
+    pub secret: bool,
 }
 
 pub const KEYS: &[ConfigKey] = &[
-    ConfigKey { name: "subscriptionId", environment: &["ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID"], description: "The Azure subscription to deploy into." },
-    ConfigKey { name: "tenantId", environment: &["ARM_TENANT_ID", "AZURE_TENANT_ID"], description: "The Microsoft Entra tenant of the credentials." },
-    ConfigKey { name: "clientId", environment: &["ARM_CLIENT_ID", "AZURE_CLIENT_ID"], description: "The client (application) id of a service principal or user-assigned identity." },
-    ConfigKey { name: "clientSecret", environment: &["ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET"], description: "The service principal's client secret." },
-    ConfigKey { name: "authentication", environment: &["AKSMESH_AUTHENTICATION"], description: "How to authenticate: auto, azureCli, clientSecret, managedIdentity or workloadIdentity." },
-    ConfigKey { name: "federatedTokenFile", environment: &["AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"], description: "Workload identity: the path of the federated (service account) token file that AKS projects into the pod." },
-    ConfigKey { name: "cloud", environment: &["ARM_ENVIRONMENT", "AZURE_CLOUD"], description: "The Azure cloud: public, usGovernment or china." },
-    ConfigKey { name: "armEndpoint", environment: &["ARM_ENDPOINT", "AZURE_RESOURCE_MANAGER_ENDPOINT"], description: "The Azure Resource Manager endpoint; overrides the cloud's." },
-    ConfigKey { name: "authorityHost", environment: &["AZURE_AUTHORITY_HOST"], description: "The Microsoft Entra authority host; overrides the cloud's." },
-    ConfigKey { name: "trustedCaCertificate", environment: &["AKSMESH_TRUSTED_CA_CERTIFICATE"], description: "An extra CA certificate to trust, as PEM text or a path to a PEM file." },
-    ConfigKey { name: "location", environment: &["ARM_LOCATION", "AZURE_LOCATION"], description: "The default Azure region for resources that do not name one." },
+    ConfigKey { name: "subscriptionId", environment: &["ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID"], description: "The Azure subscription to deploy into.", secret: false },
+    ConfigKey { name: "tenantId", environment: &["ARM_TENANT_ID", "AZURE_TENANT_ID"], description: "The Microsoft Entra tenant of the credentials.", secret: false },
+    ConfigKey { name: "clientId", environment: &["ARM_CLIENT_ID", "AZURE_CLIENT_ID"], description: "The client (application) id of a service principal or user-assigned identity.", secret: false },
+    ConfigKey { name: "clientSecret", environment: &["ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET"], description: "The service principal's client secret.", secret: true },
+    ConfigKey { name: "authentication", environment: &["AKSMESH_AUTHENTICATION"], description: "How to authenticate: auto, azureCli, clientSecret, managedIdentity or workloadIdentity.", secret: false },
+    ConfigKey { name: "federatedTokenFile", environment: &["AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"], description: "Workload identity: the path of the federated (service account) token file that AKS projects into the pod.", secret: false },
+    ConfigKey { name: "cloud", environment: &["ARM_ENVIRONMENT", "AZURE_CLOUD"], description: "The Azure cloud: public, usGovernment or china.", secret: false },
+    ConfigKey { name: "armEndpoint", environment: &["ARM_ENDPOINT", "AZURE_RESOURCE_MANAGER_ENDPOINT"], description: "The Azure Resource Manager endpoint; overrides the cloud's.", secret: false },
+    ConfigKey { name: "authorityHost", environment: &["AZURE_AUTHORITY_HOST"], description: "The Microsoft Entra authority host; overrides the cloud's.", secret: false },
+    ConfigKey { name: "trustedCaCertificate", environment: &["AKSMESH_TRUSTED_CA_CERTIFICATE"], description: "An extra CA certificate to trust, as PEM text or a path to a PEM file.", secret: false },
+    ConfigKey { name: "location", environment: &["ARM_LOCATION", "AZURE_LOCATION"], description: "The default Azure region for resources that do not name one.", secret: false },
 ];
 
 /// What parsing the configuration found.

@@ -19,7 +19,19 @@ use serde::{Deserialize, Serialize};
 pub use crate::vocabulary::{MeshMode, PodNetworking};
 
 /// Something in a region that traffic can start from or go to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Endpoint {
     /// A node of the region's cluster, or any VM in the region's VNet.
@@ -89,7 +101,7 @@ impl Topology {
 }
 
 /// The answer for one source endpoint in one region and one destination endpoint in another (or the same).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Verdict {
     pub source_region: String,
@@ -505,7 +517,7 @@ fn unpeered_pair(
 
 /// Whether a fact holds for every peered cross-region pair (in both directions). Each flag is false
 /// when no cross-region pair is peered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// A pod reaches a pod IP in every peered region.

@@ -359,11 +359,50 @@ pub struct Registry {
     pub resources: HashMap<&'static str, Arc<dyn DynResource>>,
     pub functions: HashMap<&'static str, Arc<dyn DynFunction>>,
     pub components: HashMap<&'static str, Arc<dyn crate::component::DynComponent>>,
+    schemas: BTreeMap<&'static str, fn() -> DeclaredSchema>,
+}
+
+/// What a token's Rust types declare (JSON Schema derived from the serde attributes), which a test
+/// compares with `schema.json` so the two cannot drift.
+pub struct DeclaredSchema {
+    pub inputs: serde_json::Value,
+    /// `None` for components, whose outputs are engine values built in `construct`.
+    pub outputs: Option<serde_json::Value>,
+    pub secret_outputs: &'static [&'static str],
+}
+
+fn json_schema<T: schemars::JsonSchema>() -> serde_json::Value {
+    schemars::schema_for!(T).to_value()
+}
+
+fn resource_schema<R: Resource>() -> DeclaredSchema {
+    DeclaredSchema {
+        inputs: json_schema::<R::Inputs>(),
+        outputs: Some(json_schema::<R::State>()),
+        secret_outputs: R::SECRET_OUTPUTS,
+    }
+}
+
+fn component_schema<C: crate::component::Component>() -> DeclaredSchema {
+    DeclaredSchema {
+        inputs: json_schema::<C::Inputs>(),
+        outputs: None,
+        secret_outputs: &[],
+    }
+}
+
+fn function_schema<F: Function>() -> DeclaredSchema {
+    DeclaredSchema {
+        inputs: json_schema::<F::Arguments>(),
+        outputs: Some(json_schema::<F::Result>()),
+        secret_outputs: &[],
+    }
 }
 
 impl Registry {
     pub fn with_resource<R: Resource>(mut self, resource: R) -> Self {
         self.resources.insert(R::TOKEN, Arc::new(Adapter(resource)));
+        self.schemas.insert(R::TOKEN, resource_schema::<R>);
         self
     }
 
@@ -372,13 +411,22 @@ impl Registry {
             C::TOKEN,
             Arc::new(crate::component::ComponentAdapter(component)),
         );
+        self.schemas.insert(C::TOKEN, component_schema::<C>);
         self
     }
 
     pub fn with_function<F: Function>(mut self, function: F) -> Self {
         self.functions
             .insert(F::TOKEN, Arc::new(FunctionAdapter(function)));
+        self.schemas.insert(F::TOKEN, function_schema::<F>);
         self
+    }
+
+    /// What every token's Rust types declare, by token.
+    pub fn declared_schemas(&self) -> BTreeMap<String, DeclaredSchema> {
+        (self.schemas.iter())
+            .map(|(token, declared)| (token.to_string(), declared()))
+            .collect()
     }
 
     /// The registry of every resource and function aksmesh ships.

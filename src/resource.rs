@@ -160,8 +160,8 @@ pub trait Resource: Send + Sync + 'static {
     /// Whether replacement must delete first (true when Azure names are deterministic and reused).
     const DELETE_BEFORE_REPLACE: bool = false;
 
-    type Inputs: Serialize + DeserializeOwned + Clone + Send + Sync;
-    type State: Serialize + DeserializeOwned + Clone + Send + Sync;
+    type Inputs: Serialize + DeserializeOwned + schemars::JsonSchema + Clone + Send + Sync;
+    type State: Serialize + DeserializeOwned + schemars::JsonSchema + Clone + Send + Sync;
 
     /// Validates the inputs offline and fills derived defaults. Never calls Azure.
     fn check(
@@ -220,8 +220,8 @@ pub trait Resource: Send + Sync + 'static {
 #[async_trait]
 pub trait Function: Send + Sync + 'static {
     const TOKEN: &'static str;
-    type Arguments: DeserializeOwned + Send;
-    type Result: Serialize + Send;
+    type Arguments: DeserializeOwned + schemars::JsonSchema + Send;
+    type Result: Serialize + schemars::JsonSchema + Send;
 
     /// Answers the call, or explains which arguments are wrong and how to fix them.
     async fn invoke(&self, arguments: Self::Arguments) -> Result<Self::Result, Vec<CheckFailure>>;

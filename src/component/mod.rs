@@ -112,7 +112,7 @@ pub struct Constructed {
 #[async_trait]
 pub trait Component: Send + Sync + 'static {
     const TOKEN: &'static str;
-    type Inputs: DeserializeOwned + serde::Serialize + Send + Sync;
+    type Inputs: DeserializeOwned + serde::Serialize + schemars::JsonSchema + Send + Sync;
 
     /// Validates the inputs offline (the engine does not run Check for components).
     fn check(

@@ -9,14 +9,14 @@ use crate::resource::{CheckFailure, Function};
 
 pub struct AnalyzeConnectivity;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PeeringArguments {
     pub from: String,
     pub to: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Arguments {
     pub regions: Vec<String>,
@@ -30,7 +30,7 @@ pub struct Arguments {
     pub mesh: Option<MeshMode>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectivityReport {
     pub matrix: Vec<Verdict>,

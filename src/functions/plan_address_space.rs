@@ -9,7 +9,7 @@ use crate::resource::{CheckFailure, Function};
 
 pub struct PlanAddressSpace;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionArguments {
     pub location: String,
@@ -17,7 +17,7 @@ pub struct RegionArguments {
     pub pod_cidr: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Arguments {
     pub regions: Vec<RegionArguments>,
@@ -29,7 +29,7 @@ pub struct Arguments {
     pub service_cidr: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionPlan {
     pub location: String,
@@ -39,7 +39,7 @@ pub struct RegionPlan {
     pub pod_cidr: String,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddressPlan {
     pub regions: Vec<RegionPlan>,

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use crate::vocabulary::{FrontDoorTier, SkuTier};
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionArguments {
     pub location: String,
@@ -15,7 +15,7 @@ pub struct RegionArguments {
     pub node_hourly_price: Option<f64>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PairTraffic {
     pub from: String,
@@ -23,7 +23,7 @@ pub struct PairTraffic {
     pub gb_per_month: f64,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FrontDoorArguments {
     pub sku: Option<FrontDoorTier>,
@@ -31,7 +31,7 @@ pub struct FrontDoorArguments {
     pub egress_gb_per_month: Option<f64>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Arguments {
     pub regions: Vec<RegionArguments>,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 /// The embedded price list.
 pub const PRICES_JSON: &str = include_str!("prices.json");
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Price {
     pub value: f64,
@@ -19,7 +19,7 @@ pub struct Price {
     pub verified: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionZones {
     pub source: String,
@@ -28,7 +28,7 @@ pub struct RegionZones {
     pub zones: BTreeMap<String, Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PriceList {
     pub currency: String,

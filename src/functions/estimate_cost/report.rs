@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::prices::Price;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CostItem {
     pub name: String,
@@ -16,7 +16,7 @@ pub struct CostItem {
     pub verified: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Scenario {
     pub name: String,
@@ -24,7 +24,7 @@ pub struct Scenario {
     pub monthly_total: f64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CostEstimate {
     pub currency: String,

@@ -25,6 +25,7 @@ pub const OVERLAY_MANAGED_CILIUM_REASON: &str = "Cilium Cluster Mesh cannot run 
 pub struct MeshClusterInputs {
     /// Unique mesh name of the cluster (e.g. its region): Cilium `cluster.name` and Fleet member name.
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub name: String,
     /// The AKS cluster's resource id (required in fleet mode).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -57,8 +58,10 @@ pub struct MeshClusterInputs {
 #[serde(rename_all = "camelCase")]
 pub struct VnetPair {
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub from: String,
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub to: String,
 }
 
@@ -66,13 +69,16 @@ pub struct VnetPair {
 #[serde(rename_all = "camelCase")]
 pub struct CiliumMeshInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-required" = true))]
     pub mode: Option<CiliumMeshMode>,
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub clusters: Vec<MeshClusterInputs>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub peered_vnet_pairs: Vec<VnetPair>,
     /// Prefix of the Azure names (fleet mode); defaults to the resource's name in the program.
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(extend("x-resolved" = true))]
     pub name_prefix: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_group_name: Option<String>,
@@ -143,6 +149,7 @@ pub struct MeshMember {
     pub cluster_resource_id: String,
     /// `Connecting`, `Connected`, `Failed`, …, or empty when not in the mesh.
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub status: String,
 }
 
@@ -150,14 +157,17 @@ pub struct MeshMember {
 #[serde(rename_all = "camelCase")]
 pub struct CiliumMeshState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-required" = true))]
     pub mode: Option<CiliumMeshMode>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(extend("x-required" = true))]
     pub name_prefix: String,
     /// selfManaged: the shared CA (secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca: Option<MeshCa>,
     /// selfManaged: per-cluster identity and Helm values; empty in fleet mode.
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub clusters: Vec<MeshClusterOutput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_server_ip_offset: Option<i64>,
@@ -177,5 +187,6 @@ pub struct CiliumMeshState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_label: Option<String>,
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub members: Vec<MeshMember>,
 }

@@ -25,21 +25,29 @@ pub const DEFAULT_WEIGHT: i64 = 1000;
 #[serde(rename_all = "camelCase")]
 pub struct FrontDoorInputs {
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub resource_group_name: String,
     /// Prefix of the Azure names; defaults to the resource's name in the program.
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(extend("x-resolved" = true))]
     pub name_prefix: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resolved" = true))]
     pub sku: Option<Sku>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(extend("x-resolved" = true))]
     pub probe_path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resolved" = true))]
     pub probe_protocol: Option<ProbeProtocol>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resolved" = true))]
     pub probe_interval_in_seconds: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resolved" = true))]
     pub forwarding_protocol: Option<ForwardingProtocol>,
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub origins: Vec<FrontDoorOrigin>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
@@ -50,8 +58,10 @@ pub struct FrontDoorInputs {
 #[serde(rename_all = "camelCase")]
 pub struct FrontDoorOrigin {
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub name: String,
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub host_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_header: Option<String>,
@@ -75,8 +85,10 @@ pub struct FrontDoorState {
     pub origin_group_id: String,
     pub route_id: String,
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub endpoint_host_name: String,
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub front_door_id: String,
     /// What refresh found changed outside Pulumi that no input shows (a deleted route, a disabled
     /// endpoint); the next `up` writes it again.

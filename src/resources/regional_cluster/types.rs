@@ -43,17 +43,22 @@ impl SystemPoolInputs {
 pub struct RegionalClusterInputs {
     // Required strings default to empty so Check can say what is missing and where.
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub location: String,
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub resource_group_name: String,
     /// Prefix of the Azure names; defaults to the resource's name in the program.
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(extend("x-resolved" = true))]
     pub name_prefix: String,
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub node_subnet_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_subnet_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resolved" = true))]
     pub pod_networking: Option<PodNetworking>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_dataplane: Option<NetworkDataplane>,
@@ -62,12 +67,14 @@ pub struct RegionalClusterInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_cidr: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resolved" = true))]
     pub service_cidr: Option<String>,
     #[serde(
         default,
         rename = "dnsServiceIP",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(extend("x-resolved" = true))]
     pub dns_service_ip: Option<String>,
     /// The network's range, only for offline overlap checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,10 +86,13 @@ pub struct RegionalClusterInputs {
     #[serde(deserialize_with = "crate::resources::common::kubernetes_version")]
     pub kubernetes_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resolved" = true))]
     pub system_pool: Option<SystemPoolInputs>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resolved" = true))]
     pub sku_tier: Option<SkuTier>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resolved" = true))]
     pub advanced_networking: Option<bool>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,

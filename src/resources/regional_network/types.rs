@@ -13,6 +13,7 @@ pub struct RegionalNetworkInputs {
     pub location: String,
     /// Prefix of the Azure names; defaults to the resource's name in the program.
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(extend("x-resolved" = true))]
     pub name_prefix: String,
     pub vnet_cidr: String,
     pub node_subnet_cidr: String,

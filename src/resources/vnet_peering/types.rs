@@ -11,12 +11,14 @@ const VIRTUAL_NETWORK_TYPE: &str = "Microsoft.Network/virtualNetworks";
 pub(super) const PEERING_TYPE: &str = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings";
 pub(super) const PEERINGS: &str = "virtualNetworkPeerings";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VnetPeeringInputs {
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub local_vnet_id: String,
     #[serde(default)]
+    #[schemars(extend("x-required" = true))]
     pub remote_vnet_id: String,
     /// The local VNet's CIDRs, only for offline overlap checks and to trigger an address-space sync.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24,10 +26,13 @@ pub struct VnetPeeringInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_address_space: Option<Vec<String>>,
     #[serde(default = "default_true")]
+    #[schemars(extend("x-resolved" = true))]
     pub allow_forwarded_traffic: bool,
     #[serde(default)]
+    #[schemars(extend("x-resolved" = true))]
     pub allow_gateway_transit: bool,
     #[serde(default)]
+    #[schemars(extend("x-resolved" = true))]
     pub use_remote_gateways: bool,
     /// Peering name on both VNets; `None` = `peer-{from}-to-{to}` on each side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,7 +58,7 @@ impl Default for VnetPeeringInputs {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VnetPeeringState {
     #[serde(flatten)]

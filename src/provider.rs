@@ -116,10 +116,14 @@ impl<R: Resource> Adapter<R> {
         input_secrets: &BTreeSet<PropertyPath>,
     ) -> OperationError {
         match error {
-            ResourceError::Failed(message) => OperationError::Failed(message),
+            ResourceError::Failed(failure) => OperationError::Failed(failure.to_string()),
             ResourceError::Partial { id, state, reason } => {
                 match Self::state_value(&state, input_secrets) {
-                    Ok(state) => OperationError::Partial { id, state, reason },
+                    Ok(state) => OperationError::Partial {
+                        id,
+                        state,
+                        reason: reason.to_string(),
+                    },
                     Err(e) => e,
                 }
             }

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::azure::ArmClient;
+use crate::azure::{ArmClient, AzureError};
 use crate::property::{Annotations, PropertyPath};
 
 /// A bad input found offline, reported by the engine as "property X has a problem: reason".
@@ -104,11 +104,8 @@ pub struct OperationContext {
 
 impl OperationContext {
     /// The ARM client, or a clear error when the provider is not configured for Azure.
-    pub fn azure(&self) -> Result<&ArmClient, String> {
-        self.azure.as_ref().ok_or_else(|| {
-            "aksmesh is not configured for Azure: set aksmesh:subscriptionId (or ARM_SUBSCRIPTION_ID) and credentials"
-                .to_string()
-        })
+    pub fn azure(&self) -> Result<&ArmClient, Failure> {
+        self.azure.as_ref().ok_or(Failure::NotConfigured)
     }
 
     /// Reports progress as an ephemeral status line on the resource's row.
@@ -121,23 +118,79 @@ impl OperationContext {
     }
 }
 
+/// What went wrong in an operation that calls Azure.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Azure refused or could not complete a request. (Boxed: ARM errors are large and most
+    /// results are not errors.)
+    #[error(transparent)]
+    Azure(Box<AzureError>),
+    /// One step of a multi-step operation failed; the message names the step.
+    #[error("{step} failed: {source}")]
+    Step {
+        step: String,
+        #[source]
+        source: Box<AzureError>,
+    },
+    /// The provider has no Azure configuration.
+    #[error("aksmesh is not configured for Azure: set aksmesh:subscriptionId (or ARM_SUBSCRIPTION_ID) and credentials")]
+    NotConfigured,
+    /// Waiting for a condition Azure reports only through reads (peerings Connected, members in
+    /// the mesh) ran out of time or was canceled.
+    #[error("{0}")]
+    Waiting(String),
+    /// An id, a stored value or a result that cannot be used; the message says what to do.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Failure {
+    /// A failure of `step`, e.g. "applying cluster mesh profile mesh-x".
+    pub fn step(step: impl Into<String>) -> impl FnOnce(AzureError) -> Failure {
+        let step = step.into();
+        move |source| Failure::Step {
+            step,
+            source: Box::new(source),
+        }
+    }
+}
+
+impl From<AzureError> for Failure {
+    fn from(error: AzureError) -> Self {
+        Failure::Azure(Box::new(error))
+    }
+}
+
 /// Why an operation failed.
 #[derive(Debug)]
 pub enum ResourceError<S> {
     /// Nothing was created or changed in Azure.
-    Failed(String),
+    Failed(Failure),
     /// The resource exists in Azure but the operation did not finish: the engine keeps id and state,
     /// and the next `up` resumes from there.
     Partial {
         id: String,
         state: S,
-        reason: String,
+        reason: Failure,
     },
 }
 
-impl<S> From<crate::azure::AzureError> for ResourceError<S> {
-    fn from(error: crate::azure::AzureError) -> Self {
-        ResourceError::Failed(error.to_string())
+impl<S> ResourceError<S> {
+    /// Nothing was changed: `message` says what is wrong and what to do.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ResourceError::Failed(Failure::Invalid(message.into()))
+    }
+}
+
+impl<S> From<AzureError> for ResourceError<S> {
+    fn from(error: AzureError) -> Self {
+        ResourceError::Failed(error.into())
+    }
+}
+
+impl<S> From<Failure> for ResourceError<S> {
+    fn from(failure: Failure) -> Self {
+        ResourceError::Failed(failure)
     }
 }
 

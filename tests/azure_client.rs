@@ -6,7 +6,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aksmesh::azure::api_versions::{NETWORK, RESOURCE_GROUPS};
 use aksmesh::azure::ids;
 use aksmesh::azure::models::network::{
     AddressSpace, Subnet, SubnetProperties, VirtualNetwork, VirtualNetworkProperties,
@@ -57,8 +56,7 @@ async fn vnet_lifecycle_against_azsim() {
     let group_id = ids::resource_group_id(subscription, "rg-weu");
     let group: ResourceGroup = client
         .put(
-            group_id.as_str(),
-            RESOURCE_GROUPS,
+            &group_id,
             &ResourceGroup::new("westeurope", None),
             &OperationOptions::default(),
         )
@@ -85,7 +83,7 @@ async fn vnet_lifecycle_against_azsim() {
             recorder.lock().unwrap().push(status.to_owned())
         }));
     let vnet: VirtualNetwork = client
-        .put(vnet_id.as_str(), NETWORK, &body, &options)
+        .put(&vnet_id, &body, &options)
         .await
         .expect("VNet created despite the 429");
     assert_eq!(
@@ -100,8 +98,7 @@ async fn vnet_lifecycle_against_azsim() {
     let subnet_id = ids::subnet_id(subscription, "rg-weu", "vnet-weu", "nodes");
     let subnet: Subnet = client
         .put(
-            subnet_id.as_str(),
-            NETWORK,
+            &subnet_id,
             &Subnet {
                 properties: SubnetProperties {
                     address_prefix: Some("10.0.0.0/16".into()),
@@ -118,30 +115,36 @@ async fn vnet_lifecycle_against_azsim() {
         Some("10.0.0.0/16")
     );
 
-    let read: Option<VirtualNetwork> = client.get(vnet_id.as_str(), NETWORK).await.unwrap();
+    let read: Option<VirtualNetwork> = client
+        .get(&vnet_id, &OperationOptions::default())
+        .await
+        .unwrap();
     assert!(read.is_some());
 
     client
-        .delete(subnet_id.as_str(), NETWORK, &OperationOptions::default())
+        .delete::<VirtualNetwork>(&subnet_id, &OperationOptions::default())
         .await
         .expect("subnet deleted");
     client
-        .delete(vnet_id.as_str(), NETWORK, &OperationOptions::default())
+        .delete::<VirtualNetwork>(&vnet_id, &OperationOptions::default())
         .await
         .expect("VNet deleted");
-    let gone: Option<VirtualNetwork> = client.get(vnet_id.as_str(), NETWORK).await.unwrap();
+    let gone: Option<VirtualNetwork> = client
+        .get(&vnet_id, &OperationOptions::default())
+        .await
+        .unwrap();
     assert!(gone.is_none());
     // Deleting again is not an error.
     client
-        .delete(vnet_id.as_str(), NETWORK, &OperationOptions::default())
+        .delete::<VirtualNetwork>(&vnet_id, &OperationOptions::default())
         .await
         .expect("second delete is a no-op");
 
     // A missing resource group reads as None, a bad write as an ARM error with a code.
     let missing: Option<ResourceGroup> = client
         .get(
-            ids::resource_group_id(subscription, "rg-missing").as_str(),
-            RESOURCE_GROUPS,
+            &ids::resource_group_id(subscription, "rg-missing"),
+            &OperationOptions::default(),
         )
         .await
         .unwrap();
@@ -190,7 +193,7 @@ async fn wrong_secret_and_untrusted_ca_fail_clearly() {
     let mut wrong = info.clone();
     wrong.client_secret = "not-the-secret".into();
     let error = client_for(&wrong)
-        .get::<ResourceGroup>(group_id.as_str(), RESOURCE_GROUPS)
+        .get::<ResourceGroup>(&group_id, &OperationOptions::default())
         .await
         .unwrap_err();
     assert!(matches!(error, AzureError::Auth { .. }), "{error:?}");
@@ -200,7 +203,7 @@ async fn wrong_secret_and_untrusted_ca_fail_clearly() {
     let mut untrusted = info.clone();
     untrusted.ca_pem = String::new();
     let error = client_for(&untrusted)
-        .get::<ResourceGroup>(group_id.as_str(), RESOURCE_GROUPS)
+        .get::<ResourceGroup>(&group_id, &OperationOptions::default())
         .await
         .unwrap_err();
     assert!(matches!(error, AzureError::Auth { .. }), "{error:?}");

@@ -21,6 +21,8 @@ use super::error::{AzureError, AzureResult};
 use super::lro::{wait_for_completion, LongRunningOperation, OperationKind, PollTransport};
 use azure_core::http::Method;
 
+use super::ids::ResourceId;
+use super::models::ArmResource;
 use super::request::{ArmPipeline, ArmRequest, ArmResponse};
 use super::retry::send_with_retry;
 use super::transport::build_http_client;
@@ -160,24 +162,14 @@ impl ArmClient {
     }
 
     /// GETs a resource; `Ok(None)` when it (or its resource group) does not exist.
-    pub async fn get<T: DeserializeOwned>(
+    pub async fn get<T: ArmResource + DeserializeOwned>(
         &self,
-        id: &str,
-        api_version: &str,
-    ) -> AzureResult<Option<T>> {
-        self.get_with_options(id, api_version, &OperationOptions::default())
-            .await
-    }
-
-    /// [`get`](Self::get) with a deadline, cancellation and extra query parameters.
-    pub async fn get_with_options<T: DeserializeOwned>(
-        &self,
-        id: &str,
-        api_version: &str,
+        id: &ResourceId,
         options: &OperationOptions,
     ) -> AzureResult<Option<T>> {
+        let id = id.as_str();
         let deadline = self.read_deadline(format!("reading {id}"), options);
-        let url = self.inner.url_for(id, api_version, &options.query)?;
+        let url = self.inner.url_for(id, T::API_VERSION, &options.query)?;
         let request = ArmRequest::new(Method::Get, url, None);
         let response = self.inner.send(&request, &[404], &deadline).await?;
         if response.status == 404 {
@@ -193,37 +185,33 @@ impl ArmClient {
 
     /// Creates or replaces a resource, waits for its long-running operation, and returns the
     /// resource's final state.
-    pub async fn put<B, T>(
+    pub async fn put<T>(
         &self,
-        id: &str,
-        api_version: &str,
-        body: &B,
+        id: &ResourceId,
+        body: &T,
         options: &OperationOptions,
     ) -> AzureResult<T>
     where
-        B: Serialize + ?Sized,
-        T: DeserializeOwned,
+        T: ArmResource + Serialize + DeserializeOwned,
     {
+        let id = id.as_str();
         let body = serde_json::to_vec(body)
             .map_err(|error| AzureError::decode(&format!("request body of PUT {id}"), error))?;
-        let value = self
-            .write(
-                Method::Put,
-                id,
-                api_version,
-                Some(body),
-                options,
-                format!("create or update of {id}"),
-            )
-            .await?;
+        let write = Write {
+            method: Method::Put,
+            id,
+            api_version: T::API_VERSION,
+            body: Some(body),
+            description: format!("create or update of {id}"),
+        };
+        let value = self.write(write, options).await?;
         decode(&format!("PUT {id}"), value)
     }
 
     /// Replaces a resource's tags (PATCH `{"tags": …}`) and returns its final state.
-    pub async fn patch_tags<T: DeserializeOwned>(
+    pub async fn patch_tags<T: ArmResource + DeserializeOwned>(
         &self,
-        id: &str,
-        api_version: &str,
+        id: &ResourceId,
         tags: &BTreeMap<String, String>,
         options: &OperationOptions,
     ) -> AzureResult<T> {
@@ -231,97 +219,75 @@ impl ArmClient {
         struct TagsPatch<'a> {
             tags: &'a BTreeMap<String, String>,
         }
+        let id = id.as_str();
         let body = serde_json::to_vec(&TagsPatch { tags })
             .map_err(|error| AzureError::decode("tags", error))?;
-        let value = self
-            .write(
-                Method::Patch,
-                id,
-                api_version,
-                Some(body),
-                options,
-                format!("tag update of {id}"),
-            )
-            .await?;
+        let write = Write {
+            method: Method::Patch,
+            id,
+            api_version: T::API_VERSION,
+            body: Some(body),
+            description: format!("tag update of {id}"),
+        };
+        let value = self.write(write, options).await?;
         decode(&format!("PATCH {id}"), value)
     }
 
-    /// Deletes a resource and waits until it is gone. A resource that does not exist is not an
-    /// error (404 and 204 mean done).
-    pub async fn delete(
+    /// Deletes a resource of type `T` and waits until it is gone. A resource that does not exist
+    /// is not an error (404 and 204 mean done).
+    pub async fn delete<T: ArmResource>(
         &self,
-        id: &str,
-        api_version: &str,
+        id: &ResourceId,
         options: &OperationOptions,
     ) -> AzureResult<()> {
-        self.write(
-            Method::Delete,
+        let id = id.as_str();
+        let write = Write {
+            method: Method::Delete,
             id,
-            api_version,
-            None,
-            options,
-            format!("deletion of {id}"),
-        )
-        .await
-        .map(|_| ())
+            api_version: T::API_VERSION,
+            body: None,
+            description: format!("deletion of {id}"),
+        };
+        self.write(write, options).await.map(|_| ())
     }
 
-    /// Invokes a POST action (e.g. `…/listClusterUserCredential`), following a 202 + `Location`
-    /// when the action is long-running. An empty result decodes from `null`.
-    pub async fn post<B, T>(
+    /// Invokes a POST action of a resource of type `R` (e.g. `listClusterUserCredential`),
+    /// following a 202 + `Location` when the action is long-running. An empty result decodes from
+    /// `null`.
+    pub async fn post<R: ArmResource, T: DeserializeOwned>(
         &self,
-        id_with_action: &str,
-        api_version: &str,
-        body: Option<&B>,
+        id: &ResourceId,
+        action: &str,
         options: &OperationOptions,
-    ) -> AzureResult<T>
-    where
-        B: Serialize + ?Sized,
-        T: DeserializeOwned,
-    {
-        let body = body.map(serde_json::to_vec).transpose().map_err(|error| {
-            AzureError::decode(&format!("request body of POST {id_with_action}"), error)
-        })?;
+    ) -> AzureResult<T> {
+        let id_with_action = format!("{id}/{action}");
         let deadline =
-            self.write_deadline(format!("action {id_with_action}"), id_with_action, options);
-        let url = self
-            .inner
-            .url_for(id_with_action, api_version, &options.query)?;
-        let request = ArmRequest::new(Method::Post, url.clone(), body);
+            self.write_deadline(format!("action {id_with_action}"), &id_with_action, options);
+        let url = (self.inner).url_for(&id_with_action, R::API_VERSION, &options.query)?;
+        let request = ArmRequest::new(Method::Post, url.clone(), None);
         let initial = self.inner.send(&request, &[], &deadline).await?;
-        let value = wait_for_completion(
-            &*self.inner,
-            LongRunningOperation {
-                kind: OperationKind::Action,
-                resource_url: &url,
-                poll_interval: self.inner.config.effective_poll_interval(),
-                progress: options.progress.as_deref(),
-                deadline: &deadline,
-            },
-            initial,
-        )
-        .await?;
+        let operation = LongRunningOperation {
+            kind: OperationKind::Action,
+            resource_url: &url,
+            poll_interval: self.inner.config.effective_poll_interval(),
+            progress: options.progress.as_deref(),
+            deadline: &deadline,
+        };
+        let value = wait_for_completion(&*self.inner, operation, initial).await?;
         decode(&format!("POST {id_with_action}"), value)
     }
 
-    /// Lists a collection (e.g. `…/virtualNetworks/{vnet}/virtualNetworkPeerings`), following
-    /// `nextLink` pages.
-    pub async fn list<T: DeserializeOwned>(
+    /// Lists the `collection` children of `parent` (e.g. a VNet's `virtualNetworkPeerings`),
+    /// following `nextLink` pages.
+    pub async fn list<T: ArmResource + DeserializeOwned>(
         &self,
-        collection_path: &str,
-        api_version: &str,
+        parent: &ResourceId,
+        collection: &str,
+        options: &OperationOptions,
     ) -> AzureResult<Vec<T>> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Page {
-            #[serde(default)]
-            value: Vec<Value>,
-            #[serde(default)]
-            next_link: Option<String>,
-        }
-        let options = OperationOptions::default();
-        let deadline = self.read_deadline(format!("listing {collection_path}"), &options);
-        let mut url = self.inner.url_for(collection_path, api_version, &[])?;
+        let collection_path = format!("{parent}/{collection}");
+        let deadline = self.read_deadline(format!("listing {collection_path}"), options);
+        let mut url = self.inner.url_for(&collection_path, T::API_VERSION, &[])?;
         let mut items = Vec::new();
         for _ in 0..MAX_LIST_PAGES {
             let request = ArmRequest::new(Method::Get, url.clone(), None);
@@ -330,16 +296,8 @@ impl ArmClient {
             for item in page.value {
                 items.push(decode(&format!("an item of {collection_path}"), item)?);
             }
-            match page.next_link.filter(|link| !link.trim().is_empty()) {
-                Some(link) => {
-                    let next = Url::parse(&link).map_err(|error| AzureError::Decode {
-                        message: format!("nextLink {link:?} is not a URL: {error}"),
-                    })?;
-                    if next == url {
-                        break;
-                    }
-                    url = next;
-                }
+            match next_page(page.next_link, &url)? {
+                Some(next) => url = next,
                 None => return Ok(items),
             }
         }
@@ -347,47 +305,39 @@ impl ArmClient {
     }
 
     /// PUT/PATCH/DELETE: serialised per VNet/cluster, retried, then followed to completion.
-    async fn write(
-        &self,
-        method: Method,
-        id: &str,
-        api_version: &str,
-        body: Option<Vec<u8>>,
-        options: &OperationOptions,
-        description: String,
-    ) -> AzureResult<Value> {
+    async fn write(&self, write: Write<'_>, options: &OperationOptions) -> AzureResult<Value> {
+        let Write {
+            method,
+            id,
+            api_version,
+            body,
+            description,
+        } = write;
         let deadline = self.write_deadline(description, id, options);
         let url = self.inner.url_for(id, api_version, &options.query)?;
         // Extra query parameters (syncRemoteAddressSpace) belong to the write, not to later reads.
         let resource_url = self.inner.url_for(id, api_version, &[])?;
         let _write_guard = self.inner.locks.acquire(id, &deadline).await?;
         let request = ArmRequest::new(method, url, body);
-        let accepted: &[u16] = if method == Method::Delete {
-            &[404]
-        } else {
-            &[]
-        };
+        let delete = method == Method::Delete;
+        let accepted: &[u16] = if delete { &[404] } else { &[] };
         let initial = self.inner.send(&request, accepted, &deadline).await?;
-        if method == Method::Delete && initial.status == 404 {
+        if delete && initial.status == 404 {
             return Ok(Value::Null);
         }
-        let kind = if method == Method::Delete {
+        let kind = if delete {
             OperationKind::Delete
         } else {
             OperationKind::CreateOrUpdate
         };
-        wait_for_completion(
-            &*self.inner,
-            LongRunningOperation {
-                kind,
-                resource_url: &resource_url,
-                poll_interval: self.inner.config.effective_poll_interval(),
-                progress: options.progress.as_deref(),
-                deadline: &deadline,
-            },
-            initial,
-        )
-        .await
+        let operation = LongRunningOperation {
+            kind,
+            resource_url: &resource_url,
+            poll_interval: self.inner.config.effective_poll_interval(),
+            progress: options.progress.as_deref(),
+            deadline: &deadline,
+        };
+        wait_for_completion(&*self.inner, operation, initial).await
     }
 
     fn write_deadline(
@@ -406,6 +356,36 @@ impl ArmClient {
         let total = options.deadline.unwrap_or(self.inner.config.read_timeout);
         OperationDeadline::new(description, total, options.cancel.clone())
     }
+}
+
+/// One write: what the shared write path needs besides the caller's options.
+struct Write<'a> {
+    method: Method,
+    id: &'a str,
+    api_version: &'static str,
+    body: Option<Vec<u8>>,
+    description: String,
+}
+
+/// One page of an ARM list.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Page {
+    #[serde(default)]
+    value: Vec<Value>,
+    #[serde(default)]
+    next_link: Option<String>,
+}
+
+/// The next page's URL; `None` at the end (or when a server links a page to itself).
+fn next_page(link: Option<String>, current: &Url) -> AzureResult<Option<Url>> {
+    let Some(link) = link.filter(|link| !link.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let next = Url::parse(&link).map_err(|error| AzureError::Decode {
+        message: format!("nextLink {link:?} is not a URL: {error}"),
+    })?;
+    Ok((&next != current).then_some(next))
 }
 
 /// The default deadline of a write to `id`: 90 min for AKS clusters, 30 min otherwise.

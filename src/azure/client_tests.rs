@@ -19,6 +19,8 @@ use super::models::network::{
     VirtualNetworkProperties,
 };
 use super::{ArmClient, ArmClientConfig, AzureError, OperationOptions, RetryPolicy};
+use crate::azure::models::managed_cluster::ManagedCluster;
+use crate::azure::ResourceId;
 
 const ARM: &str = "https://arm.test";
 const VNET: &str =
@@ -248,7 +250,7 @@ async fn put_retries_throttling_then_follows_the_async_operation() {
         }));
     let started = std::time::Instant::now();
     let vnet: VirtualNetwork = client(&fake)
-        .put(VNET, NETWORK, &vnet_body(), &options)
+        .put(&ResourceId::parse(VNET).unwrap(), &vnet_body(), &options)
         .await
         .unwrap();
     assert!(
@@ -344,17 +346,26 @@ async fn get_maps_404_to_none_but_not_a_missing_subscription() {
     let client = client(&fake);
     let subnet_id = format!("{VNET}/subnets/nodes");
     assert!(client
-        .get::<Subnet>(&subnet_id, NETWORK)
+        .get::<Subnet>(
+            &ResourceId::parse(&subnet_id).unwrap(),
+            &OperationOptions::default()
+        )
         .await
         .unwrap()
         .is_none());
     assert!(client
-        .get::<Subnet>(&subnet_id, NETWORK)
+        .get::<Subnet>(
+            &ResourceId::parse(&subnet_id).unwrap(),
+            &OperationOptions::default()
+        )
         .await
         .unwrap()
         .is_none());
     let subnet = client
-        .get::<Subnet>(&subnet_id, NETWORK)
+        .get::<Subnet>(
+            &ResourceId::parse(&subnet_id).unwrap(),
+            &OperationOptions::default(),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -362,10 +373,22 @@ async fn get_maps_404_to_none_but_not_a_missing_subscription() {
         subnet.properties.address_prefix.as_deref(),
         Some("10.0.0.0/16")
     );
-    let error = client.get::<Subnet>(&subnet_id, NETWORK).await.unwrap_err();
+    let error = client
+        .get::<Subnet>(
+            &ResourceId::parse(&subnet_id).unwrap(),
+            &OperationOptions::default(),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), Some("SubscriptionNotFound"));
     assert_eq!(error.request_id(), Some("server-404"));
-    let error = client.get::<Subnet>(&subnet_id, NETWORK).await.unwrap_err();
+    let error = client
+        .get::<Subnet>(
+            &ResourceId::parse(&subnet_id).unwrap(),
+            &OperationOptions::default(),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(error, AzureError::Decode { .. }), "{error}");
     assert!(error.to_string().contains("name"), "{error}");
 }
@@ -397,9 +420,18 @@ async fn delete_follows_location_then_confirms_the_404() {
     ]);
     let client = client(&fake);
     let options = OperationOptions::default();
-    client.delete(VNET, NETWORK, &options).await.unwrap();
-    client.delete(VNET, NETWORK, &options).await.unwrap();
-    client.delete(VNET, NETWORK, &options).await.unwrap();
+    client
+        .delete::<VirtualNetwork>(&ResourceId::parse(VNET).unwrap(), &options)
+        .await
+        .unwrap();
+    client
+        .delete::<VirtualNetwork>(&ResourceId::parse(VNET).unwrap(), &options)
+        .await
+        .unwrap();
+    client
+        .delete::<VirtualNetwork>(&ResourceId::parse(VNET).unwrap(), &options)
+        .await
+        .unwrap();
     assert_eq!(
         fake.lines(),
         [
@@ -436,17 +468,20 @@ async fn post_returns_the_body_and_list_follows_next_links() {
     let client = client(&fake);
     let cluster = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c1";
     let credentials: CredentialResults = client
-        .post::<(), _>(
-            &format!("{cluster}/listClusterUserCredential"),
-            "2026-05-01",
-            None,
+        .post::<ManagedCluster, _>(
+            &ResourceId::parse(cluster).unwrap(),
+            "listClusterUserCredential",
             &OperationOptions::default().with_query("format", "exec"),
         )
         .await
         .unwrap();
     assert_eq!(credentials.first_kubeconfig().unwrap(), "kubeconfig");
     let peerings: Vec<VirtualNetworkPeering> = client
-        .list(&format!("{VNET}/virtualNetworkPeerings"), NETWORK)
+        .list(
+            &ResourceId::parse(VNET).unwrap(),
+            "virtualNetworkPeerings",
+            &OperationOptions::default(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -471,7 +506,11 @@ async fn refuses_to_send_tokens_to_another_host() {
         Value::Null,
     )]);
     let error = client(&fake)
-        .put::<_, VirtualNetwork>(VNET, NETWORK, &vnet_body(), &OperationOptions::default())
+        .put::<VirtualNetwork>(
+            &ResourceId::parse(VNET).unwrap(),
+            &vnet_body(),
+            &OperationOptions::default(),
+        )
         .await
         .unwrap_err();
     assert!(error.to_string().contains("evil.test"), "{error}");
@@ -501,7 +540,7 @@ async fn operation_failure_and_permanent_errors_surface() {
     let client = client(&fake);
     let options = OperationOptions::default();
     let error = client
-        .put::<_, VirtualNetwork>(VNET, NETWORK, &vnet_body(), &options)
+        .put::<VirtualNetwork>(&ResourceId::parse(VNET).unwrap(), &vnet_body(), &options)
         .await
         .unwrap_err();
     assert!(
@@ -509,7 +548,7 @@ async fn operation_failure_and_permanent_errors_surface() {
         "{error:?}"
     );
     let error = client
-        .put::<_, VirtualNetwork>(VNET, NETWORK, &vnet_body(), &options)
+        .put::<VirtualNetwork>(&ResourceId::parse(VNET).unwrap(), &vnet_body(), &options)
         .await
         .unwrap_err();
     assert_eq!(error.code(), Some("VnetAddressSpacesOverlap"));
@@ -557,9 +596,13 @@ async fn writes_to_one_vnet_are_serialised() {
     let first_id = format!("{VNET}/subnets/one");
     let second_id = format!("{VNET}/SUBNETS/two").to_lowercase();
     let options = OperationOptions::default();
+    let (first_id, second_id) = (
+        ResourceId::parse(&first_id).unwrap(),
+        ResourceId::parse(&second_id).unwrap(),
+    );
     let (first, second) = tokio::join!(
-        client.put::<_, Subnet>(&first_id, NETWORK, &subnet, &options),
-        client.put::<_, Subnet>(&second_id, NETWORK, &subnet, &options),
+        client.put::<Subnet>(&first_id, &subnet, &options),
+        client.put::<Subnet>(&second_id, &subnet, &options),
     );
     first.unwrap();
     second.unwrap();
@@ -600,7 +643,7 @@ async fn cancel_stops_a_long_running_operation_within_a_second() {
     });
     let started = std::time::Instant::now();
     let result = client(&fake)
-        .put::<_, VirtualNetwork>(VNET, NETWORK, &vnet_body(), &options)
+        .put::<VirtualNetwork>(&ResourceId::parse(VNET).unwrap(), &vnet_body(), &options)
         .await;
     assert!(matches!(result, Err(AzureError::Canceled)), "{result:?}");
     assert!(started.elapsed() < Duration::from_millis(1200));
@@ -626,7 +669,7 @@ async fn deadline_turns_into_timeout() {
     }));
     let options = OperationOptions::default().with_deadline(Duration::from_millis(100));
     let error = client(&fake)
-        .put::<_, VirtualNetwork>(VNET, NETWORK, &vnet_body(), &options)
+        .put::<VirtualNetwork>(&ResourceId::parse(VNET).unwrap(), &vnet_body(), &options)
         .await
         .unwrap_err();
     match error {
@@ -647,7 +690,13 @@ async fn authentication_failure_is_reported_as_auth() {
         fake.clone(),
     )
     .unwrap();
-    let error = client.get::<Subnet>(VNET, NETWORK).await.unwrap_err();
+    let error = client
+        .get::<Subnet>(
+            &ResourceId::parse(VNET).unwrap(),
+            &OperationOptions::default(),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(error, AzureError::Auth { .. }), "{error:?}");
     assert!(error.to_string().contains("ARM_CLIENT_SECRET"), "{error}");
     assert!(fake.seen().is_empty());
@@ -657,7 +706,10 @@ async fn authentication_failure_is_reported_as_auth() {
 async fn connection_failures_are_retried_then_reported() {
     let fake = FakeArm::handled(Box::new(|_: &Seen| Answer::ConnectionReset));
     let error = client(&fake)
-        .get::<Subnet>(VNET, NETWORK)
+        .get::<Subnet>(
+            &ResourceId::parse(VNET).unwrap(),
+            &OperationOptions::default(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, AzureError::Transport { .. }), "{error:?}");
@@ -679,13 +731,14 @@ fn plain_http_endpoints_and_bad_ids_are_refused() {
     assert!(matches!(error, AzureError::Config { .. }), "{error:?}");
 }
 
-#[tokio::test]
-async fn relative_ids_are_refused_before_sending() {
-    let fake = FakeArm::scripted(vec![]);
-    let error = client(&fake)
-        .get::<Subnet>("subscriptions/s", NETWORK)
-        .await
-        .unwrap_err();
-    assert!(matches!(error, AzureError::Config { .. }), "{error:?}");
-    assert!(fake.seen().is_empty());
+#[test]
+fn relative_ids_cannot_be_expressed() {
+    // Every call takes a typed ResourceId, so a relative path is refused before any request.
+    for text in ["subscriptions/s", "", "/subscriptions/s/../x"] {
+        let error = ResourceId::parse(text).unwrap_err();
+        assert!(
+            matches!(error, AzureError::Config { .. }),
+            "{text}: {error:?}"
+        );
+    }
 }

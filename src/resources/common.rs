@@ -10,7 +10,9 @@ use crate::azure::client::OperationOptions;
 use crate::azure::AzureError;
 use crate::net;
 use crate::regions;
-use crate::resource::{Change, CheckContext, CheckFailure, OperationContext, ResourceError};
+use crate::resource::{
+    Change, CheckContext, CheckFailure, Failure, OperationContext, ResourceError,
+};
 use crate::vocabulary::Vocabulary;
 
 /// Tag put on everything aksmesh creates, so people (and aksmesh) can tell what it owns.
@@ -196,9 +198,9 @@ pub fn azure_failure<S>(error: AzureError, partial: Option<(String, S)>) -> Reso
         Some((id, state)) => ResourceError::Partial {
             id,
             state,
-            reason: error.to_string(),
+            reason: error.into(),
         },
-        None => ResourceError::Failed(error.to_string()),
+        None => error.into(),
     }
 }
 
@@ -233,18 +235,18 @@ impl PollSchedule {
 
     /// Sleeps until the next poll. Fails, naming `waiting_for`, when the deadline passes or the
     /// operation is canceled.
-    pub async fn pause(&mut self, waiting_for: &str) -> Result<(), String> {
+    pub async fn pause(&mut self, waiting_for: &str) -> Result<(), Failure> {
         let now = tokio::time::Instant::now();
         if now >= self.deadline {
-            return Err(format!(
+            return Err(Failure::Waiting(format!(
                 "timed out after {}s waiting for {waiting_for}; raise customTimeouts or run `pulumi up` again to resume",
                 self.total.as_secs()
-            ));
+            )));
         }
         let sleep = self.interval.min(self.deadline - now);
         self.interval = (self.interval * 2).min(self.ceiling);
         tokio::select! {
-            _ = self.cancel.cancelled() => Err(format!("canceled while waiting for {waiting_for}")),
+            _ = self.cancel.cancelled() => Err(Failure::Waiting(format!("canceled while waiting for {waiting_for}"))),
             _ = tokio::time::sleep(sleep) => Ok(()),
         }
     }

@@ -31,6 +31,7 @@ use crate::resource::{
     Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, ReadResult, Resource,
     ResourceError,
 };
+use crate::resources::common::read_options;
 use crate::vocabulary::CiliumMeshMode;
 
 pub use types::{
@@ -78,10 +79,10 @@ impl Resource for CiliumMesh {
     ) -> Result<(String, CiliumMeshState), ResourceError<CiliumMeshState>> {
         if inputs.mode == Some(CiliumMeshMode::SelfManaged) {
             let state =
-                self_managed::self_managed_state(&inputs, None).map_err(ResourceError::Failed)?;
+                self_managed::self_managed_state(&inputs, None).map_err(ResourceError::invalid)?;
             return Ok((self_managed::self_managed_id(&inputs), state));
         }
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         fleet::apply_fleet(azure, context, &inputs, None).await
     }
 
@@ -101,12 +102,12 @@ impl Resource for CiliumMesh {
                     state: state.clone(),
                 }))
             }
-            None if id.starts_with("cilium-mesh/") => Err(ResourceError::Failed(format!(
+            None if id.starts_with("cilium-mesh/") => Err(ResourceError::invalid(format!(
                 "'{id}' is a selfManaged mesh, which exists only in Pulumi state and cannot be imported; declare it in the program instead"
             ))),
             _ => {
-                let azure = context.azure().map_err(ResourceError::Failed)?;
-                fleet::read_fleet(azure, id, old).await
+                let azure = context.azure()?;
+                fleet::read_fleet(azure, &read_options(context), id, old).await
             }
         }
     }
@@ -120,9 +121,9 @@ impl Resource for CiliumMesh {
     ) -> Result<CiliumMeshState, ResourceError<CiliumMeshState>> {
         if news.mode == Some(CiliumMeshMode::SelfManaged) {
             return self_managed::self_managed_state(&news, Some(old.1))
-                .map_err(ResourceError::Failed);
+                .map_err(ResourceError::invalid);
         }
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         fleet::apply_fleet(azure, context, &news, Some(old.1))
             .await
             .map(|(_, state)| state)
@@ -137,7 +138,7 @@ impl Resource for CiliumMesh {
         if state.mode == Some(CiliumMeshMode::SelfManaged) {
             return Ok(());
         }
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         fleet::delete_fleet(azure, context, state).await
     }
 }

@@ -6,11 +6,12 @@ use super::types::{
     FrontDoorInputs, FrontDoorOrigin, FrontDoorState, Ids, Names, ORIGIN_GROUP_NAME, ROUTE_NAME,
 };
 use crate::azure::ids::front_door_origin_id;
-use crate::azure::models::front_door::{
-    AfdEndpoint, AfdOrigin, AfdOriginGroup, AfdRoute, FrontDoorProfile,
-};
-use crate::azure::{api_versions, ArmClient, AzureError};
+use crate::azure::models::front_door::{AfdEndpoint, AfdOrigin, FrontDoorProfile};
+use crate::azure::OperationOptions;
+use crate::azure::ResourceId;
+use crate::azure::{ArmClient, AzureError};
 use crate::resource::{OperationContext, ResourceError};
+use crate::resources::common::read_options;
 use crate::resources::common::{azure_failure, operation_options};
 
 /// Creates or converges the Front Door: profile, endpoint, origin group, origins (adding and removing),
@@ -87,7 +88,7 @@ pub(super) async fn apply(
         .await
         .map_err(|e| partial(e, &existing_origins, &state))?;
 
-    read_assigned(azure, &ids, &mut state).await;
+    read_assigned(azure, &read_options(context), &ids, &mut state).await;
     Ok((ids.profile, state))
 }
 
@@ -129,8 +130,7 @@ async fn put_profile(
     );
     azure
         .put(
-            &ids.profile,
-            api_versions::CDN,
+            &ResourceId::parse(&ids.profile)?,
             &profile_body(inputs),
             &options,
         )
@@ -150,8 +150,7 @@ async fn put_endpoint(
     );
     azure
         .put(
-            &ids.endpoint,
-            api_versions::CDN,
+            &ResourceId::parse(&ids.endpoint)?,
             &endpoint_body(inputs),
             &options,
         )
@@ -169,9 +168,8 @@ async fn put_origin_group(
         format!("creating Front Door origin group {ORIGIN_GROUP_NAME}"),
     );
     azure
-        .put::<_, AfdOriginGroup>(
-            &ids.origin_group,
-            api_versions::CDN,
+        .put(
+            &ResourceId::parse(&ids.origin_group)?,
             &origin_group_body(inputs),
             &options,
         )
@@ -193,9 +191,8 @@ async fn put_origins(
             format!("creating Front Door origin {}", origin.name),
         );
         azure
-            .put::<_, AfdOrigin>(
-                &origin_id(&origin.name),
-                api_versions::CDN,
+            .put(
+                &ResourceId::parse(&origin_id(&origin.name))?,
                 &origin_body(origin),
                 &options,
             )
@@ -230,7 +227,7 @@ async fn delete_unlisted_origins(
             format!("deleting Front Door origin {}", origin.name),
         );
         azure
-            .delete(&origin_id(&origin.name), api_versions::CDN, &options)
+            .delete::<AfdOrigin>(&ResourceId::parse(&origin_id(&origin.name))?, &options)
             .await?;
         existing.retain(|o| !o.name.eq_ignore_ascii_case(&origin.name));
     }
@@ -253,9 +250,8 @@ async fn put_route(
         ),
     );
     azure
-        .put::<_, AfdRoute>(
-            &ids.route,
-            api_versions::CDN,
+        .put(
+            &ResourceId::parse(&ids.route)?,
             &route_body(ids, inputs),
             &options,
         )
@@ -265,20 +261,25 @@ async fn put_route(
 
 /// The endpoint's host name and the Front Door id are assigned on create; read them if the PUT
 /// responses did not carry them.
-async fn read_assigned(azure: &ArmClient, ids: &Ids, state: &mut FrontDoorState) {
-    if state.endpoint_host_name.is_empty() {
-        if let Ok(Some(endpoint)) = azure
-            .get::<AfdEndpoint>(&ids.endpoint, api_versions::CDN)
-            .await
-        {
+async fn read_assigned(
+    azure: &ArmClient,
+    options: &OperationOptions,
+    ids: &Ids,
+    state: &mut FrontDoorState,
+) {
+    if let (true, Ok(endpoint_id)) = (
+        state.endpoint_host_name.is_empty(),
+        ResourceId::parse(&ids.endpoint),
+    ) {
+        if let Ok(Some(endpoint)) = azure.get::<AfdEndpoint>(&endpoint_id, options).await {
             state.endpoint_host_name = endpoint.properties.host_name.unwrap_or_default();
         }
     }
-    if state.front_door_id.is_empty() {
-        if let Ok(Some(profile)) = azure
-            .get::<FrontDoorProfile>(&ids.profile, api_versions::CDN)
-            .await
-        {
+    if let (true, Ok(profile_id)) = (
+        state.front_door_id.is_empty(),
+        ResourceId::parse(&ids.profile),
+    ) {
+        if let Ok(Some(profile)) = azure.get::<FrontDoorProfile>(&profile_id, options).await {
             state.front_door_id = profile.properties.front_door_id.unwrap_or_default();
         }
     }

@@ -19,12 +19,14 @@ mod types;
 
 use async_trait::async_trait;
 
-use crate::azure::api_versions;
+use crate::azure::models::front_door::FrontDoorProfile;
+use crate::azure::ResourceId;
 use crate::resource::{
     Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, ReadResult, Resource,
     ResourceError,
 };
 use crate::resources::common::operation_options;
+use crate::resources::common::read_options;
 
 pub use types::{
     FrontDoorInputs, FrontDoorOrigin, FrontDoorState, Names, DEFAULT_FORWARDING_PROTOCOL,
@@ -68,7 +70,7 @@ impl Resource for FrontDoor {
         context: &OperationContext,
         inputs: FrontDoorInputs,
     ) -> Result<(String, FrontDoorState), ResourceError<FrontDoorState>> {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         apply::apply(azure, context, &inputs, None).await
     }
 
@@ -79,8 +81,8 @@ impl Resource for FrontDoor {
         old: Option<(&FrontDoorInputs, &FrontDoorState)>,
     ) -> Result<Option<ReadResult<FrontDoorInputs, FrontDoorState>>, ResourceError<FrontDoorState>>
     {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
-        read::read(azure, id, old).await
+        let azure = context.azure()?;
+        read::read(azure, &read_options(context), id, old).await
     }
 
     async fn update(
@@ -90,7 +92,7 @@ impl Resource for FrontDoor {
         old: (&FrontDoorInputs, &FrontDoorState),
         news: FrontDoorInputs,
     ) -> Result<FrontDoorState, ResourceError<FrontDoorState>> {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         apply::apply(azure, context, &news, Some(old.1))
             .await
             .map(|(_, state)| state)
@@ -102,15 +104,15 @@ impl Resource for FrontDoor {
         _id: &str,
         state: &FrontDoorState,
     ) -> Result<(), ResourceError<FrontDoorState>> {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         // Deleting the profile deletes its endpoint, route, origin group and origins.
         let options = operation_options(
             context,
             format!("deleting Front Door profile {}", state.profile_name),
         );
         azure
-            .delete(&state.profile_id, api_versions::CDN, &options)
+            .delete::<FrontDoorProfile>(&ResourceId::parse(&state.profile_id)?, &options)
             .await
-            .map_err(|e| ResourceError::Failed(e.to_string()))
+            .map_err(ResourceError::from)
     }
 }

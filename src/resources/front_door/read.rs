@@ -9,7 +9,8 @@ use crate::azure::ids::ids_equal;
 use crate::azure::models::front_door::{
     AfdEndpoint, AfdOrigin, AfdOriginGroup, AfdRoute, FrontDoorProfile,
 };
-use crate::azure::{api_versions, ArmClient, AzureError, ResourceId};
+use crate::azure::OperationOptions;
+use crate::azure::{ArmClient, AzureError, ResourceId};
 use crate::resource::{ReadResult, ResourceError};
 use crate::resources::common::user_tags;
 use crate::vocabulary::{ForwardingProtocol, FrontDoorSku as Sku, ProbeProtocol, Vocabulary};
@@ -27,14 +28,12 @@ struct Children {
 
 pub(super) async fn read(
     azure: &ArmClient,
+    options: &OperationOptions,
     id: &str,
     old: Option<(&FrontDoorInputs, &FrontDoorState)>,
 ) -> ReadOutcome {
-    let profile_id = parse_profile_id(id).map_err(ResourceError::Failed)?;
-    let Some(profile) = azure
-        .get::<FrontDoorProfile>(profile_id.as_str(), api_versions::CDN)
-        .await?
-    else {
+    let profile_id = parse_profile_id(id).map_err(ResourceError::invalid)?;
+    let Some(profile) = azure.get::<FrontDoorProfile>(&profile_id, options).await? else {
         return Ok(None);
     };
     let old_inputs = old.map(|(inputs, _)| inputs);
@@ -49,7 +48,7 @@ pub(super) async fn read(
         .unwrap_or(azure.subscription_id())
         .to_string();
     let ids = Ids::new(&subscription, &resource_group, &names);
-    let live = read_children(azure, &ids).await?;
+    let live = read_children(azure, options, &ids).await?;
     let inputs = live_inputs(resource_group, name_prefix, &profile, &live, old_inputs);
     let out_of_band_changes = front_door_drift(
         &ids,
@@ -131,17 +130,23 @@ fn kept_name_prefix(profile_id: &ResourceId, old_inputs: Option<&FrontDoorInputs
     }
 }
 
-async fn read_children(azure: &ArmClient, ids: &Ids) -> Result<Children, AzureError> {
+async fn read_children(
+    azure: &ArmClient,
+    options: &OperationOptions,
+    ids: &Ids,
+) -> Result<Children, AzureError> {
     let endpoint = azure
-        .get::<AfdEndpoint>(&ids.endpoint, api_versions::CDN)
+        .get::<AfdEndpoint>(&ResourceId::parse(&ids.endpoint)?, options)
         .await?;
     let group = azure
-        .get::<AfdOriginGroup>(&ids.origin_group, api_versions::CDN)
+        .get::<AfdOriginGroup>(&ResourceId::parse(&ids.origin_group)?, options)
         .await?;
-    let route = azure.get::<AfdRoute>(&ids.route, api_versions::CDN).await?;
+    let route = azure
+        .get::<AfdRoute>(&ResourceId::parse(&ids.route)?, options)
+        .await?;
     let origins: Vec<AfdOrigin> = if group.is_some() {
         azure
-            .list(&format!("{}/origins", ids.origin_group), api_versions::CDN)
+            .list(&ResourceId::parse(&ids.origin_group)?, "origins", options)
             .await?
     } else {
         Vec::new()

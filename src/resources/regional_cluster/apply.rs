@@ -7,8 +7,9 @@ use super::roles::grant_network_contributor;
 use super::types::{RegionalClusterInputs, RegionalClusterState};
 use crate::azure::ids::managed_cluster_id;
 use crate::azure::models::managed_cluster::ManagedCluster;
-use crate::azure::{api_versions, ArmClient, AzureError};
-use crate::resource::{OperationContext, ResourceError};
+use crate::azure::ResourceId;
+use crate::azure::{ArmClient, AzureError};
+use crate::resource::{Failure, OperationContext, ResourceError};
 use crate::resources::common::{azure_failure, operation_options};
 
 /// Creates or converges the cluster, its subnet role assignments and its kubeconfig. Every step
@@ -41,7 +42,7 @@ pub(super) async fn apply(
         return Err(ResourceError::Partial {
             id: cluster_id.clone(),
             state,
-            reason: format!("Azure reported no identity for AKS cluster {}, so it cannot be granted Network Contributor on its subnets; run the update again", names.cluster),
+            reason: Failure::Invalid(format!("Azure reported no identity for AKS cluster {}, so it cannot be granted Network Contributor on its subnets; run the update again", names.cluster)),
         });
     };
     let mut granted = Vec::new();
@@ -56,7 +57,7 @@ pub(super) async fn apply(
         context,
         format!("reading credentials of AKS cluster {}", names.cluster),
     );
-    match user_kubeconfig(azure, &cluster_id, &options).await {
+    match user_kubeconfig(azure, &ResourceId::parse(&cluster_id)?, &options).await {
         Ok(kubeconfig) => state.kubeconfig = Some(kubeconfig),
         Err(error) => return Err(partial(error, &state)),
     }
@@ -106,15 +107,13 @@ async fn put_cluster(
         ),
     );
     match azure
-        .put(cluster_id, api_versions::MANAGED_CLUSTERS, &body, &options)
+        .put(&ResourceId::parse(cluster_id)?, &body, &options)
         .await
     {
         Ok(cluster) => Ok(cluster),
         // An ARM error answer means the PUT was refused: on create nothing exists yet. Anything
         // else (operation failed, canceled, timed out) happened after Azure accepted it.
-        Err(error @ AzureError::Arm { .. }) if previous.is_none() => {
-            Err(ResourceError::Failed(error.to_string()))
-        }
+        Err(error @ AzureError::Arm { .. }) if previous.is_none() => Err(error.into()),
         Err(error) => Err(azure_failure(
             error,
             Some((cluster_id.to_string(), known.clone())),

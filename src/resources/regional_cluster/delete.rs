@@ -3,7 +3,10 @@
 use super::roles::expected_role_assignments;
 use super::types::RegionalClusterState;
 use crate::azure::ids::ids_equal;
-use crate::azure::{api_versions, ArmClient};
+use crate::azure::models::managed_cluster::ManagedCluster;
+use crate::azure::models::role_assignment::RoleAssignment;
+use crate::azure::ArmClient;
+use crate::azure::ResourceId;
 use crate::resource::{OperationContext, ResourceError};
 use crate::resources::common::operation_options;
 
@@ -23,9 +26,9 @@ pub(super) async fn delete(
     for assignment in &assignments {
         let options = operation_options(context, format!("deleting role assignment {assignment}"));
         azure
-            .delete(assignment, api_versions::ROLE_ASSIGNMENTS, &options)
+            .delete::<RoleAssignment>(&ResourceId::parse(assignment)?, &options)
             .await
-            .map_err(|e| ResourceError::Failed(e.to_string()))?;
+            .map_err(ResourceError::from)?;
     }
     let cluster_id = if state.cluster_id.is_empty() {
         id
@@ -37,7 +40,7 @@ pub(super) async fn delete(
         format!("deleting AKS cluster {}", state.cluster_name),
     );
     azure
-        .delete(cluster_id, api_versions::MANAGED_CLUSTERS, &options)
+        .delete::<ManagedCluster>(&ResourceId::parse(cluster_id)?, &options)
         .await
-        .map_err(|e| ResourceError::Failed(e.to_string()))
+        .map_err(ResourceError::from)
 }

@@ -1,21 +1,16 @@
 //! The cluster user kubeconfig, read after every write and on refresh.
 
 use crate::azure::client::OperationOptions;
-use crate::azure::models::managed_cluster::CredentialResults;
-use crate::azure::{api_versions, ArmClient, AzureError};
+use crate::azure::models::managed_cluster::{CredentialResults, ManagedCluster};
+use crate::azure::{ArmClient, AzureError, ResourceId};
 
 pub(super) async fn user_kubeconfig(
     azure: &ArmClient,
-    cluster_id: &str,
+    cluster_id: &ResourceId,
     options: &OperationOptions,
 ) -> Result<String, AzureError> {
     let credentials: CredentialResults = azure
-        .post(
-            &format!("{cluster_id}/listClusterUserCredential"),
-            api_versions::MANAGED_CLUSTERS,
-            None::<&serde_json::Value>,
-            options,
-        )
+        .post::<ManagedCluster, _>(cluster_id, "listClusterUserCredential", options)
         .await?;
     credentials.first_kubeconfig()
 }

@@ -75,7 +75,7 @@ impl Resource for RegionalCluster {
         context: &OperationContext,
         inputs: RegionalClusterInputs,
     ) -> Result<(String, RegionalClusterState), ResourceError<RegionalClusterState>> {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         apply::apply(azure, context, &inputs, None).await
     }
 
@@ -88,7 +88,7 @@ impl Resource for RegionalCluster {
         Option<ReadResult<RegionalClusterInputs, RegionalClusterState>>,
         ResourceError<RegionalClusterState>,
     > {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         read::read(azure, context, id, old).await
     }
 
@@ -99,7 +99,7 @@ impl Resource for RegionalCluster {
         old: (&RegionalClusterInputs, &RegionalClusterState),
         news: RegionalClusterInputs,
     ) -> Result<RegionalClusterState, ResourceError<RegionalClusterState>> {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         apply::apply(azure, context, &news, Some(old.1))
             .await
             .map(|(_, state)| state)
@@ -111,7 +111,7 @@ impl Resource for RegionalCluster {
         id: &str,
         state: &RegionalClusterState,
     ) -> Result<(), ResourceError<RegionalClusterState>> {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         delete::delete(azure, context, id, state).await
     }
 }

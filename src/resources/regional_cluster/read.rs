@@ -5,9 +5,10 @@ use super::live_inputs::live_inputs;
 use super::roles::{expected_role_assignments, missing_role_assignments};
 use super::types::{RegionalClusterInputs, RegionalClusterState};
 use crate::azure::models::managed_cluster::{AgentPoolProfile, ManagedCluster};
-use crate::azure::{api_versions, ArmClient, ResourceId};
+use crate::azure::{ArmClient, ResourceId};
 use crate::resource::{OperationContext, ReadResult, ResourceError};
 use crate::resources::common::operation_options;
+use crate::resources::common::read_options;
 
 pub(super) async fn read(
     azure: &ArmClient,
@@ -19,10 +20,10 @@ pub(super) async fn read(
     ResourceError<RegionalClusterState>,
 > {
     let cluster_id = ResourceId::parse(id).map_err(|e| {
-        ResourceError::Failed(format!("'{id}' is not an AKS cluster resource id: {e}"))
+        ResourceError::invalid(format!("'{id}' is not an AKS cluster resource id: {e}"))
     })?;
     let Some(cluster) = azure
-        .get::<ManagedCluster>(cluster_id.as_str(), api_versions::MANAGED_CLUSTERS)
+        .get::<ManagedCluster>(&cluster_id, &read_options(context))
         .await?
     else {
         return Ok(None);
@@ -59,7 +60,7 @@ async fn read_kubeconfig(
         context,
         format!("reading credentials of AKS cluster {}", cluster_id.name()),
     );
-    match user_kubeconfig(azure, cluster_id.as_str(), &options).await {
+    match user_kubeconfig(azure, cluster_id, &options).await {
         Ok(kubeconfig) => Ok(Some(kubeconfig)),
         // A refresh should not fail only because the caller may not list credentials.
         Err(error) => match old {
@@ -70,7 +71,7 @@ async fn read_kubeconfig(
                 ));
                 Ok(state.kubeconfig.clone())
             }
-            None => Err(ResourceError::Failed(error.to_string())),
+            None => Err(error.into()),
         },
     }
 }

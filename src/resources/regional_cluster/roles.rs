@@ -7,7 +7,7 @@ use crate::azure::ids::{
 };
 use crate::azure::models::managed_cluster::ManagedCluster;
 use crate::azure::models::role_assignment::RoleAssignment;
-use crate::azure::{api_versions, ArmClient, AzureError, ResourceId};
+use crate::azure::{ArmClient, AzureError, ResourceId};
 use crate::resource::{OperationContext, ResourceError};
 use crate::resources::common::{operation_options, read_options};
 use crate::vocabulary::PodNetworking;
@@ -69,18 +69,13 @@ pub(super) async fn grant_network_contributor(
             format!("granting AKS cluster {cluster} Network Contributor on {scope}"),
         );
         match azure
-            .put::<_, serde_json::Value>(
-                &assignment_id,
-                api_versions::ROLE_ASSIGNMENTS,
-                &assignment,
-                &options,
-            )
+            .put(&ResourceId::parse(&assignment_id)?, &assignment, &options)
             .await
         {
             Ok(_) => granted.push(assignment_id),
             // The same grant already exists (ours from an earlier run, or someone else's): the
             // identity has the access it needs. Only ours is recorded for delete.
-            Err(error) if error.code() == Some("RoleAssignmentExists") => {
+            Err(error) if error.existing_role_assignment().is_some() => {
                 if names_assignment(&error, &assignment_id) {
                     granted.push(assignment_id);
                 }
@@ -94,13 +89,10 @@ pub(super) async fn grant_network_contributor(
 /// Whether a RoleAssignmentExists refusal is about this very assignment (ours from an earlier
 /// run) rather than an equal grant under another name.
 fn names_assignment(error: &AzureError, assignment_id: &str) -> bool {
-    error.to_string().to_ascii_lowercase().contains(
-        &assignment_id
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .replace('-', ""),
-    )
+    let ours = assignment_id.rsplit('/').next().unwrap_or_default();
+    error
+        .existing_role_assignment()
+        .is_some_and(|existing| existing.to_string().eq_ignore_ascii_case(ours))
 }
 
 /// The Network Contributor grants the cluster identity should have but Azure no longer holds.
@@ -114,11 +106,7 @@ pub(super) async fn missing_role_assignments(
     let mut missing = Vec::new();
     for (scope, assignment_id) in expected_role_assignments(inputs, cluster.principal_id()) {
         let found = match azure
-            .get_with_options::<serde_json::Value>(
-                &assignment_id,
-                api_versions::ROLE_ASSIGNMENTS,
-                &options,
-            )
+            .get::<RoleAssignment>(&ResourceId::parse(&assignment_id)?, &options)
             .await
         {
             Ok(found) => found,

@@ -8,7 +8,8 @@ use crate::azure::models::network::{
     AddressSpace, Subnet, SubnetProperties, VirtualNetwork, VirtualNetworkProperties,
 };
 use crate::azure::models::resource_group::ResourceGroup;
-use crate::azure::{api_versions, ArmClient, AzureError};
+use crate::azure::ResourceId;
+use crate::azure::{ArmClient, AzureError};
 use crate::resource::{OperationContext, ResourceError};
 use crate::resources::common::{azure_failure, managed_tags, operation_options};
 
@@ -86,9 +87,8 @@ async fn put_resource_group(
         ),
     );
     azure
-        .put::<_, ResourceGroup>(
-            &state.resource_group_id,
-            api_versions::RESOURCE_GROUPS,
+        .put(
+            &ResourceId::parse(&state.resource_group_id)?,
             &group,
             &options,
         )
@@ -118,7 +118,7 @@ async fn put_vnet(
         format!("creating VNet {} in {location}", state.vnet_name),
     );
     azure
-        .put::<_, VirtualNetwork>(&state.vnet_id, api_versions::NETWORK, &vnet, &options)
+        .put(&ResourceId::parse(&state.vnet_id)?, &vnet, &options)
         .await
         .map(|_| ())
 }
@@ -152,7 +152,7 @@ async fn put_subnets(
             format!("creating subnet {name} in {}", state.vnet_name),
         );
         azure
-            .put::<_, Subnet>(id, api_versions::NETWORK, &subnet, &options)
+            .put(&ResourceId::parse(id)?, &subnet, &options)
             .await?;
     }
     Ok(())
@@ -176,6 +176,6 @@ async fn remove_dropped_pod_subnet(
         format!("deleting subnet {POD_SUBNET_NAME} in {}", state.vnet_name),
     );
     azure
-        .delete(old_pod_subnet, api_versions::NETWORK, &options)
+        .delete::<Subnet>(&ResourceId::parse(old_pod_subnet)?, &options)
         .await
 }

@@ -1,7 +1,9 @@
 //! Delete: the network's resource group, and with it everything inside.
 
 use super::types::RegionalNetworkState;
-use crate::azure::{api_versions, ArmClient};
+use crate::azure::models::resource_group::ResourceGroup;
+use crate::azure::ArmClient;
+use crate::azure::ResourceId;
 use crate::resource::{OperationContext, ResourceError};
 use crate::resources::common::operation_options;
 
@@ -17,11 +19,7 @@ pub(super) async fn delete(
         format!("deleting resource group {}", state.resource_group_name),
     );
     azure
-        .delete(
-            &state.resource_group_id,
-            api_versions::RESOURCE_GROUPS,
-            &options,
-        )
+        .delete::<ResourceGroup>(&ResourceId::parse(&state.resource_group_id)?, &options)
         .await
-        .map_err(|e| ResourceError::Failed(e.to_string()))
+        .map_err(ResourceError::from)
 }

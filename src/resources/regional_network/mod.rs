@@ -22,6 +22,7 @@ use crate::resource::{
     Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, ReadResult, Resource,
     ResourceError,
 };
+use crate::resources::common::read_options;
 
 pub use types::{
     default_name_prefix, Names, RegionalNetworkInputs, RegionalNetworkState, NODE_SUBNET_NAME,
@@ -64,7 +65,7 @@ impl Resource for RegionalNetwork {
         context: &OperationContext,
         inputs: RegionalNetworkInputs,
     ) -> Result<(String, RegionalNetworkState), ResourceError<RegionalNetworkState>> {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         apply::apply(azure, context, &inputs, None).await
     }
 
@@ -77,8 +78,8 @@ impl Resource for RegionalNetwork {
         Option<ReadResult<RegionalNetworkInputs, RegionalNetworkState>>,
         ResourceError<RegionalNetworkState>,
     > {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
-        read::read(azure, id, old).await
+        let azure = context.azure()?;
+        read::read(azure, &read_options(context), id, old).await
     }
 
     async fn update(
@@ -88,7 +89,7 @@ impl Resource for RegionalNetwork {
         old: (&RegionalNetworkInputs, &RegionalNetworkState),
         news: RegionalNetworkInputs,
     ) -> Result<RegionalNetworkState, ResourceError<RegionalNetworkState>> {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         apply::apply(azure, context, &news, Some(old.1))
             .await
             .map(|(_, state)| state)
@@ -100,7 +101,7 @@ impl Resource for RegionalNetwork {
         _id: &str,
         state: &RegionalNetworkState,
     ) -> Result<(), ResourceError<RegionalNetworkState>> {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         delete::delete(azure, context, state).await
     }
 }

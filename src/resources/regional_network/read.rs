@@ -5,12 +5,14 @@ use super::types::{
 };
 use crate::azure::ids::resource_group_id;
 use crate::azure::models::network::VirtualNetwork;
-use crate::azure::{api_versions, ArmClient, ResourceId};
+use crate::azure::OperationOptions;
+use crate::azure::{ArmClient, ResourceId};
 use crate::resource::{ReadResult, ResourceError};
 use crate::resources::common::user_tags;
 
 pub(super) async fn read(
     azure: &ArmClient,
+    options: &OperationOptions,
     id: &str,
     old: Option<(&RegionalNetworkInputs, &RegionalNetworkState)>,
 ) -> Result<
@@ -18,11 +20,8 @@ pub(super) async fn read(
     ResourceError<RegionalNetworkState>,
 > {
     let vnet_id = ResourceId::parse(id)
-        .map_err(|e| ResourceError::Failed(format!("'{id}' is not a VNet resource id: {e}")))?;
-    let Some(vnet) = azure
-        .get::<VirtualNetwork>(vnet_id.as_str(), api_versions::NETWORK)
-        .await?
-    else {
+        .map_err(|e| ResourceError::invalid(format!("'{id}' is not a VNet resource id: {e}")))?;
+    let Some(vnet) = azure.get::<VirtualNetwork>(&vnet_id, options).await? else {
         return Ok(None);
     };
     let resource_group = vnet_id.resource_group().unwrap_or_default().to_string();

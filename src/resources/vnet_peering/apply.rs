@@ -7,8 +7,8 @@ use super::body::peering_body;
 use super::status::{is_disconnected, is_fully_in_sync, summarise};
 use super::types::{base_state, Endpoints, VnetPeeringInputs, VnetPeeringState};
 use crate::azure::models::network::VirtualNetworkPeering;
-use crate::azure::{api_versions, ArmClient, AzureError, ResourceId};
-use crate::resource::{OperationContext, ResourceError};
+use crate::azure::{ArmClient, AzureError, ResourceId};
+use crate::resource::{Failure, OperationContext, ResourceError};
 
 /// First wait between polls for Connected; doubled up to the ceiling.
 const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -24,7 +24,7 @@ pub(super) async fn apply(
     previous: Option<&VnetPeeringState>,
     force_sync: bool,
 ) -> Result<(String, VnetPeeringState), ResourceError<VnetPeeringState>> {
-    let endpoints = known_endpoints(inputs, previous).map_err(ResourceError::Failed)?;
+    let endpoints = known_endpoints(inputs, previous).map_err(ResourceError::invalid)?;
     let mut run = Apply {
         azure,
         context,
@@ -82,7 +82,7 @@ impl Apply<'_> {
         self.previous.cloned().unwrap_or_else(|| self.state.clone())
     }
 
-    fn partial(&self, reason: String, exists: bool) -> ResourceError<VnetPeeringState> {
+    fn partial(&self, reason: Failure, exists: bool) -> ResourceError<VnetPeeringState> {
         if exists {
             ResourceError::Partial {
                 id: self.state.local_peering_id.clone(),
@@ -122,11 +122,7 @@ impl Apply<'_> {
         for (peering_id, points_at, local_side) in sides {
             let existing = self
                 .azure
-                .get_with_options::<VirtualNetworkPeering>(
-                    peering_id.as_str(),
-                    api_versions::NETWORK,
-                    &read_options(self.context),
-                )
+                .get::<VirtualNetworkPeering>(&peering_id, &read_options(self.context))
                 .await
                 .map_err(|e| self.azure_partial(e, self.something_exists))?;
             if let Some(existing) = existing {
@@ -139,7 +135,7 @@ impl Apply<'_> {
                         format!("deleting disconnected peering {}", peering_id.name()),
                     );
                     self.azure
-                        .delete(peering_id.as_str(), api_versions::NETWORK, &options)
+                        .delete::<VirtualNetworkPeering>(&peering_id, &options)
                         .await
                         .map_err(|e| self.azure_partial(e, true))?;
                 } else if !is_fully_in_sync(&existing) {
@@ -173,12 +169,7 @@ impl Apply<'_> {
                 options = options.with_query("syncRemoteAddressSpace", "true");
             }
             self.azure
-                .put::<_, VirtualNetworkPeering>(
-                    peering_id.as_str(),
-                    api_versions::NETWORK,
-                    &body,
-                    &options,
-                )
+                .put(&peering_id, &body, &options)
                 .await
                 .map_err(|e| self.azure_partial(e, self.something_exists))?;
             self.something_exists = true;
@@ -213,7 +204,7 @@ impl Apply<'_> {
             }
             if peering_state == "Disconnected" {
                 return Err(self.partial(
-                    format!("peering {describe} became Disconnected (a VNet or one direction was deleted meanwhile); run `pulumi up` again to recreate it"),
+                    Failure::Invalid(format!("peering {describe} became Disconnected (a VNet or one direction was deleted meanwhile); run `pulumi up` again to recreate it")),
                     true,
                 ));
             }
@@ -233,16 +224,12 @@ impl Apply<'_> {
     ) -> Result<VirtualNetworkPeering, ResourceError<VnetPeeringState>> {
         let peering = self
             .azure
-            .get_with_options::<VirtualNetworkPeering>(
-                peering_id.as_str(),
-                api_versions::NETWORK,
-                &read_options(self.context),
-            )
+            .get::<VirtualNetworkPeering>(peering_id, &read_options(self.context))
             .await
             .map_err(|e| self.azure_partial(e, true))?;
         peering.ok_or_else(|| {
             self.partial(
-                format!("peering {} disappeared while waiting for {describe} to connect; run `pulumi up` again to recreate it", peering_id.name()),
+                Failure::Invalid(format!("peering {} disappeared while waiting for {describe} to connect; run `pulumi up` again to recreate it", peering_id.name())),
                 true,
             )
         })

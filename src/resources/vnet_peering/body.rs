@@ -34,7 +34,6 @@ pub(super) fn peering_body(
 mod tests {
     use super::super::fixtures::{EAST, WEST};
     use super::*;
-    use crate::azure::api_versions;
 
     #[test]
     fn both_bodies_match_the_azure_schema() {
@@ -57,7 +56,7 @@ mod tests {
             crate::azure::models::schema_check::assert_valid_put(
                 &format!(
                     "{peering_id}?api-version={}&syncRemoteAddressSpace=true",
-                    api_versions::NETWORK
+                    crate::azure::api_versions::NETWORK
                 ),
                 &body,
             );

@@ -2,7 +2,9 @@
 
 use super::super::common::operation_options;
 use super::types::VnetPeeringState;
-use crate::azure::{api_versions, ArmClient};
+use crate::azure::models::network::VirtualNetworkPeering;
+use crate::azure::ArmClient;
+use crate::azure::ResourceId;
 use crate::resource::{OperationContext, ResourceError};
 
 pub(super) async fn delete(
@@ -15,9 +17,9 @@ pub(super) async fn delete(
     for (name, peering_id) in directions(id, state) {
         let options = operation_options(context, format!("deleting peering {name}"));
         azure
-            .delete(&peering_id, api_versions::NETWORK, &options)
+            .delete::<VirtualNetworkPeering>(&ResourceId::parse(&peering_id)?, &options)
             .await
-            .map_err(|e| ResourceError::Failed(e.to_string()))?;
+            .map_err(ResourceError::from)?;
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ pub(super) fn peering_drift<S>(
         local_inputs,
         &local_inputs
             .endpoints()
-            .map_err(ResourceError::Failed)?
+            .map_err(ResourceError::invalid)?
             .remote_vnet,
         true,
     );
@@ -26,7 +26,7 @@ pub(super) fn peering_drift<S>(
         remote_inputs,
         &remote_inputs
             .endpoints()
-            .map_err(ResourceError::Failed)?
+            .map_err(ResourceError::invalid)?
             .local_vnet,
         false,
     );

@@ -8,7 +8,7 @@ use super::types::{
 };
 use crate::azure::ids::ids_equal;
 use crate::azure::models::network::VirtualNetworkPeering;
-use crate::azure::{api_versions, ArmClient, OperationOptions, ResourceId};
+use crate::azure::{ArmClient, OperationOptions, ResourceId};
 use crate::resource::{OperationContext, ReadResult, ResourceError};
 
 type ImportResult = Result<
@@ -24,10 +24,10 @@ pub(super) async fn import(
     id: &str,
 ) -> ImportResult {
     let (local_peering_id, local_vnet) =
-        parse_local_peering_id(id).map_err(ResourceError::Failed)?;
+        parse_local_peering_id(id).map_err(ResourceError::invalid)?;
     let options = read_options(context);
     let Some(local) = azure
-        .get_with_options::<VirtualNetworkPeering>(id, api_versions::NETWORK, &options)
+        .get::<VirtualNetworkPeering>(&ResourceId::parse(id)?, &options)
         .await?
     else {
         return Ok(None);
@@ -39,7 +39,7 @@ pub(super) async fn import(
         .map(|r| r.id.clone())
         .unwrap_or_default();
     let remote_vnet = parse_vnet_id(&remote_vnet_text).map_err(|e| {
-        ResourceError::Failed(format!("peering {id} points at no usable remote VNet: {e}"))
+        ResourceError::invalid(format!("peering {id} points at no usable remote VNet: {e}"))
     })?;
     let local_name = local_peering_id.name().to_string();
     let defaults = peering_names(local_vnet.name(), remote_vnet.name(), None);
@@ -115,23 +115,14 @@ async fn find_remote_direction(
     for candidate in candidates {
         let candidate_id = remote_vnet.child(PEERINGS, candidate);
         if let Some(peering) = azure
-            .get_with_options::<VirtualNetworkPeering>(
-                candidate_id.as_str(),
-                api_versions::NETWORK,
-                options,
-            )
+            .get::<VirtualNetworkPeering>(&candidate_id, options)
             .await?
             .filter(|p| points_back(p))
         {
             return Ok(Some((candidate_id, peering)));
         }
     }
-    let collection = remote_vnet.child(PEERINGS, "x");
-    let collection = collection
-        .as_str()
-        .strip_suffix("/x")
-        .unwrap_or(collection.as_str());
-    let listed: Vec<VirtualNetworkPeering> = azure.list(collection, api_versions::NETWORK).await?;
+    let listed: Vec<VirtualNetworkPeering> = azure.list(remote_vnet, PEERINGS, options).await?;
     Ok(listed.into_iter().find(|p| points_back(p)).and_then(|p| {
         let name = p.name.clone()?;
         Some((remote_vnet.child(PEERINGS, &name), p))

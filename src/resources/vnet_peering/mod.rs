@@ -69,7 +69,7 @@ impl Resource for VnetPeering {
         context: &OperationContext,
         inputs: VnetPeeringInputs,
     ) -> Result<(String, VnetPeeringState), ResourceError<VnetPeeringState>> {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         apply::apply(azure, context, &inputs, None, false).await
     }
 
@@ -82,7 +82,7 @@ impl Resource for VnetPeering {
         Option<ReadResult<VnetPeeringInputs, VnetPeeringState>>,
         ResourceError<VnetPeeringState>,
     > {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         match old {
             Some((inputs, state)) => read::refresh(azure, context, id, inputs, state).await,
             None => import::import(azure, context, id).await,
@@ -96,7 +96,7 @@ impl Resource for VnetPeering {
         old: (&VnetPeeringInputs, &VnetPeeringState),
         news: VnetPeeringInputs,
     ) -> Result<VnetPeeringState, ResourceError<VnetPeeringState>> {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         let sync = old.0.address_spaces_differ(&news);
         apply::apply(azure, context, &news, Some(old.1), sync)
             .await
@@ -109,7 +109,7 @@ impl Resource for VnetPeering {
         id: &str,
         state: &VnetPeeringState,
     ) -> Result<(), ResourceError<VnetPeeringState>> {
-        let azure = context.azure().map_err(ResourceError::Failed)?;
+        let azure = context.azure()?;
         delete::delete(azure, context, id, state).await
     }
 }

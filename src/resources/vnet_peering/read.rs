@@ -6,7 +6,8 @@ use super::status::{is_disconnected, summarise};
 use super::types::{VnetPeeringInputs, VnetPeeringState};
 use crate::azure::ids::ids_equal;
 use crate::azure::models::network::VirtualNetworkPeering;
-use crate::azure::{api_versions, ArmClient};
+use crate::azure::ArmClient;
+use crate::azure::ResourceId;
 use crate::resource::{OperationContext, ReadResult, ResourceError};
 
 /// Refresh: both directions must still exist and not be Disconnected, else the peering is gone
@@ -22,7 +23,7 @@ pub(super) async fn refresh(
     let remote_id = if state.remote_peering_id.is_empty() {
         inputs
             .endpoints()
-            .map_err(ResourceError::Failed)?
+            .map_err(ResourceError::invalid)?
             .remote_peering
             .to_string()
     } else {
@@ -30,13 +31,13 @@ pub(super) async fn refresh(
     };
     let options = read_options(context);
     let Some(local) = azure
-        .get_with_options::<VirtualNetworkPeering>(id, api_versions::NETWORK, &options)
+        .get::<VirtualNetworkPeering>(&ResourceId::parse(id)?, &options)
         .await?
     else {
         return Ok(None);
     };
     let Some(remote) = azure
-        .get_with_options::<VirtualNetworkPeering>(&remote_id, api_versions::NETWORK, &options)
+        .get::<VirtualNetworkPeering>(&ResourceId::parse(&remote_id)?, &options)
         .await?
     else {
         return Ok(None);

@@ -12,8 +12,10 @@ use crate::azure::models::fleet::{
     ClusterMeshProfile, ClusterMeshProfileProperties, Fleet, FleetMember, FleetProperties,
     MemberSelector,
 };
-use crate::azure::{api_versions, ArmClient};
-use crate::resource::{OperationContext, ResourceError};
+use crate::azure::ArmClient;
+use crate::azure::ResourceId;
+use crate::resource::{Failure, OperationContext, ResourceError};
+use crate::resources::common::read_options;
 use crate::resources::common::{azure_failure, managed_tags, operation_options, PollSchedule};
 use crate::vocabulary::CiliumMeshMode;
 
@@ -79,7 +81,7 @@ pub(in crate::resources::cilium_mesh) async fn apply_fleet(
         ..Default::default()
     };
     // Once the fleet exists (ours, or the user's), failures leave something to resume from.
-    let partial = |error: String, state: &CiliumMeshState| ResourceError::Partial {
+    let partial = |error: Failure, state: &CiliumMeshState| ResourceError::Partial {
         id: target.profile.clone(),
         state: state.clone(),
         reason: error,
@@ -128,14 +130,14 @@ async fn ensure_fleet(
         };
         let options = operation_options(context, format!("creating fleet {}", target.fleet_name));
         azure
-            .put::<_, Fleet>(&target.fleet, api_versions::FLEET, &body, &options)
+            .put(&ResourceId::parse(&target.fleet)?, &body, &options)
             .await
             .map_err(|e| azure_failure(e, resumable()))?;
         return Ok(());
     }
-    match azure.get::<Fleet>(&target.fleet, api_versions::FLEET).await {
+    match azure.get::<Fleet>(&ResourceId::parse(&target.fleet)?, &read_options(context)).await {
         Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(ResourceError::Failed(format!(
+        Ok(None) => Err(ResourceError::invalid(format!(
             "the fleet {} was not found in resource group {}; create it first or leave fleetName unset so aksmesh creates fleet-{}",
             target.fleet_name, target.group, inputs.name_prefix
         ))),
@@ -149,7 +151,7 @@ async fn put_members(
     context: &OperationContext,
     inputs: &CiliumMeshInputs,
     target: &Target,
-) -> Result<Vec<MeshMember>, String> {
+) -> Result<Vec<MeshMember>, Failure> {
     let mut members = Vec::new();
     for cluster in &inputs.clusters {
         let member_id = fleet_member_id(
@@ -164,14 +166,12 @@ async fn put_members(
             format!("adding {} to fleet {}", cluster.name, target.fleet_name),
         );
         azure
-            .put::<_, FleetMember>(
-                &member_id,
-                api_versions::FLEET,
+            .put(
+                &ResourceId::parse(&member_id)?,
                 &member_body(&cluster.cluster_id, Some(target.label_pair())),
                 &options,
             )
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         members.push(MeshMember {
             name: cluster.name.clone(),
             member_id,
@@ -189,7 +189,7 @@ async fn unlabel_removed(
     context: &OperationContext,
     known: &[MeshMember],
     members: &[MeshMember],
-) -> Result<Vec<MeshMember>, String> {
+) -> Result<Vec<MeshMember>, Failure> {
     let removed: Vec<MeshMember> = known
         .iter()
         .filter(|old| {
@@ -202,9 +202,8 @@ async fn unlabel_removed(
     for old in &removed {
         let options = operation_options(context, format!("removing {} from the mesh", old.name));
         match azure
-            .put::<_, FleetMember>(
-                &old.member_id,
-                api_versions::FLEET,
+            .put(
+                &ResourceId::parse(&old.member_id)?,
                 &member_body(&old.cluster_resource_id, None),
                 &options,
             )
@@ -213,7 +212,7 @@ async fn unlabel_removed(
             Ok(_) => {}
             // The cluster (or member) is already gone; nothing to disconnect.
             Err(e) if e.is_not_found() || e.status() == Some(400) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(removed)
@@ -224,7 +223,7 @@ async fn put_profile(
     azure: &ArmClient,
     context: &OperationContext,
     target: &Target,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let body = ClusterMeshProfile {
         properties: ClusterMeshProfileProperties {
             member_selector: Some(MemberSelector {
@@ -239,10 +238,10 @@ async fn put_profile(
         format!("creating cluster mesh profile {}", target.profile_name),
     );
     azure
-        .put::<_, ClusterMeshProfile>(&target.profile, api_versions::FLEET, &body, &options)
+        .put(&ResourceId::parse(&target.profile)?, &body, &options)
         .await
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(Failure::from)
 }
 
 async fn apply_profile(
@@ -250,21 +249,18 @@ async fn apply_profile(
     context: &OperationContext,
     profile: &str,
     profile_name: &str,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let options = operation_options(
         context,
         format!("applying cluster mesh profile {profile_name}"),
     );
     azure
-        .post::<(), Value>(
-            &format!("{profile}/apply"),
-            api_versions::FLEET,
-            None,
-            &options,
-        )
+        .post::<ClusterMeshProfile, Value>(&ResourceId::parse(profile)?, "apply", &options)
         .await
         .map(|_| ())
-        .map_err(|e| format!("applying cluster mesh profile {profile_name} failed: {e}"))
+        .map_err(Failure::step(format!(
+            "applying cluster mesh profile {profile_name}"
+        )))
 }
 
 /// Disconnected members of removed clusters are deleted.
@@ -273,20 +269,20 @@ async fn delete_removed(
     context: &OperationContext,
     target: &Target,
     removed: &[MeshMember],
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     for old in removed {
         let options = operation_options(context, format!("deleting fleet member {}", old.name));
         let mut result = azure
-            .delete(&old.member_id, api_versions::FLEET, &options)
+            .delete::<FleetMember>(&ResourceId::parse(&old.member_id)?, &options)
             .await;
         if matches!(&result, Err(e) if e.status() == Some(409)) {
             // Still in the mesh: apply again (the label is gone), then retry once.
             apply_profile(azure, context, &target.profile, &target.profile_name).await?;
             result = azure
-                .delete(&old.member_id, api_versions::FLEET, &options)
+                .delete::<FleetMember>(&ResourceId::parse(&old.member_id)?, &options)
                 .await;
         }
-        result.map_err(|e| e.to_string())?;
+        result?;
     }
     Ok(())
 }
@@ -313,15 +309,17 @@ async fn wait_for_members(
     state: &mut CiliumMeshState,
     members: &[MeshMember],
     removed: &[MeshMember],
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let mut schedule = PollSchedule::new(context, Duration::from_secs(2), Duration::from_secs(30));
     loop {
         let mut waiting = Vec::new();
         for member in members.iter().chain(removed) {
             let live = azure
-                .get::<FleetMember>(&member.member_id, api_versions::FLEET)
-                .await
-                .map_err(|e| e.to_string())?;
+                .get::<FleetMember>(
+                    &ResourceId::parse(&member.member_id)?,
+                    &read_options(context),
+                )
+                .await?;
             let wanted = members.iter().any(|m| m.member_id == member.member_id);
             let (status, message) = live.as_ref().map(mesh_status).unwrap_or_default();
             if let Some(s) = state
@@ -335,14 +333,17 @@ async fn wait_for_members(
                 match status.as_str() {
                     "Connected" => {}
                     "Failed" => {
-                        return Err(format!(
+                        return Err(Failure::Invalid(format!(
                             "fleet member {} failed to join the cluster mesh: {}",
                             member.name,
                             message.unwrap_or_else(|| "no reason given".into())
-                        ))
+                        )))
                     }
                     _ if live.is_none() => {
-                        return Err(format!("fleet member {} disappeared", member.name))
+                        return Err(Failure::Invalid(format!(
+                            "fleet member {} disappeared",
+                            member.name
+                        )))
                     }
                     other => waiting.push(format!(
                         "{} ({})",

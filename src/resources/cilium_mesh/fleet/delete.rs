@@ -1,7 +1,11 @@
 //! Deleting a fleet mesh: the profile, every member, and the fleet when aksmesh created it.
 
 use super::super::types::CiliumMeshState;
-use crate::azure::{api_versions, ArmClient, AzureError};
+use crate::azure::models::fleet::ClusterMeshProfile;
+use crate::azure::models::fleet::Fleet;
+use crate::azure::models::fleet::FleetMember;
+use crate::azure::ArmClient;
+use crate::azure::ResourceId;
 use crate::resource::{OperationContext, ResourceError};
 use crate::resources::common::operation_options;
 
@@ -10,18 +14,18 @@ pub(in crate::resources::cilium_mesh) async fn delete_fleet(
     context: &OperationContext,
     state: &CiliumMeshState,
 ) -> Result<(), ResourceError<CiliumMeshState>> {
-    let failed = |e: AzureError| ResourceError::Failed(e.to_string());
+    let failed = ResourceError::<CiliumMeshState>::from;
     if let Some(profile) = &state.cluster_mesh_profile_id {
         let options = operation_options(context, "deleting the cluster mesh profile".into());
         azure
-            .delete(profile, api_versions::FLEET, &options)
+            .delete::<ClusterMeshProfile>(&ResourceId::parse(profile)?, &options)
             .await
             .map_err(failed)?;
     }
     for member in &state.members {
         let options = operation_options(context, format!("deleting fleet member {}", member.name));
         azure
-            .delete(&member.member_id, api_versions::FLEET, &options)
+            .delete::<FleetMember>(&ResourceId::parse(&member.member_id)?, &options)
             .await
             .map_err(failed)?;
     }
@@ -35,7 +39,7 @@ pub(in crate::resources::cilium_mesh) async fn delete_fleet(
                 ),
             );
             azure
-                .delete(fleet, api_versions::FLEET, &options)
+                .delete::<Fleet>(&ResourceId::parse(fleet)?, &options)
                 .await
                 .map_err(failed)?;
         }

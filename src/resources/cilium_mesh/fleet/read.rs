@@ -5,7 +5,8 @@ use super::super::types::{CiliumMeshInputs, CiliumMeshState, MeshClusterInputs, 
 use super::mesh_status;
 use crate::azure::ids::ids_equal;
 use crate::azure::models::fleet::{ClusterMeshProfile, Fleet, FleetMember};
-use crate::azure::{api_versions, ArmClient, ResourceId};
+use crate::azure::OperationOptions;
+use crate::azure::{ArmClient, ResourceId};
 use crate::resource::{ReadResult, ResourceError};
 use crate::vocabulary::CiliumMeshMode;
 
@@ -46,10 +47,11 @@ impl Live {
 
 pub(in crate::resources::cilium_mesh) async fn read_fleet(
     azure: &ArmClient,
+    options: &OperationOptions,
     id: &str,
     old: Option<(&CiliumMeshInputs, &CiliumMeshState)>,
 ) -> ReadOutcome {
-    let Some(live) = read_live(azure, id).await? else {
+    let Some(live) = read_live(azure, options, id).await? else {
         return Ok(None);
     };
     let (inputs, mut state) = match old {
@@ -89,36 +91,33 @@ pub(in crate::resources::cilium_mesh) async fn read_fleet(
 /// The profile, its fleet and the fleet's members; `None` when the profile is gone.
 async fn read_live(
     azure: &ArmClient,
+    options: &OperationOptions,
     id: &str,
 ) -> Result<Option<Live>, ResourceError<CiliumMeshState>> {
     let profile_id = ResourceId::parse(id).map_err(|e| {
-        ResourceError::Failed(format!(
+        ResourceError::invalid(format!(
             "'{id}' is not a cluster mesh profile resource id: {e}"
         ))
     })?;
     let Some(fleet) = profile_id.parent() else {
-        return Err(ResourceError::Failed(format!(
+        return Err(ResourceError::invalid(format!(
             "'{id}' is not a cluster mesh profile resource id"
         )));
     };
     let Some(profile) = azure
-        .get::<ClusterMeshProfile>(profile_id.as_str(), api_versions::FLEET)
+        .get::<ClusterMeshProfile>(&profile_id, options)
         .await?
     else {
         return Ok(None);
     };
-    let live_fleet = azure
-        .get::<Fleet>(fleet.as_str(), api_versions::FLEET)
-        .await?;
+    let live_fleet = azure.get::<Fleet>(&fleet, options).await?;
     let label = profile
         .properties
         .member_selector
         .as_ref()
         .map(|s| s.by_label.clone())
         .unwrap_or_default();
-    let members: Vec<FleetMember> = azure
-        .list(&format!("{}/members", fleet.as_str()), api_versions::FLEET)
-        .await?;
+    let members: Vec<FleetMember> = azure.list(&fleet, "members", options).await?;
     Ok(Some(Live {
         profile_id,
         fleet,

@@ -298,11 +298,28 @@ fn check_subscription_id(
     }
 }
 
+/// Why the configuration gives no ARM client.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("aksmesh:{key}: '{text}' is not a valid URL ({source})")]
+    Url {
+        key: &'static str,
+        text: String,
+        #[source]
+        source: url::ParseError,
+    },
+    #[error(transparent)]
+    Azure(Box<crate::azure::AzureError>),
+}
+
 /// Builds the ARM client for this configuration. Fetches no token, so Configure stays fast and offline.
-pub fn arm_client(config: &ProviderConfig) -> Result<crate::azure::ArmClient, String> {
-    let parse = |key: &str, text: &str| {
-        url::Url::parse(text)
-            .map_err(|e| format!("aksmesh:{key}: '{text}' is not a valid URL ({e})"))
+pub fn arm_client(config: &ProviderConfig) -> Result<crate::azure::ArmClient, ClientError> {
+    let parse = |key: &'static str, text: &str| {
+        url::Url::parse(text).map_err(|source| ClientError::Url {
+            key,
+            text: text.to_string(),
+            source,
+        })
     };
     let mut settings = crate::azure::ArmClientConfig::new(config.subscription_id.clone())
         .with_arm_endpoint(parse("armEndpoint", &config.arm_endpoint)?)
@@ -319,7 +336,7 @@ pub fn arm_client(config: &ProviderConfig) -> Result<crate::azure::ArmClient, St
     settings.auth_method = config.authentication;
     settings.federated_token_file = config.federated_token_file.clone();
     settings.extra_ca_certificate_pem = config.trusted_ca_certificate.clone();
-    crate::azure::ArmClient::new(settings).map_err(|e| e.to_string())
+    crate::azure::ArmClient::new(settings).map_err(|error| ClientError::Azure(Box::new(error)))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::RegistrationError;
 use crate::property::Value;
 
 /// Starts every stand-in: a control character no Azure name or user value contains.
@@ -62,9 +63,17 @@ impl Links {
 
     /// The child's inputs as engine values: the typed inputs, with each stand-in replaced by the
     /// engine value it stands for.
-    pub fn resolve<T: Serialize>(&self, inputs: &T) -> Result<Value, String> {
-        let mut value = Value::from_typed(inputs, &Default::default())
-            .map_err(|error| format!("internal error: child inputs: {}", error.message))?;
+    pub fn resolve<T: Serialize>(
+        &self,
+        child: &str,
+        inputs: &T,
+    ) -> Result<Value, RegistrationError> {
+        let mut value = Value::from_typed(inputs, &Default::default()).map_err(|error| {
+            RegistrationError::Inputs {
+                name: child.to_string(),
+                message: error.message,
+            }
+        })?;
         self.replace(&mut value);
         Ok(value)
     }
@@ -125,7 +134,7 @@ mod tests {
         };
         // Known plain text needs no stand-in.
         assert_eq!(child.name, "east");
-        let resolved = links.resolve(&child).unwrap();
+        let resolved = links.resolve("child", &child).unwrap();
         assert_eq!(
             resolved,
             Value::object([
@@ -145,7 +154,7 @@ mod tests {
         assert!(links.map(Value::Null).is_empty());
         let text = format!("{STAND_IN}7");
         // A stand-in that was never handed out is left as it is.
-        let resolved = links.resolve(&text).unwrap();
+        let resolved = links.resolve("child", &text).unwrap();
         assert_eq!(resolved, Value::String(text));
     }
 }

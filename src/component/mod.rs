@@ -56,11 +56,12 @@ impl ChildRequest {
         inputs: &R::Inputs,
         links: &Links,
         dependencies: Vec<String>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, RegistrationError> {
+        let inputs = links.resolve(&name, inputs)?;
         Ok(ChildRequest {
             token: R::TOKEN.into(),
             name,
-            inputs: links.resolve(inputs)?,
+            inputs,
             dependencies,
             component: false,
         })
@@ -72,11 +73,12 @@ impl ChildRequest {
         inputs: &C::Inputs,
         links: &Links,
         dependencies: Vec<String>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, RegistrationError> {
+        let inputs = links.resolve(&name, inputs)?;
         Ok(ChildRequest {
             token: C::TOKEN.into(),
             name,
-            inputs: links.resolve(inputs)?,
+            inputs,
             dependencies,
             component: true,
         })
@@ -95,7 +97,7 @@ pub struct Child {
 /// The engine side a component talks to. The RPC layer implements it over the ResourceMonitor.
 #[async_trait]
 pub trait ChildRegistrar: Send + Sync {
-    async fn register(&self, child: ChildRequest) -> Result<Child, String>;
+    async fn register(&self, child: ChildRequest) -> Result<Child, RegistrationError>;
     fn is_preview(&self) -> bool;
     /// The component's own URN (the parent of every child).
     fn urn(&self) -> &str;
@@ -129,7 +131,30 @@ pub trait Component: Send + Sync + 'static {
         name: &str,
         inputs: Self::Inputs,
         raw: &Value,
-    ) -> Result<Constructed, String>;
+    ) -> Result<Constructed, ComponentError>;
+}
+
+/// Why a child could not be registered.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    /// The engine refused the registration (or the child's own Check or Create failed).
+    #[error("{token} {name}: {message}")]
+    Refused {
+        token: String,
+        name: String,
+        message: String,
+    },
+    /// The engine's answer could not be read.
+    #[error("{token} {name}: the engine's answer could not be read: {source}")]
+    Outputs {
+        token: String,
+        name: String,
+        #[source]
+        source: crate::rpc::values::DecodeError,
+    },
+    /// The child's typed inputs could not be encoded (a bug in aksmesh).
+    #[error("internal error: the inputs of {name} could not be encoded: {message}")]
+    Inputs { name: String, message: String },
 }
 
 /// A component with its types erased, for dispatch by token.
@@ -146,32 +171,32 @@ pub trait DynComponent: Send + Sync {
 }
 
 /// Why a component could not be built.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ComponentError {
     /// Bad inputs, found before anything was registered.
+    #[error("{}", describe(.0))]
     Invalid(Vec<CheckFailure>),
-    Failed(String),
+    /// A child could not be registered.
+    #[error(transparent)]
+    Registration(#[from] RegistrationError),
+    /// The platform's shape admits no connectivity report.
+    #[error(transparent)]
+    Topology(#[from] crate::connectivity::TopologyError),
 }
 
-impl std::fmt::Display for ComponentError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ComponentError::Invalid(failures) => {
-                let lines: Vec<String> = failures
-                    .iter()
-                    .map(|f| {
-                        if f.property.is_empty() {
-                            f.reason.clone()
-                        } else {
-                            format!("{}: {}", f.property, f.reason)
-                        }
-                    })
-                    .collect();
-                write!(f, "{}", lines.join("\n"))
+/// One line per failure: `property: reason`.
+fn describe(failures: &[CheckFailure]) -> String {
+    let lines: Vec<String> = failures
+        .iter()
+        .map(|f| {
+            if f.property.is_empty() {
+                f.reason.clone()
+            } else {
+                format!("{}: {}", f.property, f.reason)
             }
-            ComponentError::Failed(message) => write!(f, "{message}"),
-        }
-    }
+        })
+        .collect();
+    lines.join("\n")
 }
 
 pub struct ComponentAdapter<C>(pub C);
@@ -207,9 +232,6 @@ impl<C: Component> DynComponent for ComponentAdapter<C> {
         inputs: &Value,
     ) -> Result<Constructed, ComponentError> {
         let typed = self.typed(inputs)?;
-        self.0
-            .construct(registrar, name, typed, inputs)
-            .await
-            .map_err(ComponentError::Failed)
+        self.0.construct(registrar, name, typed, inputs).await
     }
 }

@@ -9,7 +9,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::component::{Child, ChildRegistrar, ChildRequest, Component, Constructed, Links};
+use crate::component::{
+    Child, ChildRegistrar, ChildRequest, Component, ComponentError, Constructed, Links,
+    RegistrationError,
+};
 use crate::connectivity::{report, Topology};
 use crate::net;
 use crate::property::{join_index, Annotations, Value};
@@ -131,7 +134,7 @@ pub async fn register_mesh(
     component: &str,
     networks: &[PeeredNetwork],
     raw_networks: &[Value],
-) -> Result<(Value, BTreeSet<String>), String> {
+) -> Result<(Value, BTreeSet<String>), RegistrationError> {
     let field = |i: usize, key: &str| {
         raw_networks
             .get(i)
@@ -209,7 +212,7 @@ impl Component for OverlayPeering {
         name: &str,
         inputs: OverlayPeeringInputs,
         raw: &Value,
-    ) -> Result<Constructed, String> {
+    ) -> Result<Constructed, ComponentError> {
         let raw_networks = match raw.get("networks") {
             Some(Value::Array(items)) => items.clone(),
             _ => Vec::new(),
@@ -233,7 +236,7 @@ impl Component for OverlayPeering {
             },
             mesh: MeshMode::None,
         };
-        let connectivity = report(&topology).map_err(|e| e.to_string())?;
+        let connectivity = report(&topology)?;
         let outputs = Value::object([
             ("peerings", peerings),
             (

@@ -11,7 +11,9 @@ use super::pulumirpc::resource_monitor_client::ResourceMonitorClient;
 use super::pulumirpc::{ConstructRequest, RegisterResourceOutputsRequest, RegisterResourceRequest};
 use super::values::{from_struct, to_struct};
 use super::MAX_MESSAGE_SIZE;
-use crate::component::{Child, ChildRegistrar, ChildRequest, ComponentOptions, CustomTimeouts};
+use crate::component::{
+    Child, ChildRegistrar, ChildRequest, ComponentOptions, CustomTimeouts, RegistrationError,
+};
 use crate::property::Value;
 
 /// The program's resource options as Construct received them.
@@ -105,7 +107,7 @@ impl MonitorRegistrar {
 
 #[async_trait]
 impl ChildRegistrar for MonitorRegistrar {
-    async fn register(&self, child: ChildRequest) -> Result<Child, String> {
+    async fn register(&self, child: ChildRequest) -> Result<Child, RegistrationError> {
         let mut dependencies = child.dependencies.clone();
         dependencies.extend(self.options.dependencies.iter().cloned());
         dependencies.sort();
@@ -159,9 +161,18 @@ impl ChildRegistrar for MonitorRegistrar {
             .clone()
             .register_resource(request)
             .await
-            .map_err(|status| format!("{} {}: {}", child.token, child.name, status.message()))?
+            .map_err(|status| RegistrationError::Refused {
+                token: child.token.clone(),
+                name: child.name.clone(),
+                message: status.message().to_string(),
+            })?
             .into_inner();
-        let outputs = from_struct(response.object.as_ref()).map_err(|e| e.to_string())?;
+        let outputs =
+            from_struct(response.object.as_ref()).map_err(|source| RegistrationError::Outputs {
+                token: child.token.clone(),
+                name: child.name.clone(),
+                source,
+            })?;
         Ok(Child {
             urn: response.urn,
             id: response.id,

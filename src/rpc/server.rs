@@ -310,7 +310,8 @@ impl ResourceProvider for ProviderService {
             }
         };
         // Building the client fetches no token: Configure stays fast and works offline.
-        let azure = config::arm_client(&config).map_err(Status::invalid_argument)?;
+        let azure = config::arm_client(&config)
+            .map_err(|error| Status::invalid_argument(error.to_string()))?;
         if let Ok(mut configured) = self.configured.write() {
             *configured = Configured {
                 azure: Some(azure),

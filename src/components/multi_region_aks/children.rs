@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures::future::try_join_all;
 
-use crate::component::{Child, ChildRegistrar, ChildRequest, Links};
+use crate::component::{Child, ChildRegistrar, ChildRequest, Links, RegistrationError};
 use crate::components::overlay_peering::{OverlayPeering, OverlayPeeringInputs, PeeredNetwork};
 use crate::net::{AddressPlan, RegionPlan};
 use crate::property::Value;
@@ -42,11 +42,11 @@ pub fn output(child: &Child, key: &str) -> Value {
 }
 
 impl Platform<'_> {
-    async fn register(&self, request: ChildRequest) -> Result<Child, String> {
+    async fn register(&self, request: ChildRequest) -> Result<Child, RegistrationError> {
         self.registrar.register(request).await
     }
 
-    pub async fn register_networks(&self) -> Result<Vec<Child>, String> {
+    pub async fn register_networks(&self) -> Result<Vec<Child>, RegistrationError> {
         try_join_all(self.plan.regions.iter().map(|ranges| async move {
             let mut links = Links::new();
             let inputs = RegionalNetworkInputs {
@@ -72,7 +72,10 @@ impl Platform<'_> {
         .await
     }
 
-    pub async fn register_clusters(&self, networks: &[Child]) -> Result<Vec<Child>, String> {
+    pub async fn register_clusters(
+        &self,
+        networks: &[Child],
+    ) -> Result<Vec<Child>, RegistrationError> {
         let regions = self.plan.regions.iter().zip(networks).enumerate();
         try_join_all(regions.map(|(i, (ranges, network))| async move {
             let mut links = Links::new();
@@ -129,7 +132,10 @@ impl Platform<'_> {
     }
 
     /// The OverlayPeering component, when peering is on and there is more than one region.
-    pub async fn register_peering(&self, networks: &[Child]) -> Result<Option<Child>, String> {
+    pub async fn register_peering(
+        &self,
+        networks: &[Child],
+    ) -> Result<Option<Child>, RegistrationError> {
         if !self.inputs.peering_enabled() || self.plan.regions.len() < 2 {
             return Ok(None);
         }
@@ -156,7 +162,10 @@ impl Platform<'_> {
         self.register(request).await.map(Some)
     }
 
-    pub async fn register_front_door(&self, networks: &[Child]) -> Result<Option<Child>, String> {
+    pub async fn register_front_door(
+        &self,
+        networks: &[Child],
+    ) -> Result<Option<Child>, RegistrationError> {
         if !self.inputs.front_door_enabled() {
             return Ok(None);
         }
@@ -200,7 +209,7 @@ impl Platform<'_> {
         networks: &[Child],
         clusters: &[Child],
         peering: Option<&Child>,
-    ) -> Result<Option<Child>, String> {
+    ) -> Result<Option<Child>, RegistrationError> {
         let Some(mode) = self.inputs.mesh_mode() else {
             return Ok(None);
         };

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::component::{ChildRegistrar, Component, Constructed};
+use crate::component::{ChildRegistrar, Component, ComponentError, Constructed};
 use crate::property::{Annotations, Value};
 use crate::resource::CheckFailure;
 use crate::resources::regional_network::default_name_prefix;
@@ -137,14 +137,8 @@ impl Component for MultiRegionAks {
         name: &str,
         inputs: MultiRegionAksInputs,
         raw: &Value,
-    ) -> Result<Constructed, String> {
-        let plan = plan(&inputs).map_err(|failures| {
-            failures
-                .iter()
-                .map(|f| format!("{}: {}", f.property, f.reason))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?;
+    ) -> Result<Constructed, ComponentError> {
+        let plan = plan(&inputs).map_err(ComponentError::Invalid)?;
         let platform = children::Platform {
             registrar,
             name,
@@ -171,7 +165,7 @@ impl Component for MultiRegionAks {
         let mesh = platform
             .register_mesh(&networks, &clusters, peering.as_ref())
             .await?;
-        outputs::outputs(
+        let outputs = outputs::outputs(
             &platform,
             outputs::Children {
                 networks: &networks,
@@ -180,7 +174,8 @@ impl Component for MultiRegionAks {
                 front_door: front_door.as_ref(),
                 mesh: mesh.as_ref(),
             },
-        )
+        )?;
+        Ok(outputs)
     }
 }
 

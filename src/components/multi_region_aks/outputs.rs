@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::component::{Child, Constructed};
-use crate::connectivity::{report, Topology};
+use crate::connectivity::{report, Topology, TopologyError};
 use crate::property::Value;
 use crate::vocabulary::MeshMode;
 
@@ -24,7 +24,10 @@ fn text(value: impl ToString) -> Value {
     Value::String(value.to_string())
 }
 
-pub fn outputs(platform: &Platform<'_>, children: Children<'_>) -> Result<Constructed, String> {
+pub fn outputs(
+    platform: &Platform<'_>,
+    children: Children<'_>,
+) -> Result<Constructed, TopologyError> {
     let dependencies: BTreeSet<String> = (children.networks.iter())
         .chain(children.clusters)
         .chain(children.peering)
@@ -90,7 +93,7 @@ fn cluster_outputs(platform: &Platform<'_>, children: &Children<'_>) -> Value {
 }
 
 /// What reaches what, given the platform's networking, peering and mesh.
-fn connectivity(platform: &Platform<'_>, peered: bool) -> Result<Value, String> {
+fn connectivity(platform: &Platform<'_>, peered: bool) -> Result<Value, TopologyError> {
     let locations: Vec<String> = (platform.plan.regions.iter())
         .map(|r| r.location.clone())
         .collect();
@@ -106,7 +109,7 @@ fn connectivity(platform: &Platform<'_>, peered: bool) -> Result<Value, String> 
             .map(MeshMode::from)
             .unwrap_or_default(),
     };
-    let connectivity = report(&topology).map_err(|e| e.to_string())?;
+    let connectivity = report(&topology)?;
     Ok(Value::from_plain(&connectivity, &BTreeSet::new()))
 }
 

@@ -166,71 +166,95 @@ pub(crate) async fn wait_for_completion(
             deadline,
         )
         .await?;
+        let location = location_url.filter(|_| initial.status == 202);
+        return after_async_operation(transport, &operation, &mut progress, status, location).await;
+    }
+    if let (202, Some(location)) = (initial.status, location_url) {
+        let body =
+            poll_location(transport, &location, first_wait, &operation, &mut progress).await?;
         return match operation.kind {
-            OperationKind::CreateOrUpdate => {
-                final_resource_state(transport, &operation, &mut progress).await
-            }
-            OperationKind::Delete => {
-                wait_until_gone(transport, &operation, &mut progress, Duration::ZERO).await
-            }
-            OperationKind::Action => match location_url {
-                Some(location) if initial.status == 202 => {
-                    poll_location(
-                        transport,
-                        &location,
-                        Duration::ZERO,
-                        &operation,
-                        &mut progress,
-                    )
-                    .await
-                }
-                _ => Ok(status.properties.unwrap_or(Value::Null)),
-            },
+            OperationKind::Action => Ok(body),
+            _ => settle(transport, &operation, &mut progress).await,
         };
     }
+    let initial = Initial {
+        status: initial.status,
+        body: initial_body,
+        state: initial_state,
+        first_wait,
+    };
+    without_operation_headers(transport, &operation, &mut progress, initial).await
+}
 
-    if initial.status == 202 {
-        if let Some(location) = location_url {
-            let body =
-                poll_location(transport, &location, first_wait, &operation, &mut progress).await?;
-            return match operation.kind {
-                OperationKind::CreateOrUpdate => {
-                    final_resource_state(transport, &operation, &mut progress).await
-                }
-                OperationKind::Delete => {
-                    wait_until_gone(transport, &operation, &mut progress, Duration::ZERO).await
-                }
-                OperationKind::Action => Ok(body),
-            };
+/// After a write's operation ended: the resource's final state, or its absence after a delete.
+async fn settle(
+    transport: &dyn PollTransport,
+    operation: &LongRunningOperation<'_>,
+    progress: &mut ProgressReporter<'_>,
+) -> AzureResult<Value> {
+    match operation.kind {
+        OperationKind::Delete => {
+            wait_until_gone(transport, operation, progress, Duration::ZERO).await
         }
+        _ => final_resource_state(transport, operation, progress).await,
     }
+}
 
+/// The result once `Azure-AsyncOperation` reports success: an action's body may still wait at
+/// `Location` (202) or come in the status's `properties`.
+async fn after_async_operation(
+    transport: &dyn PollTransport,
+    operation: &LongRunningOperation<'_>,
+    progress: &mut ProgressReporter<'_>,
+    status: OperationStatus,
+    location: Option<Url>,
+) -> AzureResult<Value> {
+    match (operation.kind, location) {
+        (OperationKind::Action, Some(location)) => {
+            poll_location(transport, &location, Duration::ZERO, operation, progress).await
+        }
+        (OperationKind::Action, None) => Ok(status.properties.unwrap_or(Value::Null)),
+        _ => settle(transport, operation, progress).await,
+    }
+}
+
+/// The first response of an operation that sent neither `Azure-AsyncOperation` nor a 202 with
+/// `Location`.
+struct Initial {
+    status: u16,
+    body: Value,
+    state: Option<String>,
+    first_wait: Duration,
+}
+
+/// Without operation headers, a write is followed through the resource's `provisioningState`
+/// (or its disappearance); an action's result is the response itself.
+async fn without_operation_headers(
+    transport: &dyn PollTransport,
+    operation: &LongRunningOperation<'_>,
+    progress: &mut ProgressReporter<'_>,
+    initial: Initial,
+) -> AzureResult<Value> {
     match operation.kind {
         OperationKind::CreateOrUpdate => {
-            let in_progress = initial.status == 202
-                || initial_state
-                    .as_deref()
-                    .is_some_and(|state| terminal_state(state).is_none());
-            if let Some(state) = initial_state.as_deref().and_then(terminal_state) {
-                if state != Terminal::Succeeded {
-                    return Err(resource_failure(&initial_body, state));
-                }
+            let terminal = initial.state.as_deref().and_then(terminal_state);
+            if let Some(state) = terminal.filter(|state| *state != Terminal::Succeeded) {
+                return Err(resource_failure(&initial.body, state));
             }
+            let in_progress =
+                initial.status == 202 || (initial.state.is_some() && terminal.is_none());
             let first = if in_progress {
-                first_wait
+                initial.first_wait
             } else {
                 Duration::ZERO
             };
-            poll_resource_state(transport, &operation, &mut progress, first).await
+            poll_resource_state(transport, operation, progress, first).await
         }
-        OperationKind::Delete => {
-            if initial.status == 202 {
-                wait_until_gone(transport, &operation, &mut progress, first_wait).await
-            } else {
-                Ok(Value::Null)
-            }
+        OperationKind::Delete if initial.status == 202 => {
+            wait_until_gone(transport, operation, progress, initial.first_wait).await
         }
-        OperationKind::Action => Ok(initial_body),
+        OperationKind::Delete => Ok(Value::Null),
+        OperationKind::Action => Ok(initial.body),
     }
 }
 

@@ -1,8 +1,10 @@
 //! Our own retry loop around single ARM requests.
 //!
-//! azure_core's retry policy gives up after 60 s in total, far too short for ARM throttling and
-//! for conflicts with other operations on the same cluster or VNet, so the pipeline runs without
-//! it and this module decides: which failures are worth another try, how long to wait (exponential
+//! azure_core's retry policy decides by HTTP status alone and gives up after 60 s in total, but ARM
+//! says "busy, try again" with a 409 and an error code (`AnotherOperationInProgress`, AKS's
+//! `OperationNotAllowed` while an operation runs) that a status cannot tell from a real conflict,
+//! and its throttling and operation conflicts outlast 60 s; so the pipeline runs without it and
+//! this module decides: which failures are worth another try, how long to wait (exponential
 //! backoff with jitter, never sooner than the server's `retry-after-ms`, `x-ms-retry-after-ms` or
 //! `Retry-After`), and when to stop (attempt limit for transient faults, the operation deadline and
 //! cancellation for everything).

@@ -203,6 +203,9 @@ pub struct ReadResult<I, S> {
     pub state: S,
 }
 
+/// What Read answers: the live resource, `None` when it no longer exists, or why it could not be read.
+pub type ReadOutcome<I, S> = Result<Option<ReadResult<I, S>>, ResourceError<S>>;
+
 /// A custom resource managed by aksmesh.
 #[async_trait]
 pub trait Resource: Send + Sync + 'static {
@@ -251,7 +254,7 @@ pub trait Resource: Send + Sync + 'static {
         context: &OperationContext,
         id: &str,
         old: Option<(&Self::Inputs, &Self::State)>,
-    ) -> Result<Option<ReadResult<Self::Inputs, Self::State>>, ResourceError<Self::State>>;
+    ) -> ReadOutcome<Self::Inputs, Self::State>;
 
     async fn update(
         &self,

@@ -27,6 +27,7 @@ mod types;
 use async_trait::async_trait;
 use serde_json::Value;
 
+use crate::resource::ReadOutcome;
 use crate::resource::{
     Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, ReadResult, Resource,
     ResourceError,
@@ -91,8 +92,7 @@ impl Resource for CiliumMesh {
         context: &OperationContext,
         id: &str,
         old: Option<(&CiliumMeshInputs, &CiliumMeshState)>,
-    ) -> Result<Option<ReadResult<CiliumMeshInputs, CiliumMeshState>>, ResourceError<CiliumMeshState>>
-    {
+    ) -> ReadOutcome<CiliumMeshInputs, CiliumMeshState> {
         match old {
             Some((inputs, state)) if state.mode == Some(CiliumMeshMode::SelfManaged) => {
                 // Nothing lives in Azure: the configuration is what was computed.

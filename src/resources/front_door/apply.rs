@@ -5,14 +5,15 @@ use super::body::{endpoint_body, origin_body, origin_group_body, profile_body, r
 use super::types::{
     FrontDoorInputs, FrontDoorOrigin, FrontDoorState, Ids, Names, ORIGIN_GROUP_NAME, ROUTE_NAME,
 };
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
 use crate::azure::ids::front_door_origin_id;
 use crate::azure::models::front_door::{AfdEndpoint, AfdOrigin, FrontDoorProfile};
-use crate::azure::OperationOptions;
-use crate::azure::ResourceId;
-use crate::azure::{ArmClient, AzureError};
+use crate::azure::models::ArmResource;
+use crate::azure::{ArmClient, AzureError, OperationOptions, ResourceId};
 use crate::resource::{OperationContext, ResourceError};
-use crate::resources::common::read_options;
-use crate::resources::common::{azure_failure, operation_options};
+use crate::resources::common::{azure_failure, operation_options, read_options};
 
 /// Creates or converges the Front Door: profile, endpoint, origin group, origins (adding and removing),
 /// route. Every step is an idempotent PUT (or a DELETE of an origin no longer listed), so running it
@@ -40,14 +41,21 @@ pub(super) async fn apply(
 
     // Once the profile exists, a failure leaves something behind: report it as partial so the
     // engine keeps the id and the next `up` resumes.
-    let profile = put_profile(azure, context, inputs, &names, &ids)
-        .await
-        .map_err(|e| {
-            azure_failure(
-                e,
-                previous.map(|p| (ids.profile.clone(), partial_state(&existing_origins, p))),
-            )
-        })?;
+    let profile_part = format!("profile {}", names.profile);
+    let profile = put_part(
+        azure,
+        context,
+        profile_part,
+        &ids.profile,
+        &profile_body(inputs),
+    )
+    .await
+    .map_err(|e| {
+        azure_failure(
+            e,
+            previous.map(|p| (ids.profile.clone(), partial_state(&existing_origins, p))),
+        )
+    })?;
     if let Some(front_door_id) = profile.properties.front_door_id {
         state.front_door_id = front_door_id;
     }
@@ -58,15 +66,29 @@ pub(super) async fn apply(
         )
     };
 
-    let endpoint = put_endpoint(azure, context, inputs, &names, &ids)
-        .await
-        .map_err(|e| partial(e, &existing_origins, &state))?;
+    let endpoint_part = format!("endpoint {}", names.endpoint);
+    let endpoint = put_part(
+        azure,
+        context,
+        endpoint_part,
+        &ids.endpoint,
+        &endpoint_body(inputs),
+    )
+    .await
+    .map_err(|e| partial(e, &existing_origins, &state))?;
     if let Some(host_name) = endpoint.properties.host_name {
         state.endpoint_host_name = host_name;
     }
-    put_origin_group(azure, context, inputs, &ids)
-        .await
-        .map_err(|e| partial(e, &existing_origins, &state))?;
+    let group_part = format!("origin group {ORIGIN_GROUP_NAME}");
+    put_part(
+        azure,
+        context,
+        group_part,
+        &ids.origin_group,
+        &origin_group_body(inputs),
+    )
+    .await
+    .map_err(|e| partial(e, &existing_origins, &state))?;
     let origin_id = |name: &str| {
         front_door_origin_id(
             &subscription,
@@ -84,9 +106,17 @@ pub(super) async fn apply(
         .await
         .map_err(|e| partial(e, &existing_origins, &state))?;
 
-    put_route(azure, context, inputs, &names, &ids)
-        .await
-        .map_err(|e| partial(e, &existing_origins, &state))?;
+    // The one route, last: it needs the origin group to exist.
+    let route_part = format!("route {ROUTE_NAME} on {}", names.endpoint);
+    put_part(
+        azure,
+        context,
+        route_part,
+        &ids.route,
+        &route_body(&ids, inputs),
+    )
+    .await
+    .map_err(|e| partial(e, &existing_origins, &state))?;
 
     read_assigned(azure, &read_options(context), &ids, &mut state).await;
     Ok((ids.profile, state))
@@ -117,64 +147,19 @@ fn initial_state(
     }
 }
 
-async fn put_profile(
+/// PUTs one part of the Front Door, reporting progress as "creating Front Door {part}".
+async fn put_part<T>(
     azure: &ArmClient,
     context: &OperationContext,
-    inputs: &FrontDoorInputs,
-    names: &Names,
-    ids: &Ids,
-) -> Result<FrontDoorProfile, AzureError> {
-    let options = operation_options(
-        context,
-        format!("creating Front Door profile {}", names.profile),
-    );
-    azure
-        .put(
-            &ResourceId::parse(&ids.profile)?,
-            &profile_body(inputs),
-            &options,
-        )
-        .await
-}
-
-async fn put_endpoint(
-    azure: &ArmClient,
-    context: &OperationContext,
-    inputs: &FrontDoorInputs,
-    names: &Names,
-    ids: &Ids,
-) -> Result<AfdEndpoint, AzureError> {
-    let options = operation_options(
-        context,
-        format!("creating Front Door endpoint {}", names.endpoint),
-    );
-    azure
-        .put(
-            &ResourceId::parse(&ids.endpoint)?,
-            &endpoint_body(inputs),
-            &options,
-        )
-        .await
-}
-
-async fn put_origin_group(
-    azure: &ArmClient,
-    context: &OperationContext,
-    inputs: &FrontDoorInputs,
-    ids: &Ids,
-) -> Result<(), AzureError> {
-    let options = operation_options(
-        context,
-        format!("creating Front Door origin group {ORIGIN_GROUP_NAME}"),
-    );
-    azure
-        .put(
-            &ResourceId::parse(&ids.origin_group)?,
-            &origin_group_body(inputs),
-            &options,
-        )
-        .await
-        .map(|_| ())
+    part: String,
+    id: &str,
+    body: &T,
+) -> Result<T, AzureError>
+where
+    T: ArmResource + Serialize + DeserializeOwned,
+{
+    let options = operation_options(context, format!("creating Front Door {part}"));
+    azure.put(&ResourceId::parse(id)?, body, &options).await
 }
 
 /// Every listed origin, each recorded in `existing` once put.
@@ -186,17 +171,15 @@ async fn put_origins(
     existing: &mut Vec<FrontDoorOrigin>,
 ) -> Result<(), AzureError> {
     for origin in &inputs.origins {
-        let options = operation_options(
+        let part = format!("origin {}", origin.name);
+        put_part(
+            azure,
             context,
-            format!("creating Front Door origin {}", origin.name),
-        );
-        azure
-            .put(
-                &ResourceId::parse(&origin_id(&origin.name))?,
-                &origin_body(origin),
-                &options,
-            )
-            .await?;
+            part,
+            &origin_id(&origin.name),
+            &origin_body(origin),
+        )
+        .await?;
         existing.retain(|o| !o.name.eq_ignore_ascii_case(&origin.name));
         existing.push(origin.clone());
     }
@@ -232,31 +215,6 @@ async fn delete_unlisted_origins(
         existing.retain(|o| !o.name.eq_ignore_ascii_case(&origin.name));
     }
     Ok(())
-}
-
-/// The one route, last: it needs the origin group to exist.
-async fn put_route(
-    azure: &ArmClient,
-    context: &OperationContext,
-    inputs: &FrontDoorInputs,
-    names: &Names,
-    ids: &Ids,
-) -> Result<(), AzureError> {
-    let options = operation_options(
-        context,
-        format!(
-            "creating Front Door route {ROUTE_NAME} on {}",
-            names.endpoint
-        ),
-    );
-    azure
-        .put(
-            &ResourceId::parse(&ids.route)?,
-            &route_body(ids, inputs),
-            &options,
-        )
-        .await
-        .map(|_| ())
 }
 
 /// The endpoint's host name and the Front Door id are assigned on create; read them if the PUT

@@ -21,9 +21,9 @@ use async_trait::async_trait;
 
 use crate::azure::models::front_door::FrontDoorProfile;
 use crate::azure::ResourceId;
+use crate::resource::ReadOutcome;
 use crate::resource::{
-    Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, ReadResult, Resource,
-    ResourceError,
+    Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, Resource, ResourceError,
 };
 use crate::resources::common::operation_options;
 use crate::resources::common::read_options;
@@ -79,8 +79,7 @@ impl Resource for FrontDoor {
         context: &OperationContext,
         id: &str,
         old: Option<(&FrontDoorInputs, &FrontDoorState)>,
-    ) -> Result<Option<ReadResult<FrontDoorInputs, FrontDoorState>>, ResourceError<FrontDoorState>>
-    {
+    ) -> ReadOutcome<FrontDoorInputs, FrontDoorState> {
         let azure = context.azure()?;
         read::read(azure, &read_options(context), id, old).await
     }

@@ -11,12 +11,9 @@ use crate::azure::models::front_door::{
 };
 use crate::azure::OperationOptions;
 use crate::azure::{ArmClient, AzureError, ResourceId};
-use crate::resource::{ReadResult, ResourceError};
+use crate::resource::{ReadOutcome, ReadResult, ResourceError};
 use crate::resources::common::user_tags;
 use crate::vocabulary::{ForwardingProtocol, FrontDoorSku as Sku, ProbeProtocol, Vocabulary};
-
-type ReadOutcome =
-    Result<Option<ReadResult<FrontDoorInputs, FrontDoorState>>, ResourceError<FrontDoorState>>;
 
 /// The profile's children as Azure has them; any may be missing.
 struct Children {
@@ -31,7 +28,7 @@ pub(super) async fn read(
     options: &OperationOptions,
     id: &str,
     old: Option<(&FrontDoorInputs, &FrontDoorState)>,
-) -> ReadOutcome {
+) -> ReadOutcome<FrontDoorInputs, FrontDoorState> {
     let profile_id = parse_profile_id(id).map_err(ResourceError::invalid)?;
     let Some(profile) = azure.get::<FrontDoorProfile>(&profile_id, options).await? else {
         return Ok(None);

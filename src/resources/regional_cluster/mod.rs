@@ -27,9 +27,9 @@ mod types;
 use async_trait::async_trait;
 
 use crate::property::Annotations;
+use crate::resource::ReadOutcome;
 use crate::resource::{
-    Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, ReadResult, Resource,
-    ResourceError,
+    Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, Resource, ResourceError,
 };
 
 pub use types::{
@@ -84,10 +84,7 @@ impl Resource for RegionalCluster {
         context: &OperationContext,
         id: &str,
         old: Option<(&RegionalClusterInputs, &RegionalClusterState)>,
-    ) -> Result<
-        Option<ReadResult<RegionalClusterInputs, RegionalClusterState>>,
-        ResourceError<RegionalClusterState>,
-    > {
+    ) -> ReadOutcome<RegionalClusterInputs, RegionalClusterState> {
         let azure = context.azure()?;
         read::read(azure, context, id, old).await
     }

@@ -6,6 +6,7 @@ use super::roles::{expected_role_assignments, missing_role_assignments};
 use super::types::{RegionalClusterInputs, RegionalClusterState};
 use crate::azure::models::managed_cluster::{AgentPoolProfile, ManagedCluster};
 use crate::azure::{ArmClient, ResourceId};
+use crate::resource::ReadOutcome;
 use crate::resource::{OperationContext, ReadResult, ResourceError};
 use crate::resources::common::operation_options;
 use crate::resources::common::read_options;
@@ -15,10 +16,7 @@ pub(super) async fn read(
     context: &OperationContext,
     id: &str,
     old: Option<(&RegionalClusterInputs, &RegionalClusterState)>,
-) -> Result<
-    Option<ReadResult<RegionalClusterInputs, RegionalClusterState>>,
-    ResourceError<RegionalClusterState>,
-> {
+) -> ReadOutcome<RegionalClusterInputs, RegionalClusterState> {
     let cluster_id = ResourceId::parse(id).map_err(|e| {
         ResourceError::invalid(format!("'{id}' is not an AKS cluster resource id: {e}"))
     })?;

@@ -18,9 +18,9 @@ mod types;
 use async_trait::async_trait;
 
 use crate::property::Annotations;
+use crate::resource::ReadOutcome;
 use crate::resource::{
-    Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, ReadResult, Resource,
-    ResourceError,
+    Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, Resource, ResourceError,
 };
 use crate::resources::common::read_options;
 
@@ -74,10 +74,7 @@ impl Resource for RegionalNetwork {
         context: &OperationContext,
         id: &str,
         old: Option<(&RegionalNetworkInputs, &RegionalNetworkState)>,
-    ) -> Result<
-        Option<ReadResult<RegionalNetworkInputs, RegionalNetworkState>>,
-        ResourceError<RegionalNetworkState>,
-    > {
+    ) -> ReadOutcome<RegionalNetworkInputs, RegionalNetworkState> {
         let azure = context.azure()?;
         read::read(azure, &read_options(context), id, old).await
     }

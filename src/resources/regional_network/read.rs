@@ -7,6 +7,7 @@ use crate::azure::ids::resource_group_id;
 use crate::azure::models::network::VirtualNetwork;
 use crate::azure::OperationOptions;
 use crate::azure::{ArmClient, ResourceId};
+use crate::resource::ReadOutcome;
 use crate::resource::{ReadResult, ResourceError};
 use crate::resources::common::user_tags;
 
@@ -15,10 +16,7 @@ pub(super) async fn read(
     options: &OperationOptions,
     id: &str,
     old: Option<(&RegionalNetworkInputs, &RegionalNetworkState)>,
-) -> Result<
-    Option<ReadResult<RegionalNetworkInputs, RegionalNetworkState>>,
-    ResourceError<RegionalNetworkState>,
-> {
+) -> ReadOutcome<RegionalNetworkInputs, RegionalNetworkState> {
     let vnet_id = ResourceId::parse(id)
         .map_err(|e| ResourceError::invalid(format!("'{id}' is not a VNet resource id: {e}")))?;
     let Some(vnet) = azure.get::<VirtualNetwork>(&vnet_id, options).await? else {

@@ -9,12 +9,10 @@ use super::types::{
 use crate::azure::ids::ids_equal;
 use crate::azure::models::network::VirtualNetworkPeering;
 use crate::azure::{ArmClient, OperationOptions, ResourceId};
+use crate::resource::ReadOutcome;
 use crate::resource::{OperationContext, ReadResult, ResourceError};
 
-type ImportResult = Result<
-    Option<ReadResult<VnetPeeringInputs, VnetPeeringState>>,
-    ResourceError<VnetPeeringState>,
->;
+type ImportResult = ReadOutcome<VnetPeeringInputs, VnetPeeringState>;
 
 /// Import by the local peering id: the remote side is found by its deterministic name, by the
 /// same custom name, or by listing the remote VNet's peerings for the one pointing back.

@@ -28,9 +28,9 @@ pub use types::{
 };
 
 use crate::property::Annotations;
+use crate::resource::ReadOutcome;
 use crate::resource::{
-    Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, ReadResult, Resource,
-    ResourceError,
+    Change, ChangeEffect, CheckContext, CheckFailure, OperationContext, Resource, ResourceError,
 };
 
 pub struct VnetPeering;
@@ -78,10 +78,7 @@ impl Resource for VnetPeering {
         context: &OperationContext,
         id: &str,
         old: Option<(&VnetPeeringInputs, &VnetPeeringState)>,
-    ) -> Result<
-        Option<ReadResult<VnetPeeringInputs, VnetPeeringState>>,
-        ResourceError<VnetPeeringState>,
-    > {
+    ) -> ReadOutcome<VnetPeeringInputs, VnetPeeringState> {
         let azure = context.azure()?;
         match old {
             Some((inputs, state)) => read::refresh(azure, context, id, inputs, state).await,

@@ -8,6 +8,7 @@ use crate::azure::ids::ids_equal;
 use crate::azure::models::network::VirtualNetworkPeering;
 use crate::azure::ArmClient;
 use crate::azure::ResourceId;
+use crate::resource::ReadOutcome;
 use crate::resource::{OperationContext, ReadResult, ResourceError};
 
 /// Refresh: both directions must still exist and not be Disconnected, else the peering is gone
@@ -18,8 +19,7 @@ pub(super) async fn refresh(
     id: &str,
     inputs: &VnetPeeringInputs,
     state: &VnetPeeringState,
-) -> Result<Option<ReadResult<VnetPeeringInputs, VnetPeeringState>>, ResourceError<VnetPeeringState>>
-{
+) -> ReadOutcome<VnetPeeringInputs, VnetPeeringState> {
     let remote_id = if state.remote_peering_id.is_empty() {
         inputs
             .endpoints()

@@ -7,11 +7,8 @@ use crate::azure::ids::ids_equal;
 use crate::azure::models::fleet::{ClusterMeshProfile, Fleet, FleetMember};
 use crate::azure::OperationOptions;
 use crate::azure::{ArmClient, ResourceId};
-use crate::resource::{ReadResult, ResourceError};
+use crate::resource::{ReadOutcome, ReadResult, ResourceError};
 use crate::vocabulary::CiliumMeshMode;
-
-type ReadOutcome =
-    Result<Option<ReadResult<CiliumMeshInputs, CiliumMeshState>>, ResourceError<CiliumMeshState>>;
 
 /// What Azure holds for one fleet mesh.
 struct Live {
@@ -50,7 +47,7 @@ pub(in crate::resources::cilium_mesh) async fn read_fleet(
     options: &OperationOptions,
     id: &str,
     old: Option<(&CiliumMeshInputs, &CiliumMeshState)>,
-) -> ReadOutcome {
+) -> ReadOutcome<CiliumMeshInputs, CiliumMeshState> {
     let Some(live) = read_live(azure, options, id).await? else {
         return Ok(None);
     };

@@ -8,7 +8,6 @@ use super::types::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::azure::ids::front_door_origin_id;
 use crate::azure::models::front_door::{AfdEndpoint, AfdOrigin, FrontDoorProfile};
 use crate::azure::models::ArmResource;
 use crate::azure::{ArmClient, AzureError, OperationOptions, ResourceId};
@@ -41,21 +40,17 @@ pub(super) async fn apply(
 
     // Once the profile exists, a failure leaves something behind: report it as partial so the
     // engine keeps the id and the next `up` resumes.
-    let profile_part = format!("profile {}", names.profile);
-    let profile = put_part(
-        azure,
-        context,
-        profile_part,
-        &ids.profile,
-        &profile_body(inputs),
-    )
-    .await
-    .map_err(|e| {
-        azure_failure(
-            e,
-            previous.map(|p| (ids.profile.clone(), partial_state(&existing_origins, p))),
-        )
-    })?;
+    let part = Part { azure, context };
+    let profile_name = format!("profile {}", names.profile);
+    let profile = (part
+        .put(profile_name, &ids.profile, &profile_body(inputs))
+        .await)
+        .map_err(|e| {
+            azure_failure(
+                e,
+                previous.map(|p| (ids.profile.clone(), partial_state(&existing_origins, p))),
+            )
+        })?;
     if let Some(front_door_id) = profile.properties.front_door_id {
         state.front_door_id = front_door_id;
     }
@@ -66,39 +61,20 @@ pub(super) async fn apply(
         )
     };
 
-    let endpoint_part = format!("endpoint {}", names.endpoint);
-    let endpoint = put_part(
-        azure,
-        context,
-        endpoint_part,
-        &ids.endpoint,
-        &endpoint_body(inputs),
-    )
-    .await
-    .map_err(|e| partial(e, &existing_origins, &state))?;
+    let endpoint_name = format!("endpoint {}", names.endpoint);
+    let endpoint = (part
+        .put(endpoint_name, &ids.endpoint, &endpoint_body(inputs))
+        .await)
+        .map_err(|e| partial(e, &existing_origins, &state))?;
     if let Some(host_name) = endpoint.properties.host_name {
         state.endpoint_host_name = host_name;
     }
-    let group_part = format!("origin group {ORIGIN_GROUP_NAME}");
-    put_part(
-        azure,
-        context,
-        group_part,
-        &ids.origin_group,
-        &origin_group_body(inputs),
-    )
-    .await
-    .map_err(|e| partial(e, &existing_origins, &state))?;
-    let origin_id = |name: &str| {
-        front_door_origin_id(
-            &subscription,
-            &inputs.resource_group_name,
-            &names.profile,
-            ORIGIN_GROUP_NAME,
-            name,
-        )
-        .to_string()
-    };
+    let group_name = format!("origin group {ORIGIN_GROUP_NAME}");
+    (part
+        .put(group_name, &ids.origin_group, &origin_group_body(inputs))
+        .await)
+        .map_err(|e| partial(e, &existing_origins, &state))?;
+    let origin_id = |name: &str| ids.origin(name);
     put_origins(azure, context, inputs, &origin_id, &mut existing_origins)
         .await
         .map_err(|e| partial(e, &existing_origins, &state))?;
@@ -107,16 +83,11 @@ pub(super) async fn apply(
         .map_err(|e| partial(e, &existing_origins, &state))?;
 
     // The one route, last: it needs the origin group to exist.
-    let route_part = format!("route {ROUTE_NAME} on {}", names.endpoint);
-    put_part(
-        azure,
-        context,
-        route_part,
-        &ids.route,
-        &route_body(&ids, inputs),
-    )
-    .await
-    .map_err(|e| partial(e, &existing_origins, &state))?;
+    let route_name = format!("route {ROUTE_NAME} on {}", names.endpoint);
+    (part
+        .put(route_name, &ids.route, &route_body(&ids, inputs))
+        .await)
+        .map_err(|e| partial(e, &existing_origins, &state))?;
 
     read_assigned(azure, &read_options(context), &ids, &mut state).await;
     Ok((ids.profile, state))
@@ -147,19 +118,23 @@ fn initial_state(
     }
 }
 
-/// PUTs one part of the Front Door, reporting progress as "creating Front Door {part}".
-async fn put_part<T>(
-    azure: &ArmClient,
-    context: &OperationContext,
-    part: String,
-    id: &str,
-    body: &T,
-) -> Result<T, AzureError>
-where
-    T: ArmResource + Serialize + DeserializeOwned,
-{
-    let options = operation_options(context, format!("creating Front Door {part}"));
-    azure.put(&ResourceId::parse(id)?, body, &options).await
+/// Writes the parts of one Front Door.
+struct Part<'a> {
+    azure: &'a ArmClient,
+    context: &'a OperationContext,
+}
+
+impl Part<'_> {
+    /// PUTs one part, reporting progress as "creating Front Door {name}".
+    async fn put<T>(&self, name: String, id: &str, body: &T) -> Result<T, AzureError>
+    where
+        T: ArmResource + Serialize + DeserializeOwned,
+    {
+        let options = operation_options(self.context, format!("creating Front Door {name}"));
+        self.azure
+            .put(&ResourceId::parse(id)?, body, &options)
+            .await
+    }
 }
 
 /// Every listed origin, each recorded in `existing` once put.
@@ -170,16 +145,10 @@ async fn put_origins(
     origin_id: &impl Fn(&str) -> String,
     existing: &mut Vec<FrontDoorOrigin>,
 ) -> Result<(), AzureError> {
+    let part = Part { azure, context };
     for origin in &inputs.origins {
-        let part = format!("origin {}", origin.name);
-        put_part(
-            azure,
-            context,
-            part,
-            &origin_id(&origin.name),
-            &origin_body(origin),
-        )
-        .await?;
+        let name = format!("origin {}", origin.name);
+        (part.put(name, &origin_id(&origin.name), &origin_body(origin))).await?;
         existing.retain(|o| !o.name.eq_ignore_ascii_case(&origin.name));
         existing.push(origin.clone());
     }

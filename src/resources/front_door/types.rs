@@ -120,6 +120,11 @@ pub(super) struct Ids {
 }
 
 impl Ids {
+    /// One origin's id: a child of the origin group.
+    pub(super) fn origin(&self, name: &str) -> String {
+        format!("{}/origins/{name}", self.origin_group)
+    }
+
     pub(super) fn new(subscription: &str, resource_group: &str, names: &Names) -> Self {
         Ids {
             profile: front_door_profile_id(subscription, resource_group, &names.profile)

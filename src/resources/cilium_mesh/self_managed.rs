@@ -12,11 +12,49 @@ use super::types::{
     CiliumMeshInputs, CiliumMeshState, MeshCa, MeshClusterInputs, MeshClusterOutput,
     CLUSTERMESH_PORT, DEFAULT_API_SERVER_IP_OFFSET, MAX_CLUSTERS,
 };
-use crate::net;
+use crate::net::{self, CidrError};
+use crate::resource::{Failure, ResourceError};
 use crate::vocabulary::CiliumMeshMode;
 
 const INTERNAL_LB_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
 const LB_IPV4_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-ipv4";
+
+/// Why a selfManaged mesh cannot be computed from its inputs.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum SelfManagedError {
+    #[error("no free Cilium cluster id left (at most 255 clusters)")]
+    NoFreeClusterId,
+    #[error("cluster '{cluster}' has no nodeSubnetCidr")]
+    MissingNodeSubnet { cluster: String },
+    #[error("{0}")]
+    NodeSubnet(#[source] CidrError),
+    #[error(
+        "the node subnet {subnet} of '{cluster}' has no usable address {offset} below its last"
+    )]
+    NoApiServerCandidate {
+        subnet: Ipv4Net,
+        cluster: String,
+        offset: i64,
+    },
+    #[error("no free address left in {subnet} for '{cluster}'")]
+    NoFreeAddress { subnet: Ipv4Net, cluster: String },
+    #[error("generating the mesh CA key: {0}")]
+    CaKey(#[source] rcgen::Error),
+    #[error("signing the mesh CA: {0}")]
+    CaSignature(#[source] rcgen::Error),
+}
+
+impl From<SelfManagedError> for Failure {
+    fn from(error: SelfManagedError) -> Self {
+        Failure::Invalid(error.to_string())
+    }
+}
+
+impl<S> From<SelfManagedError> for ResourceError<S> {
+    fn from(error: SelfManagedError) -> Self {
+        ResourceError::Failed(error.into())
+    }
+}
 
 pub(super) fn self_managed_id(inputs: &CiliumMeshInputs) -> String {
     format!("cilium-mesh/{}", inputs.name_prefix)
@@ -45,7 +83,7 @@ pub(super) fn first_api_server_candidate(subnet: Ipv4Net, offset: i64) -> Option
 pub(super) fn self_managed_clusters(
     inputs: &CiliumMeshInputs,
     previous: Option<&CiliumMeshState>,
-) -> Result<Vec<MeshClusterOutput>, String> {
+) -> Result<Vec<MeshClusterOutput>, SelfManagedError> {
     let old: BTreeMap<&str, &MeshClusterOutput> = previous
         .map(|p| p.clusters.iter().map(|c| (c.name.as_str(), c)).collect())
         .unwrap_or_default();
@@ -81,7 +119,7 @@ pub(super) fn self_managed_clusters(
 fn assign_cluster_ids<'a>(
     inputs: &'a CiliumMeshInputs,
     old: &BTreeMap<&str, &MeshClusterOutput>,
-) -> Result<BTreeMap<&'a str, i64>, String> {
+) -> Result<BTreeMap<&'a str, i64>, SelfManagedError> {
     let mut ids: BTreeMap<&str, i64> = BTreeMap::new();
     let mut taken: BTreeSet<i64> = BTreeSet::new();
     for cluster in &inputs.clusters {
@@ -107,19 +145,22 @@ fn assign_cluster_ids<'a>(
         }
         let free = (1..=MAX_CLUSTERS as i64)
             .find(|id| !taken.contains(id))
-            .ok_or_else(|| "no free Cilium cluster id left (at most 255 clusters)".to_string())?;
+            .ok_or(SelfManagedError::NoFreeClusterId)?;
         ids.insert(&cluster.name, free);
         taken.insert(free);
     }
     Ok(ids)
 }
 
-fn node_subnet(cluster: &MeshClusterInputs) -> Result<Ipv4Net, String> {
-    cluster
-        .node_subnet_cidr
-        .as_deref()
-        .ok_or_else(|| format!("cluster '{}' has no nodeSubnetCidr", cluster.name))
-        .and_then(|text| net::parse_cidr(text).map_err(|e| e.to_string()))
+fn node_subnet(cluster: &MeshClusterInputs) -> Result<Ipv4Net, SelfManagedError> {
+    let text =
+        cluster
+            .node_subnet_cidr
+            .as_deref()
+            .ok_or_else(|| SelfManagedError::MissingNodeSubnet {
+                cluster: cluster.name.clone(),
+            })?;
+    net::parse_cidr(text).map_err(SelfManagedError::NodeSubnet)
 }
 
 /// IPs: kept when still inside the node subnet and the offset is unchanged, else picked.
@@ -127,7 +168,7 @@ fn assign_api_server_ips<'a>(
     inputs: &'a CiliumMeshInputs,
     previous: Option<&CiliumMeshState>,
     old: &BTreeMap<&str, &MeshClusterOutput>,
-) -> Result<BTreeMap<&'a str, u32>, String> {
+) -> Result<BTreeMap<&'a str, u32>, SelfManagedError> {
     let offset = inputs.api_server_ip_offset();
     let previous_offset = previous.map(|p| {
         p.api_server_ip_offset
@@ -157,15 +198,19 @@ fn assign_api_server_ips<'a>(
         let subnet = node_subnet(cluster)?;
         let (low, _) = usable_range(subnet);
         let start = first_api_server_candidate(subnet, offset).ok_or_else(|| {
-            format!(
-                "the node subnet {subnet} of '{}' has no usable address {offset} below its last",
-                cluster.name
-            )
+            SelfManagedError::NoApiServerCandidate {
+                subnet,
+                cluster: cluster.name.clone(),
+                offset,
+            }
         })?;
         let ip = (low..=start)
             .rev()
             .find(|ip| !used.contains(ip))
-            .ok_or_else(|| format!("no free address left in {subnet} for '{}'", cluster.name))?;
+            .ok_or_else(|| SelfManagedError::NoFreeAddress {
+                subnet,
+                cluster: cluster.name.clone(),
+            })?;
         ips.insert(&cluster.name, ip);
         used.insert(ip);
     }
@@ -209,12 +254,12 @@ fn helm_values(
     values
 }
 
-fn generate_ca() -> Result<MeshCa, String> {
+fn generate_ca() -> Result<MeshCa, SelfManagedError> {
     use rcgen::{
         BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair,
         KeyUsagePurpose,
     };
-    let key = KeyPair::generate().map_err(|e| format!("generating the mesh CA key: {e}"))?;
+    let key = KeyPair::generate().map_err(SelfManagedError::CaKey)?;
     let mut params = CertificateParams::default();
     let mut name = DistinguishedName::new();
     name.push(DnType::CommonName, "Cilium CA");
@@ -231,7 +276,7 @@ fn generate_ca() -> Result<MeshCa, String> {
     params.not_after = now + time::Duration::days(365 * 10);
     let cert = params
         .self_signed(&key)
-        .map_err(|e| format!("signing the mesh CA: {e}"))?;
+        .map_err(SelfManagedError::CaSignature)?;
     Ok(MeshCa {
         cert: cert.pem(),
         key: key.serialize_pem(),
@@ -241,7 +286,7 @@ fn generate_ca() -> Result<MeshCa, String> {
 pub(super) fn self_managed_state(
     inputs: &CiliumMeshInputs,
     previous: Option<&CiliumMeshState>,
-) -> Result<CiliumMeshState, String> {
+) -> Result<CiliumMeshState, SelfManagedError> {
     let clusters = self_managed_clusters(inputs, previous)?;
     let ca = match previous.and_then(|p| p.ca.clone()) {
         Some(ca) => ca,

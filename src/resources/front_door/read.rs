@@ -11,7 +11,7 @@ use crate::azure::models::front_door::{
 };
 use crate::azure::OperationOptions;
 use crate::azure::{ArmClient, AzureError, ResourceId};
-use crate::resource::{ReadResult, ResourceError};
+use crate::resource::{Failure, ReadResult, ResourceError};
 use crate::resources::common::user_tags;
 use crate::vocabulary::{ForwardingProtocol, FrontDoorSku as Sku, ProbeProtocol, Vocabulary};
 
@@ -32,7 +32,7 @@ pub(super) async fn read(
     id: &str,
     old: Option<(&FrontDoorInputs, &FrontDoorState)>,
 ) -> ReadOutcome {
-    let profile_id = parse_profile_id(id).map_err(ResourceError::invalid)?;
+    let profile_id = parse_profile_id(id)?;
     let Some(profile) = azure.get::<FrontDoorProfile>(&profile_id, options).await? else {
         return Ok(None);
     };
@@ -82,20 +82,44 @@ pub(super) async fn read(
     }))
 }
 
+/// Why an id is not a Front Door profile id.
+#[derive(Debug, thiserror::Error)]
+enum ProfileIdError {
+    /// Not an ARM id at all. (Boxed: ARM errors are large.)
+    #[error("'{id}' is not a Front Door profile id (…/providers/Microsoft.Cdn/profiles/{{name}}): {source}")]
+    Malformed {
+        id: String,
+        #[source]
+        source: Box<AzureError>,
+    },
+    /// An ARM id of something else.
+    #[error("'{id}' is not a Front Door profile id (…/providers/Microsoft.Cdn/profiles/{{name}})")]
+    NotAProfile { id: String },
+}
+
+impl From<ProfileIdError> for Failure {
+    fn from(error: ProfileIdError) -> Self {
+        Failure::Invalid(error.to_string())
+    }
+}
+
+impl<S> From<ProfileIdError> for ResourceError<S> {
+    fn from(error: ProfileIdError) -> Self {
+        ResourceError::Failed(error.into())
+    }
+}
+
 /// The profile id being read, or why `id` is not one.
-fn parse_profile_id(id: &str) -> Result<ResourceId, String> {
-    let profile_id = ResourceId::parse(id).map_err(|e| {
-        format!(
-            "'{id}' is not a Front Door profile id (…/providers/Microsoft.Cdn/profiles/{{name}}): {e}"
-        )
+fn parse_profile_id(id: &str) -> Result<ResourceId, ProfileIdError> {
+    let profile_id = ResourceId::parse(id).map_err(|source| ProfileIdError::Malformed {
+        id: id.to_string(),
+        source: Box::new(source),
     })?;
     if !profile_id
         .resource_type()
         .eq_ignore_ascii_case("Microsoft.Cdn/profiles")
     {
-        return Err(format!(
-            "'{id}' is not a Front Door profile id (…/providers/Microsoft.Cdn/profiles/{{name}})"
-        ));
+        return Err(ProfileIdError::NotAProfile { id: id.to_string() });
     }
     Ok(profile_id)
 }

@@ -4,12 +4,13 @@ use super::super::common::read_options;
 use super::drift::peering_drift;
 use super::status::{is_disconnected, summarise};
 use super::types::{
-    parse_vnet_id, peering_names, VnetPeeringInputs, VnetPeeringState, PEERINGS, PEERING_TYPE,
+    parse_vnet_id, peering_names, VnetIdError, VnetPeeringInputs, VnetPeeringState, PEERINGS,
+    PEERING_TYPE,
 };
 use crate::azure::ids::ids_equal;
 use crate::azure::models::network::VirtualNetworkPeering;
-use crate::azure::{ArmClient, OperationOptions, ResourceId};
-use crate::resource::{OperationContext, ReadResult, ResourceError};
+use crate::azure::{ArmClient, AzureError, OperationOptions, ResourceId};
+use crate::resource::{Failure, OperationContext, ReadResult, ResourceError};
 
 type ImportResult = Result<
     Option<ReadResult<VnetPeeringInputs, VnetPeeringState>>,
@@ -23,8 +24,7 @@ pub(super) async fn import(
     context: &OperationContext,
     id: &str,
 ) -> ImportResult {
-    let (local_peering_id, local_vnet) =
-        parse_local_peering_id(id).map_err(ResourceError::invalid)?;
+    let (local_peering_id, local_vnet) = parse_local_peering_id(id)?;
     let options = read_options(context);
     let Some(local) = azure
         .get::<VirtualNetworkPeering>(&ResourceId::parse(id)?, &options)
@@ -38,9 +38,11 @@ pub(super) async fn import(
         .as_ref()
         .map(|r| r.id.clone())
         .unwrap_or_default();
-    let remote_vnet = parse_vnet_id(&remote_vnet_text).map_err(|e| {
-        ResourceError::invalid(format!("peering {id} points at no usable remote VNet: {e}"))
-    })?;
+    let remote_vnet =
+        parse_vnet_id(&remote_vnet_text).map_err(|source| ImportError::RemoteVnet {
+            id: id.to_string(),
+            source,
+        })?;
     let local_name = local_peering_id.name().to_string();
     let defaults = peering_names(local_vnet.name(), remote_vnet.name(), None);
     let candidates = [defaults.remote.as_str(), local_name.as_str()];
@@ -82,17 +84,55 @@ pub(super) async fn import(
     }))
 }
 
+/// Why a peering cannot be imported.
+#[derive(Debug, thiserror::Error)]
+enum ImportError {
+    /// The id given to import is not an ARM id. (Boxed: ARM errors are large.)
+    #[error("'{id}' is not a VNet peering id: {source}")]
+    MalformedId {
+        id: String,
+        #[source]
+        source: Box<AzureError>,
+    },
+    /// An ARM id, but not of a peering under a VNet.
+    #[error("'{id}' is not a VNet peering id; import with the id of the local direction, …/virtualNetworks/{{vnet}}/virtualNetworkPeerings/{{name}}")]
+    NotAPeering { id: String },
+    /// The local direction points at something that is not a VNet.
+    #[error("peering {id} points at no usable remote VNet: {source}")]
+    RemoteVnet {
+        id: String,
+        #[source]
+        source: VnetIdError,
+    },
+}
+
+impl From<ImportError> for Failure {
+    fn from(error: ImportError) -> Self {
+        Failure::Invalid(error.to_string())
+    }
+}
+
+impl<S> From<ImportError> for ResourceError<S> {
+    fn from(error: ImportError) -> Self {
+        ResourceError::Failed(error.into())
+    }
+}
+
 /// The peering id to import and the VNet it sits under; anything else is refused.
-fn parse_local_peering_id(id: &str) -> Result<(ResourceId, ResourceId), String> {
-    let local_peering_id =
-        ResourceId::parse(id).map_err(|e| format!("'{id}' is not a VNet peering id: {e}"))?;
+fn parse_local_peering_id(id: &str) -> Result<(ResourceId, ResourceId), ImportError> {
+    let local_peering_id = ResourceId::parse(id).map_err(|source| ImportError::MalformedId {
+        id: id.to_string(),
+        source: Box::new(source),
+    })?;
     match local_peering_id.virtual_network() {
-        Some(vnet) if local_peering_id.resource_type().eq_ignore_ascii_case(PEERING_TYPE) => {
+        Some(vnet)
+            if local_peering_id
+                .resource_type()
+                .eq_ignore_ascii_case(PEERING_TYPE) =>
+        {
             Ok((local_peering_id, vnet))
         }
-        _ => Err(format!(
-            "'{id}' is not a VNet peering id; import with the id of the local direction, …/virtualNetworks/{{vnet}}/virtualNetworkPeerings/{{name}}"
-        )),
+        _ => Err(ImportError::NotAPeering { id: id.to_string() }),
     }
 }
 

@@ -21,11 +21,7 @@ pub(super) async fn refresh(
 ) -> Result<Option<ReadResult<VnetPeeringInputs, VnetPeeringState>>, ResourceError<VnetPeeringState>>
 {
     let remote_id = if state.remote_peering_id.is_empty() {
-        inputs
-            .endpoints()
-            .map_err(ResourceError::invalid)?
-            .remote_peering
-            .to_string()
+        inputs.endpoints()?.remote_peering.to_string()
     } else {
         state.remote_peering_id.clone()
     };

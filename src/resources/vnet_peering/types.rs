@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::azure::ResourceId;
+use crate::azure::{AzureError, ResourceId};
+use crate::resource::{Failure, ResourceError};
 
 /// Azure's limit on a peering name.
 pub const MAX_PEERING_NAME_LENGTH: usize = 80;
@@ -126,11 +127,10 @@ impl Endpoints {
 }
 
 impl VnetPeeringInputs {
-    pub(super) fn endpoints(&self) -> Result<Endpoints, String> {
-        let local_vnet =
-            parse_vnet_id(&self.local_vnet_id).map_err(|e| format!("localVnetId: {e}"))?;
+    pub(super) fn endpoints(&self) -> Result<Endpoints, EndpointsError> {
+        let local_vnet = parse_vnet_id(&self.local_vnet_id).map_err(EndpointsError::LocalVnet)?;
         let remote_vnet =
-            parse_vnet_id(&self.remote_vnet_id).map_err(|e| format!("remoteVnetId: {e}"))?;
+            parse_vnet_id(&self.remote_vnet_id).map_err(EndpointsError::RemoteVnet)?;
         let names = peering_names(local_vnet.name(), remote_vnet.name(), self.name.as_deref());
         Ok(Endpoints {
             local_peering: local_vnet.child(PEERINGS, &names.local),
@@ -147,18 +147,50 @@ impl VnetPeeringInputs {
     }
 }
 
+/// Why a text is not the id of a virtual network.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum VnetIdError {
+    /// Not an ARM id at all. (Boxed: ARM errors are large.)
+    #[error("{0}")]
+    Malformed(#[source] Box<AzureError>),
+    /// An ARM id of something else, or without a resource group.
+    #[error("'{text}' is a {resource_type} id, not a virtual network; give an id ending in /providers/Microsoft.Network/virtualNetworks/{{name}} (a RegionalNetwork's vnetId)")]
+    NotAVnet { text: String, resource_type: String },
+}
+
+/// Which input does not name a virtual network, and why.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum EndpointsError {
+    #[error("localVnetId: {0}")]
+    LocalVnet(#[source] VnetIdError),
+    #[error("remoteVnetId: {0}")]
+    RemoteVnet(#[source] VnetIdError),
+}
+
+impl From<EndpointsError> for Failure {
+    fn from(error: EndpointsError) -> Self {
+        Failure::Invalid(error.to_string())
+    }
+}
+
+impl<S> From<EndpointsError> for ResourceError<S> {
+    fn from(error: EndpointsError) -> Self {
+        ResourceError::Failed(error.into())
+    }
+}
+
 /// Parses an ARM id that must name a virtual network.
-pub(super) fn parse_vnet_id(text: &str) -> Result<ResourceId, String> {
-    let id = ResourceId::parse(text).map_err(|e| e.to_string())?;
+pub(super) fn parse_vnet_id(text: &str) -> Result<ResourceId, VnetIdError> {
+    let id = ResourceId::parse(text).map_err(|e| VnetIdError::Malformed(Box::new(e)))?;
     if !id
         .resource_type()
         .eq_ignore_ascii_case(VIRTUAL_NETWORK_TYPE)
         || id.resource_group().is_none()
     {
-        return Err(format!(
-            "'{text}' is a {} id, not a virtual network; give an id ending in /providers/Microsoft.Network/virtualNetworks/{{name}} (a RegionalNetwork's vnetId)",
-            id.resource_type()
-        ));
+        return Err(VnetIdError::NotAVnet {
+            text: text.to_string(),
+            resource_type: id.resource_type(),
+        });
     }
     Ok(id)
 }

@@ -313,4 +313,63 @@ mod tests {
         assert_eq!(Ipv4Addr::from(ip).to_string(), "10.0.255.245");
         assert!(first_api_server_candidate(net::parse_cidr("10.0.0.0/29").unwrap(), 10).is_none());
     }
+
+    fn cluster(name: &str, node_subnet: Option<&str>) -> MeshClusterInputs {
+        MeshClusterInputs {
+            name: name.into(),
+            node_subnet_cidr: node_subnet.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    /// The messages users see, byte for byte, and whether the cause is kept as the source.
+    #[test]
+    fn errors_say_which_cluster_and_keep_their_cause() {
+        use std::error::Error as _;
+        let crowd: Vec<MeshClusterInputs> = (0..=MAX_CLUSTERS)
+            .map(|i| cluster(&format!("c{i}"), Some("10.0.0.0/16")))
+            .collect();
+        let cases: [(Vec<MeshClusterInputs>, &str, bool); 5] = [
+            (
+                vec![cluster("east", None)],
+                "cluster 'east' has no nodeSubnetCidr",
+                false,
+            ),
+            (
+                vec![cluster("east", Some("10.0.0.1/16"))],
+                "10.0.0.1/16 has host bits set; did you mean 10.0.0.0/16?",
+                true,
+            ),
+            (
+                vec![cluster("east", Some("10.0.0.0/29"))],
+                "the node subnet 10.0.0.0/29 of 'east' has no usable address 10 below its last",
+                false,
+            ),
+            (
+                ["a", "b", "c"]
+                    .map(|name| cluster(name, Some("10.0.0.0/28")))
+                    .to_vec(),
+                "no free address left in 10.0.0.0/28 for 'c'",
+                false,
+            ),
+            (
+                crowd,
+                "no free Cilium cluster id left (at most 255 clusters)",
+                false,
+            ),
+        ];
+        for (clusters, message, has_source) in cases {
+            let inputs = CiliumMeshInputs {
+                clusters,
+                ..Default::default()
+            };
+            let error = self_managed_state(&inputs, None).unwrap_err();
+            assert_eq!(error.to_string(), message);
+            assert_eq!(error.source().is_some(), has_source, "{message}");
+            assert!(
+                matches!(Failure::from(error), Failure::Invalid(text) if text == message),
+                "{message}"
+            );
+        }
+    }
 }

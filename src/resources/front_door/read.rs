@@ -302,6 +302,34 @@ mod tests {
     use super::*;
     use crate::azure::models::front_door::AfdOriginProperties;
 
+    /// The messages users see, byte for byte, and whether the parse error is kept as the source.
+    #[test]
+    fn profile_ids_of_anything_else_are_refused() {
+        use std::error::Error as _;
+        let profile = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cdn/profiles/afd-x";
+        assert_eq!(parse_profile_id(profile).unwrap().name(), "afd-x");
+        let vnet =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v";
+        let malformed = ResourceId::parse("afd-x").unwrap_err().to_string();
+        let cases = [
+            (
+                "afd-x",
+                format!("'afd-x' is not a Front Door profile id (…/providers/Microsoft.Cdn/profiles/{{name}}): {malformed}"),
+                true,
+            ),
+            (
+                vnet,
+                format!("'{vnet}' is not a Front Door profile id (…/providers/Microsoft.Cdn/profiles/{{name}})"),
+                false,
+            ),
+        ];
+        for (id, message, has_source) in cases {
+            let error = parse_profile_id(id).unwrap_err();
+            assert_eq!(error.to_string(), message);
+            assert_eq!(error.source().is_some(), has_source, "{id}");
+        }
+    }
+
     #[test]
     fn read_origins_keeps_the_old_order_then_appends_unknown_ones() {
         let live = |name: &str, host: &str| AfdOrigin {

@@ -168,3 +168,60 @@ async fn find_remote_direction(
         Some((remote_vnet.child(PEERINGS, &name), p))
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::super::fixtures::EAST;
+    use super::*;
+
+    #[test]
+    fn the_local_peering_id_names_its_vnet() {
+        let id = format!("{EAST}/virtualNetworkPeerings/link");
+        let (peering, vnet) = parse_local_peering_id(&id).unwrap();
+        assert_eq!(peering.name(), "link");
+        assert_eq!(vnet.to_string(), EAST);
+    }
+
+    /// The messages users see, byte for byte, and whether the parse error is kept as the source.
+    #[test]
+    fn anything_but_a_peering_id_is_refused() {
+        let malformed = ResourceId::parse("link").unwrap_err().to_string();
+        let cases = [
+            (
+                "link".to_string(),
+                format!("'link' is not a VNet peering id: {malformed}"),
+                true,
+            ),
+            (
+                EAST.to_string(),
+                format!("'{EAST}' is not a VNet peering id; import with the id of the local direction, …/virtualNetworks/{{vnet}}/virtualNetworkPeerings/{{name}}"),
+                false,
+            ),
+        ];
+        for (id, message, has_source) in cases {
+            let error = parse_local_peering_id(&id).unwrap_err();
+            assert_eq!(error.to_string(), message);
+            assert_eq!(error.source().is_some(), has_source, "{id}");
+            assert!(
+                matches!(Failure::from(error), Failure::Invalid(text) if text == message),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_remote_side_that_is_no_vnet_names_the_peering() {
+        let error = ImportError::RemoteVnet {
+            id: "p".into(),
+            source: parse_vnet_id("link").unwrap_err(),
+        };
+        let cause = ResourceId::parse("link").unwrap_err().to_string();
+        assert_eq!(
+            error.to_string(),
+            format!("peering p points at no usable remote VNet: {cause}")
+        );
+        assert!(error.source().is_some());
+    }
+}

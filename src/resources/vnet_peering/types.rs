@@ -227,6 +227,42 @@ mod tests {
         );
     }
 
+    /// The messages users see, byte for byte: which input, then why; the cause stays the source.
+    #[test]
+    fn endpoints_name_the_input_that_is_not_a_vnet() {
+        use std::error::Error as _;
+        let subnet = format!("{EAST}/subnets/nodes");
+        let malformed = ResourceId::parse("vnet-a").unwrap_err().to_string();
+        let not_a_vnet = format!("'{subnet}' is a Microsoft.Network/virtualNetworks/subnets id, not a virtual network; give an id ending in /providers/Microsoft.Network/virtualNetworks/{{name}} (a RegionalNetwork's vnetId)");
+        let cases = [
+            ("vnet-a", WEST, format!("localVnetId: {malformed}")),
+            (EAST, subnet.as_str(), format!("remoteVnetId: {not_a_vnet}")),
+            (
+                subnet.as_str(),
+                "vnet-a",
+                format!("localVnetId: {not_a_vnet}"),
+            ),
+        ];
+        for (local, remote, message) in cases {
+            let inputs = VnetPeeringInputs {
+                local_vnet_id: local.into(),
+                remote_vnet_id: remote.into(),
+                ..Default::default()
+            };
+            let error = inputs.endpoints().unwrap_err();
+            assert_eq!(error.to_string(), message);
+            let cause = error.source().expect("the id error is the source");
+            assert_eq!(
+                format!("{}: {cause}", &message[..message.find(':').unwrap()]),
+                message
+            );
+            assert!(
+                matches!(Failure::from(error), Failure::Invalid(text) if text == message),
+                "{message}"
+            );
+        }
+    }
+
     #[test]
     fn endpoints_put_each_direction_under_its_own_vnet() {
         let inputs = VnetPeeringInputs {

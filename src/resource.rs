@@ -142,7 +142,29 @@ pub enum Failure {
     /// An id, a stored value or a result that cannot be used; the message says what to do.
     #[error("{0}")]
     Invalid(String),
+    /// A resource's own typed error about its inputs or state, with its cause kept.
+    #[error(transparent)]
+    Input(Box<dyn std::error::Error + Send + Sync>),
 }
+
+/// Lets a resource's own error type flow into [`Failure`] and [`ResourceError`] with `?`, its
+/// message unchanged and its sources kept.
+macro_rules! input_error {
+    ($error:ty) => {
+        impl From<$error> for $crate::resource::Failure {
+            fn from(error: $error) -> Self {
+                $crate::resource::Failure::Input(Box::new(error))
+            }
+        }
+
+        impl<S> From<$error> for $crate::resource::ResourceError<S> {
+            fn from(error: $error) -> Self {
+                $crate::resource::ResourceError::Failed(error.into())
+            }
+        }
+    };
+}
+pub(crate) use input_error;
 
 impl Failure {
     /// A failure of `step`, e.g. "applying cluster mesh profile mesh-x".

@@ -132,27 +132,55 @@ pub fn reserved_overlap(network: Ipv4Net) -> Option<Ipv4Net> {
         .find(|reserved| overlaps(network, *reserved))
 }
 
+/// Why an address cannot be the cluster DNS service IP of a service range. Every message names a
+/// usable address (or says the range is too small).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DnsServiceIpError {
+    #[error("dnsServiceIP {ip} is outside serviceCidr {service_cidr}; choose an address inside it, e.g. {suggestion}")]
+    Outside {
+        ip: Ipv4Addr,
+        service_cidr: Ipv4Net,
+        suggestion: String,
+    },
+    #[error("dnsServiceIP {ip} is the network (first) address of serviceCidr {service_cidr}; choose another address inside it, e.g. {suggestion}")]
+    NetworkAddress {
+        ip: Ipv4Addr,
+        service_cidr: Ipv4Net,
+        suggestion: String,
+    },
+    #[error("dnsServiceIP {ip} is the broadcast (last) address of serviceCidr {service_cidr}; choose another address inside it, e.g. {suggestion}")]
+    BroadcastAddress {
+        ip: Ipv4Addr,
+        service_cidr: Ipv4Net,
+        suggestion: String,
+    },
+}
+
 /// Checks that `ip` can be the cluster DNS service IP of `service_cidr`: inside it, and neither its network
 /// (first) address nor its broadcast (last) address.
-pub fn check_dns_service_ip(service_cidr: Ipv4Net, ip: Ipv4Addr) -> Result<(), String> {
+pub fn check_dns_service_ip(service_cidr: Ipv4Net, ip: Ipv4Addr) -> Result<(), DnsServiceIpError> {
     let service_network = service_cidr.trunc();
+    let suggestion = || suggested_dns_ip(service_network);
     if !service_network.contains(&ip) {
-        return Err(format!(
-            "dnsServiceIP {ip} is outside serviceCidr {service_network}; choose an address inside it, e.g. {}",
-            suggested_dns_ip(service_network)
-        ));
+        return Err(DnsServiceIpError::Outside {
+            ip,
+            service_cidr: service_network,
+            suggestion: suggestion(),
+        });
     }
     if ip == service_network.network() {
-        return Err(format!(
-            "dnsServiceIP {ip} is the network (first) address of serviceCidr {service_network}; choose another address inside it, e.g. {}",
-            suggested_dns_ip(service_network)
-        ));
+        return Err(DnsServiceIpError::NetworkAddress {
+            ip,
+            service_cidr: service_network,
+            suggestion: suggestion(),
+        });
     }
     if ip == service_network.broadcast() {
-        return Err(format!(
-            "dnsServiceIP {ip} is the broadcast (last) address of serviceCidr {service_network}; choose another address inside it, e.g. {}",
-            suggested_dns_ip(service_network)
-        ));
+        return Err(DnsServiceIpError::BroadcastAddress {
+            ip,
+            service_cidr: service_network,
+            suggestion: suggestion(),
+        });
     }
     Ok(())
 }
@@ -324,27 +352,44 @@ mod tests {
         );
         let error = check_dns_service_ip(service, Ipv4Addr::new(10, 0, 0, 10)).unwrap_err();
         assert!(
-            error.contains("outside serviceCidr 10.96.0.0/16"),
-            "{error}"
+            matches!(error, DnsServiceIpError::Outside { .. }),
+            "{error:?}"
         );
-        assert!(error.contains("10.96.0.10"), "{error}");
+        assert_eq!(
+            error.to_string(),
+            "dnsServiceIP 10.0.0.10 is outside serviceCidr 10.96.0.0/16; choose an address inside it, e.g. 10.96.0.10"
+        );
     }
 
     #[test]
     fn dns_service_ip_must_not_be_the_network_address() {
         let error =
             check_dns_service_ip(net("10.96.0.0/16"), Ipv4Addr::new(10, 96, 0, 0)).unwrap_err();
-        assert!(error.contains("network (first) address"), "{error}");
+        assert!(
+            matches!(error, DnsServiceIpError::NetworkAddress { .. }),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "dnsServiceIP 10.96.0.0 is the network (first) address of serviceCidr 10.96.0.0/16; choose another address inside it, e.g. 10.96.0.10"
+        );
     }
 
     #[test]
     fn dns_service_ip_must_not_be_the_broadcast_address() {
         let error =
             check_dns_service_ip(net("10.96.0.0/16"), Ipv4Addr::new(10, 96, 255, 255)).unwrap_err();
-        assert!(error.contains("broadcast (last) address"), "{error}");
+        assert!(
+            matches!(error, DnsServiceIpError::BroadcastAddress { .. }),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "dnsServiceIP 10.96.255.255 is the broadcast (last) address of serviceCidr 10.96.0.0/16; choose another address inside it, e.g. 10.96.0.10"
+        );
         let error =
             check_dns_service_ip(net("10.96.0.0/31"), Ipv4Addr::new(10, 96, 0, 1)).unwrap_err();
-        assert!(error.contains("too small"), "{error}");
+        assert!(error.to_string().contains("too small"), "{error}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod proptests;
 
 pub use cidr::{
     check_dns_service_ip, contains, find_overlaps, is_expansion, overlaps, parse_cidr, parse_ip,
-    reserved_overlap, CidrError, RESERVED,
+    reserved_overlap, CidrError, DnsServiceIpError, RESERVED,
 };
 pub use plan::{
     plan_address_space, AddressPlan, PlanError, PlanRequest, PoolKind, RegionPlan, RegionRequest,

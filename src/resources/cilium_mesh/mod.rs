@@ -79,8 +79,7 @@ impl Resource for CiliumMesh {
         inputs: CiliumMeshInputs,
     ) -> Result<(String, CiliumMeshState), ResourceError<CiliumMeshState>> {
         if inputs.mode == Some(CiliumMeshMode::SelfManaged) {
-            let state =
-                self_managed::self_managed_state(&inputs, None).map_err(ResourceError::invalid)?;
+            let state = self_managed::self_managed_state(&inputs, None)?;
             return Ok((self_managed::self_managed_id(&inputs), state));
         }
         let azure = context.azure()?;
@@ -120,8 +119,7 @@ impl Resource for CiliumMesh {
         news: CiliumMeshInputs,
     ) -> Result<CiliumMeshState, ResourceError<CiliumMeshState>> {
         if news.mode == Some(CiliumMeshMode::SelfManaged) {
-            return self_managed::self_managed_state(&news, Some(old.1))
-                .map_err(ResourceError::invalid);
+            return Ok(self_managed::self_managed_state(&news, Some(old.1))?);
         }
         let azure = context.azure()?;
         fleet::apply_fleet(azure, context, &news, Some(old.1))

@@ -12,11 +12,38 @@ use super::types::{
     CiliumMeshInputs, CiliumMeshState, MeshCa, MeshClusterInputs, MeshClusterOutput,
     CLUSTERMESH_PORT, DEFAULT_API_SERVER_IP_OFFSET, MAX_CLUSTERS,
 };
-use crate::net;
+use crate::net::{self, CidrError};
 use crate::vocabulary::CiliumMeshMode;
 
 const INTERNAL_LB_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
 const LB_IPV4_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-ipv4";
+
+/// Why a selfManaged mesh cannot be computed from its inputs.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum SelfManagedError {
+    #[error("no free Cilium cluster id left (at most 255 clusters)")]
+    NoFreeClusterId,
+    #[error("cluster '{cluster}' has no nodeSubnetCidr")]
+    MissingNodeSubnet { cluster: String },
+    #[error("{0}")]
+    NodeSubnet(#[source] CidrError),
+    #[error(
+        "the node subnet {subnet} of '{cluster}' has no usable address {offset} below its last"
+    )]
+    NoApiServerCandidate {
+        subnet: Ipv4Net,
+        cluster: String,
+        offset: i64,
+    },
+    #[error("no free address left in {subnet} for '{cluster}'")]
+    NoFreeAddress { subnet: Ipv4Net, cluster: String },
+    #[error("generating the mesh CA key: {0}")]
+    CaKey(#[source] rcgen::Error),
+    #[error("signing the mesh CA: {0}")]
+    CaSignature(#[source] rcgen::Error),
+}
+
+crate::resource::input_error!(SelfManagedError);
 
 pub(super) fn self_managed_id(inputs: &CiliumMeshInputs) -> String {
     format!("cilium-mesh/{}", inputs.name_prefix)
@@ -45,7 +72,7 @@ pub(super) fn first_api_server_candidate(subnet: Ipv4Net, offset: i64) -> Option
 pub(super) fn self_managed_clusters(
     inputs: &CiliumMeshInputs,
     previous: Option<&CiliumMeshState>,
-) -> Result<Vec<MeshClusterOutput>, String> {
+) -> Result<Vec<MeshClusterOutput>, SelfManagedError> {
     let old: BTreeMap<&str, &MeshClusterOutput> = previous
         .map(|p| p.clusters.iter().map(|c| (c.name.as_str(), c)).collect())
         .unwrap_or_default();
@@ -81,7 +108,7 @@ pub(super) fn self_managed_clusters(
 fn assign_cluster_ids<'a>(
     inputs: &'a CiliumMeshInputs,
     old: &BTreeMap<&str, &MeshClusterOutput>,
-) -> Result<BTreeMap<&'a str, i64>, String> {
+) -> Result<BTreeMap<&'a str, i64>, SelfManagedError> {
     let mut ids: BTreeMap<&str, i64> = BTreeMap::new();
     let mut taken: BTreeSet<i64> = BTreeSet::new();
     for cluster in &inputs.clusters {
@@ -107,19 +134,22 @@ fn assign_cluster_ids<'a>(
         }
         let free = (1..=MAX_CLUSTERS as i64)
             .find(|id| !taken.contains(id))
-            .ok_or_else(|| "no free Cilium cluster id left (at most 255 clusters)".to_string())?;
+            .ok_or(SelfManagedError::NoFreeClusterId)?;
         ids.insert(&cluster.name, free);
         taken.insert(free);
     }
     Ok(ids)
 }
 
-fn node_subnet(cluster: &MeshClusterInputs) -> Result<Ipv4Net, String> {
-    cluster
-        .node_subnet_cidr
-        .as_deref()
-        .ok_or_else(|| format!("cluster '{}' has no nodeSubnetCidr", cluster.name))
-        .and_then(|text| net::parse_cidr(text).map_err(|e| e.to_string()))
+fn node_subnet(cluster: &MeshClusterInputs) -> Result<Ipv4Net, SelfManagedError> {
+    let text =
+        cluster
+            .node_subnet_cidr
+            .as_deref()
+            .ok_or_else(|| SelfManagedError::MissingNodeSubnet {
+                cluster: cluster.name.clone(),
+            })?;
+    net::parse_cidr(text).map_err(SelfManagedError::NodeSubnet)
 }
 
 /// IPs: kept when still inside the node subnet and the offset is unchanged, else picked.
@@ -127,7 +157,7 @@ fn assign_api_server_ips<'a>(
     inputs: &'a CiliumMeshInputs,
     previous: Option<&CiliumMeshState>,
     old: &BTreeMap<&str, &MeshClusterOutput>,
-) -> Result<BTreeMap<&'a str, u32>, String> {
+) -> Result<BTreeMap<&'a str, u32>, SelfManagedError> {
     let offset = inputs.api_server_ip_offset();
     let previous_offset = previous.map(|p| {
         p.api_server_ip_offset
@@ -157,15 +187,19 @@ fn assign_api_server_ips<'a>(
         let subnet = node_subnet(cluster)?;
         let (low, _) = usable_range(subnet);
         let start = first_api_server_candidate(subnet, offset).ok_or_else(|| {
-            format!(
-                "the node subnet {subnet} of '{}' has no usable address {offset} below its last",
-                cluster.name
-            )
+            SelfManagedError::NoApiServerCandidate {
+                subnet,
+                cluster: cluster.name.clone(),
+                offset,
+            }
         })?;
         let ip = (low..=start)
             .rev()
             .find(|ip| !used.contains(ip))
-            .ok_or_else(|| format!("no free address left in {subnet} for '{}'", cluster.name))?;
+            .ok_or_else(|| SelfManagedError::NoFreeAddress {
+                subnet,
+                cluster: cluster.name.clone(),
+            })?;
         ips.insert(&cluster.name, ip);
         used.insert(ip);
     }
@@ -209,12 +243,12 @@ fn helm_values(
     values
 }
 
-fn generate_ca() -> Result<MeshCa, String> {
+fn generate_ca() -> Result<MeshCa, SelfManagedError> {
     use rcgen::{
         BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair,
         KeyUsagePurpose,
     };
-    let key = KeyPair::generate().map_err(|e| format!("generating the mesh CA key: {e}"))?;
+    let key = KeyPair::generate().map_err(SelfManagedError::CaKey)?;
     let mut params = CertificateParams::default();
     let mut name = DistinguishedName::new();
     name.push(DnType::CommonName, "Cilium CA");
@@ -231,7 +265,7 @@ fn generate_ca() -> Result<MeshCa, String> {
     params.not_after = now + time::Duration::days(365 * 10);
     let cert = params
         .self_signed(&key)
-        .map_err(|e| format!("signing the mesh CA: {e}"))?;
+        .map_err(SelfManagedError::CaSignature)?;
     Ok(MeshCa {
         cert: cert.pem(),
         key: key.serialize_pem(),
@@ -241,7 +275,7 @@ fn generate_ca() -> Result<MeshCa, String> {
 pub(super) fn self_managed_state(
     inputs: &CiliumMeshInputs,
     previous: Option<&CiliumMeshState>,
-) -> Result<CiliumMeshState, String> {
+) -> Result<CiliumMeshState, SelfManagedError> {
     let clusters = self_managed_clusters(inputs, previous)?;
     let ca = match previous.and_then(|p| p.ca.clone()) {
         Some(ca) => ca,
@@ -267,5 +301,64 @@ mod tests {
         let ip = first_api_server_candidate(subnet, 10).unwrap();
         assert_eq!(Ipv4Addr::from(ip).to_string(), "10.0.255.245");
         assert!(first_api_server_candidate(net::parse_cidr("10.0.0.0/29").unwrap(), 10).is_none());
+    }
+
+    fn cluster(name: &str, node_subnet: Option<&str>) -> MeshClusterInputs {
+        MeshClusterInputs {
+            name: name.into(),
+            node_subnet_cidr: node_subnet.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    /// The messages users see, byte for byte, and whether the cause is kept as the source.
+    #[test]
+    fn errors_say_which_cluster_and_keep_their_cause() {
+        use std::error::Error as _;
+        let crowd: Vec<MeshClusterInputs> = (0..=MAX_CLUSTERS)
+            .map(|i| cluster(&format!("c{i}"), Some("10.0.0.0/16")))
+            .collect();
+        let cases: [(Vec<MeshClusterInputs>, &str, bool); 5] = [
+            (
+                vec![cluster("east", None)],
+                "cluster 'east' has no nodeSubnetCidr",
+                false,
+            ),
+            (
+                vec![cluster("east", Some("10.0.0.1/16"))],
+                "10.0.0.1/16 has host bits set; did you mean 10.0.0.0/16?",
+                true,
+            ),
+            (
+                vec![cluster("east", Some("10.0.0.0/29"))],
+                "the node subnet 10.0.0.0/29 of 'east' has no usable address 10 below its last",
+                false,
+            ),
+            (
+                ["a", "b", "c"]
+                    .map(|name| cluster(name, Some("10.0.0.0/28")))
+                    .to_vec(),
+                "no free address left in 10.0.0.0/28 for 'c'",
+                false,
+            ),
+            (
+                crowd,
+                "no free Cilium cluster id left (at most 255 clusters)",
+                false,
+            ),
+        ];
+        for (clusters, message, has_source) in cases {
+            let inputs = CiliumMeshInputs {
+                clusters,
+                ..Default::default()
+            };
+            let error = self_managed_state(&inputs, None).unwrap_err();
+            assert_eq!(error.to_string(), message);
+            assert_eq!(error.source().is_some(), has_source, "{message}");
+            assert!(
+                crate::resource::Failure::from(error).to_string() == message,
+                "{message}"
+            );
+        }
     }
 }

@@ -11,7 +11,7 @@ use crate::azure::models::front_door::{
 };
 use crate::azure::OperationOptions;
 use crate::azure::{ArmClient, AzureError, ResourceId};
-use crate::resource::{ReadOutcome, ReadResult, ResourceError};
+use crate::resource::{ReadOutcome, ReadResult};
 use crate::resources::common::user_tags;
 use crate::vocabulary::{ForwardingProtocol, FrontDoorSku as Sku, ProbeProtocol, Vocabulary};
 
@@ -29,7 +29,7 @@ pub(super) async fn read(
     id: &str,
     old: Option<(&FrontDoorInputs, &FrontDoorState)>,
 ) -> ReadOutcome<FrontDoorInputs, FrontDoorState> {
-    let profile_id = parse_profile_id(id).map_err(ResourceError::invalid)?;
+    let profile_id = parse_profile_id(id)?;
     let Some(profile) = azure.get::<FrontDoorProfile>(&profile_id, options).await? else {
         return Ok(None);
     };
@@ -79,20 +79,34 @@ pub(super) async fn read(
     }))
 }
 
+/// Why an id is not a Front Door profile id.
+#[derive(Debug, thiserror::Error)]
+enum ProfileIdError {
+    /// Not an ARM id at all. (Boxed: ARM errors are large.)
+    #[error("'{id}' is not a Front Door profile id (…/providers/Microsoft.Cdn/profiles/{{name}}): {source}")]
+    Malformed {
+        id: String,
+        #[source]
+        source: Box<AzureError>,
+    },
+    /// An ARM id of something else.
+    #[error("'{id}' is not a Front Door profile id (…/providers/Microsoft.Cdn/profiles/{{name}})")]
+    NotAProfile { id: String },
+}
+
+crate::resource::input_error!(ProfileIdError);
+
 /// The profile id being read, or why `id` is not one.
-fn parse_profile_id(id: &str) -> Result<ResourceId, String> {
-    let profile_id = ResourceId::parse(id).map_err(|e| {
-        format!(
-            "'{id}' is not a Front Door profile id (…/providers/Microsoft.Cdn/profiles/{{name}}): {e}"
-        )
+fn parse_profile_id(id: &str) -> Result<ResourceId, ProfileIdError> {
+    let profile_id = ResourceId::parse(id).map_err(|source| ProfileIdError::Malformed {
+        id: id.to_string(),
+        source: Box::new(source),
     })?;
     if !profile_id
         .resource_type()
         .eq_ignore_ascii_case("Microsoft.Cdn/profiles")
     {
-        return Err(format!(
-            "'{id}' is not a Front Door profile id (…/providers/Microsoft.Cdn/profiles/{{name}})"
-        ));
+        return Err(ProfileIdError::NotAProfile { id: id.to_string() });
     }
     Ok(profile_id)
 }
@@ -274,6 +288,34 @@ fn read_origins(old: &[FrontDoorOrigin], live: &[AfdOrigin]) -> Vec<FrontDoorOri
 mod tests {
     use super::*;
     use crate::azure::models::front_door::AfdOriginProperties;
+
+    /// The messages users see, byte for byte, and whether the parse error is kept as the source.
+    #[test]
+    fn profile_ids_of_anything_else_are_refused() {
+        use std::error::Error as _;
+        let profile = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cdn/profiles/afd-x";
+        assert_eq!(parse_profile_id(profile).unwrap().name(), "afd-x");
+        let vnet =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v";
+        let malformed = ResourceId::parse("afd-x").unwrap_err().to_string();
+        let cases = [
+            (
+                "afd-x",
+                format!("'afd-x' is not a Front Door profile id (…/providers/Microsoft.Cdn/profiles/{{name}}): {malformed}"),
+                true,
+            ),
+            (
+                vnet,
+                format!("'{vnet}' is not a Front Door profile id (…/providers/Microsoft.Cdn/profiles/{{name}})"),
+                false,
+            ),
+        ];
+        for (id, message, has_source) in cases {
+            let error = parse_profile_id(id).unwrap_err();
+            assert_eq!(error.to_string(), message);
+            assert_eq!(error.source().is_some(), has_source, "{id}");
+        }
+    }
 
     #[test]
     fn read_origins_keeps_the_old_order_then_appends_unknown_ones() {

@@ -298,7 +298,7 @@ fn check_dns_service_ip(
     };
     if let Some(address) = address {
         if let Err(reason) = net::check_dns_service_ip(service_range, address) {
-            v.fail("dnsServiceIP", reason);
+            v.fail("dnsServiceIP", reason.to_string());
         } else if u32::from(address) == u32::from(service_range.network()).saturating_add(1) {
             // AKS gives the first usable address to the `kubernetes` service itself.
             v.fail("dnsServiceIP", format!("dnsServiceIP {address} is the first usable address of serviceCidr {service_range}, which AKS gives to the kubernetes service; use another, e.g. {}", default_dns_service_ip(&service_range.to_string())));

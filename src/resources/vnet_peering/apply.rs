@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::super::common::{azure_failure, operation_options, read_options, PollSchedule};
 use super::body::peering_body;
 use super::status::{is_disconnected, is_fully_in_sync, summarise};
-use super::types::{base_state, Endpoints, VnetPeeringInputs, VnetPeeringState};
+use super::types::{base_state, Endpoints, EndpointsError, VnetPeeringInputs, VnetPeeringState};
 use crate::azure::models::network::VirtualNetworkPeering;
 use crate::azure::{ArmClient, AzureError, ResourceId};
 use crate::resource::{Failure, OperationContext, ResourceError};
@@ -24,7 +24,7 @@ pub(super) async fn apply(
     previous: Option<&VnetPeeringState>,
     force_sync: bool,
 ) -> Result<(String, VnetPeeringState), ResourceError<VnetPeeringState>> {
-    let endpoints = known_endpoints(inputs, previous).map_err(ResourceError::invalid)?;
+    let endpoints = known_endpoints(inputs, previous)?;
     let mut run = Apply {
         azure,
         context,
@@ -46,7 +46,7 @@ pub(super) async fn apply(
 fn known_endpoints(
     inputs: &VnetPeeringInputs,
     previous: Option<&VnetPeeringState>,
-) -> Result<Endpoints, String> {
+) -> Result<Endpoints, EndpointsError> {
     let mut endpoints = inputs.endpoints()?;
     if let Some(previous) = previous {
         for (slot, known) in [

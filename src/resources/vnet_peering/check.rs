@@ -136,7 +136,7 @@ fn validate_vnet_id(v: &mut Validator<'_, '_>, path: &str, text: &str) -> Option
     match parse_vnet_id(text) {
         Ok(id) => Some(id),
         Err(reason) => {
-            v.fail(path, reason);
+            v.fail(path, reason.to_string());
             None
         }
     }

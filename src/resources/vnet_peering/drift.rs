@@ -14,22 +14,9 @@ pub(super) fn peering_drift<S>(
     local_inputs: &VnetPeeringInputs,
     remote_inputs: &VnetPeeringInputs,
 ) -> Result<Vec<String>, ResourceError<S>> {
-    let local_expected = peering_body(
-        local_inputs,
-        &local_inputs
-            .endpoints()
-            .map_err(ResourceError::invalid)?
-            .remote_vnet,
-        true,
-    );
-    let remote_expected = peering_body(
-        remote_inputs,
-        &remote_inputs
-            .endpoints()
-            .map_err(ResourceError::invalid)?
-            .local_vnet,
-        false,
-    );
+    let local_expected = peering_body(local_inputs, &local_inputs.endpoints()?.remote_vnet, true);
+    let remote_expected =
+        peering_body(remote_inputs, &remote_inputs.endpoints()?.local_vnet, false);
     let mut changes = direction_drift(local, &local_expected);
     changes.extend(direction_drift(remote, &remote_expected));
     Ok(changes)

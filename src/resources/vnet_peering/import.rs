@@ -4,13 +4,13 @@ use super::super::common::read_options;
 use super::drift::peering_drift;
 use super::status::{is_disconnected, summarise};
 use super::types::{
-    parse_vnet_id, peering_names, VnetPeeringInputs, VnetPeeringState, PEERINGS, PEERING_TYPE,
+    parse_vnet_id, peering_names, VnetIdError, VnetPeeringInputs, VnetPeeringState, PEERINGS,
+    PEERING_TYPE,
 };
 use crate::azure::ids::ids_equal;
 use crate::azure::models::network::VirtualNetworkPeering;
-use crate::azure::{ArmClient, OperationOptions, ResourceId};
-use crate::resource::ReadOutcome;
-use crate::resource::{OperationContext, ReadResult, ResourceError};
+use crate::azure::{ArmClient, AzureError, OperationOptions, ResourceId};
+use crate::resource::{OperationContext, ReadOutcome, ReadResult, ResourceError};
 
 type ImportResult = ReadOutcome<VnetPeeringInputs, VnetPeeringState>;
 
@@ -21,8 +21,7 @@ pub(super) async fn import(
     context: &OperationContext,
     id: &str,
 ) -> ImportResult {
-    let (local_peering_id, local_vnet) =
-        parse_local_peering_id(id).map_err(ResourceError::invalid)?;
+    let (local_peering_id, local_vnet) = parse_local_peering_id(id)?;
     let options = read_options(context);
     let Some(local) = azure
         .get::<VirtualNetworkPeering>(&ResourceId::parse(id)?, &options)
@@ -36,9 +35,11 @@ pub(super) async fn import(
         .as_ref()
         .map(|r| r.id.clone())
         .unwrap_or_default();
-    let remote_vnet = parse_vnet_id(&remote_vnet_text).map_err(|e| {
-        ResourceError::invalid(format!("peering {id} points at no usable remote VNet: {e}"))
-    })?;
+    let remote_vnet =
+        parse_vnet_id(&remote_vnet_text).map_err(|source| ImportError::RemoteVnet {
+            id: id.to_string(),
+            source,
+        })?;
     let local_name = local_peering_id.name().to_string();
     let defaults = peering_names(local_vnet.name(), remote_vnet.name(), None);
     let candidates = [defaults.remote.as_str(), local_name.as_str()];
@@ -80,17 +81,45 @@ pub(super) async fn import(
     }))
 }
 
+/// Why a peering cannot be imported.
+#[derive(Debug, thiserror::Error)]
+enum ImportError {
+    /// The id given to import is not an ARM id. (Boxed: ARM errors are large.)
+    #[error("'{id}' is not a VNet peering id: {source}")]
+    MalformedId {
+        id: String,
+        #[source]
+        source: Box<AzureError>,
+    },
+    /// An ARM id, but not of a peering under a VNet.
+    #[error("'{id}' is not a VNet peering id; import with the id of the local direction, …/virtualNetworks/{{vnet}}/virtualNetworkPeerings/{{name}}")]
+    NotAPeering { id: String },
+    /// The local direction points at something that is not a VNet.
+    #[error("peering {id} points at no usable remote VNet: {source}")]
+    RemoteVnet {
+        id: String,
+        #[source]
+        source: VnetIdError,
+    },
+}
+
+crate::resource::input_error!(ImportError);
+
 /// The peering id to import and the VNet it sits under; anything else is refused.
-fn parse_local_peering_id(id: &str) -> Result<(ResourceId, ResourceId), String> {
-    let local_peering_id =
-        ResourceId::parse(id).map_err(|e| format!("'{id}' is not a VNet peering id: {e}"))?;
+fn parse_local_peering_id(id: &str) -> Result<(ResourceId, ResourceId), ImportError> {
+    let local_peering_id = ResourceId::parse(id).map_err(|source| ImportError::MalformedId {
+        id: id.to_string(),
+        source: Box::new(source),
+    })?;
     match local_peering_id.virtual_network() {
-        Some(vnet) if local_peering_id.resource_type().eq_ignore_ascii_case(PEERING_TYPE) => {
+        Some(vnet)
+            if local_peering_id
+                .resource_type()
+                .eq_ignore_ascii_case(PEERING_TYPE) =>
+        {
             Ok((local_peering_id, vnet))
         }
-        _ => Err(format!(
-            "'{id}' is not a VNet peering id; import with the id of the local direction, …/virtualNetworks/{{vnet}}/virtualNetworkPeerings/{{name}}"
-        )),
+        _ => Err(ImportError::NotAPeering { id: id.to_string() }),
     }
 }
 
@@ -125,4 +154,61 @@ async fn find_remote_direction(
         let name = p.name.clone()?;
         Some((remote_vnet.child(PEERINGS, &name), p))
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::super::fixtures::EAST;
+    use super::*;
+
+    #[test]
+    fn the_local_peering_id_names_its_vnet() {
+        let id = format!("{EAST}/virtualNetworkPeerings/link");
+        let (peering, vnet) = parse_local_peering_id(&id).unwrap();
+        assert_eq!(peering.name(), "link");
+        assert_eq!(vnet.to_string(), EAST);
+    }
+
+    /// The messages users see, byte for byte, and whether the parse error is kept as the source.
+    #[test]
+    fn anything_but_a_peering_id_is_refused() {
+        let malformed = ResourceId::parse("link").unwrap_err().to_string();
+        let cases = [
+            (
+                "link".to_string(),
+                format!("'link' is not a VNet peering id: {malformed}"),
+                true,
+            ),
+            (
+                EAST.to_string(),
+                format!("'{EAST}' is not a VNet peering id; import with the id of the local direction, …/virtualNetworks/{{vnet}}/virtualNetworkPeerings/{{name}}"),
+                false,
+            ),
+        ];
+        for (id, message, has_source) in cases {
+            let error = parse_local_peering_id(&id).unwrap_err();
+            assert_eq!(error.to_string(), message);
+            assert_eq!(error.source().is_some(), has_source, "{id}");
+            assert!(
+                crate::resource::Failure::from(error).to_string() == message,
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_remote_side_that_is_no_vnet_names_the_peering() {
+        let error = ImportError::RemoteVnet {
+            id: "p".into(),
+            source: parse_vnet_id("link").unwrap_err(),
+        };
+        let cause = ResourceId::parse("link").unwrap_err().to_string();
+        assert_eq!(
+            error.to_string(),
+            format!("peering p points at no usable remote VNet: {cause}")
+        );
+        assert!(error.source().is_some());
+    }
 }

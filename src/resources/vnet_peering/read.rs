@@ -9,7 +9,7 @@ use crate::azure::models::network::VirtualNetworkPeering;
 use crate::azure::ArmClient;
 use crate::azure::ResourceId;
 use crate::resource::ReadOutcome;
-use crate::resource::{OperationContext, ReadResult, ResourceError};
+use crate::resource::{OperationContext, ReadResult};
 
 /// Refresh: both directions must still exist and not be Disconnected, else the peering is gone
 /// and the next `up` recreates it. Inputs keep their old representation; flags follow Azure.
@@ -21,11 +21,7 @@ pub(super) async fn refresh(
     state: &VnetPeeringState,
 ) -> ReadOutcome<VnetPeeringInputs, VnetPeeringState> {
     let remote_id = if state.remote_peering_id.is_empty() {
-        inputs
-            .endpoints()
-            .map_err(ResourceError::invalid)?
-            .remote_peering
-            .to_string()
+        inputs.endpoints()?.remote_peering.to_string()
     } else {
         state.remote_peering_id.clone()
     };

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::azure::ResourceId;
+use crate::azure::{AzureError, ResourceId};
 
 /// Azure's limit on a peering name.
 pub const MAX_PEERING_NAME_LENGTH: usize = 80;
@@ -126,11 +126,10 @@ impl Endpoints {
 }
 
 impl VnetPeeringInputs {
-    pub(super) fn endpoints(&self) -> Result<Endpoints, String> {
-        let local_vnet =
-            parse_vnet_id(&self.local_vnet_id).map_err(|e| format!("localVnetId: {e}"))?;
+    pub(super) fn endpoints(&self) -> Result<Endpoints, EndpointsError> {
+        let local_vnet = parse_vnet_id(&self.local_vnet_id).map_err(EndpointsError::LocalVnet)?;
         let remote_vnet =
-            parse_vnet_id(&self.remote_vnet_id).map_err(|e| format!("remoteVnetId: {e}"))?;
+            parse_vnet_id(&self.remote_vnet_id).map_err(EndpointsError::RemoteVnet)?;
         let names = peering_names(local_vnet.name(), remote_vnet.name(), self.name.as_deref());
         Ok(Endpoints {
             local_peering: local_vnet.child(PEERINGS, &names.local),
@@ -147,18 +146,40 @@ impl VnetPeeringInputs {
     }
 }
 
+/// Why a text is not the id of a virtual network.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum VnetIdError {
+    /// Not an ARM id at all. (Boxed: ARM errors are large.)
+    #[error("{0}")]
+    Malformed(#[source] Box<AzureError>),
+    /// An ARM id of something else, or without a resource group.
+    #[error("'{text}' is a {resource_type} id, not a virtual network; give an id ending in /providers/Microsoft.Network/virtualNetworks/{{name}} (a RegionalNetwork's vnetId)")]
+    NotAVnet { text: String, resource_type: String },
+}
+
+/// Which input does not name a virtual network, and why.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum EndpointsError {
+    #[error("localVnetId: {0}")]
+    LocalVnet(#[source] VnetIdError),
+    #[error("remoteVnetId: {0}")]
+    RemoteVnet(#[source] VnetIdError),
+}
+
+crate::resource::input_error!(EndpointsError);
+
 /// Parses an ARM id that must name a virtual network.
-pub(super) fn parse_vnet_id(text: &str) -> Result<ResourceId, String> {
-    let id = ResourceId::parse(text).map_err(|e| e.to_string())?;
+pub(super) fn parse_vnet_id(text: &str) -> Result<ResourceId, VnetIdError> {
+    let id = ResourceId::parse(text).map_err(|e| VnetIdError::Malformed(Box::new(e)))?;
     if !id
         .resource_type()
         .eq_ignore_ascii_case(VIRTUAL_NETWORK_TYPE)
         || id.resource_group().is_none()
     {
-        return Err(format!(
-            "'{text}' is a {} id, not a virtual network; give an id ending in /providers/Microsoft.Network/virtualNetworks/{{name}} (a RegionalNetwork's vnetId)",
-            id.resource_type()
-        ));
+        return Err(VnetIdError::NotAVnet {
+            text: text.to_string(),
+            resource_type: id.resource_type(),
+        });
     }
     Ok(id)
 }
@@ -193,6 +214,42 @@ mod tests {
             (custom.local.as_str(), custom.remote.as_str()),
             ("link", "link")
         );
+    }
+
+    /// The messages users see, byte for byte: which input, then why; the cause stays the source.
+    #[test]
+    fn endpoints_name_the_input_that_is_not_a_vnet() {
+        use std::error::Error as _;
+        let subnet = format!("{EAST}/subnets/nodes");
+        let malformed = ResourceId::parse("vnet-a").unwrap_err().to_string();
+        let not_a_vnet = format!("'{subnet}' is a Microsoft.Network/virtualNetworks/subnets id, not a virtual network; give an id ending in /providers/Microsoft.Network/virtualNetworks/{{name}} (a RegionalNetwork's vnetId)");
+        let cases = [
+            ("vnet-a", WEST, format!("localVnetId: {malformed}")),
+            (EAST, subnet.as_str(), format!("remoteVnetId: {not_a_vnet}")),
+            (
+                subnet.as_str(),
+                "vnet-a",
+                format!("localVnetId: {not_a_vnet}"),
+            ),
+        ];
+        for (local, remote, message) in cases {
+            let inputs = VnetPeeringInputs {
+                local_vnet_id: local.into(),
+                remote_vnet_id: remote.into(),
+                ..Default::default()
+            };
+            let error = inputs.endpoints().unwrap_err();
+            assert_eq!(error.to_string(), message);
+            let cause = error.source().expect("the id error is the source");
+            assert_eq!(
+                format!("{}: {cause}", &message[..message.find(':').unwrap()]),
+                message
+            );
+            assert!(
+                crate::resource::Failure::from(error).to_string() == message,
+                "{message}"
+            );
+        }
     }
 
     #[test]

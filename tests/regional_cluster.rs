@@ -683,6 +683,19 @@ async fn check_rejects_bad_cluster_settings() {
                 n.as_object_mut().map(|m| m.remove("resourceGroupName"));
             },
         ),
+        // The one resource-group rule, shared with FrontDoor and CiliumMesh.
+        Rejection::new(
+            "resource group ending in a period",
+            "resourceGroupName",
+            &["cannot end with '.'"],
+            |n| n["resourceGroupName"] = "rg-platform.".into(),
+        ),
+        Rejection::new(
+            "resource group with a space",
+            "resourceGroupName",
+            &["may only contain letters, digits"],
+            |n| n["resourceGroupName"] = "rg platform".into(),
+        ),
     ];
     assert_check_rejects(TOKEN, offline_inputs(), &rows).await;
 }

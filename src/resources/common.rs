@@ -114,6 +114,25 @@ impl<'a, 'c> Validator<'a, 'c> {
         }
     }
 
+    /// A resource group name input: given (`hint` says where from), 1 to 90 letters, digits,
+    /// '-', '_', '.', '(' and ')', not ending in '.'. Azure's naming rules for
+    /// Microsoft.Resources/resourceGroups count letters and digits as Unicode's.
+    pub fn resource_group_name(&mut self, path: &str, value: &str, hint: &str) {
+        if !self.required(path, value, hint) {
+            return;
+        }
+        self.name(
+            path,
+            value,
+            90,
+            "letters, digits, '-', '_', '.', '(' and ')'",
+            |c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')'),
+        );
+        if value.ends_with('.') {
+            self.fail(path, "resource group names cannot end with '.'");
+        }
+    }
+
     /// Azure tags: at most 50, keys ≤ 512 characters without `<>%&\?/`, values ≤ 256.
     pub fn tags(&mut self, path: &str, tags: &BTreeMap<String, String>) {
         if self.is_unknown(path) {

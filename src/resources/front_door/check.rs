@@ -41,10 +41,6 @@ fn front_door_name(v: &mut Validator<'_, '_>, path: &str, value: &str, max_lengt
     }
 }
 
-fn resource_group_character(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')')
-}
-
 pub(super) fn check(inputs: &mut FrontDoorInputs, context: &CheckContext<'_>) -> Vec<CheckFailure> {
     let mut v = Validator::new(context);
     check_resource_group(&mut v, &inputs.resource_group_name);
@@ -82,26 +78,11 @@ pub(super) fn check(inputs: &mut FrontDoorInputs, context: &CheckContext<'_>) ->
 }
 
 fn check_resource_group(v: &mut Validator<'_, '_>, resource_group_name: &str) {
-    if !v.required(
+    v.resource_group_name(
         "resourceGroupName",
         resource_group_name,
         "name an existing resource group, for example a RegionalNetwork's resourceGroupName",
-    ) {
-        return;
-    }
-    v.name(
-        "resourceGroupName",
-        resource_group_name,
-        90,
-        "letters, digits, '-', '_', '.', '(' and ')'",
-        resource_group_character,
     );
-    if resource_group_name.ends_with('.') {
-        v.fail(
-            "resourceGroupName",
-            "resource group names cannot end with '.'",
-        );
-    }
 }
 
 /// The origin group's health probe: path, protocol and interval.

@@ -47,19 +47,11 @@ fn check_names(
     context: &CheckContext<'_>,
 ) {
     let region_ok = v.region("location", &mut inputs.location);
-    if v.required(
+    v.resource_group_name(
         "resourceGroupName",
         &inputs.resource_group_name,
         "pass the RegionalNetwork's resourceGroupName output",
-    ) {
-        v.name(
-            "resourceGroupName",
-            &inputs.resource_group_name,
-            90,
-            "letters, digits, '-', '_', '.', '(' and ')'",
-            resource_group_character,
-        );
-    }
+    );
     if inputs.name_prefix.is_empty() && !v.is_unknown("namePrefix") {
         inputs.name_prefix = default_name_prefix(context.name);
     }
@@ -436,10 +428,6 @@ fn valid_kubernetes_version(version: &str) -> bool {
         && parts
             .iter()
             .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
-}
-
-fn resource_group_character(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')')
 }
 
 fn vm_size_character(c: char) -> bool {

@@ -42,19 +42,11 @@ pub(super) fn check_fleet_settings(
 /// The resource group and the Fleet names (fleet, profile, member label) the inputs lead to.
 fn check_fleet_names(v: &mut Validator<'_, '_>, inputs: &CiliumMeshInputs) {
     let group = inputs.resource_group_name.clone().unwrap_or_default();
-    if v.required(
+    v.resource_group_name(
         "resourceGroupName",
         &group,
         "fleet mode needs the resource group for the fleet (e.g. a RegionalNetwork's resourceGroupName)",
-    ) {
-        v.name(
-            "resourceGroupName",
-            &group,
-            90,
-            "letters, digits, '-', '_', '.', '(' and ')'",
-            |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')'),
-        );
-    }
+    );
     if let Some(name) = inputs.fleet_name.as_deref() {
         if !v.is_unknown("fleetName") && !valid_dns_label(name, 63) {
             v.fail("fleetName", format!("'{name}' is not a fleet name: 1 to 63 lower-case letters, digits and '-', starting and ending with a letter or digit"));

@@ -651,6 +651,42 @@ async fn cancel_stops_a_long_running_operation_within_a_second() {
 }
 
 #[tokio::test]
+async fn reads_and_lists_stop_on_cancel_while_throttled() {
+    // ARM asks to come back in a minute; the engine's Cancel must not wait for that.
+    let fake = FakeArm::handled(Box::new(|_: &Seen| {
+        respond(
+            429,
+            &[("retry-after", "60")],
+            json!({"error": {"code": "TooManyRequests", "message": "slow down"}}),
+        )
+    }));
+    let client = client(&fake);
+    let vnet = ResourceId::parse(VNET).unwrap();
+    for case in ["get", "list"] {
+        let cancel = CancellationToken::new();
+        let options = OperationOptions::default().with_cancel(cancel.clone());
+        let canceller = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            cancel.cancel();
+        });
+        let result = match case {
+            "get" => client
+                .get::<VirtualNetwork>(&vnet, &options)
+                .await
+                .map(|_| ()),
+            _ => (client.list::<VirtualNetworkPeering>(&vnet, "virtualNetworkPeerings", &options))
+                .await
+                .map(|_| ()),
+        };
+        assert!(
+            matches!(result, Err(AzureError::Canceled)),
+            "{case}: {result:?}"
+        );
+        canceller.await.unwrap();
+    }
+}
+
+#[tokio::test]
 async fn deadline_turns_into_timeout() {
     let fake = FakeArm::handled(Box::new(|seen: &Seen| {
         if seen.method == "PUT" {

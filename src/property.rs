@@ -528,6 +528,31 @@ mod tests {
     }
 
     #[test]
+    fn every_type_mismatch_is_reported_and_the_rest_still_reads() {
+        let value = obj(&[
+            ("location", Value::Number(3.0)),
+            ("nodeCount", Value::String("three".into())),
+            ("acns", Value::Bool(true)),
+            ("tags", obj(&[("env", Value::Bool(false))])),
+            ("pools", Value::Array(vec![Value::String("system".into())])),
+            ("podCidr", Value::Unknown),
+        ]);
+        let typed = value.to_typed_all::<Cluster>();
+        let paths: Vec<&str> = typed.errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["location", "nodeCount", "tags.env"]);
+        // The well-typed values survive; the set-aside ones count as unknown, as in a preview.
+        let cluster = typed
+            .value
+            .expect("a typed value with the mismatches set aside");
+        assert!(cluster.acns);
+        assert_eq!(cluster.pools, ["system"]);
+        for path in ["location", "nodeCount", "tags.env", "podCidr"] {
+            assert!(typed.annotations.is_unknown(path), "{path}");
+        }
+        assert!(!typed.annotations.is_unknown("acns"));
+    }
+
+    #[test]
     fn secrets_are_unwrapped_and_restored_by_path() {
         let value = obj(&[
             (

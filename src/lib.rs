@@ -10,6 +10,7 @@ pub mod config;
 pub mod connectivity;
 pub mod diff;
 pub mod functions;
+pub mod lifetime;
 pub mod net;
 pub mod property;
 pub mod provider;

@@ -92,37 +92,12 @@ async fn serve(
     }
     let service = ProviderService::new(Registry::aksmesh(), cancel.clone(), engine_log);
     server::serve(listener, service, async move {
-        shutdown_signal().await;
+        aksmesh::lifetime::shutdown().await;
         // Stop in-flight Azure polling at once; operations report what they created so far.
         cancel.cancel();
     })
     .await?;
     Ok(())
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut interrupt), Ok(mut terminate)) => {
-                tokio::select! {
-                    _ = interrupt.recv() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 #[cfg(test)]

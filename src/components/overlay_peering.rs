@@ -203,6 +203,13 @@ impl Component for OverlayPeering {
     type Inputs = OverlayPeeringInputs;
 
     fn check(&self, inputs: &OverlayPeeringInputs, unknowns: &Annotations) -> Vec<CheckFailure> {
+        if inputs.networks.is_empty() && !unknowns.is_unknown("networks") {
+            // Said here, at the input the user wrote; the connectivity model would name `regions`.
+            return vec![CheckFailure::new(
+                "networks",
+                "give at least one network: each RegionalNetwork's name (its region), vnetId and addressSpace",
+            )];
+        }
         check_networks(&inputs.networks, "networks", unknowns)
     }
 
@@ -254,6 +261,25 @@ impl Component for OverlayPeering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_networks_is_refused_at_networks() {
+        use crate::component::{ComponentAdapter, ComponentError, DynComponent};
+        let raw = Value::from_plain(&serde_json::json!({"networks": []}), &Default::default());
+        let Err(ComponentError::Invalid(failures)) = ComponentAdapter(OverlayPeering).check(&raw)
+        else {
+            panic!("an OverlayPeering without networks was accepted");
+        };
+        let properties: Vec<&str> = failures.iter().map(|f| f.property.as_str()).collect();
+        assert_eq!(properties, ["networks"]);
+        // An unknown list (a preview) is not refused.
+        let mut unknown = Annotations::default();
+        unknown.unknown.insert("networks".into());
+        let inputs = OverlayPeeringInputs {
+            networks: Vec::new(),
+        };
+        assert!(OverlayPeering.check(&inputs, &unknown).is_empty());
+    }
 
     fn network(name: &str, space: &str, pods: Option<&str>) -> PeeredNetwork {
         PeeredNetwork {

@@ -211,15 +211,6 @@ vocabulary! {
     }
 }
 
-impl From<FrontDoorSku> for FrontDoorTier {
-    fn from(sku: FrontDoorSku) -> Self {
-        match sku {
-            FrontDoorSku::Standard => FrontDoorTier::Standard,
-            FrontDoorSku::Premium => FrontDoorTier::Premium,
-        }
-    }
-}
-
 vocabulary! {
     /// The protocol of Front Door's health probes.
     ProbeProtocol {

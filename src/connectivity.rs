@@ -170,6 +170,13 @@ pub fn validate(topology: &Topology) -> Vec<TopologyError> {
                 format!("regions[{i}]"),
                 "a region name cannot be empty; use an Azure region such as \"eastus\"",
             ));
+        } else if !crate::regions::is_known(region) {
+            errors.push(TopologyError::new(
+                format!("regions[{i}]"),
+                crate::regions::refusal(region),
+            ));
+            // Listed all the same: peerings that name it are not wrong as well.
+            seen.insert(key);
         } else if !seen.insert(key) {
             errors.push(TopologyError::new(
                 format!("regions[{i}]"),

@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::vocabulary::PROPERTY_PLACEHOLDER;
+
 /// One Pulumi property value, with the engine's special values kept.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -54,14 +56,21 @@ pub fn join_index(path: &str, index: usize) -> PropertyPath {
     format!("{path}[{index}]")
 }
 
-/// Which paths of a value were unknown or secret before it was turned into plain data.
+/// What plain data loses of a value: which paths were unknown or secret, and which strings were
+/// given empty (a typed `String` with a default cannot tell `""` from "not given").
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Annotations {
     pub unknown: BTreeSet<PropertyPath>,
     pub secret: BTreeSet<PropertyPath>,
+    pub empty: BTreeSet<PropertyPath>,
 }
 
 impl Annotations {
+    /// True when the value at `path` was given as an empty string.
+    pub fn is_given_empty(&self, path: &str) -> bool {
+        self.empty.contains(path)
+    }
+
     /// True when `path` or anything beneath it is unknown.
     pub fn is_unknown(&self, path: &str) -> bool {
         self.unknown
@@ -137,7 +146,12 @@ impl Value {
             Value::Null => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
             Value::Number(n) => number_to_json(*n),
-            Value::String(s) => Json::String(s.clone()),
+            Value::String(s) => {
+                if s.is_empty() {
+                    annotations.empty.insert(path.to_string());
+                }
+                Json::String(s.clone())
+            }
             Value::Array(items) => Json::Array(
                 items
                     .iter()
@@ -255,7 +269,20 @@ impl Value {
     /// the annotations, so the typed value that remains can still be validated for other problems.
     pub fn to_typed_all<T: DeserializeOwned>(&self) -> Typed<T> {
         let (mut json, mut annotations) = self.to_plain();
+        // JSON has no infinity or NaN, so they would arrive as null, i.e. "not given": refuse them
+        // here, where the path is still known.
         let mut errors: Vec<TypeError> = Vec::new();
+        let mut non_finite = Vec::new();
+        self.non_finite_numbers("", &mut non_finite);
+        for (path, number) in non_finite {
+            errors.push(TypeError {
+                message: format!(
+                    "{PROPERTY_PLACEHOLDER} is {number}, which is not a number aksmesh can use; give a finite number"
+                ),
+                path: path.clone(),
+            });
+            annotations.unknown.insert(path);
+        }
         let mut tried: BTreeMap<PropertyPath, usize> = BTreeMap::new();
         // Every attempt sets one path aside; a value has far fewer paths than this.
         for _ in 0..MAX_REPAIRS {
@@ -302,6 +329,30 @@ impl Value {
             value: None,
             annotations,
             errors,
+        }
+    }
+}
+
+impl Value {
+    /// Paths of the infinite and NaN numbers in the value.
+    fn non_finite_numbers(&self, path: &str, found: &mut Vec<(PropertyPath, f64)>) {
+        match self {
+            Value::Number(n) if !n.is_finite() => found.push((path.to_string(), *n)),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    item.non_finite_numbers(&join_index(path, i), found);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    item.non_finite_numbers(&join_key(path, key), found);
+                }
+            }
+            Value::Secret(inner) => inner.non_finite_numbers(path, found),
+            Value::Output {
+                value: Some(inner), ..
+            } => inner.non_finite_numbers(path, found),
+            _ => {}
         }
     }
 }
@@ -550,6 +601,40 @@ mod tests {
             assert!(typed.annotations.is_unknown(path), "{path}");
         }
         assert!(!typed.annotations.is_unknown("acns"));
+    }
+
+    #[test]
+    fn infinite_and_nan_numbers_are_refused_where_they_stand() {
+        for (number, shown) in [
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (f64::NAN, "NaN"),
+        ] {
+            let value = obj(&[
+                ("location", Value::String("eastus".into())),
+                ("nodeCount", Value::Secret(Box::new(Value::Number(number)))),
+                ("acns", Value::Bool(true)),
+                ("tags", obj(&[])),
+                ("pools", Value::Array(vec![])),
+                ("podCidr", Value::Array(vec![Value::Number(number)])),
+            ]);
+            let typed = value.to_typed_all::<Cluster>();
+            let errors: Vec<(&str, &str)> = typed
+                .errors
+                .iter()
+                .map(|e| (e.path.as_str(), e.message.as_str()))
+                .collect();
+            let expected = format!("{PROPERTY_PLACEHOLDER} is {shown}, which is not a number aksmesh can use; give a finite number");
+            assert_eq!(
+                errors,
+                [
+                    ("nodeCount", expected.as_str()),
+                    ("podCidr[0]", expected.as_str())
+                ],
+                "{number}"
+            );
+            assert!(typed.annotations.is_unknown("nodeCount"));
+        }
     }
 
     #[test]

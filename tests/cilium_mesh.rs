@@ -475,6 +475,12 @@ async fn check_rejects_unsupported_fleet_set_ups() {
                 n["clusters"][0]["podCidr"] = "10.244.0.0/16".into();
             },
         ),
+        Rejection::new(
+            "empty name prefix",
+            "namePrefix",
+            &["namePrefix is empty; remove it"],
+            |n| n["namePrefix"] = "".into(),
+        ),
     ];
     assert_check_rejects(TOKEN, valid_fleet(), &rows).await;
 }

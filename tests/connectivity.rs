@@ -88,6 +88,16 @@ async fn analyze_connectivity_reports_bad_arguments_at_the_property() {
             "podNetworking",
             &[],
         ),
+        InvokeRejection::new(
+            "unknown region, refused as MultiRegionAks refuses it",
+            serde_json::json!({
+                "regions": ["eastus", "mars"],
+                "peerings": [{"from": "eastus", "to": "mars"}],
+            }),
+            "regions[1]",
+            &["'mars' is not an Azure region", "az account list-locations"],
+        )
+        .only(),
     ];
     assert_invoke_rejects("aksmesh:index:analyzeConnectivity", &rows).await;
 }

@@ -348,6 +348,12 @@ async fn check_rejects_bad_input() {
             &["required"],
             |n| n["resourceGroupName"] = "".into(),
         ),
+        Rejection::new(
+            "empty name prefix",
+            "namePrefix",
+            &["namePrefix is empty; remove it"],
+            |n| n["namePrefix"] = "".into(),
+        ),
     ];
     assert_check_rejects(TOKEN, inputs(), &rows).await;
 }

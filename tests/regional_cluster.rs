@@ -352,15 +352,28 @@ async fn refused_create_fails_without_leaving_state() {
     let (_network, network_created) = create_network(&azsim).await;
     let mut cluster = cluster(&azsim).await;
     let mut desired = cluster_inputs(&network_created);
-    // Check accepts any well-formed version; Azure refuses one it does not offer.
-    desired["kubernetesVersion"] = "1.20".into();
+    // Newer than aksmesh's dated list knows, so Check lets it through; the region's own list,
+    // asked before anything is written, does not offer it.
+    desired["kubernetesVersion"] = "1.36".into();
     let inputs = cluster.checked(json!({}), desired).await;
     let error = cluster
         .try_create(&inputs)
         .await
-        .expect_err("Azure refuses 1.20");
-    assert!(error.message().contains("1.20"), "{}", error.message());
+        .expect_err("the region does not offer 1.36");
+    let message = error.message();
+    assert!(
+        message.contains(
+            "AKS does not offer Kubernetes 1.36 in eastus; it offers 1.32, 1.33, 1.34, 1.35"
+        ),
+        "{message}"
+    );
     assert!(azsim.ids_of_type("managedClusters").is_empty());
+    let log = std::fs::read_to_string(azsim.request_log()).unwrap();
+    assert!(
+        !log.lines()
+            .any(|line| line.contains("\"PUT\"") && line.contains("managedClusters")),
+        "no cluster PUT was sent"
+    );
 }
 
 /// A cluster whose long-running create fails is reported as partially created (with its id), and
@@ -545,6 +558,24 @@ async fn check_rejects_bad_address_ranges() {
             "podCidr",
             &["/24"],
             |n| n["podCidr"] = "10.244.0.0/25".into(),
+        ),
+        Rejection::new(
+            "Kubernetes version AKS no longer creates",
+            "kubernetesVersion",
+            &["Kubernetes 1.20 is no longer offered", "use 1.32 or later"],
+            |n| n["kubernetesVersion"] = "1.20".into(),
+        ),
+        Rejection::new(
+            "infinite system pool count",
+            "systemPool.count",
+            &["not a number aksmesh can use"],
+            |n| n["systemPool"] = json!({"count": support::non_finite(f64::INFINITY)}),
+        ),
+        Rejection::new(
+            "empty name prefix",
+            "namePrefix",
+            &["namePrefix is empty; remove it"],
+            |n| n["namePrefix"] = "".into(),
         ),
     ];
     assert_check_rejects(TOKEN, offline_inputs(), &rows).await;

@@ -226,6 +226,12 @@ async fn check_rejects_bad_input() {
         Rejection::new("wrongly typed tags", "tags", &["invalid type"], |n| {
             n["tags"] = json!(["a", "b"])
         }),
+        Rejection::new(
+            "empty name prefix",
+            "namePrefix",
+            &["namePrefix is empty; remove it"],
+            |n| n["namePrefix"] = "".into(),
+        ),
     ];
     assert_check_rejects(TOKEN, inputs(), &rows).await;
 }

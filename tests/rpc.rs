@@ -9,7 +9,8 @@ use aksmesh::rpc::google_rpc;
 use aksmesh::rpc::pulumirpc::{self as rpc, diff_response::DiffChanges};
 use prost::Message;
 use support::{
-    assert_invoke_rejects, start_provider, to_json, to_struct, InvokeRejection, SUBSCRIPTION,
+    assert_invoke_rejects, non_finite, start_provider, to_json, to_struct, InvokeRejection,
+    SUBSCRIPTION,
 };
 use tonic::Code;
 
@@ -283,9 +284,20 @@ async fn plan_address_space_defaults_reproduce_the_familiar_layout() {
 
 #[tokio::test]
 async fn plan_address_space_reports_bad_input_at_the_property() {
-    let nine: Vec<_> = (0..9)
-        .map(|i| serde_json::json!({"location": format!("region{i}")}))
-        .collect();
+    let nine: Vec<_> = [
+        "eastus",
+        "eastus2",
+        "westus",
+        "westus2",
+        "westus3",
+        "centralus",
+        "northeurope",
+        "westeurope",
+        "uksouth",
+    ]
+    .iter()
+    .map(|location| serde_json::json!({ "location": location }))
+    .collect();
     let rows = [
         InvokeRejection::new(
             "vnet range with host bits",
@@ -312,8 +324,54 @@ async fn plan_address_space_reports_bad_input_at_the_property() {
             "regions[0].vnetCidr",
             &[],
         ),
+        InvokeRejection::new(
+            "unknown region, refused as MultiRegionAks refuses it",
+            serde_json::json!({"regions": [{"location": "eastus"}, {"location": "westeuropa"}]}),
+            "regions[1].location",
+            &["'westeuropa' is not an Azure region (did you mean westeurope?)"],
+        )
+        .only(),
     ];
     assert_invoke_rejects("aksmesh:index:planAddressSpace", &rows).await;
+}
+
+#[tokio::test]
+async fn infinite_and_nan_numbers_are_refused_at_their_property() {
+    let hints: &[&str] = &["not a number aksmesh can use", "finite"];
+    let region = || serde_json::json!({"location": "westeurope"});
+    let estimate_rows = [
+        InvokeRejection::new(
+            "infinite cross-region traffic",
+            serde_json::json!({"regions": [region()], "crossRegionTrafficGbPerMonth": non_finite(f64::INFINITY)}),
+            "crossRegionTrafficGbPerMonth",
+            hints,
+        )
+        .only(),
+        InvokeRejection::new(
+            "NaN pair traffic",
+            serde_json::json!({"regions": [region(), {"location": "eastus"}],
+                "pairTraffic": [{"from": "westeurope", "to": "eastus", "gbPerMonth": non_finite(f64::NAN)}]}),
+            "pairTraffic[0].gbPerMonth",
+            hints,
+        )
+        .only(),
+        InvokeRejection::new(
+            "minus infinity Front Door requests",
+            serde_json::json!({"regions": [region()], "frontDoor": {"requestsPerMonth": non_finite(f64::NEG_INFINITY)}}),
+            "frontDoor.requestsPerMonth",
+            hints,
+        )
+        .only(),
+    ];
+    assert_invoke_rejects("aksmesh:index:estimateCost", &estimate_rows).await;
+    let plan_rows = [InvokeRejection::new(
+        "infinite prefix length",
+        serde_json::json!({"regions": [region()], "vnetPrefixLength": non_finite(f64::INFINITY)}),
+        "vnetPrefixLength",
+        hints,
+    )
+    .only()];
+    assert_invoke_rejects("aksmesh:index:planAddressSpace", &plan_rows).await;
 }
 
 #[tokio::test]

@@ -304,6 +304,22 @@ impl ArmClient {
         Ok(items)
     }
 
+    /// GETs `{parent}/{collection}` as one document, for read-only listings that answer with a
+    /// single body rather than pages of `value` (AKS's `locations/{location}/kubernetesVersions`).
+    pub async fn get_listing<T: ArmResource + DeserializeOwned>(
+        &self,
+        parent: &ResourceId,
+        collection: &str,
+        options: &OperationOptions,
+    ) -> AzureResult<T> {
+        let path = format!("{parent}/{collection}");
+        let deadline = self.read_deadline(format!("reading {path}"), options);
+        let url = self.inner.url_for(&path, T::API_VERSION, &options.query)?;
+        let request = ArmRequest::new(Method::Get, url, None);
+        let response = self.inner.send(&request, &[], &deadline).await?;
+        decode(&format!("GET {path}"), response.json_value()?)
+    }
+
     /// PUT/PATCH/DELETE: serialised per VNet/cluster, retried, then followed to completion.
     async fn write(&self, write: Write<'_>, options: &OperationOptions) -> AzureResult<Value> {
         let Write {

@@ -86,6 +86,16 @@ pub fn request(arguments: &Arguments) -> Result<PlanRequest, Vec<CheckFailure>> 
             })
             .collect(),
     );
+    // The same rule as MultiRegionAks: a plan for a region it would refuse helps no one. An empty
+    // location is the planner's to report.
+    for (i, region) in arguments.regions.iter().enumerate() {
+        if !region.location.trim().is_empty() && !crate::regions::is_known(&region.location) {
+            failures.push(CheckFailure::new(
+                format!("{}.location", join_index("regions", i)),
+                crate::regions::refusal(&region.location),
+            ));
+        }
+    }
     if let Some(base) = parse_optional(&arguments.base_cidr, "baseCidr", &mut failures) {
         request.base_cidr = base;
     }

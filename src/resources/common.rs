@@ -13,6 +13,7 @@ use crate::regions;
 use crate::resource::{
     Change, CheckContext, CheckFailure, Failure, OperationContext, ResourceError,
 };
+use crate::resources::regional_network::default_name_prefix;
 use crate::vocabulary::Vocabulary;
 
 /// Tag put on everything aksmesh creates, so people (and aksmesh) can tell what it owns.
@@ -39,6 +40,21 @@ impl<'a, 'c> Validator<'a, 'c> {
 
     pub fn fail(&mut self, path: &str, reason: impl Into<String>) {
         self.failures.push(CheckFailure::new(path, reason));
+    }
+
+    /// The prefix of a resource's Azure names: when not given, the resource's name in the program
+    /// (cleaned); given empty, refused, because every Azure name would silently change to the
+    /// default's.
+    pub fn name_prefix(&mut self, path: &str, prefix: &mut String) {
+        if !prefix.is_empty() || self.is_unknown(path) {
+            return;
+        }
+        let default = default_name_prefix(self.context.name);
+        if self.context.unknowns.is_given_empty(path) {
+            self.fail(path, format!("{path} is empty; remove it to name the Azure resources after this resource ('{default}'), or give a prefix"));
+        } else {
+            *prefix = default;
+        }
     }
 
     /// A required string: present and not empty (unknown counts as present).

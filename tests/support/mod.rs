@@ -98,10 +98,45 @@ pub async fn start_engine() -> (RecordingEngine, String) {
     (engine, address)
 }
 
-/// Builds a protobuf Struct from JSON (plain values only).
+/// Builds a protobuf Struct from JSON (plain values only; see [`non_finite`]).
 pub fn to_struct(json: serde_json::Value) -> prost_types::Struct {
     let value = aksmesh::property::Value::from_plain(&json, &Default::default());
-    aksmesh::rpc::values::to_struct(&value)
+    let mut message = aksmesh::rpc::values::to_struct(&value);
+    for field in message.fields.values_mut() {
+        restore_non_finite(field);
+    }
+    message
+}
+
+const NON_FINITE_KEY: &str = "$nonFiniteNumber";
+
+/// JSON has no infinity or NaN, but the engine can send them (YAML's `.inf`, `.nan`): tables write
+/// them with this marker, which [`to_struct`] turns into the number itself.
+pub fn non_finite(number: f64) -> serde_json::Value {
+    serde_json::json!({ NON_FINITE_KEY: number.to_string() })
+}
+
+fn restore_non_finite(value: &mut prost_types::Value) {
+    use prost_types::value::Kind;
+    match &mut value.kind {
+        Some(Kind::StructValue(inner)) => {
+            let marked = match (inner.fields.len(), inner.fields.get(NON_FINITE_KEY)) {
+                (
+                    1,
+                    Some(prost_types::Value {
+                        kind: Some(Kind::StringValue(text)),
+                    }),
+                ) => text.parse::<f64>().ok(),
+                _ => None,
+            };
+            match marked {
+                Some(number) => value.kind = Some(Kind::NumberValue(number)),
+                None => inner.fields.values_mut().for_each(restore_non_finite),
+            }
+        }
+        Some(Kind::ListValue(list)) => list.values.iter_mut().for_each(restore_non_finite),
+        _ => {}
+    }
 }
 
 /// Turns a protobuf Struct back into plain JSON.

@@ -334,6 +334,46 @@ pub struct AdvancedNetworkingSecurity {
     pub advanced_network_policies: Option<String>,
 }
 
+/// `GET …/locations/{location}/kubernetesVersions`: the versions AKS offers in a region
+/// (`KubernetesVersionListResult`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KubernetesVersionList {
+    #[serde(default)]
+    pub values: Vec<KubernetesVersion>,
+}
+
+/// One minor version (`1.34`) and its patches.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KubernetesVersion {
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub is_preview: Option<bool>,
+    /// Patch version → the versions it can upgrade to.
+    #[serde(default)]
+    pub patch_versions: BTreeMap<String, serde_json::Value>,
+}
+
+impl KubernetesVersionList {
+    /// Whether `requested` (`1.34` or `1.34.2`) is offered: a minor alias needs its minor listed,
+    /// a patch needs the patch listed.
+    pub fn offers(&self, requested: &str) -> bool {
+        self.values
+            .iter()
+            .any(|minor| minor.version == requested || minor.patch_versions.contains_key(requested))
+    }
+
+    /// The offered versions, minor aliases first, for messages.
+    pub fn offered(&self) -> Vec<&str> {
+        self.values
+            .iter()
+            .map(|minor| minor.version.as_str())
+            .collect()
+    }
+}
+
 /// Result of `listClusterUserCredential` / `listClusterAdminCredential`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -43,7 +43,10 @@ api_version!(api_versions::NETWORK =>
     network::Subnet,
     network::VirtualNetworkPeering,
 );
-api_version!(api_versions::MANAGED_CLUSTERS => managed_cluster::ManagedCluster);
+api_version!(api_versions::MANAGED_CLUSTERS =>
+    managed_cluster::ManagedCluster,
+    managed_cluster::KubernetesVersionList,
+);
 api_version!(api_versions::ROLE_ASSIGNMENTS => role_assignment::RoleAssignment);
 api_version!(api_versions::CDN =>
     front_door::FrontDoorProfile,

@@ -6,6 +6,7 @@ use crate::property::{join_index, Annotations};
 use crate::regions;
 use crate::resource::{CheckContext, CheckFailure, Resource};
 use crate::resources::cilium_mesh::{CiliumMesh, CiliumMeshInputs};
+use crate::resources::regional_cluster::kubernetes_versions;
 
 use super::children::mesh_cluster;
 use super::{plan, MultiRegionAksInputs};
@@ -17,6 +18,19 @@ pub fn check(inputs: &MultiRegionAksInputs, unknowns: &Annotations) -> Vec<Check
             "regions",
             "give at least one region, for example [{location: eastus}]",
         ));
+    }
+    if inputs.name_prefix.as_deref() == Some("") {
+        // Children would take "" as "not given" and name everything after themselves.
+        failures.push(CheckFailure::new(
+            "namePrefix",
+            "namePrefix is empty; remove it to name the Azure resources after this platform, or give a prefix",
+        ));
+    }
+    if let Some(version) = inputs.kubernetes_version.as_deref() {
+        // Here, before any network is created, not when the clusters are registered.
+        if let Some(refusal) = kubernetes_versions::offline_refusal(version) {
+            failures.push(CheckFailure::new("kubernetesVersion", refusal));
+        }
     }
     check_regions(inputs, unknowns, &mut failures);
     let any_unknown_range = inputs

@@ -225,12 +225,15 @@ mod tests {
     #[test]
     fn check_reports_bad_regions_and_modes_at_their_paths() {
         use crate::component::{ComponentAdapter, ComponentError, DynComponent};
+        use crate::resources::regional_cluster::kubernetes_versions;
         // Through the adapter, as the engine calls it: a value of the wrong vocabulary and a bad
         // region are reported together.
         let raw = Value::from_plain(
             &serde_json::json!({
                 "regions": [{"location": "eastus"}, {"location": "mars"}],
                 "podNetworking": "tunnel",
+                "namePrefix": "",
+                "kubernetesVersion": "1.20",
             }),
             &Default::default(),
         );
@@ -248,6 +251,14 @@ mod tests {
                 (
                     "podNetworking",
                     "'tunnel' is not a valid podNetworking; use one of overlay, flat, byoCni"
+                ),
+                (
+                    "namePrefix",
+                    "namePrefix is empty; remove it to name the Azure resources after this platform, or give a prefix"
+                ),
+                (
+                    "kubernetesVersion",
+                    kubernetes_versions::offline_refusal("1.20").unwrap().as_str()
                 ),
                 (
                     "regions[1].location",

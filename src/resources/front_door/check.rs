@@ -10,7 +10,6 @@ use super::types::{
 };
 use crate::resource::{CheckContext, CheckFailure};
 use crate::resources::common::Validator;
-use crate::resources::regional_network::default_name_prefix;
 
 /// Endpoint names become the first label of `{name}-{hash}.z01.azurefd.net`: at most 46 characters.
 const ENDPOINT_NAME_MAX: usize = 46;
@@ -44,9 +43,7 @@ fn front_door_name(v: &mut Validator<'_, '_>, path: &str, value: &str, max_lengt
 pub(super) fn check(inputs: &mut FrontDoorInputs, context: &CheckContext<'_>) -> Vec<CheckFailure> {
     let mut v = Validator::new(context);
     check_resource_group(&mut v, &inputs.resource_group_name);
-    if inputs.name_prefix.is_empty() && !v.is_unknown("namePrefix") {
-        inputs.name_prefix = default_name_prefix(context.name);
-    }
+    v.name_prefix("namePrefix", &mut inputs.name_prefix);
     // The endpoint is named after the prefix; the profile is `afd-{prefix}`.
     front_door_name(&mut v, "namePrefix", &inputs.name_prefix, ENDPOINT_NAME_MAX);
     const { assert!(ENDPOINT_NAME_MAX + 4 <= PROFILE_NAME_MAX) };

@@ -3,6 +3,7 @@
 
 use ipnet::Ipv4Net;
 
+use super::kubernetes_versions;
 use super::types::{
     default_dns_service_ip, RegionalClusterInputs, SystemPoolInputs, DEFAULT_POD_CIDR,
     DEFAULT_SERVICE_CIDR,
@@ -12,7 +13,6 @@ use crate::azure::ResourceId;
 use crate::net;
 use crate::resource::{CheckContext, CheckFailure};
 use crate::resources::common::Validator;
-use crate::resources::regional_network::default_name_prefix;
 use crate::vocabulary::{NetworkDataplane, NetworkPolicy, PodNetworking};
 
 /// A range input and whether it is the default (messages then say how to move it).
@@ -23,13 +23,17 @@ pub(super) fn check(
     context: &CheckContext<'_>,
 ) -> Vec<CheckFailure> {
     let mut v = Validator::new(context);
-    check_names(&mut v, inputs, context);
+    check_names(&mut v, inputs);
     let networking = check_networking(&mut v, inputs);
     check_subnets(&mut v, inputs, networking);
     check_address_ranges(&mut v, inputs, networking);
     if let Some(version) = inputs.kubernetes_version.as_deref() {
-        if !v.is_unknown("kubernetesVersion") && !valid_kubernetes_version(version) {
-            v.fail("kubernetesVersion", format!("'{version}' is not a Kubernetes version; use major.minor (1.34) or major.minor.patch (1.34.2); `az aks get-versions -l <location>` lists them"));
+        if !v.is_unknown("kubernetesVersion") {
+            if !valid_kubernetes_version(version) {
+                v.fail("kubernetesVersion", format!("'{version}' is not a Kubernetes version; use major.minor (1.34) or major.minor.patch (1.34.2); `az aks get-versions -l <location>` lists them"));
+            } else if let Some(refusal) = kubernetes_versions::offline_refusal(version) {
+                v.fail("kubernetesVersion", refusal);
+            }
         }
     }
     if let Some(pool) = inputs.system_pool.as_ref() {
@@ -41,20 +45,14 @@ pub(super) fn check(
 
 /// Location, resource group, name prefix (filled from the program's name) and the AKS names
 /// derived from them.
-fn check_names(
-    v: &mut Validator<'_, '_>,
-    inputs: &mut RegionalClusterInputs,
-    context: &CheckContext<'_>,
-) {
+fn check_names(v: &mut Validator<'_, '_>, inputs: &mut RegionalClusterInputs) {
     let region_ok = v.region("location", &mut inputs.location);
     v.resource_group_name(
         "resourceGroupName",
         &inputs.resource_group_name,
         "pass the RegionalNetwork's resourceGroupName output",
     );
-    if inputs.name_prefix.is_empty() && !v.is_unknown("namePrefix") {
-        inputs.name_prefix = default_name_prefix(context.name);
-    }
+    v.name_prefix("namePrefix", &mut inputs.name_prefix);
     if region_ok && !v.is_unknown("namePrefix") {
         let names = inputs.names();
         if !valid_cluster_name(&names.cluster) {

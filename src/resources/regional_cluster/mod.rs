@@ -16,6 +16,7 @@ mod changes;
 mod check;
 mod delete;
 mod kubeconfig;
+pub(crate) mod kubernetes_versions;
 mod live_inputs;
 mod preview;
 mod read;
@@ -76,6 +77,9 @@ impl Resource for RegionalCluster {
         inputs: RegionalClusterInputs,
     ) -> Result<(String, RegionalClusterState), ResourceError<RegionalClusterState>> {
         let azure = context.azure()?;
+        if let Some(version) = inputs.kubernetes_version.as_deref() {
+            kubernetes_versions::confirm_offered(azure, context, &inputs.location, version).await?;
+        }
         apply::apply(azure, context, &inputs, None).await
     }
 
@@ -97,6 +101,12 @@ impl Resource for RegionalCluster {
         news: RegionalClusterInputs,
     ) -> Result<RegionalClusterState, ResourceError<RegionalClusterState>> {
         let azure = context.azure()?;
+        if let Some(version) = news.kubernetes_version.as_deref() {
+            if old.0.kubernetes_version.as_deref() != Some(version) {
+                kubernetes_versions::confirm_offered(azure, context, &news.location, version)
+                    .await?;
+            }
+        }
         apply::apply(azure, context, &news, Some(old.1))
             .await
             .map(|(_, state)| state)

@@ -2,7 +2,7 @@
 
 use ipnet::Ipv4Net;
 
-use super::types::{default_name_prefix, RegionalNetworkInputs};
+use super::types::RegionalNetworkInputs;
 use crate::net;
 use crate::resource::{CheckContext, CheckFailure};
 use crate::resources::common::Validator;
@@ -16,22 +16,16 @@ pub(super) fn check(
     context: &CheckContext<'_>,
 ) -> Vec<CheckFailure> {
     let mut v = Validator::new(context);
-    check_names(&mut v, inputs, context);
+    check_names(&mut v, inputs);
     check_ranges(&mut v, inputs);
     v.tags("tags", &inputs.tags);
     v.failures
 }
 
 /// Location, name prefix (filled from the program's name) and the names derived from them.
-fn check_names(
-    v: &mut Validator<'_, '_>,
-    inputs: &mut RegionalNetworkInputs,
-    context: &CheckContext<'_>,
-) {
+fn check_names(v: &mut Validator<'_, '_>, inputs: &mut RegionalNetworkInputs) {
     let region_ok = v.region("location", &mut inputs.location);
-    if inputs.name_prefix.is_empty() && !v.is_unknown("namePrefix") {
-        inputs.name_prefix = default_name_prefix(context.name);
-    }
+    v.name_prefix("namePrefix", &mut inputs.name_prefix);
     v.name(
         "namePrefix",
         &inputs.name_prefix,

@@ -8,7 +8,6 @@ mod settings;
 use super::types::CiliumMeshInputs;
 use crate::resource::{CheckContext, CheckFailure};
 use crate::resources::common::Validator;
-use crate::resources::regional_network::default_name_prefix;
 use crate::vocabulary::CiliumMeshMode;
 
 pub(super) fn check(
@@ -25,9 +24,7 @@ pub(super) fn check(
     } else {
         inputs.mode
     };
-    if inputs.name_prefix.is_empty() && !v.is_unknown("namePrefix") {
-        inputs.name_prefix = default_name_prefix(context.name);
-    }
+    v.name_prefix("namePrefix", &mut inputs.name_prefix);
     clusters::check_clusters(&mut v, inputs, mode);
     peering::check_peering(&mut v, inputs);
     match mode {

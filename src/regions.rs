@@ -90,8 +90,11 @@ pub fn is_known(location: &str) -> bool {
 /// Why `location` is refused, with the nearest known region as a suggestion.
 pub fn refusal(location: &str) -> String {
     let location = canonical(location);
+    // Far longer than any region: no suggestion helps, and the distance would cost seconds.
+    let comparable = location.len() <= 64;
     let suggestion = KNOWN_REGIONS
         .iter()
+        .filter(|_| comparable)
         .min_by_key(|known| edit_distance(known, &location))
         .map(|s| format!(" (did you mean {s}?)"))
         .unwrap_or_default();

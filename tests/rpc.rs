@@ -489,3 +489,87 @@ async fn attach_and_mappings_answer() {
         .into_inner();
     assert!(mappings.providers.is_empty());
 }
+
+/// A 1 MiB value given where a short one belongs is named in the failure by its start, end and
+/// length, never echoed whole; Check and Invoke stay fast.
+#[tokio::test]
+async fn long_values_are_shortened_in_messages() {
+    let mebibyte = "q".repeat(1 << 20);
+    let network = serde_json::json!({
+        "location": "eastus",
+        "vnetCidr": "10.0.0.0/14",
+        "nodeSubnetCidr": "10.0.0.0/16",
+    });
+    let rows: Vec<(&str, serde_json::Value, &str)> = vec![
+        (
+            "location",
+            {
+                let mut n = network.clone();
+                n["location"] = mebibyte.clone().into();
+                n
+            },
+            "location",
+        ),
+        (
+            "vnet range",
+            {
+                let mut n = network.clone();
+                n["vnetCidr"] = mebibyte.clone().into();
+                n
+            },
+            "vnetCidr",
+        ),
+        (
+            "name prefix",
+            {
+                let mut n = network.clone();
+                n["namePrefix"] = mebibyte.clone().into();
+                n
+            },
+            "namePrefix",
+        ),
+    ];
+    let mut resource =
+        support::lifecycle::offline_lifecycle("aksmesh:index:RegionalNetwork", "net").await;
+    let started = std::time::Instant::now();
+    let mut wrong = Vec::new();
+    for (case, news, property) in rows {
+        let failures = resource.failures(news).await;
+        let named = failures.iter().find(|(path, _)| path == property);
+        match named {
+            Some((_, reason)) if reason.len() < 4096 && reason.contains("(1048578 characters)") => {
+            }
+            other => wrong.push(format!(
+                "{case}: {:?}",
+                other.map(|(p, r)| (p, r.chars().take(200).collect::<String>(), r.len()))
+            )),
+        }
+    }
+    let mut provider = start_provider(BTreeMap::new()).await;
+    let response = provider
+        .client
+        .invoke(rpc::InvokeRequest {
+            tok: "aksmesh:index:estimateCost".into(),
+            args: Some(to_struct(
+                serde_json::json!({"regions": [{"location": mebibyte.clone()}]}),
+            )),
+            preview: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let reason = response
+        .failures
+        .first()
+        .map(|f| f.reason.clone())
+        .unwrap_or_default();
+    if reason.len() >= 4096 || !reason.contains("characters") {
+        wrong.push(format!("estimateCost location: {} bytes", reason.len()));
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -1,6 +1,7 @@
 //! The protobuf boundary: the generated pulumirpc types, value conversion, errors with details, the
 //! engine log, and the ResourceProvider service. Nothing outside this module sees protobuf.
 
+pub mod bounded_text;
 pub mod engine;
 pub mod errors;
 pub mod monitor;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, Request, Response, Status};
 
+use super::bounded_text::bounded;
 use super::engine::{EngineLog, Severity};
 use super::errors::{missing_config_keys, resource_init_failed};
 use super::monitor::MonitorRegistrar;
@@ -103,18 +104,23 @@ impl ProviderService {
     fn operation_status(&self, error: OperationError, inputs: Option<&Value>) -> Status {
         match error {
             OperationError::Failed(message) if self.cancel.is_cancelled() => {
-                Status::cancelled(message)
+                Status::cancelled(bounded(message))
             }
-            OperationError::Failed(message) => Status::new(Code::FailedPrecondition, message),
-            OperationError::Partial { id, state, reason } => {
-                resource_init_failed(id, to_struct(&state), inputs.map(to_struct), reason)
+            OperationError::Failed(message) => {
+                Status::new(Code::FailedPrecondition, bounded(message))
             }
+            OperationError::Partial { id, state, reason } => resource_init_failed(
+                id,
+                to_struct(&state),
+                inputs.map(to_struct),
+                bounded(reason),
+            ),
         }
     }
 }
 
 fn decode(s: Option<&prost_types::Struct>) -> Result<Value, Status> {
-    from_struct(s).map_err(|e| Status::invalid_argument(e.to_string()))
+    from_struct(s).map_err(|e| Status::invalid_argument(bounded(e.to_string())))
 }
 
 /// The type token of a request: its `type` field, else the last type in the URN.
@@ -140,8 +146,8 @@ fn failures(failures: Vec<CheckFailure>) -> Vec<rpc::CheckFailure> {
     failures
         .into_iter()
         .map(|f| rpc::CheckFailure {
-            property: f.property,
-            reason: f.reason,
+            property: bounded(f.property),
+            reason: bounded(f.reason),
         })
         .collect()
 }
@@ -306,7 +312,7 @@ impl ResourceProvider for ProviderService {
                     .iter()
                     .map(|f| format!("aksmesh:{}: {}", f.property, f.reason))
                     .collect();
-                return Err(Status::invalid_argument(text.join("; ")));
+                return Err(Status::invalid_argument(bounded(text.join("; "))));
             }
         };
         // Building the client fetches no token: Configure stays fast and works offline.
@@ -543,12 +549,12 @@ impl ResourceProvider for ProviderService {
         // The engine runs no Check for components: bad input stops here, before anything is registered.
         component
             .check(&inputs)
-            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+            .map_err(|e| Status::invalid_argument(bounded(e.to_string())))?;
         let registrar = Arc::new(MonitorRegistrar::register_component(&request).await?);
         let constructed = component
             .construct(registrar.clone(), &request.name, &inputs)
             .await
-            .map_err(|e| Status::unknown(e.to_string()))?;
+            .map_err(|e| Status::unknown(bounded(e.to_string())))?;
         registrar.register_outputs(&constructed.outputs).await?;
         let dependencies = rpc::construct_response::PropertyDependencies {
             urns: constructed.dependencies.iter().cloned().collect(),

@@ -226,3 +226,28 @@ resources:
         .success();
     assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
 }
+
+/// A child that fails inside a component: the engine reports the child's own error on the child,
+/// and the component's error names the child by URN instead of the engine's shutdown noise.
+#[test]
+fn a_failing_child_is_named_by_the_component() {
+    let azsim = Azsim::start_with("cli-component-child-fails", |config| {
+        config.faults = Some("script:PUT:virtualNetworkPeerings:*=lro-fail".into());
+    });
+    let project = Project::new("mesh-child-fails", "yaml", OVERLAY_PEERING, &[]);
+    project.use_azsim(&azsim);
+    let run = project.pulumi(&["up", "--yes", "--skip-preview"]).failure();
+    let said = format!("{}{}", run.stdout(), run.stderr());
+    let component_error = said
+        .lines()
+        .find(|line| line.contains("resource 'mesh' has a problem"))
+        .unwrap_or_else(|| panic!("the component reports a problem:\n{said}"));
+    for expected in [
+        "aksmesh:index:VnetPeering mesh-",
+        "failed (urn:pulumi:dev::mesh-child-fails::aksmesh:index:OverlayPeering$aksmesh:index:VnetPeering::mesh-",
+        "InternalOperationError",
+    ] {
+        assert!(component_error.contains(expected), "{expected} in {component_error}");
+    }
+    assert!(!said.contains("client connection is closing"), "{said}");
+}

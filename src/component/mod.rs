@@ -144,6 +144,14 @@ pub enum RegistrationError {
         name: String,
         message: String,
     },
+    /// The child's own Check, Create or Update failed (the engine reports it on the child too).
+    #[error("{token} {name} failed ({urn}): {message}")]
+    Failed {
+        token: String,
+        name: String,
+        urn: String,
+        message: String,
+    },
     /// The engine's answer could not be read.
     #[error("{token} {name}: the engine's answer could not be read: {source}")]
     Outputs {

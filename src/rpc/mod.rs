@@ -2,6 +2,7 @@
 //! engine log, and the ResourceProvider service. Nothing outside this module sees protobuf.
 
 pub mod bounded_text;
+pub mod child_failures;
 pub mod engine;
 pub mod errors;
 pub mod monitor;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use tonic::transport::{Channel, Endpoint};
 
+use super::child_failures::{child_urn, ChildFailures};
 use super::pulumirpc::register_resource_request::CustomTimeouts as RegisterTimeouts;
 use super::pulumirpc::resource_monitor_client::ResourceMonitorClient;
 use super::pulumirpc::{ConstructRequest, RegisterResourceOutputsRequest, RegisterResourceRequest};
@@ -40,11 +41,15 @@ pub struct MonitorRegistrar {
     urn: String,
     preview: bool,
     options: ComponentOptions,
+    failures: ChildFailures,
 }
 
 impl MonitorRegistrar {
     /// Dials the monitor and registers the component itself; children are registered under it.
-    pub async fn register_component(request: &ConstructRequest) -> Result<Self, tonic::Status> {
+    pub async fn register_component(
+        request: &ConstructRequest,
+        failures: ChildFailures,
+    ) -> Result<Self, tonic::Status> {
         let uri = if request.monitor_endpoint.starts_with("http") {
             request.monitor_endpoint.clone()
         } else {
@@ -89,6 +94,7 @@ impl MonitorRegistrar {
             urn: response.urn,
             preview: request.dry_run,
             options,
+            failures,
         })
     }
 
@@ -156,15 +162,29 @@ impl ChildRegistrar for MonitorRegistrar {
             retain_on_delete: self.options.retain_on_delete,
             ..Default::default()
         };
-        let response = self
-            .client
-            .clone()
-            .register_resource(request)
-            .await
+        let urn = child_urn(&self.urn, &child.token, &child.name).unwrap_or_default();
+        let failures = &self.failures;
+        let mut client = self.client.clone();
+        let answer = tokio::select! {
+            answer = client.register_resource(request) => answer,
+            message = failures.failure_of(&urn), if !urn.is_empty() => {
+                return Err(RegistrationError::Failed {
+                    token: child.token.clone(),
+                    name: child.name.clone(),
+                    urn,
+                    message,
+                });
+            }
+        };
+        let response = answer
             .map_err(|status| RegistrationError::Refused {
                 token: child.token.clone(),
                 name: child.name.clone(),
-                message: status.message().to_string(),
+                message: match status.code() {
+                    // The monitor's shutdown, not this child's fault.
+                    tonic::Code::Unavailable | tonic::Code::Cancelled => "the engine stopped the deployment before this resource finished; the errors above say why".to_string(),
+                    _ => status.message().to_string(),
+                },
             })?
             .into_inner();
         let outputs =

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Code, Request, Response, Status};
 
 use super::bounded_text::bounded;
+use super::child_failures::{child_urn, ChildFailures};
 use super::engine::{EngineLog, Severity};
 use super::errors::{missing_config_keys, resource_init_failed};
 use super::monitor::MonitorRegistrar;
@@ -42,6 +43,8 @@ pub struct ProviderService {
     cancel: CancellationToken,
     engine: EngineLog,
     environment: Environment,
+    /// Check, Create and Update failures, for the components whose children they are.
+    failures: ChildFailures,
 }
 
 /// Looks up an environment variable (replaceable, so tests never read the machine's).
@@ -55,6 +58,7 @@ impl ProviderService {
             cancel,
             engine,
             environment: Arc::new(|name| std::env::var(name).ok()),
+            failures: ChildFailures::default(),
         }
     }
 
@@ -99,6 +103,12 @@ impl ProviderService {
             progress: Arc::new(move |text| status_log.status(&status_urn, text)),
             warn: Arc::new(move |text| warn_log.log(Severity::Warning, &warn_urn, text, false)),
         }
+    }
+
+    /// Announces a failure to the component waiting on `urn` (if any), and hands it on.
+    fn failed(&self, urn: &str, status: Status) -> Status {
+        self.failures.announce(urn, status.message());
+        status
     }
 
     fn operation_status(&self, error: OperationError, inputs: Option<&Value>) -> Status {
@@ -380,6 +390,14 @@ impl ResourceProvider for ProviderService {
         let olds = decode(request.olds.as_ref())?;
         let news = decode(request.news.as_ref())?;
         let outcome = resource.check(&olds, &news, name_of(&request.name, &request.urn));
+        if let Some(first) = outcome.failures.first() {
+            let property = match first.property.as_str() {
+                "" => String::new(),
+                property => format!("{property}: "),
+            };
+            self.failures
+                .announce(&request.urn, &format!("{property}{}", first.reason));
+        }
         Ok(Response::new(rpc::CheckResponse {
             inputs: Some(to_struct(&outcome.inputs)),
             failures: failures(outcome.failures),
@@ -423,7 +441,7 @@ impl ResourceProvider for ProviderService {
         let (id, state) = resource
             .create(&context, &news)
             .await
-            .map_err(|e| self.operation_status(e, Some(&news)))?;
+            .map_err(|e| self.failed(&request.urn, self.operation_status(e, Some(&news))))?;
         Ok(Response::new(rpc::CreateResponse {
             id,
             properties: Some(to_struct(&state)),
@@ -507,7 +525,7 @@ impl ResourceProvider for ProviderService {
         let state = resource
             .update(&context, &request.id, &old_inputs, &old_state, &news)
             .await
-            .map_err(|e| self.operation_status(e, Some(&news)))?;
+            .map_err(|e| self.failed(&request.urn, self.operation_status(e, Some(&news))))?;
         Ok(Response::new(rpc::UpdateResponse {
             properties: Some(to_struct(&state)),
             refresh_before_update: false,
@@ -546,15 +564,22 @@ impl ResourceProvider for ProviderService {
                 ))
             })?;
         let inputs = decode(request.inputs.as_ref())?;
+        // A component inside another is its child too: its failure is announced to the parent.
+        let own_urn = child_urn(&request.parent, &request.r#type, &request.name);
+        let failed = |status: Status| match &own_urn {
+            Some(urn) => self.failed(urn, status),
+            None => status,
+        };
         // The engine runs no Check for components: bad input stops here, before anything is registered.
         component
             .check(&inputs)
-            .map_err(|e| Status::invalid_argument(bounded(e.to_string())))?;
-        let registrar = Arc::new(MonitorRegistrar::register_component(&request).await?);
+            .map_err(|e| failed(Status::invalid_argument(bounded(e.to_string()))))?;
+        let registrar =
+            Arc::new(MonitorRegistrar::register_component(&request, self.failures.clone()).await?);
         let constructed = component
             .construct(registrar.clone(), &request.name, &inputs)
             .await
-            .map_err(|e| Status::unknown(bounded(e.to_string())))?;
+            .map_err(|e| failed(Status::unknown(bounded(e.to_string()))))?;
         registrar.register_outputs(&constructed.outputs).await?;
         let dependencies = rpc::construct_response::PropertyDependencies {
             urns: constructed.dependencies.iter().cloned().collect(),

@@ -129,7 +129,10 @@ struct Subject {
 /// row that goes wrong is named at the end.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_part_azure_reports_failed_is_recorded_and_the_next_update_repairs_it() {
-    let rows: Vec<_> = ROWS.iter().map(|row| (row, tokio::spawn(run(row)))).collect();
+    let rows: Vec<_> = ROWS
+        .iter()
+        .map(|row| (row, tokio::spawn(run(row))))
+        .collect();
     let mut wrong = Vec::new();
     for (row, outcome) in rows {
         if let Err(panic) = outcome.await {
@@ -410,7 +413,7 @@ fn last_put(azsim: &Azsim, id: &str) -> Write {
     let log = std::fs::read_to_string(azsim.request_log()).expect("azsim request log");
     log.lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|entry| {
+        .rfind(|entry| {
             entry["method"] == "PUT"
                 && entry["status"].as_u64().is_some_and(|s| s < 300)
                 && entry["path"]
@@ -418,7 +421,6 @@ fn last_put(azsim: &Azsim, id: &str) -> Write {
                     .and_then(|p| p.split_once('?'))
                     .is_some_and(|(path, _)| path.eq_ignore_ascii_case(id))
         })
-        .last()
         .map(|entry| {
             let path = entry["path"].as_str().unwrap_or_default().to_string();
             let api_version = path

@@ -94,6 +94,12 @@ namespace Pulumi.Aksmesh
         public Output<string> NamePrefix { get; private set; } = null!;
 
         /// <summary>
+        /// fleet mode: what the last refresh found wrong in Azure that no input shows: the fleet aksmesh created, a member or the cluster mesh profile whose last write ended Failed. While it is non-empty, `pulumi up` updates the mesh in place and writes them again; empty after every create and update, and always in selfManaged mode.
+        /// </summary>
+        [Output("outOfBandChanges")]
+        public Output<ImmutableArray<string>> OutOfBandChanges { get; private set; } = null!;
+
+        /// <summary>
         /// fleet mode: the existing resource group of the fleet (e.g. a RegionalNetwork's `resourceGroupName`). Required in fleet mode; not allowed in selfManaged. Changing it replaces the mesh.
         /// </summary>
         [Output("resourceGroupName")]

@@ -64,7 +64,7 @@ namespace Pulumi.Aksmesh
         public Output<ImmutableArray<Outputs.FrontDoorOrigin>> Origins { get; private set; } = null!;
 
         /// <summary>
-        /// What the last refresh found changed outside Pulumi that no input shows, such as a deleted route or a disabled endpoint. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
+        /// What the last refresh found changed outside Pulumi that no input shows, such as a deleted route, a disabled endpoint or a part Failed in Azure. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
         /// </summary>
         [Output("outOfBandChanges")]
         public Output<ImmutableArray<string>> OutOfBandChanges { get; private set; } = null!;

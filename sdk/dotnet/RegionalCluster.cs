@@ -112,7 +112,7 @@ namespace Pulumi.Aksmesh
         public Output<string?> OidcIssuerUrl { get; private set; } = null!;
 
         /// <summary>
-        /// What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment. While it is non-empty, `pulumi up` updates the cluster in place and grants the role again; empty after every create and update.
+        /// What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment, or the cluster or its system pool Failed in Azure. While it is non-empty, `pulumi up` updates the cluster in place, writes it again and grants the role again; empty after every create and update.
         /// </summary>
         [Output("outOfBandChanges")]
         public Output<ImmutableArray<string>> OutOfBandChanges { get; private set; } = null!;

@@ -40,6 +40,12 @@ namespace Pulumi.Aksmesh
         public Output<string> NodeSubnetId { get; private set; } = null!;
 
         /// <summary>
+        /// What the last refresh found wrong in Azure that no input shows: the VNet or a subnet whose last write ended Failed. While it is non-empty, `pulumi up` updates the network in place and writes the VNet and its subnets again; empty after every create and update.
+        /// </summary>
+        [Output("outOfBandChanges")]
+        public Output<ImmutableArray<string>> OutOfBandChanges { get; private set; } = null!;
+
+        /// <summary>
         /// The pod subnet `pods`, inside `vnetCidr`, for flat pod networking only (Azure CNI Overlay needs none). Adding or removing it updates in place; changing it replaces the network.
         /// </summary>
         [Output("podSubnetCidr")]

@@ -60,7 +60,7 @@ namespace Pulumi.Aksmesh
         public Output<string?> Name { get; private set; } = null!;
 
         /// <summary>
-        /// What the last refresh found changed outside Pulumi that no input shows: the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
+        /// What the last refresh found changed outside Pulumi that no input shows: a direction Failed in Azure, the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
         /// </summary>
         [Output("outOfBandChanges")]
         public Output<ImmutableArray<string>> OutOfBandChanges { get; private set; } = null!;

@@ -92,6 +92,10 @@ export class CiliumMesh extends pulumi.CustomResource {
      */
     declare public readonly namePrefix: pulumi.Output<string>;
     /**
+     * fleet mode: what the last refresh found wrong in Azure that no input shows: the fleet aksmesh created, a member or the cluster mesh profile whose last write ended Failed. While it is non-empty, `pulumi up` updates the mesh in place and writes them again; empty after every create and update, and always in selfManaged mode.
+     */
+    declare public /*out*/ readonly outOfBandChanges: pulumi.Output<string[] | undefined>;
+    /**
      * fleet mode: the existing resource group of the fleet (e.g. a RegionalNetwork's `resourceGroupName`). Required in fleet mode; not allowed in selfManaged. Changing it replaces the mesh.
      */
     declare public readonly resourceGroupName: pulumi.Output<string | undefined>;
@@ -129,6 +133,7 @@ export class CiliumMesh extends pulumi.CustomResource {
             resourceInputs["fleetCreated"] = undefined /*out*/;
             resourceInputs["fleetId"] = undefined /*out*/;
             resourceInputs["members"] = undefined /*out*/;
+            resourceInputs["outOfBandChanges"] = undefined /*out*/;
         } else {
             resourceInputs["apiServerIpOffset"] = undefined /*out*/;
             resourceInputs["ca"] = undefined /*out*/;
@@ -142,6 +147,7 @@ export class CiliumMesh extends pulumi.CustomResource {
             resourceInputs["members"] = undefined /*out*/;
             resourceInputs["mode"] = undefined /*out*/;
             resourceInputs["namePrefix"] = undefined /*out*/;
+            resourceInputs["outOfBandChanges"] = undefined /*out*/;
             resourceInputs["resourceGroupName"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);

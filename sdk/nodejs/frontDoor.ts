@@ -70,7 +70,7 @@ export class FrontDoor extends pulumi.CustomResource {
      */
     declare public readonly origins: pulumi.Output<outputs.FrontDoorOrigin[]>;
     /**
-     * What the last refresh found changed outside Pulumi that no input shows, such as a deleted route or a disabled endpoint. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
+     * What the last refresh found changed outside Pulumi that no input shows, such as a deleted route, a disabled endpoint or a part Failed in Azure. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
      */
     declare public /*out*/ readonly outOfBandChanges: pulumi.Output<string[] | undefined>;
     /**

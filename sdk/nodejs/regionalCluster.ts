@@ -102,7 +102,7 @@ export class RegionalCluster extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
     /**
-     * What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment. While it is non-empty, `pulumi up` updates the cluster in place and grants the role again; empty after every create and update.
+     * What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment, or the cluster or its system pool Failed in Azure. While it is non-empty, `pulumi up` updates the cluster in place, writes it again and grants the role again; empty after every create and update.
      */
     declare public /*out*/ readonly outOfBandChanges: pulumi.Output<string[] | undefined>;
     /**

@@ -51,6 +51,10 @@ export class RegionalNetwork extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly nodeSubnetId: pulumi.Output<string>;
     /**
+     * What the last refresh found wrong in Azure that no input shows: the VNet or a subnet whose last write ended Failed. While it is non-empty, `pulumi up` updates the network in place and writes the VNet and its subnets again; empty after every create and update.
+     */
+    declare public /*out*/ readonly outOfBandChanges: pulumi.Output<string[] | undefined>;
+    /**
      * The pod subnet `pods`, inside `vnetCidr`, for flat pod networking only (Azure CNI Overlay needs none). Adding or removing it updates in place; changing it replaces the network.
      */
     declare public readonly podSubnetCidr: pulumi.Output<string | undefined>;
@@ -110,6 +114,7 @@ export class RegionalNetwork extends pulumi.CustomResource {
             resourceInputs["tags"] = args?.tags;
             resourceInputs["vnetCidr"] = args?.vnetCidr;
             resourceInputs["nodeSubnetId"] = undefined /*out*/;
+            resourceInputs["outOfBandChanges"] = undefined /*out*/;
             resourceInputs["podSubnetId"] = undefined /*out*/;
             resourceInputs["resourceGroupId"] = undefined /*out*/;
             resourceInputs["resourceGroupName"] = undefined /*out*/;
@@ -120,6 +125,7 @@ export class RegionalNetwork extends pulumi.CustomResource {
             resourceInputs["namePrefix"] = undefined /*out*/;
             resourceInputs["nodeSubnetCidr"] = undefined /*out*/;
             resourceInputs["nodeSubnetId"] = undefined /*out*/;
+            resourceInputs["outOfBandChanges"] = undefined /*out*/;
             resourceInputs["podSubnetCidr"] = undefined /*out*/;
             resourceInputs["podSubnetId"] = undefined /*out*/;
             resourceInputs["resourceGroupId"] = undefined /*out*/;

@@ -65,7 +65,7 @@ export class VnetPeering extends pulumi.CustomResource {
      */
     declare public readonly name: pulumi.Output<string | undefined>;
     /**
-     * What the last refresh found changed outside Pulumi that no input shows: the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
+     * What the last refresh found changed outside Pulumi that no input shows: a direction Failed in Azure, the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
      */
     declare public /*out*/ readonly outOfBandChanges: pulumi.Output<string[] | undefined>;
     /**

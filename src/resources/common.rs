@@ -227,6 +227,17 @@ pub fn operation_options(context: &OperationContext, doing: String) -> Operation
     options
 }
 
+/// The sentence refresh records in `outOfBandChanges` when Azure reports `part` (e.g. "subnet pods
+/// in vnet-x") as `Failed` or `Canceled`: a write to it ended badly, and only writing it again
+/// repairs it. `None` for every other state (absent means Succeeded).
+pub fn failed_in_azure(part: &str, provisioning_state: Option<&str>) -> Option<String> {
+    let state = provisioning_state?;
+    ["Failed", "Canceled"]
+        .iter()
+        .any(|bad| state.eq_ignore_ascii_case(bad))
+        .then(|| format!("{part} is {state} in Azure; the next update re-applies it"))
+}
+
 /// Turns an Azure failure into the right resource error: partial when something already exists.
 pub fn azure_failure<S>(error: AzureError, partial: Option<(String, S)>) -> ResourceError<S> {
     match partial {
@@ -363,5 +374,29 @@ mod tests {
         assert_eq!(read(r#"{"version": 1.3}"#).as_deref(), Some("1.30"));
         assert_eq!(read(r#"{"version": "1.34.2"}"#).as_deref(), Some("1.34.2"));
         assert_eq!(read(r#"{}"#), None);
+    }
+
+    #[test]
+    fn only_failed_and_canceled_parts_are_recorded() {
+        let cases = [
+            (
+                Some("Failed"),
+                Some("subnet pods is Failed in Azure; the next update re-applies it"),
+            ),
+            (
+                Some("canceled"),
+                Some("subnet pods is canceled in Azure; the next update re-applies it"),
+            ),
+            (Some("Succeeded"), None),
+            (Some("Updating"), None),
+            (None, None),
+        ];
+        for (state, expected) in cases {
+            assert_eq!(
+                failed_in_azure("subnet pods", state).as_deref(),
+                expected,
+                "{state:?}"
+            );
+        }
     }
 }

@@ -46,6 +46,8 @@ type CiliumMesh struct {
 	Mode CiliumMeshModeOutput `pulumi:"mode"`
 	// Prefix of the Azure names: fleet `fleet-{namePrefix}` (unless `fleetName`), profile `mesh-{namePrefix}`, default member label `aksmesh-mesh={namePrefix}`; in selfManaged the id is `cilium-mesh/{namePrefix}`. Default: the resource's name in the program, lower-cased with other characters turned into '-'. Changing it replaces the mesh.
 	NamePrefix pulumi.StringOutput `pulumi:"namePrefix"`
+	// fleet mode: what the last refresh found wrong in Azure that no input shows: the fleet aksmesh created, a member or the cluster mesh profile whose last write ended Failed. While it is non-empty, `pulumi up` updates the mesh in place and writes them again; empty after every create and update, and always in selfManaged mode.
+	OutOfBandChanges pulumi.StringArrayOutput `pulumi:"outOfBandChanges"`
 	// fleet mode: the existing resource group of the fleet (e.g. a RegionalNetwork's `resourceGroupName`). Required in fleet mode; not allowed in selfManaged. Changing it replaces the mesh.
 	ResourceGroupName pulumi.StringPtrOutput `pulumi:"resourceGroupName"`
 }
@@ -295,6 +297,11 @@ func (o CiliumMeshOutput) Mode() CiliumMeshModeOutput {
 // Prefix of the Azure names: fleet `fleet-{namePrefix}` (unless `fleetName`), profile `mesh-{namePrefix}`, default member label `aksmesh-mesh={namePrefix}`; in selfManaged the id is `cilium-mesh/{namePrefix}`. Default: the resource's name in the program, lower-cased with other characters turned into '-'. Changing it replaces the mesh.
 func (o CiliumMeshOutput) NamePrefix() pulumi.StringOutput {
 	return o.ApplyT(func(v *CiliumMesh) pulumi.StringOutput { return v.NamePrefix }).(pulumi.StringOutput)
+}
+
+// fleet mode: what the last refresh found wrong in Azure that no input shows: the fleet aksmesh created, a member or the cluster mesh profile whose last write ended Failed. While it is non-empty, `pulumi up` updates the mesh in place and writes them again; empty after every create and update, and always in selfManaged mode.
+func (o CiliumMeshOutput) OutOfBandChanges() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *CiliumMesh) pulumi.StringArrayOutput { return v.OutOfBandChanges }).(pulumi.StringArrayOutput)
 }
 
 // fleet mode: the existing resource group of the fleet (e.g. a RegionalNetwork's `resourceGroupName`). Required in fleet mode; not allowed in selfManaged. Changing it replaces the mesh.

@@ -32,7 +32,7 @@ type FrontDoor struct {
 	OriginGroupId pulumi.StringOutput `pulumi:"originGroupId"`
 	// One origin per region, typically each cluster's public ingress. At least one; names must be unique (case-insensitively). Origins with equal priority and weight get traffic by latency: the origin group uses additionalLatencyInMilliseconds 0, so users reach the nearest healthy region, and traffic fails over when probes fail. Adding, removing or changing an origin updates in place (only that origin is created or deleted).
 	Origins FrontDoorOriginArrayOutput `pulumi:"origins"`
-	// What the last refresh found changed outside Pulumi that no input shows, such as a deleted route or a disabled endpoint. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
+	// What the last refresh found changed outside Pulumi that no input shows, such as a deleted route, a disabled endpoint or a part Failed in Azure. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
 	OutOfBandChanges pulumi.StringArrayOutput `pulumi:"outOfBandChanges"`
 	// Seconds between health probes from each Front Door edge location, 1–255. Default 30. Changing it updates in place.
 	ProbeIntervalInSeconds pulumi.IntOutput `pulumi:"probeIntervalInSeconds"`
@@ -269,7 +269,7 @@ func (o FrontDoorOutput) Origins() FrontDoorOriginArrayOutput {
 	return o.ApplyT(func(v *FrontDoor) FrontDoorOriginArrayOutput { return v.Origins }).(FrontDoorOriginArrayOutput)
 }
 
-// What the last refresh found changed outside Pulumi that no input shows, such as a deleted route or a disabled endpoint. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
+// What the last refresh found changed outside Pulumi that no input shows, such as a deleted route, a disabled endpoint or a part Failed in Azure. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
 func (o FrontDoorOutput) OutOfBandChanges() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *FrontDoor) pulumi.StringArrayOutput { return v.OutOfBandChanges }).(pulumi.StringArrayOutput)
 }

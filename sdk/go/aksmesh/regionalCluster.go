@@ -48,7 +48,7 @@ type RegionalCluster struct {
 	NodeSubnetId pulumi.StringOutput `pulumi:"nodeSubnetId"`
 	// The OIDC issuer URL, for workload identity federation.
 	OidcIssuerUrl pulumi.StringPtrOutput `pulumi:"oidcIssuerUrl"`
-	// What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment. While it is non-empty, `pulumi up` updates the cluster in place and grants the role again; empty after every create and update.
+	// What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment, or the cluster or its system pool Failed in Azure. While it is non-empty, `pulumi up` updates the cluster in place, writes it again and grants the role again; empty after every create and update.
 	OutOfBandChanges pulumi.StringArrayOutput `pulumi:"outOfBandChanges"`
 	// The pod address range in use (`overlay` and `byoCni`; absent with `flat`): `podCidr` or its default `10.244.0.0/16`.
 	PodCidr pulumi.StringPtrOutput `pulumi:"podCidr"`
@@ -372,7 +372,7 @@ func (o RegionalClusterOutput) OidcIssuerUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringPtrOutput { return v.OidcIssuerUrl }).(pulumi.StringPtrOutput)
 }
 
-// What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment. While it is non-empty, `pulumi up` updates the cluster in place and grants the role again; empty after every create and update.
+// What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment, or the cluster or its system pool Failed in Azure. While it is non-empty, `pulumi up` updates the cluster in place, writes it again and grants the role again; empty after every create and update.
 func (o RegionalClusterOutput) OutOfBandChanges() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringArrayOutput { return v.OutOfBandChanges }).(pulumi.StringArrayOutput)
 }

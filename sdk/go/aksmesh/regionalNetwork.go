@@ -24,6 +24,8 @@ type RegionalNetwork struct {
 	NodeSubnetCidr pulumi.StringOutput `pulumi:"nodeSubnetCidr"`
 	// The node subnet's Azure resource id, for `RegionalCluster.nodeSubnetId`.
 	NodeSubnetId pulumi.StringOutput `pulumi:"nodeSubnetId"`
+	// What the last refresh found wrong in Azure that no input shows: the VNet or a subnet whose last write ended Failed. While it is non-empty, `pulumi up` updates the network in place and writes the VNet and its subnets again; empty after every create and update.
+	OutOfBandChanges pulumi.StringArrayOutput `pulumi:"outOfBandChanges"`
 	// The pod subnet `pods`, inside `vnetCidr`, for flat pod networking only (Azure CNI Overlay needs none). Adding or removing it updates in place; changing it replaces the network.
 	PodSubnetCidr pulumi.StringPtrOutput `pulumi:"podSubnetCidr"`
 	// The pod subnet's Azure resource id (flat pod networking only).
@@ -226,6 +228,11 @@ func (o RegionalNetworkOutput) NodeSubnetCidr() pulumi.StringOutput {
 // The node subnet's Azure resource id, for `RegionalCluster.nodeSubnetId`.
 func (o RegionalNetworkOutput) NodeSubnetId() pulumi.StringOutput {
 	return o.ApplyT(func(v *RegionalNetwork) pulumi.StringOutput { return v.NodeSubnetId }).(pulumi.StringOutput)
+}
+
+// What the last refresh found wrong in Azure that no input shows: the VNet or a subnet whose last write ended Failed. While it is non-empty, `pulumi up` updates the network in place and writes the VNet and its subnets again; empty after every create and update.
+func (o RegionalNetworkOutput) OutOfBandChanges() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *RegionalNetwork) pulumi.StringArrayOutput { return v.OutOfBandChanges }).(pulumi.StringArrayOutput)
 }
 
 // The pod subnet `pods`, inside `vnetCidr`, for flat pod networking only (Azure CNI Overlay needs none). Adding or removing it updates in place; changing it replaces the network.

@@ -32,7 +32,7 @@ type VnetPeering struct {
 	LocalVnetId pulumi.StringOutput `pulumi:"localVnetId"`
 	// The peering's name on both VNets (1–80 letters, digits, '_', '.', '-'). Default: `peer-{localVnetName}-to-{remoteVnetName}` on the local VNet and `peer-{remoteVnetName}-to-{localVnetName}` on the remote one. Changing it replaces the peering.
 	Name pulumi.StringPtrOutput `pulumi:"name"`
-	// What the last refresh found changed outside Pulumi that no input shows: the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
+	// What the last refresh found changed outside Pulumi that no input shows: a direction Failed in Azure, the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
 	OutOfBandChanges pulumi.StringArrayOutput `pulumi:"outOfBandChanges"`
 	// `Connected` when both directions are; otherwise `Initiated` or `Disconnected`, as Azure last reported.
 	PeeringState pulumi.StringPtrOutput `pulumi:"peeringState"`
@@ -256,7 +256,7 @@ func (o VnetPeeringOutput) Name() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VnetPeering) pulumi.StringPtrOutput { return v.Name }).(pulumi.StringPtrOutput)
 }
 
-// What the last refresh found changed outside Pulumi that no input shows: the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
+// What the last refresh found changed outside Pulumi that no input shows: a direction Failed in Azure, the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
 func (o VnetPeeringOutput) OutOfBandChanges() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *VnetPeering) pulumi.StringArrayOutput { return v.OutOfBandChanges }).(pulumi.StringArrayOutput)
 }

@@ -313,6 +313,7 @@ class CiliumMesh(pulumi.CustomResource):
             __props__.__dict__["fleet_created"] = None
             __props__.__dict__["fleet_id"] = None
             __props__.__dict__["members"] = None
+            __props__.__dict__["out_of_band_changes"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["ca"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(CiliumMesh, __self__).__init__(
@@ -349,6 +350,7 @@ class CiliumMesh(pulumi.CustomResource):
         __props__.__dict__["members"] = None
         __props__.__dict__["mode"] = None
         __props__.__dict__["name_prefix"] = None
+        __props__.__dict__["out_of_band_changes"] = None
         __props__.__dict__["resource_group_name"] = None
         return CiliumMesh(resource_name, opts=opts, __props__=__props__)
 
@@ -447,6 +449,14 @@ class CiliumMesh(pulumi.CustomResource):
         Prefix of the Azure names: fleet `fleet-{namePrefix}` (unless `fleetName`), profile `mesh-{namePrefix}`, default member label `aksmesh-mesh={namePrefix}`; in selfManaged the id is `cilium-mesh/{namePrefix}`. Default: the resource's name in the program, lower-cased with other characters turned into '-'. Changing it replaces the mesh.
         """
         return pulumi.get(self, "name_prefix")
+
+    @_builtins.property
+    @pulumi.getter(name="outOfBandChanges")
+    def out_of_band_changes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        fleet mode: what the last refresh found wrong in Azure that no input shows: the fleet aksmesh created, a member or the cluster mesh profile whose last write ended Failed. While it is non-empty, `pulumi up` updates the mesh in place and writes them again; empty after every create and update, and always in selfManaged mode.
+        """
+        return pulumi.get(self, "out_of_band_changes")
 
     @_builtins.property
     @pulumi.getter(name="resourceGroupName")

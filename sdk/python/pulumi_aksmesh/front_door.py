@@ -374,7 +374,7 @@ class FrontDoor(pulumi.CustomResource):
     @pulumi.getter(name="outOfBandChanges")
     def out_of_band_changes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        What the last refresh found changed outside Pulumi that no input shows, such as a deleted route or a disabled endpoint. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
+        What the last refresh found changed outside Pulumi that no input shows, such as a deleted route, a disabled endpoint or a part Failed in Azure. While it is non-empty, `pulumi up` updates the Front Door in place and writes them again; empty after every create and update.
         """
         return pulumi.get(self, "out_of_band_changes")
 

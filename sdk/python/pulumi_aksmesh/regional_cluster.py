@@ -633,7 +633,7 @@ class RegionalCluster(pulumi.CustomResource):
     @pulumi.getter(name="outOfBandChanges")
     def out_of_band_changes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment. While it is non-empty, `pulumi up` updates the cluster in place and grants the role again; empty after every create and update.
+        What the last refresh found changed outside Pulumi that no input shows, such as a deleted Network Contributor role assignment, or the cluster or its system pool Failed in Azure. While it is non-empty, `pulumi up` updates the cluster in place, writes it again and grants the role again; empty after every create and update.
         """
         return pulumi.get(self, "out_of_band_changes")
 

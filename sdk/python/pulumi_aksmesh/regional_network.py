@@ -195,6 +195,7 @@ class RegionalNetwork(pulumi.CustomResource):
                 raise TypeError("Missing required property 'vnet_cidr'")
             __props__.__dict__["vnet_cidr"] = vnet_cidr
             __props__.__dict__["node_subnet_id"] = None
+            __props__.__dict__["out_of_band_changes"] = None
             __props__.__dict__["pod_subnet_id"] = None
             __props__.__dict__["resource_group_id"] = None
             __props__.__dict__["resource_group_name"] = None
@@ -226,6 +227,7 @@ class RegionalNetwork(pulumi.CustomResource):
         __props__.__dict__["name_prefix"] = None
         __props__.__dict__["node_subnet_cidr"] = None
         __props__.__dict__["node_subnet_id"] = None
+        __props__.__dict__["out_of_band_changes"] = None
         __props__.__dict__["pod_subnet_cidr"] = None
         __props__.__dict__["pod_subnet_id"] = None
         __props__.__dict__["resource_group_id"] = None
@@ -267,6 +269,14 @@ class RegionalNetwork(pulumi.CustomResource):
         The node subnet's Azure resource id, for `RegionalCluster.nodeSubnetId`.
         """
         return pulumi.get(self, "node_subnet_id")
+
+    @_builtins.property
+    @pulumi.getter(name="outOfBandChanges")
+    def out_of_band_changes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        What the last refresh found wrong in Azure that no input shows: the VNet or a subnet whose last write ended Failed. While it is non-empty, `pulumi up` updates the network in place and writes the VNet and its subnets again; empty after every create and update.
+        """
+        return pulumi.get(self, "out_of_band_changes")
 
     @_builtins.property
     @pulumi.getter(name="podSubnetCidr")

@@ -343,7 +343,7 @@ class VnetPeering(pulumi.CustomResource):
     @pulumi.getter(name="outOfBandChanges")
     def out_of_band_changes(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        What the last refresh found changed outside Pulumi that no input shows: the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
+        What the last refresh found changed outside Pulumi that no input shows: a direction Failed in Azure, the remote direction's flags, or VNet access turned off. While it is non-empty, `pulumi up` updates the peering in place and rewrites both directions; empty after every create and update.
         """
         return pulumi.get(self, "out_of_band_changes")
 

@@ -189,4 +189,8 @@ pub struct CiliumMeshState {
     #[serde(default)]
     #[schemars(extend("x-required" = true))]
     pub members: Vec<MeshMember>,
+    /// fleet: what refresh found wrong in Azure that no input shows (the fleet aksmesh created, a
+    /// member or the cluster mesh profile whose last write Failed); the next `up` writes it again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub out_of_band_changes: Vec<String>,
 }

@@ -2,9 +2,70 @@
 //! parts of the Front Door no input shows (endpoint state, origin group presence, the route).
 
 use super::body::route_body;
-use super::types::{FrontDoorInputs, Ids};
+use super::types::{FrontDoorInputs, Ids, Names, ORIGIN_GROUP_NAME, ROUTE_NAME};
 use crate::azure::ids::ids_equal;
-use crate::azure::models::front_door::{AfdEndpoint, AfdOriginGroup, AfdRoute};
+use crate::azure::models::front_door::{
+    AfdEndpoint, AfdOrigin, AfdOriginGroup, AfdRoute, FrontDoorProfile,
+};
+use crate::resources::common::failed_in_azure;
+
+/// The parts of one Front Door as Azure has them, for [`failed_parts`].
+pub(super) struct LiveParts<'a> {
+    pub(super) profile: &'a FrontDoorProfile,
+    pub(super) endpoint: Option<&'a AfdEndpoint>,
+    pub(super) group: Option<&'a AfdOriginGroup>,
+    pub(super) origins: &'a [AfdOrigin],
+    pub(super) route: Option<&'a AfdRoute>,
+}
+
+/// Every part Azure reports Failed (profile, endpoint, origin group, each origin, route): the next
+/// update PUTs each of them again.
+pub(super) fn failed_parts(names: &Names, live: &LiveParts<'_>) -> Vec<String> {
+    let profile = &names.profile;
+    let origin_name = |origin: &AfdOrigin| {
+        origin
+            .name
+            .clone()
+            .or_else(|| {
+                origin
+                    .id
+                    .as_deref()
+                    .and_then(|id| id.rsplit('/').next().map(str::to_string))
+            })
+            .unwrap_or_default()
+    };
+    let mut parts = vec![
+        (
+            format!("Front Door profile {profile}"),
+            live.profile.properties.provisioning_state.as_deref(),
+        ),
+        (
+            format!("endpoint {} of Front Door {profile}", names.endpoint),
+            live.endpoint
+                .and_then(|e| e.properties.provisioning_state.as_deref()),
+        ),
+        (
+            format!("origin group {ORIGIN_GROUP_NAME} of Front Door {profile}"),
+            live.group
+                .and_then(|g| g.properties.provisioning_state.as_deref()),
+        ),
+    ];
+    for origin in live.origins {
+        parts.push((
+            format!("origin {} of Front Door {profile}", origin_name(origin)),
+            origin.properties.provisioning_state.as_deref(),
+        ));
+    }
+    parts.push((
+        format!("route {ROUTE_NAME} of Front Door {profile}"),
+        live.route
+            .and_then(|r| r.properties.provisioning_state.as_deref()),
+    ));
+    parts
+        .into_iter()
+        .filter_map(|(part, state)| failed_in_azure(&part, state))
+        .collect()
+}
 
 /// What differs between the live endpoint, origin group and route and what aksmesh writes, for
 /// the parts no input shows.

@@ -1,7 +1,7 @@
 //! Refresh and import: the Front Door as Azure has it, mapped back to inputs (keeping the user's
 //! spelling where Azure agrees case-insensitively) and state, with what changed out of band.
 
-use super::drift::front_door_drift;
+use super::drift::{failed_parts, front_door_drift, LiveParts};
 use super::types::{
     FrontDoorInputs, FrontDoorOrigin, FrontDoorState, Ids, Names, DEFAULT_PRIORITY, DEFAULT_WEIGHT,
 };
@@ -47,13 +47,23 @@ pub(super) async fn read(
     let ids = Ids::new(&subscription, &resource_group, &names);
     let live = read_children(azure, options, &ids).await?;
     let inputs = live_inputs(resource_group, name_prefix, &profile, &live, old_inputs);
-    let out_of_band_changes = front_door_drift(
+    let mut out_of_band_changes = failed_parts(
+        &names,
+        &LiveParts {
+            profile: &profile,
+            endpoint: live.endpoint.as_ref(),
+            group: live.group.as_ref(),
+            origins: &live.origins,
+            route: live.route.as_ref(),
+        },
+    );
+    out_of_band_changes.extend(front_door_drift(
         &ids,
         &inputs,
         live.endpoint.as_ref(),
         live.group.as_ref(),
         live.route.as_ref(),
-    );
+    ));
     let state = FrontDoorState {
         inputs: inputs.clone(),
         profile_name: names.profile.clone(),

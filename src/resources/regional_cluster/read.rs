@@ -8,8 +8,8 @@ use crate::azure::models::managed_cluster::{AgentPoolProfile, ManagedCluster};
 use crate::azure::{ArmClient, ResourceId};
 use crate::resource::ReadOutcome;
 use crate::resource::{OperationContext, ReadResult, ResourceError};
-use crate::resources::common::operation_options;
 use crate::resources::common::read_options;
+use crate::resources::common::{failed_in_azure, operation_options};
 
 pub(super) async fn read(
     azure: &ArmClient,
@@ -39,12 +39,39 @@ pub(super) async fn read(
     let mut state = state_from(&inputs, &cluster, cluster_id.as_str());
     state.kubeconfig = kubeconfig;
     state.role_assignment_ids = role_assignment_ids;
-    state.out_of_band_changes = missing_role_assignments(azure, context, &inputs, &cluster).await?;
+    state.out_of_band_changes = failed_parts(&inputs, &cluster);
+    state
+        .out_of_band_changes
+        .extend(missing_role_assignments(azure, context, &inputs, &cluster).await?);
     Ok(Some(ReadResult {
         id: state.cluster_id.clone(),
         inputs,
         state,
     }))
+}
+
+/// The cluster and the agent pool aksmesh writes when Azure reports them Failed: the next update
+/// PUTs the cluster (with its pool) again. Role assignments have no provisioningState.
+fn failed_parts(inputs: &RegionalClusterInputs, cluster: &ManagedCluster) -> Vec<String> {
+    let name = inputs.names().cluster;
+    let mut failed: Vec<String> = failed_in_azure(
+        &format!("AKS cluster {name}"),
+        cluster.properties.provisioning_state.as_deref(),
+    )
+    .into_iter()
+    .collect();
+    let resolved = inputs.resolved();
+    let pool_name = resolved
+        .system_pool
+        .as_ref()
+        .and_then(|p| p.name.as_deref());
+    if let Some(pool) = live_system_pool(cluster, pool_name) {
+        failed.extend(failed_in_azure(
+            &format!("agent pool {} of AKS cluster {name}", pool.name),
+            pool.provisioning_state.as_deref(),
+        ));
+    }
+    failed
 }
 
 /// The user kubeconfig; on refresh, the previous one when credentials cannot be listed.

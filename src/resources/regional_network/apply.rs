@@ -65,6 +65,7 @@ fn planned_state(subscription: &str, inputs: &RegionalNetworkInputs) -> Regional
             .map(|_| subnet(POD_SUBNET_NAME).to_string()),
         resource_group_name: names.resource_group,
         vnet_name: names.vnet,
+        out_of_band_changes: Vec::new(),
     }
 }
 

@@ -4,12 +4,12 @@ use super::types::{
     RegionalNetworkInputs, RegionalNetworkState, NODE_SUBNET_NAME, POD_SUBNET_NAME,
 };
 use crate::azure::ids::resource_group_id;
-use crate::azure::models::network::VirtualNetwork;
+use crate::azure::models::network::{VirtualNetwork, VirtualNetworkSubnet};
 use crate::azure::OperationOptions;
 use crate::azure::{ArmClient, ResourceId};
 use crate::resource::ReadOutcome;
 use crate::resource::{ReadResult, ResourceError};
-use crate::resources::common::user_tags;
+use crate::resources::common::{failed_in_azure, user_tags};
 
 pub(super) async fn read(
     azure: &ArmClient,
@@ -35,6 +35,7 @@ pub(super) async fn read(
             .pod_subnet_cidr
             .as_ref()
             .map(|_| vnet_id.child("subnets", POD_SUBNET_NAME).to_string()),
+        out_of_band_changes: failed_parts(&vnet_id, &vnet, &inputs),
         inputs: inputs.clone(),
     };
     Ok(Some(ReadResult {
@@ -76,19 +77,51 @@ fn live_inputs(
     }
 }
 
-/// The (first) address range of the VNet's subnet with this name.
-fn subnet_prefix(vnet: &VirtualNetwork, name: &str) -> Option<String> {
+/// The VNet and the subnets aksmesh writes that Azure reports Failed: the next update PUTs
+/// each of them again.
+fn failed_parts(
+    vnet_id: &ResourceId,
+    vnet: &VirtualNetwork,
+    inputs: &RegionalNetworkInputs,
+) -> Vec<String> {
+    let vnet_name = vnet_id.name();
+    let mut failed: Vec<String> = failed_in_azure(
+        &format!("VNet {vnet_name}"),
+        vnet.properties.provisioning_state.as_deref(),
+    )
+    .into_iter()
+    .collect();
+    let mut ours = vec![NODE_SUBNET_NAME];
+    if inputs.pod_subnet_cidr.is_some() {
+        ours.push(POD_SUBNET_NAME);
+    }
+    for name in ours {
+        let state =
+            live_subnet(vnet, name).and_then(|s| s.properties.provisioning_state.as_deref());
+        failed.extend(failed_in_azure(
+            &format!("subnet {name} in {vnet_name}"),
+            state,
+        ));
+    }
+    failed
+}
+
+fn live_subnet<'a>(vnet: &'a VirtualNetwork, name: &str) -> Option<&'a VirtualNetworkSubnet> {
     vnet.properties
         .subnets
         .iter()
         .flatten()
         .find(|s| s.name.eq_ignore_ascii_case(name))
-        .and_then(|s| {
-            s.properties.address_prefix.clone().or_else(|| {
-                s.properties
-                    .address_prefixes
-                    .as_ref()
-                    .and_then(|p| p.first().cloned())
-            })
+}
+
+/// The (first) address range of the VNet's subnet with this name.
+fn subnet_prefix(vnet: &VirtualNetwork, name: &str) -> Option<String> {
+    live_subnet(vnet, name).and_then(|s| {
+        s.properties.address_prefix.clone().or_else(|| {
+            s.properties
+                .address_prefixes
+                .as_ref()
+                .and_then(|p| p.first().cloned())
         })
+    })
 }

@@ -35,6 +35,10 @@ pub struct RegionalNetworkState {
     pub node_subnet_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_subnet_id: Option<String>,
+    /// What refresh found wrong in Azure that no input shows (a VNet or subnet whose last write
+    /// Failed); the next `up` writes it again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub out_of_band_changes: Vec<String>,
 }
 
 /// The Azure names a network gets, derived from its prefix and region.

@@ -4,7 +4,9 @@ use super::body::peering_body;
 use super::types::VnetPeeringInputs;
 use crate::azure::ids::ids_equal;
 use crate::azure::models::network::{VirtualNetworkPeering, VirtualNetworkPeeringProperties};
+use crate::azure::ResourceId;
 use crate::resource::ResourceError;
+use crate::resources::common::failed_in_azure;
 
 /// What differs between both live directions and the bodies aksmesh writes: the local direction
 /// against `local_inputs`, the remote one against `remote_inputs`.
@@ -17,9 +19,28 @@ pub(super) fn peering_drift<S>(
     let local_expected = peering_body(local_inputs, &local_inputs.endpoints()?.remote_vnet, true);
     let remote_expected =
         peering_body(remote_inputs, &remote_inputs.endpoints()?.local_vnet, false);
-    let mut changes = direction_drift(local, &local_expected);
+    let mut changes = Vec::new();
+    for live in [local, remote] {
+        changes.extend(failed_direction(live));
+    }
+    changes.extend(direction_drift(local, &local_expected));
     changes.extend(direction_drift(remote, &remote_expected));
     Ok(changes)
+}
+
+/// A direction whose last write Failed in Azure: the next update PUTs both directions again.
+fn failed_direction(live: &VirtualNetworkPeering) -> Option<String> {
+    let name = live.name.as_deref().unwrap_or("peering");
+    let vnet = live
+        .id
+        .as_deref()
+        .and_then(|id| ResourceId::parse(id).ok())
+        .and_then(|id| id.virtual_network().map(|vnet| vnet.name().to_string()));
+    let part = match vnet {
+        Some(vnet) => format!("peering {name} on {vnet}"),
+        None => format!("peering {name}"),
+    };
+    failed_in_azure(&part, live.properties.provisioning_state.as_deref())
 }
 
 /// How one live direction differs from the body aksmesh writes for it.

@@ -8,6 +8,7 @@ use crate::azure::models::fleet::{ClusterMeshProfile, Fleet, FleetMember};
 use crate::azure::OperationOptions;
 use crate::azure::{ArmClient, ResourceId};
 use crate::resource::{ReadOutcome, ReadResult, ResourceError};
+use crate::resources::common::failed_in_azure;
 use crate::vocabulary::CiliumMeshMode;
 
 /// What Azure holds for one fleet mesh.
@@ -15,6 +16,9 @@ struct Live {
     profile_id: ResourceId,
     fleet: ResourceId,
     fleet_location: Option<String>,
+    /// `provisioningState` of the fleet and of the profile.
+    fleet_state: Option<String>,
+    profile_state: Option<String>,
     /// The profile's member selector, `key=value`.
     label: String,
     members: Vec<FleetMember>,
@@ -78,11 +82,43 @@ pub(in crate::resources::cilium_mesh) async fn read_fleet(
             }
         }
     }
+    state.out_of_band_changes = failed_parts(&live, &state);
     Ok(Some(ReadResult {
         id: id.to_string(),
         inputs,
         state,
     }))
+}
+
+/// What aksmesh writes that Azure reports Failed: the fleet it created, the members of the listed
+/// clusters and the profile. The next update PUTs each of them again (a user's fleet is not
+/// aksmesh's to rewrite).
+fn failed_parts(live: &Live, state: &CiliumMeshState) -> Vec<String> {
+    let fleet = live.fleet.name();
+    let mut parts = Vec::new();
+    if state.fleet_created {
+        parts.push((format!("fleet {fleet}"), live.fleet_state.as_deref()));
+    }
+    for member in &state.members {
+        let live_state = live
+            .member(&member.name)
+            .and_then(|m| m.properties.provisioning_state.as_deref());
+        parts.push((
+            format!("member {} of fleet {fleet}", member.name),
+            live_state,
+        ));
+    }
+    parts.push((
+        format!(
+            "cluster mesh profile {} of fleet {fleet}",
+            live.profile_id.name()
+        ),
+        live.profile_state.as_deref(),
+    ));
+    parts
+        .into_iter()
+        .filter_map(|(part, state)| failed_in_azure(&part, state))
+        .collect()
 }
 
 /// The profile, its fleet and the fleet's members; `None` when the profile is gone.
@@ -108,6 +144,10 @@ async fn read_live(
         return Ok(None);
     };
     let live_fleet = azure.get::<Fleet>(&fleet, options).await?;
+    let fleet_state = live_fleet
+        .as_ref()
+        .and_then(|f| f.properties.as_ref())
+        .and_then(|p| p.provisioning_state.clone());
     let label = profile
         .properties
         .member_selector
@@ -119,6 +159,8 @@ async fn read_live(
         profile_id,
         fleet,
         fleet_location: live_fleet.and_then(|f| f.location),
+        fleet_state,
+        profile_state: profile.properties.provisioning_state.clone(),
         label,
         members,
     }))

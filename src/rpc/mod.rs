@@ -4,6 +4,7 @@
 pub mod engine;
 pub mod errors;
 pub mod monitor;
+pub mod nesting;
 pub mod server;
 pub mod values;
 

@@ -159,11 +159,13 @@ pub fn bound_nesting(message: &str, bytes: &[u8]) -> Result<Vec<u8>, Status> {
 }
 
 fn bound_with(schema: &Schema, message: &str, bytes: &[u8]) -> Result<Vec<u8>, Status> {
-    // Two passes over the same walk: the first measures every rewritten sub-message (pre-order),
-    // the second writes, so each byte is copied once and no buffer is built per level.
+    // Two passes over the same walk: the first measures the sub-messages that change (those
+    // around a dropped value), the second writes, copying every unchanged sub-message whole. So
+    // each byte is copied once, and no buffer is built per level.
     let mut walk = Walk {
         schema,
-        sizes: Vec::new(),
+        base: bytes.as_ptr() as usize,
+        changed: Vec::new(),
         next: 0,
         out: None,
     };
@@ -175,9 +177,12 @@ fn bound_with(schema: &Schema, message: &str, bytes: &[u8]) -> Result<Vec<u8>, S
 
 struct Walk<'s> {
     schema: &'s Schema,
-    /// Rewritten sizes of the sub-messages walked, in the order the walk meets them.
-    sizes: Vec<usize>,
-    /// The next entry of `sizes` the writing pass uses.
+    /// The address of the input, so that a sub-message is known by its payload's offset.
+    base: usize,
+    /// (offset, rewritten size) of every sub-message that changes, in the order the walk meets
+    /// them. A value dropped from a sub-message always shrinks it, so "same size" is "unchanged".
+    changed: Vec<(usize, usize)>,
+    /// The next entry of `changed` the writing pass will meet.
     next: usize,
     /// None while measuring.
     out: Option<Vec<u8>>,
@@ -243,21 +248,8 @@ impl Walk<'_> {
                             // A property bag (inputs, state…): its fields are at level 1.
                             _ => 0,
                         };
-                        // Too deep: dropped unparsed for an empty Value, which values.rs refuses.
-                        let dropped = child == VALUE && child_level > MAX_NESTING;
-                        let child_size = if dropped {
-                            0
-                        } else {
-                            self.sized(payload, child, depth + 1, child_level)?
-                        };
-                        let mut length = Vec::with_capacity(10);
-                        write_varint(child_size as u64, &mut length);
-                        self.emit(key_bytes);
-                        self.emit(&length);
-                        if self.out.is_some() && !dropped {
-                            self.message(payload, child, depth + 1, child_level)?;
-                        }
-                        size += key_bytes.len() + length.len() + child_size;
+                        size +=
+                            self.sub_message(key_bytes, payload, child, depth + 1, child_level)?;
                         continue;
                     }
                 }
@@ -271,29 +263,49 @@ impl Walk<'_> {
         Ok(size)
     }
 
-    /// The rewritten size of a sub-message: measured (and recorded) in the first pass, read back
-    /// in the second, which then walks it to write it.
-    fn sized(
+    /// One message-typed field: returns (and, when writing, emits) its rewritten bytes.
+    fn sub_message(
         &mut self,
+        key: &[u8],
         payload: &[u8],
         message: &str,
         depth: u32,
         level: u32,
     ) -> Result<usize, Status> {
-        if self.out.is_some() {
-            let size = self
-                .sizes
-                .get(self.next)
-                .copied()
-                .ok_or_else(|| Status::internal("nesting walk out of step"))?;
-            self.next += 1;
-            return Ok(size);
+        let offset = payload.as_ptr() as usize - self.base;
+        // Too deep: dropped unparsed for an empty Value, which values.rs refuses at its path.
+        let dropped = message == VALUE && level > MAX_NESTING;
+        let (size, walk) = if dropped {
+            (0, false)
+        } else if self.out.is_none() {
+            let index = self.changed.len();
+            self.changed.push((offset, 0));
+            let size = self.message(payload, message, depth, level)?;
+            if size == payload.len() {
+                self.changed.truncate(index);
+            } else {
+                self.changed[index].1 = size;
+            }
+            (size, false)
+        } else {
+            match self.changed.get(self.next) {
+                Some(&(at, size)) if at == offset => {
+                    self.next += 1;
+                    (size, true)
+                }
+                _ => (payload.len(), false),
+            }
+        };
+        let mut length = Vec::with_capacity(10);
+        write_varint(size as u64, &mut length);
+        self.emit(key);
+        self.emit(&length);
+        if walk {
+            self.message(payload, message, depth, level)?;
+        } else if !dropped {
+            self.emit(payload);
         }
-        let index = self.sizes.len();
-        self.sizes.push(0);
-        let size = self.message(payload, message, depth, level)?;
-        self.sizes[index] = size;
-        Ok(size)
+        Ok(key.len() + length.len() + size)
     }
 }
 
@@ -381,7 +393,7 @@ mod tests {
     }
 
     /// `tags` holding `levels` levels in all, built by `wrap` (level 1 is `tags` itself).
-    fn request(levels: usize, wrap: fn(usize, PbValue) -> PbValue) -> CheckRequest {
+    fn request(levels: usize, wrap: Wrap) -> CheckRequest {
         let mut value = leaf();
         for level in (2..=levels).rev() {
             value = wrap(level, value);
@@ -395,7 +407,10 @@ mod tests {
         }
     }
 
-    const SHAPES: [(&str, fn(usize, PbValue) -> PbValue); 3] = [
+    /// Wraps the value of the next level down, given the level of the wrapper.
+    type Wrap = fn(usize, PbValue) -> PbValue;
+
+    const SHAPES: [(&str, Wrap); 3] = [
         ("objects", |_, v| object("k", v)),
         ("lists", |_, v| list(v)),
         ("secrets every third level", |level, v| {
@@ -479,6 +494,37 @@ mod tests {
             from_struct(decoded.news.as_ref()),
             Err(DecodeError::TooDeep { path: expected })
         );
+    }
+
+    #[test]
+    fn everything_but_the_deep_value_is_kept() {
+        let mut original = request(1000, |_, v| object("k", v));
+        let news = original.news.as_mut().unwrap();
+        news.fields.insert("location".into(), leaf());
+        news.fields.insert("zones".into(), list(list(leaf())));
+        let olds = Struct {
+            fields: [("shallow".to_string(), object("k", leaf()))].into(),
+        };
+        original.olds = Some(olds.clone());
+        original.name = "n".into();
+        let decoded: CheckRequest = decode_bounded(Bytes::from(original.encode_to_vec())).unwrap();
+        let mut expected = original.clone();
+        let mut tags = expected
+            .news
+            .as_mut()
+            .unwrap()
+            .fields
+            .get_mut("tags")
+            .unwrap();
+        // `tags` is level 1; the value MAX_NESTING levels below it is the one emptied.
+        for _ in 0..MAX_NESTING {
+            let Some(Kind::StructValue(s)) = &mut tags.kind else {
+                unreachable!()
+            };
+            tags = s.fields.get_mut("k").unwrap();
+        }
+        *tags = PbValue::default();
+        assert_eq!(decoded, expected);
     }
 
     /// `levels` levels of Value → ListValue → Value… as InvokeRequest.args["a"], built without

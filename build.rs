@@ -9,11 +9,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The descriptors of proto/ as compiled, for tests/pulumirpc_wire.rs to compare with Pulumi's.
     let descriptors =
         std::path::Path::new(&std::env::var("OUT_DIR")?).join("pulumirpc-descriptors.bin");
+    // Type names let the codec look up a request's declaration when it must bound its nesting.
+    let mut config = prost_build::Config::new();
+    config.enable_type_names();
     tonic_prost_build::configure()
         .file_descriptor_set_path(descriptors)
         .build_server(true)
         .build_client(true)
-        .compile_protos(
+        // Decodes like prost, but answers deeply nested property values with the property's path.
+        .codec_path("crate::rpc::nesting::NestingCodec")
+        .compile_with_config(
+            config,
             &[
                 "proto/pulumi/alias.proto",
                 "proto/pulumi/provider.proto",

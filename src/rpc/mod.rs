@@ -6,6 +6,7 @@ pub mod child_failures;
 pub mod engine;
 pub mod errors;
 pub mod monitor;
+pub mod nesting;
 pub mod server;
 pub mod values;
 

@@ -16,7 +16,7 @@ use super::pulumirpc::resource_provider_server::ResourceProvider;
 use super::pulumirpc::{
     self as rpc, diff_response::DiffChanges, property_diff::Kind as RpcDiffKind,
 };
-use super::values::{from_struct, to_struct};
+use super::values::{from_struct, to_struct, too_deep_reason, DecodeError};
 use crate::azure::ArmClient;
 use crate::component::ChildRegistrar;
 use crate::config::{self, ConfigOutcome};
@@ -131,6 +131,21 @@ impl ProviderService {
 
 fn decode(s: Option<&prost_types::Struct>) -> Result<Value, Status> {
     from_struct(s).map_err(|e| Status::invalid_argument(bounded(e.to_string())))
+}
+
+/// Inputs that Check and Invoke validate: a value nested too deep is a failure at its property
+/// (the caller's mistake, like any other bad input); other decode errors stay InvalidArgument.
+fn decode_inputs(
+    s: Option<&prost_types::Struct>,
+) -> Result<Result<Value, Vec<rpc::CheckFailure>>, Status> {
+    match from_struct(s) {
+        Ok(value) => Ok(Ok(value)),
+        Err(DecodeError::TooDeep { path }) => Ok(Err(vec![rpc::CheckFailure {
+            property: path,
+            reason: too_deep_reason(),
+        }])),
+        Err(error) => Err(Status::invalid_argument(error.to_string())),
+    }
 }
 
 /// The type token of a request: its `type` field, else the last type in the URN.
@@ -276,7 +291,15 @@ impl ResourceProvider for ProviderService {
         request: Request<rpc::CheckRequest>,
     ) -> Result<Response<rpc::CheckResponse>, Status> {
         let request = request.into_inner();
-        let news = decode(request.news.as_ref())?;
+        let news = match decode_inputs(request.news.as_ref())? {
+            Ok(news) => news,
+            Err(failures) => {
+                return Ok(Response::new(rpc::CheckResponse {
+                    inputs: request.news,
+                    failures,
+                }))
+            }
+        };
         let problems = match config::parse(&without_engine_keys(&news), self.environment.as_ref()) {
             ConfigOutcome::Invalid(failures) => failures,
             // Missing keys are reported by Configure with the engine's `pulumi config set` hint.
@@ -358,7 +381,15 @@ impl ResourceProvider for ProviderService {
                     request.tok
                 ))
             })?;
-        let arguments = decode(request.args.as_ref())?;
+        let arguments = match decode_inputs(request.args.as_ref())? {
+            Ok(arguments) => arguments,
+            Err(failures) => {
+                return Ok(Response::new(rpc::InvokeResponse {
+                    r#return: None,
+                    failures,
+                }))
+            }
+        };
         Ok(Response::new(match function.invoke(&arguments).await {
             Ok(result) => rpc::InvokeResponse {
                 r#return: Some(to_struct(&result)),
@@ -388,7 +419,15 @@ impl ResourceProvider for ProviderService {
         let request = request.into_inner();
         let resource = self.resource(token_of(&request.r#type, &request.urn))?;
         let olds = decode(request.olds.as_ref())?;
-        let news = decode(request.news.as_ref())?;
+        let news = match decode_inputs(request.news.as_ref())? {
+            Ok(news) => news,
+            Err(failures) => {
+                return Ok(Response::new(rpc::CheckResponse {
+                    inputs: request.news,
+                    failures,
+                }))
+            }
+        };
         let outcome = resource.check(&olds, &news, name_of(&request.name, &request.urn));
         if let Some(first) = outcome.failures.first() {
             let property = match first.property.as_str() {

@@ -31,6 +31,19 @@ const UNKNOWN_SENTINELS: [&str; 7] = [
     "e48ece36-62e2-4504-bad9-02848725956a",
 ];
 
+/// How deeply a property value may nest: a top-level property is level 1, and every object, list,
+/// secret or output wrapping a value adds one. aksmesh's own inputs use a handful of levels; the
+/// bound keeps every request within prost's recursion limit (about 3 message levels per level), so
+/// `rpc::nesting` can replace anything deeper and this module names its path.
+pub const MAX_NESTING: u32 = 20;
+
+/// Why a value nested deeper than [`MAX_NESTING`] is refused.
+pub fn too_deep_reason() -> String {
+    format!(
+        "nested more than {MAX_NESTING} levels deep; aksmesh inputs are at most a few levels deep, flatten this value"
+    )
+}
+
 /// A protobuf value aksmesh cannot accept.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DecodeError {
@@ -40,6 +53,8 @@ pub enum DecodeError {
     UnknownSignature { path: String, signature: String },
     #[error("property {path}: {reason}")]
     Malformed { path: String, reason: String },
+    #[error("property {path}: {}", too_deep_reason())]
+    TooDeep { path: String },
 }
 
 /// Converts a protobuf Struct (absent = empty object) into an object [`Value`].
@@ -47,13 +62,17 @@ pub fn from_struct(s: Option<&Struct>) -> Result<Value, DecodeError> {
     let mut map = BTreeMap::new();
     if let Some(s) = s {
         for (key, value) in &s.fields {
-            map.insert(key.clone(), from_protobuf(value, key)?);
+            map.insert(key.clone(), from_protobuf(value, key, 1)?);
         }
     }
     Ok(Value::Object(map))
 }
 
-fn from_protobuf(value: &prost_types::Value, path: &str) -> Result<Value, DecodeError> {
+/// `depth` is the value's level (see [`MAX_NESTING`]); it bounds this recursion too.
+fn from_protobuf(value: &prost_types::Value, path: &str, depth: u32) -> Result<Value, DecodeError> {
+    if depth > MAX_NESTING {
+        return Err(DecodeError::TooDeep { path: path.into() });
+    }
     Ok(match &value.kind {
         None | Some(Kind::NullValue(_)) => Value::Null,
         Some(Kind::BoolValue(b)) => Value::Bool(*b),
@@ -64,25 +83,37 @@ fn from_protobuf(value: &prost_types::Value, path: &str) -> Result<Value, Decode
             list.values
                 .iter()
                 .enumerate()
-                .map(|(i, v)| from_protobuf(v, &format!("{path}[{i}]")))
+                .map(|(i, v)| from_protobuf(v, &format!("{path}[{i}]"), depth + 1))
                 .collect::<Result<_, _>>()?,
         ),
         Some(Kind::StructValue(s)) => match s.fields.get(SIGNATURE_KEY) {
-            Some(signature) => special_object(s, signature, path)?,
+            // Its fields, the signature included, are one level deeper: past the bound, rpc::nesting
+            // may have emptied them, so the signature cannot be trusted.
+            Some(_) if depth >= MAX_NESTING => {
+                return Err(DecodeError::TooDeep { path: path.into() })
+            }
+            Some(signature) => special_object(s, signature, path, depth + 1)?,
             None => Value::Object(
                 s.fields
                     .iter()
-                    .map(|(k, v)| Ok((k.clone(), from_protobuf(v, &format!("{path}.{k}"))?)))
+                    .map(|(k, v)| {
+                        Ok((
+                            k.clone(),
+                            from_protobuf(v, &format!("{path}.{k}"), depth + 1)?,
+                        ))
+                    })
                     .collect::<Result<_, DecodeError>>()?,
             ),
         },
     })
 }
 
+/// `depth` is the level of the object's fields.
 fn special_object(
     s: &Struct,
     signature: &prost_types::Value,
     path: &str,
+    depth: u32,
 ) -> Result<Value, DecodeError> {
     let signature = match &signature.kind {
         Some(Kind::StringValue(sig)) => sig.as_str(),
@@ -101,7 +132,7 @@ fn special_object(
     Ok(match signature {
         SECRET_SIG => {
             let inner = match field("value") {
-                Some(v) => from_protobuf(v, path)?,
+                Some(v) => from_protobuf(v, path, depth)?,
                 None => Value::Null,
             };
             Value::Secret(Box::new(inner))
@@ -112,7 +143,7 @@ fn special_object(
                 reason: "resource reference without urn".into(),
             })?,
             id: match field("id") {
-                Some(v) => Some(Box::new(match from_protobuf(v, path)? {
+                Some(v) => Some(Box::new(match from_protobuf(v, path, depth)? {
                     // An empty id is the engine's way of saying "unknown".
                     Value::String(id) if id.is_empty() => Value::Unknown,
                     other => other,
@@ -123,7 +154,7 @@ fn special_object(
         },
         OUTPUT_VALUE_SIG => Value::Output {
             value: match field("value") {
-                Some(v) => Some(Box::new(from_protobuf(v, path)?)),
+                Some(v) => Some(Box::new(from_protobuf(v, path, depth)?)),
                 None => None,
             },
             secret: matches!(

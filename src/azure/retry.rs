@@ -136,8 +136,8 @@ fn classify_conflict(code: &str, message: &str) -> RetryClass {
         return RetryClass::Conflict;
     }
     if code_is("OperationNotAllowed") {
-        let busy = says_operation_in_progress(message)
-            && !message.to_ascii_lowercase().contains("quota");
+        let busy =
+            says_operation_in_progress(message) && !message.to_ascii_lowercase().contains("quota");
         return if busy {
             RetryClass::Conflict
         } else {
@@ -427,7 +427,12 @@ mod tests {
                  is 0b4f2f9a1c3e4d5f8a6b7c8d9e0f1a2b.",
                 Permanent,
             ),
-            (409, "ConflictingResource", "in use by another resource", Permanent),
+            (
+                409,
+                "ConflictingResource",
+                "in use by another resource",
+                Permanent,
+            ),
             (409, "StorageAccountAlreadyTaken", "", Permanent),
             (409, "NodeResourceGroupAlreadyExists", "", Permanent),
             (409, "InUseSubnetCannotBeDeleted", "", Permanent),
@@ -622,13 +627,21 @@ mod tests {
     #[tokio::test]
     async fn conflicts_are_retried_by_what_they_mean() {
         let cases: &[(&str, &str, u32)] = &[
-            ("RoleAssignmentExists", "The role assignment already exists.", 1),
+            (
+                "RoleAssignmentExists",
+                "The role assignment already exists.",
+                1,
+            ),
             ("NodeResourceGroupAlreadyExists", "taken", 1),
             ("OperationNotAllowed", "quota exceeded", 1),
             ("Conflict", "", 3),
             ("Conflict", "The resource is busy.", 12),
             ("AnotherOperationInProgress", "busy", 12),
-            ("OperationNotAllowed", "Another operation is in progress", 12),
+            (
+                "OperationNotAllowed",
+                "Another operation is in progress",
+                12,
+            ),
             ("ResourceGroupBeingDeleted", "deprovisioning", 12),
         ];
         for (code, message, expected_calls) in cases {
@@ -646,7 +659,11 @@ mod tests {
                 async move { Ok(answer) }
             })
             .await;
-            assert_eq!(calls.load(Ordering::SeqCst), *expected_calls, "{code}: {message}");
+            assert_eq!(
+                calls.load(Ordering::SeqCst),
+                *expected_calls,
+                "{code}: {message}"
+            );
             if *expected_calls == 12 {
                 assert_eq!(result.unwrap().status, 200, "{code}");
             } else {

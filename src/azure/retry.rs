@@ -89,9 +89,9 @@ pub fn classify_error(error: &AzureError) -> RetryClass {
 }
 
 /// Reads ARM's 409s by their code, because the status alone cannot tell "busy, try again" from
-/// a real conflict. The REST specs (/work/shared/azure-specs) declare no codes for 409: every
-/// operation answers `default: CloudError`; the codes and wording come from Microsoft's
-/// troubleshooting pages:
+/// a real conflict. The REST specs (azure-rest-api-specs, in ../shared/azure-specs) declare no
+/// codes for 409: every operation answers `default: CloudError`; the codes and wording come from
+/// Microsoft's troubleshooting pages and ARM's answers:
 /// - AKS `OperationNotAllowed` "Another operation (…) is in progress, please wait for it to
 ///   finish" (learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/
 ///   operationnotallowed, aka.ms/aks-pending-operation); the same code also refuses quota and
@@ -100,9 +100,12 @@ pub fn classify_error(error: &AzureError) -> RetryClass {
 ///   `Conflict` "Another operation on this or dependent resource is in progress";
 /// - `ResourceGroupBeingDeleted` ("… is in deprovisioning state"): clears when the delete ends
 ///   (then the write either succeeds or gets a plain 404);
-/// - real conflicts carry their own code (`RoleAssignmentExists`, `…AlreadyExists`,
-///   `…InUse…`, `ConflictingResource`, …) and fail at once. A bare `Conflict` that gives no
-///   reason may be either, so it is retried a bounded number of times, like a 5xx.
+/// - real conflicts carry their own code and fail at once: `RoleAssignmentExists` ("a similar
+///   role assignment already exists", learn.microsoft.com/rest/api/authorization; our own
+///   assignment is recognised by its callers via [`AzureError::existing_role_assignment`]),
+///   `…AlreadyExists`, `…AlreadyTaken`, `InUse…`, `ScopeLocked`, `…DeletionBlocked`. A bare
+///   `Conflict` that gives no reason may be either, so it is retried a bounded number of times,
+///   like a 5xx.
 fn classify_arm(status: u16, code: &str, message: &str) -> RetryClass {
     let code_is = |expected: &str| code.eq_ignore_ascii_case(expected);
     // Network RP reports its one-write-per-VNet rule with these codes under several statuses.

@@ -372,7 +372,9 @@ mod tests {
             ("409:1", Some(FaultKind::Conflict(None))),
             (
                 "409/ResourceGroupBeingDeleted:1",
-                Some(FaultKind::Conflict(Some("ResourceGroupBeingDeleted".into()))),
+                Some(FaultKind::Conflict(Some(
+                    "ResourceGroupBeingDeleted".into(),
+                ))),
             ),
             (
                 "script:PUT:roleAssignments:1=409/RoleAssignmentExists",

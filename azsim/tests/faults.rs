@@ -181,8 +181,16 @@ async fn a_conflict_may_name_its_code() {
     .await;
     sim.create_rg("rg", "westeurope").await;
     let cases = [
-        ("a", "ResourceGroupBeingDeleted", "'rg' is in deprovisioning state"),
-        ("b", "RoleAssignmentExists", "0f0f0f0f0f0f4f0f8f0f0f0f0f0f0f0f"),
+        (
+            "a",
+            "ResourceGroupBeingDeleted",
+            "'rg' is in deprovisioning state",
+        ),
+        (
+            "b",
+            "RoleAssignmentExists",
+            "0f0f0f0f0f0f4f0f8f0f0f0f0f0f0f0f",
+        ),
         ("c", "Conflict", "conflicts with the current state"),
         ("d", "NameAlreadyTaken", "NameAlreadyTaken"),
     ];

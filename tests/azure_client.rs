@@ -11,8 +11,10 @@ use aksmesh::azure::models::network::{
     AddressSpace, Subnet, SubnetProperties, VirtualNetwork, VirtualNetworkProperties,
 };
 use aksmesh::azure::models::resource_group::ResourceGroup;
+use aksmesh::azure::models::role_assignment::RoleAssignment;
 use aksmesh::azure::{
-    ArmClient, ArmClientConfig, AuthMethod, AzureError, OperationOptions, Secret,
+    ArmClient, ArmClientConfig, AuthMethod, AzureError, OperationOptions, ResourceId, RetryPolicy,
+    Secret,
 };
 use url::Url;
 
@@ -214,4 +216,103 @@ async fn wrong_secret_and_untrusted_ca_fail_clearly() {
     );
 
     running.shutdown().await;
+}
+
+/// Busy 409s (a resource group being deleted, a bare `Conflict`, AKS's operation in progress) are
+/// retried on writes, reads and actions until they clear; a real conflict (an equal role
+/// assignment under another name) fails at once, with its code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_conflicts_are_retried_and_real_ones_fail_at_once() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let running = start_azsim(
+        data_dir.path(),
+        "script:PUT:resourceGroups/rg-busy:1-2=409/ResourceGroupBeingDeleted;\
+         script:GET:resourceGroups/rg-busy:1=409/Conflict;\
+         script:PUT:virtualNetworks/vnet-busy:1=409/OperationNotAllowed",
+    )
+    .await;
+    let info = running.info().clone();
+    let mut client_config = client_for(&info).config().clone();
+    client_config.retry = RetryPolicy {
+        initial_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+        max_transient_attempts: 4,
+    };
+    let client = ArmClient::new(client_config).expect("client builds");
+    let subscription = info.subscription_id.as_str();
+    let options = OperationOptions::default().with_deadline(Duration::from_secs(60));
+
+    let group_id = ids::resource_group_id(subscription, "rg-busy");
+    let group: ResourceGroup = client
+        .put(&group_id, &ResourceGroup::new("westeurope", None), &options)
+        .await
+        .expect("the resource group is created once the old one is gone");
+    assert_eq!(group.location, "westeurope");
+    let read: Option<ResourceGroup> = client.get(&group_id, &options).await.unwrap();
+    assert!(read.is_some(), "the busy GET was retried");
+    let vnet_id = ids::virtual_network_id(subscription, "rg-busy", "vnet-busy");
+    let vnet = VirtualNetwork {
+        location: Some("westeurope".into()),
+        properties: VirtualNetworkProperties {
+            address_space: Some(AddressSpace {
+                address_prefixes: vec!["10.8.0.0/16".into()],
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let _: VirtualNetwork = client
+        .put(&vnet_id, &vnet, &options)
+        .await
+        .expect("the VNet is created once the other operation is over");
+
+    // Two names for one principal, role and scope: the second is a real conflict.
+    let principal = "6b1f0c3e-2d4a-4e5f-9a8b-7c6d5e4f3a2b";
+    let role = ids::role_definition_id(subscription, "4d97b98b-1d4f-4787-a291-c67834d212e7");
+    let grant = RoleAssignment::for_service_principal(role.as_str(), principal);
+    let first = ids::role_assignment_id(&group_id, "0d3c2b1a-9f8e-4d7c-8b6a-5f4e3d2c1b0a");
+    let second = ids::role_assignment_id(&group_id, "1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b");
+    let _: RoleAssignment = client.put(&first, &grant, &options).await.unwrap();
+    let error = client.put(&second, &grant, &options).await.unwrap_err();
+    assert_eq!(error.code(), Some("RoleAssignmentExists"), "{error}");
+    assert!(
+        error.to_string().contains("RoleAssignmentExists"),
+        "{error}"
+    );
+    assert_eq!(
+        error.existing_role_assignment().map(|id| id.to_string()),
+        Some(first.name().to_owned())
+    );
+
+    // What azsim saw: each busy 409 then success; the conflicting PUT exactly once.
+    let log = std::fs::read_to_string(&info.request_log).unwrap();
+    let requests: Vec<(String, String, u64)> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|entry| {
+            entry["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/subscriptions/"))
+        })
+        .map(|entry| {
+            let path = entry["path"].as_str().unwrap_or_default();
+            let path = path.split('?').next().unwrap_or_default().to_owned();
+            (
+                entry["method"].as_str().unwrap_or_default().to_owned(),
+                path,
+                entry["status"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let statuses = |method: &str, path: &ResourceId| -> Vec<u64> {
+        requests
+            .iter()
+            .filter(|(m, p, _)| m == method && p.eq_ignore_ascii_case(path.as_str()))
+            .map(|(_, _, status)| *status)
+            .collect()
+    };
+    assert_eq!(statuses("PUT", &group_id), [409, 409, 201]);
+    assert_eq!(statuses("GET", &group_id)[..2], [409, 200]);
+    assert_eq!(statuses("PUT", &vnet_id), [409, 201]);
+    assert_eq!(statuses("PUT", &second), [409]);
 }

@@ -5,7 +5,7 @@
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultKind {
     /// 429 with `Retry-After`.
     Throttle,
@@ -13,8 +13,8 @@ pub enum FaultKind {
     ServerError,
     /// 503 with `Retry-After`.
     Unavailable,
-    /// 409 with the namespace's "another operation in progress" code.
-    Conflict,
+    /// 409 with the given code, or with the namespace's "another operation in progress" code.
+    Conflict(Option<String>),
     /// The long-running operation the request starts ends `Failed`.
     LroFail,
     /// The connection is closed without a response; the request is not processed.
@@ -26,14 +26,26 @@ pub enum FaultKind {
 impl FaultKind {
     fn parse(text: &str) -> Option<(FaultKind, Option<u64>)> {
         let (name, parameter) = match text.split_once('/') {
-            Some((n, p)) => (n, Some(p.trim().parse::<u64>().ok()?)),
+            Some((n, p)) => (n, Some(p.trim())),
             None => (text, None),
+        };
+        // `409/CODE` names the error code; the others take a retry hint in seconds.
+        if name.trim() == "409" {
+            let code = match parameter {
+                None => None,
+                Some(code) if is_error_code(code) => Some(code.to_string()),
+                Some(_) => return None,
+            };
+            return Some((FaultKind::Conflict(code), None));
+        }
+        let parameter = match parameter {
+            Some(p) => Some(p.parse::<u64>().ok()?),
+            None => None,
         };
         let kind = match name.trim().to_ascii_lowercase().as_str() {
             "429" => FaultKind::Throttle,
             "500" => FaultKind::ServerError,
             "503" => FaultKind::Unavailable,
-            "409" => FaultKind::Conflict,
             "lro-fail" => FaultKind::LroFail,
             "drop" => FaultKind::Drop,
             "drop-after" => FaultKind::DropAfter,
@@ -44,12 +56,12 @@ impl FaultKind {
         }
         Some((kind, parameter))
     }
-    pub fn label(self) -> &'static str {
+    pub fn label(&self) -> &'static str {
         match self {
             FaultKind::Throttle => "429",
             FaultKind::ServerError => "500",
             FaultKind::Unavailable => "503",
-            FaultKind::Conflict => "409",
+            FaultKind::Conflict(_) => "409",
             FaultKind::LroFail => "lro-fail",
             FaultKind::Drop => "drop",
             FaultKind::DropAfter => "drop-after",
@@ -57,8 +69,15 @@ impl FaultKind {
     }
 }
 
+/// An ARM error code: a letter, then letters and digits (at most 64).
+fn is_error_code(text: &str) -> bool {
+    text.len() <= 64
+        && text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 /// A fault chosen for one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
     pub kind: FaultKind,
     /// Unscaled retry hint for 429/503, in seconds.
@@ -208,7 +227,7 @@ impl FaultPlan {
                 script.seen += 1;
                 if chosen.is_none() && script.occurrence.hits(script.seen) {
                     chosen = Some(Fault {
-                        kind: script.kind,
+                        kind: script.kind.clone(),
                         retry_after_seconds: script
                             .retry_after_seconds
                             .unwrap_or(DEFAULT_RETRY_AFTER_SECONDS),
@@ -227,7 +246,7 @@ impl FaultPlan {
                     cumulative += rate.probability;
                     if draw < cumulative {
                         chosen = Some(Fault {
-                            kind: rate.kind,
+                            kind: rate.kind.clone(),
                             retry_after_seconds: rate
                                 .retry_after_seconds
                                 .unwrap_or(DEFAULT_RETRY_AFTER_SECONDS),
@@ -273,7 +292,7 @@ fn parse_rate(item: &str) -> Result<RateRule, FaultSpecError> {
     let (kind, retry) = FaultKind::parse(parts[0]).ok_or_else(|| {
         spec_error(
             item,
-            "unknown fault kind (429, 500, 503, 409, lro-fail, drop, drop-after)",
+            "unknown fault kind (429, 500, 503, 409[/CODE], lro-fail, drop, drop-after)",
         )
     })?;
     let probability: f64 = parts[1]
@@ -299,7 +318,7 @@ fn parse_script(item: &str, script: &str) -> Result<ScriptRule, FaultSpecError> 
     let (kind, retry) = FaultKind::parse(kind).ok_or_else(|| {
         spec_error(
             item,
-            "unknown fault kind (429, 500, 503, 409, lro-fail, drop, drop-after)",
+            "unknown fault kind (429, 500, 503, 409[/CODE], lro-fail, drop, drop-after)",
         )
     })?;
     let parts: Vec<&str> = rule.split(':').collect();
@@ -345,6 +364,37 @@ mod tests {
         assert!(FaultPlan::parse("500:2", 1).is_err());
         assert!(FaultPlan::parse("script:PUT:x:0=500", 1).is_err());
         assert!(FaultPlan::parse("500:0.7,503:0.7", 1).is_err());
+    }
+
+    #[test]
+    fn conflicts_may_name_their_code() {
+        let cases: &[(&str, Option<FaultKind>)] = &[
+            ("409:1", Some(FaultKind::Conflict(None))),
+            (
+                "409/ResourceGroupBeingDeleted:1",
+                Some(FaultKind::Conflict(Some(
+                    "ResourceGroupBeingDeleted".into(),
+                ))),
+            ),
+            (
+                "script:PUT:roleAssignments:1=409/RoleAssignmentExists",
+                Some(FaultKind::Conflict(Some("RoleAssignmentExists".into()))),
+            ),
+            ("409/:1", None),
+            ("409/Bad-Code:1", None),
+            ("409/5:1", None),
+            ("500/Conflict:1", None),
+        ];
+        for (spec, expected) in cases {
+            match (FaultPlan::parse(spec, 0), expected) {
+                (Ok(mut plan), Some(kind)) => {
+                    let fault = plan.decide("PUT", "/subscriptions/s/x/roleAssignments/a");
+                    assert_eq!(fault.map(|f| f.kind).as_ref(), Some(kind), "{spec}");
+                }
+                (Err(_), None) => {}
+                (outcome, _) => panic!("{spec}: {outcome:?}"),
+            }
+        }
     }
 
     #[test]

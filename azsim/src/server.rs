@@ -286,6 +286,7 @@ fn fault_response(
 ) -> Response {
     let retry_ms = scale(retry_seconds as i64 * 1000, settings.time_scale).max(0) as u64;
     let lower = path.to_ascii_lowercase();
+    let label = kind.label();
     let error = match kind {
         FaultKind::Throttle => ArmError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -299,20 +300,50 @@ fn fault_response(
             "The service is temporarily unavailable (azsim fault). Please retry later.",
         )
         .with_retry_after_ms(retry_ms),
-        FaultKind::Conflict if lower.contains("/providers/microsoft.network/") => ArmError::conflict(
-            "AnotherOperationInProgress",
-            "Another operation on this or dependent resource is in progress (azsim fault).",
-        ),
-        FaultKind::Conflict if lower.contains("/providers/microsoft.containerservice/") => ArmError::conflict(
-            "OperationNotAllowed",
-            "Operation is not allowed because there's an in progress operation (azsim fault). See https://aka.ms/aks-pending-operation for more details.",
-        ),
-        FaultKind::Conflict => ArmError::conflict("Conflict", "The resource is busy (azsim fault)."),
+        FaultKind::Conflict(Some(code)) => conflict_fault(&code, path),
+        FaultKind::Conflict(None) if lower.contains("/providers/microsoft.network/") => {
+            conflict_fault("AnotherOperationInProgress", path)
+        }
+        FaultKind::Conflict(None) if lower.contains("/providers/microsoft.containerservice/") => {
+            conflict_fault("OperationNotAllowed", path)
+        }
+        FaultKind::Conflict(None) => ArmError::conflict("Conflict", "The resource is busy (azsim fault)."),
         _ => ArmError::internal("An internal server error occurred (azsim fault)."),
     };
     let mut response = ArmResponse::from(error).into_response();
-    response.extensions_mut().insert(FaultNote(kind.label()));
+    response.extensions_mut().insert(FaultNote(label));
     response
+}
+
+/// An injected 409 with `code`, worded as Azure words it where we know the code.
+fn conflict_fault(code: &str, path: &str) -> ArmError {
+    let message = match code {
+        "AnotherOperationInProgress" => {
+            "Another operation on this or dependent resource is in progress (azsim fault).".to_string()
+        }
+        "OperationNotAllowed" => "Operation is not allowed because there's an in progress operation (azsim fault). See https://aka.ms/aks-pending-operation for more details.".to_string(),
+        "ResourceGroupBeingDeleted" => {
+            let group = resource_group_of(path).unwrap_or("?");
+            format!("The resource group '{group}' is in deprovisioning state and cannot perform this operation (azsim fault).")
+        }
+        // Names an assignment that is not the one being written: someone else's equal grant.
+        "RoleAssignmentExists" => "The role assignment already exists. The ID of the existing role assignment is 0f0f0f0f0f0f4f0f8f0f0f0f0f0f0f0f (azsim fault).".to_string(),
+        // No reason given: a client cannot tell busy from a real conflict.
+        "Conflict" => "The request conflicts with the current state of the resource (azsim fault).".to_string(),
+        other => format!("Injected conflict {other} (azsim fault)."),
+    };
+    ArmError::conflict(code, message)
+}
+
+/// The resource group segment of an ARM path, if any.
+fn resource_group_of(path: &str) -> Option<&str> {
+    let mut segments = path.split('/');
+    while let Some(segment) = segments.next() {
+        if segment.eq_ignore_ascii_case("resourcegroups") {
+            return segments.next().filter(|name| !name.is_empty());
+        }
+    }
+    None
 }
 
 fn drop_connection(state: &AppState, request: &Request, fault: &'static str) {

@@ -173,6 +173,43 @@ async fn conflicts_use_each_providers_code() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conflict_may_name_its_code() {
+    let sim = start_with(
+        0.001,
+        Some("script:GET:virtualNetworks/a:1=409/ResourceGroupBeingDeleted;script:GET:virtualNetworks/b:1=409/RoleAssignmentExists;script:GET:virtualNetworks/c:1=409/Conflict;script:GET:virtualNetworks/d:1=409/NameAlreadyTaken"),
+    )
+    .await;
+    sim.create_rg("rg", "westeurope").await;
+    let cases = [
+        (
+            "a",
+            "ResourceGroupBeingDeleted",
+            "'rg' is in deprovisioning state",
+        ),
+        (
+            "b",
+            "RoleAssignmentExists",
+            "0f0f0f0f0f0f4f0f8f0f0f0f0f0f0f0f",
+        ),
+        ("c", "Conflict", "conflicts with the current state"),
+        ("d", "NameAlreadyTaken", "NameAlreadyTaken"),
+    ];
+    for (vnet, code, wording) in cases {
+        let path = sim.net("rg", &format!("virtualNetworks/{vnet}"));
+        let r = sim.get(&path, NET).await;
+        assert_eq!(r.status, 409, "{vnet}");
+        assert_eq!(r.error_code().as_deref(), Some(code));
+        assert!(body_text(&r).contains(wording), "{}", body_text(&r));
+        // Only the first matching request fails.
+        assert_eq!(sim.get(&path, NET).await.status, 404);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = azsim::Config::new(dir.path());
+    config.faults = Some("409/not-a-code:0.1".into());
+    assert!(azsim::start(config).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_spec_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = azsim::Config::new(dir.path());

@@ -20,6 +20,7 @@ use super::models::network::{
 };
 use super::{ArmClient, ArmClientConfig, AzureError, OperationOptions, RetryPolicy};
 use crate::azure::models::managed_cluster::ManagedCluster;
+use crate::azure::models::role_assignment::RoleAssignment;
 use crate::azure::ResourceId;
 
 const ARM: &str = "https://arm.test";
@@ -553,6 +554,171 @@ async fn operation_failure_and_permanent_errors_surface() {
         .unwrap_err();
     assert_eq!(error.code(), Some("VnetAddressSpacesOverlap"));
     assert!(!error.is_retryable());
+}
+
+fn conflict(code: &str, message: &str) -> Answer {
+    respond(
+        409,
+        &[],
+        json!({"error": {"code": code, "message": message}}),
+    )
+}
+
+#[tokio::test]
+async fn busy_conflicts_are_retried_on_every_path() {
+    let operation = format!("{ARM}/subscriptions/s/providers/Microsoft.Network/locations/weu/operations/op2?api-version={NETWORK}");
+    let aks_busy = "Operation is not allowed: Another operation (Updating) is in progress, please \
+                    wait for it to finish. See https://aka.ms/aks-pending-operation";
+    let vnet = json!({"id": VNET, "name": "vnet-a", "location": "westeurope",
+                      "properties": {"provisioningState": "Succeeded"}});
+    let fake =
+        FakeArm::scripted(vec![
+        // GET
+        conflict(
+            "ResourceGroupBeingDeleted",
+            "The resource group 'rg' is in deprovisioning state and cannot perform this operation.",
+        ),
+        respond(200, &[], vnet.clone()),
+        // PUT, its operation poll and its final GET
+        conflict("Conflict", "The resource is busy with an Updating operation."),
+        respond(
+            201,
+            &[("azure-asyncoperation", &operation), ("retry-after", "0")],
+            json!({"properties": {"provisioningState": "Updating"}}),
+        ),
+        conflict("OperationNotAllowed", aks_busy),
+        respond(200, &[], json!({"status": "Succeeded"})),
+        conflict(
+            "AnotherOperationInProgress",
+            "Another operation on this or dependent resource is in progress.",
+        ),
+        respond(200, &[], vnet.clone()),
+        // POST
+        conflict("OperationNotAllowed", aks_busy),
+        respond(
+            200,
+            &[],
+            json!({"kubeconfigs": [{"name": "clusterUser", "value": "a3ViZWNvbmZpZw=="}]}),
+        ),
+        // list: a 409 with no body is a bare Conflict, retried too
+        respond(409, &[], Value::Null),
+        respond(200, &[], json!({"value": []})),
+        // DELETE
+        conflict(
+            "ResourceGroupBeingDeleted",
+            "The resource group 'rg' is in deprovisioning state and cannot perform this operation.",
+        ),
+        respond(204, &[], Value::Null),
+    ]);
+    let client = client(&fake);
+    let options = OperationOptions::default();
+    let id = ResourceId::parse(VNET).unwrap();
+    let read: Option<VirtualNetwork> = client.get(&id, &options).await.unwrap();
+    assert!(read.is_some());
+    let written: VirtualNetwork = client.put(&id, &vnet_body(), &options).await.unwrap();
+    assert_eq!(
+        written.properties.provisioning_state.as_deref(),
+        Some("Succeeded")
+    );
+    let cluster = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c1";
+    let credentials: CredentialResults = client
+        .post::<ManagedCluster, _>(
+            &ResourceId::parse(cluster).unwrap(),
+            "listClusterUserCredential",
+            &options,
+        )
+        .await
+        .unwrap();
+    assert_eq!(credentials.first_kubeconfig().unwrap(), "kubeconfig");
+    let peerings: Vec<VirtualNetworkPeering> = client
+        .list(&id, "virtualNetworkPeerings", &options)
+        .await
+        .unwrap();
+    assert!(peerings.is_empty());
+    client
+        .delete::<VirtualNetwork>(&id, &options)
+        .await
+        .unwrap();
+    let poll = "GET /subscriptions/s/providers/Microsoft.Network/locations/weu/operations/op2";
+    assert_eq!(
+        fake.lines(),
+        [
+            format!("GET {VNET}"),
+            format!("GET {VNET}"),
+            format!("PUT {VNET}"),
+            format!("PUT {VNET}"),
+            poll.into(),
+            poll.into(),
+            format!("GET {VNET}"),
+            format!("GET {VNET}"),
+            format!("POST {cluster}/listClusterUserCredential"),
+            format!("POST {cluster}/listClusterUserCredential"),
+            format!("GET {VNET}/virtualNetworkPeerings"),
+            format!("GET {VNET}/virtualNetworkPeerings"),
+            format!("DELETE {VNET}"),
+            format!("DELETE {VNET}"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn real_conflicts_fail_at_once_with_their_code() {
+    let assignment = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Authorization/roleAssignments/3f2a0d6e-8c1b-4b7a-9e55-0d1c2b3a4f5e";
+    let exists = "The role assignment already exists. The ID of the existing role assignment is \
+                  0f0f0f0f0f0f4f0f8f0f0f0f0f0f0f0f.";
+    let fake = FakeArm::scripted(vec![
+        conflict("RoleAssignmentExists", exists),
+        conflict(
+            "OperationNotAllowed",
+            "Operation could not be completed as it results in exceeding approved quota.",
+        ),
+        // A bare Conflict that never clears: bounded (config() allows 4 attempts).
+        conflict(
+            "Conflict",
+            "The request conflicts with the resource's state.",
+        ),
+        conflict(
+            "Conflict",
+            "The request conflicts with the resource's state.",
+        ),
+        conflict(
+            "Conflict",
+            "The request conflicts with the resource's state.",
+        ),
+        conflict(
+            "Conflict",
+            "The request conflicts with the resource's state.",
+        ),
+    ]);
+    let client = client(&fake);
+    let options = OperationOptions::default();
+    let grant = RoleAssignment::for_service_principal("/providers/r", "p");
+    let error = client
+        .put(&ResourceId::parse(assignment).unwrap(), &grant, &options)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("RoleAssignmentExists"));
+    assert!(
+        error.to_string().contains("RoleAssignmentExists"),
+        "{error}"
+    );
+    assert_eq!(fake.seen().len(), 1);
+
+    let error = client
+        .put::<VirtualNetwork>(&ResourceId::parse(VNET).unwrap(), &vnet_body(), &options)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("OperationNotAllowed"));
+    assert!(error.to_string().contains("quota"), "{error}");
+    assert_eq!(fake.seen().len(), 2);
+
+    let error = client
+        .put::<VirtualNetwork>(&ResourceId::parse(VNET).unwrap(), &vnet_body(), &options)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("Conflict"));
+    assert!(error.to_string().contains("Conflict"), "{error}");
+    assert_eq!(fake.seen().len(), 6);
 }
 
 #[tokio::test]

@@ -23,8 +23,9 @@ pub struct RetryPolicy {
     pub initial_delay: Duration,
     /// Longest backoff delay (a server's `Retry-After` may still ask for more).
     pub max_delay: Duration,
-    /// Attempts for transient faults (5xx, dropped connections). Throttling and conflicts are
-    /// retried until the operation deadline instead, because they are expected to clear.
+    /// Attempts for transient faults (5xx, dropped connections, a bare 409 `Conflict`).
+    /// Throttling and "busy" conflicts are retried until the operation deadline instead,
+    /// because they are expected to clear.
     pub max_transient_attempts: u32,
 }
 
@@ -60,6 +61,9 @@ pub enum RetryClass {
     Conflict,
     /// 5xx or a dropped connection: retry a bounded number of times.
     Transient,
+    /// A bare 409 `Conflict` without a reason: usually a resource busy for a moment, but it may
+    /// be a real conflict, so it is retried a bounded number of times like a transient fault.
+    AmbiguousConflict,
     /// Retrying cannot help.
     Permanent,
 }
@@ -84,6 +88,24 @@ pub fn classify_error(error: &AzureError) -> RetryClass {
     }
 }
 
+/// Reads ARM's 409s by their code, because the status alone cannot tell "busy, try again" from
+/// a real conflict. The REST specs (azure-rest-api-specs, in ../shared/azure-specs) declare no
+/// codes for 409: every operation answers `default: CloudError`; the codes and wording come from
+/// Microsoft's troubleshooting pages and ARM's answers:
+/// - AKS `OperationNotAllowed` "Another operation (…) is in progress, please wait for it to
+///   finish" (learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/
+///   operationnotallowed, aka.ms/aks-pending-operation); the same code also refuses quota and
+///   "already stopped" requests, which waiting never fixes, so only in-progress wording retries;
+/// - Network `AnotherOperationInProgress` / `RetryableErrorDueToAnotherOperation`, and a plain
+///   `Conflict` "Another operation on this or dependent resource is in progress";
+/// - `ResourceGroupBeingDeleted` ("… is in deprovisioning state"): clears when the delete ends
+///   (then the write either succeeds or gets a plain 404);
+/// - real conflicts carry their own code and fail at once: `RoleAssignmentExists` ("a similar
+///   role assignment already exists", learn.microsoft.com/rest/api/authorization; our own
+///   assignment is recognised by its callers via [`AzureError::existing_role_assignment`]),
+///   `…AlreadyExists`, `…AlreadyTaken`, `InUse…`, `ScopeLocked`, `…DeletionBlocked`. A bare
+///   `Conflict` that gives no reason may be either, so it is retried a bounded number of times,
+///   like a 5xx.
 fn classify_arm(status: u16, code: &str, message: &str) -> RetryClass {
     let code_is = |expected: &str| code.eq_ignore_ascii_case(expected);
     // Network RP reports its one-write-per-VNet rule with these codes under several statuses.
@@ -93,13 +115,8 @@ fn classify_arm(status: u16, code: &str, message: &str) -> RetryClass {
     if status == 429 {
         return RetryClass::Throttled;
     }
-    // AKS: "Another operation (… - Updating) is in progress". Quota refusals share the code but
-    // never clear by waiting.
-    if status == 409
-        && code_is("OperationNotAllowed")
-        && !message.to_ascii_lowercase().contains("quota")
-    {
-        return RetryClass::Conflict;
+    if status == 409 {
+        return classify_conflict(code, message);
     }
     // Right after a VNet or peering is created, dependants briefly see it as not provisioned.
     if code_is("ReferencedResourceNotProvisioned") {
@@ -113,6 +130,51 @@ fn classify_arm(status: u16, code: &str, message: &str) -> RetryClass {
         408 | 500 | 502 | 503 | 504 => RetryClass::Transient,
         _ => RetryClass::Permanent,
     }
+}
+
+/// A 409 other than the Network RP's busy codes (handled before).
+fn classify_conflict(code: &str, message: &str) -> RetryClass {
+    let code_is = |expected: &str| code.eq_ignore_ascii_case(expected);
+    if code_is("ResourceGroupBeingDeleted") {
+        return RetryClass::Conflict;
+    }
+    if code_is("OperationNotAllowed") {
+        let busy =
+            says_operation_in_progress(message) && !message.to_ascii_lowercase().contains("quota");
+        return if busy {
+            RetryClass::Conflict
+        } else {
+            RetryClass::Permanent
+        };
+    }
+    // `Conflict` is also the code our error parser gives a 409 with an empty body.
+    if code_is("Conflict") {
+        return if says_operation_in_progress(message) {
+            RetryClass::Conflict
+        } else {
+            RetryClass::AmbiguousConflict
+        };
+    }
+    RetryClass::Permanent
+}
+
+/// Whether an error message says the resource is busy with another operation.
+fn says_operation_in_progress(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "in progress",
+        "inprogress",
+        "another operation",
+        "pending operation",
+        "aks-pending-operation",
+        "is busy",
+        "being updated",
+        "being deleted",
+        "being created",
+        "being performed",
+    ]
+    .iter()
+    .any(|phrase| message.contains(phrase))
 }
 
 /// The server's minimum wait: the largest of `retry-after-ms`, `x-ms-retry-after-ms` and
@@ -197,7 +259,9 @@ where
         retries += 1;
         let give_up = match class {
             RetryClass::Permanent => true,
-            RetryClass::Transient => retries >= policy.max_transient_attempts.max(1),
+            RetryClass::Transient | RetryClass::AmbiguousConflict => {
+                retries >= policy.max_transient_attempts.max(1)
+            }
             RetryClass::Throttled | RetryClass::Conflict => false,
         };
         if give_up {
@@ -296,51 +360,118 @@ mod tests {
     #[test]
     fn classification() {
         use RetryClass::*;
-        assert_eq!(classify_error(&arm(429, "TooManyRequests", "")), Throttled);
-        assert_eq!(
-            classify_error(&arm(429, "RetryableErrorDueToAnotherOperation", "")),
-            Conflict
-        );
-        assert_eq!(
-            classify_error(&arm(400, "AnotherOperationInProgress", "")),
-            Conflict
-        );
-        assert_eq!(
-            classify_error(&arm(409, "AnotherOperationInProgress", "")),
-            Conflict
-        );
-        assert_eq!(
-            classify_error(&arm(
+        let aks_busy = "Operation is not allowed: Another operation (Updating) is in progress, \
+                        please wait for it to finish before starting a new operation. See \
+                        https://aka.ms/aks-pending-operation for more details";
+        let aks_pool_busy = "Operation is not allowed because there's an in progress create \
+                             managed cluster operation on this managed cluster.";
+        let network_busy = "Another operation on this or dependent resource is in progress. To \
+                            retrieve status of the operation use uri: https://…/operations/1.";
+        let cases: &[(u16, &str, &str, RetryClass)] = &[
+            // Throttling.
+            (429, "TooManyRequests", "", Throttled),
+            (429, "SubscriptionRequestsThrottled", "", Throttled),
+            // Network RP's busy codes, whatever the status.
+            (429, "RetryableErrorDueToAnotherOperation", "", Conflict),
+            (400, "AnotherOperationInProgress", "", Conflict),
+            (409, "AnotherOperationInProgress", network_busy, Conflict),
+            (409, "anotheroperationinprogress", "", Conflict),
+            // AKS: busy while an operation runs; refusals that waiting cannot fix are final.
+            (409, "OperationNotAllowed", aks_busy, Conflict),
+            (409, "OperationNotAllowed", aks_pool_busy, Conflict),
+            (
                 409,
                 "OperationNotAllowed",
-                "Another operation is in progress"
-            )),
-            Conflict
-        );
-        assert_eq!(
-            classify_error(&arm(
+                "Operation could not be completed as it results in exceeding approved Total \
+                 Regional Cores quota. Another operation is in progress.",
+                Permanent,
+            ),
+            (
                 409,
                 "OperationNotAllowed",
-                "exceeding approved Total Regional Cores quota"
-            )),
-            Permanent
-        );
-        assert_eq!(
-            classify_error(&arm(400, "ReferencedResourceNotProvisioned", "")),
-            Conflict
-        );
-        for status in [500, 502, 503, 504] {
-            assert_eq!(classify_error(&arm(status, "Whatever", "")), Transient);
+                "managed cluster is not currently running, stopping cannot be performed",
+                Permanent,
+            ),
+            (
+                409,
+                "OperationNotAllowed",
+                "Member 'm' is part of cluster mesh profile 'p' (Connected). Remove it from the \
+                 mesh before deleting the member.",
+                Permanent,
+            ),
+            // A write into a resource group whose delete runs: wait for the delete.
+            (
+                409,
+                "ResourceGroupBeingDeleted",
+                "The resource group 'rg' is in deprovisioning state and cannot perform this \
+                 operation.",
+                Conflict,
+            ),
+            // A bare Conflict: busy when it says so, else bounded retries.
+            (409, "Conflict", network_busy, Conflict),
+            (
+                409,
+                "Conflict",
+                "The resource '/…/profiles/fd' is busy with a Creating operation.",
+                Conflict,
+            ),
+            (409, "Conflict", "", AmbiguousConflict),
+            (
+                409,
+                "Conflict",
+                "The managed cluster 'c' is already a fleet member as 'm'.",
+                AmbiguousConflict,
+            ),
+            // Real conflicts fail at once.
+            (
+                409,
+                "RoleAssignmentExists",
+                "The role assignment already exists. The ID of the existing role assignment \
+                 is 0b4f2f9a1c3e4d5f8a6b7c8d9e0f1a2b.",
+                Permanent,
+            ),
+            (
+                409,
+                "ConflictingResource",
+                "in use by another resource",
+                Permanent,
+            ),
+            (409, "StorageAccountAlreadyTaken", "", Permanent),
+            (409, "NodeResourceGroupAlreadyExists", "", Permanent),
+            (409, "InUseSubnetCannotBeDeleted", "", Permanent),
+            (409, "ResourceGroupDeletionBlocked", "", Permanent),
+            (409, "ScopeLocked", "", Permanent),
+            (400, "InvalidResourceName", "", Permanent),
+            // Resources not yet visible to their dependants.
+            (400, "ReferencedResourceNotProvisioned", "", Conflict),
+            (400, "PrincipalNotFound", "", Transient),
+            // Server faults.
+            (408, "RequestTimeout", "", Transient),
+            (500, "InternalServerError", "", Transient),
+            (502, "BadGateway", "", Transient),
+            (503, "ServiceUnavailable", "", Transient),
+            (504, "GatewayTimeout", "", Transient),
+            // Everything else.
+            (400, "InvalidParameter", "", Permanent),
+            (404, "ResourceNotFound", "", Permanent),
+            (412, "PreconditionFailed", "", Permanent),
+        ];
+        for (status, code, message, expected) in cases {
+            assert_eq!(
+                classify_error(&arm(*status, code, message)),
+                *expected,
+                "{status} {code}: {message}"
+            );
         }
+        // A 409 with an empty body gets the code `Conflict` from the parser.
+        let empty = parse_arm_error(409, b"", None, None);
+        assert_eq!(classify_error(&empty), AmbiguousConflict);
         assert_eq!(
             classify_error(&AzureError::Transport {
                 message: "connection reset".into()
             }),
             Transient
         );
-        assert_eq!(classify_error(&arm(400, "InvalidParameter", "")), Permanent);
-        assert_eq!(classify_error(&arm(404, "ResourceNotFound", "")), Permanent);
-        assert_eq!(classify_error(&arm(409, "Conflict", "")), Permanent);
         assert_eq!(classify_error(&AzureError::Canceled), Permanent);
         assert_eq!(
             classify_error(&AzureError::Auth {
@@ -349,6 +480,7 @@ mod tests {
             Permanent
         );
         assert!(arm(503, "ServiceUnavailable", "").is_retryable());
+        assert!(!arm(409, "RoleAssignmentExists", "").is_retryable());
     }
 
     #[test]
@@ -471,15 +603,6 @@ mod tests {
         };
         let started = std::time::Instant::now();
         let result = send_with_retry(&fast_policy(), &deadline, &[], || async {
-            Ok(response(
-                409,
-                ResponseHeaders::default().with("Retry-After", "20"),
-            ))
-        })
-        .await;
-        // 409 without a conflict code is permanent; use a real conflict below.
-        assert!(result.is_err());
-        let result = send_with_retry(&fast_policy(), &deadline, &[], || async {
             let body = br#"{"error":{"code":"AnotherOperationInProgress","message":"busy"}}"#;
             Ok(ArmResponse {
                 status: 409,
@@ -491,5 +614,66 @@ mod tests {
         assert!(matches!(result, Err(AzureError::Canceled)), "{result:?}");
         assert!(started.elapsed() < Duration::from_secs(2));
         canceller.await.unwrap();
+    }
+
+    fn conflict(code: &str, message: &str) -> ArmResponse {
+        let body = serde_json::json!({"error": {"code": code, "message": message}});
+        ArmResponse {
+            status: 409,
+            headers: ResponseHeaders::default(),
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    /// How many attempts each kind of 409 gets when it never clears (fast_policy allows 3
+    /// transient attempts; busy conflicts go on until the deadline).
+    #[tokio::test]
+    async fn conflicts_are_retried_by_what_they_mean() {
+        let cases: &[(&str, &str, u32)] = &[
+            (
+                "RoleAssignmentExists",
+                "The role assignment already exists.",
+                1,
+            ),
+            ("NodeResourceGroupAlreadyExists", "taken", 1),
+            ("OperationNotAllowed", "quota exceeded", 1),
+            ("Conflict", "", 3),
+            ("Conflict", "The resource is busy.", 12),
+            ("AnotherOperationInProgress", "busy", 12),
+            (
+                "OperationNotAllowed",
+                "Another operation is in progress",
+                12,
+            ),
+            ("ResourceGroupBeingDeleted", "deprovisioning", 12),
+        ];
+        for (code, message, expected_calls) in cases {
+            let deadline =
+                OperationDeadline::new("t", Duration::from_secs(10), CancellationToken::new());
+            let calls = AtomicU32::new(0);
+            let result = send_with_retry(&fast_policy(), &deadline, &[], || {
+                // Busy conflicts clear on the 12th attempt; the others never do.
+                let call = calls.fetch_add(1, Ordering::SeqCst) + 1;
+                let answer = if call == 12 {
+                    response(200, ResponseHeaders::default())
+                } else {
+                    conflict(code, message)
+                };
+                async move { Ok(answer) }
+            })
+            .await;
+            assert_eq!(
+                calls.load(Ordering::SeqCst),
+                *expected_calls,
+                "{code}: {message}"
+            );
+            if *expected_calls == 12 {
+                assert_eq!(result.unwrap().status, 200, "{code}");
+            } else {
+                let error = result.unwrap_err();
+                assert_eq!(error.code(), Some(*code));
+                assert!(error.to_string().contains(code), "{error}");
+            }
+        }
     }
 }

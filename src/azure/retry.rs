@@ -151,6 +151,10 @@ fn classify_conflict(code: &str, message: &str) -> RetryClass {
     if code_is("Conflict") {
         return if says_operation_in_progress(message) {
             RetryClass::Conflict
+        } else if says_already_taken(message) {
+            // "already a fleet member", "already exists": a fact about other resources that
+            // waiting does not change.
+            RetryClass::Permanent
         } else {
             RetryClass::AmbiguousConflict
         };
@@ -172,6 +176,19 @@ fn says_operation_in_progress(message: &str) -> bool {
         "being deleted",
         "being created",
         "being performed",
+    ]
+    .iter()
+    .any(|phrase| message.contains(phrase))
+}
+
+/// Whether an error message says the name or membership is held by something else.
+fn says_already_taken(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "already a ",
+        "already exists",
+        "already taken",
+        "already in use",
     ]
     .iter()
     .any(|phrase| message.contains(phrase))
@@ -420,7 +437,13 @@ mod tests {
                 409,
                 "Conflict",
                 "The managed cluster 'c' is already a fleet member as 'm'.",
-                AmbiguousConflict,
+                Permanent,
+            ),
+            (
+                409,
+                "Conflict",
+                "A resource with the name 'x' already exists.",
+                Permanent,
             ),
             // Real conflicts fail at once.
             (

@@ -20,7 +20,7 @@ mod write_locks;
 
 pub use client::{
     default_operation_timeout, ArmClient, OperationOptions, ProgressCallback,
-    DEFAULT_OPERATION_TIMEOUT, MANAGED_CLUSTER_OPERATION_TIMEOUT,
+    DEFAULT_OPERATION_TIMEOUT, MANAGED_CLUSTER_OPERATION_TIMEOUT, WriteFailure,
 };
 pub use config::{ArmClientConfig, AuthMethod};
 pub use error::{ArmErrorDetail, AzureError, AzureResult};

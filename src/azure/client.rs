@@ -351,14 +351,18 @@ impl ArmClient {
             description,
         } = write;
         let deadline = self.write_deadline(description, id, options);
-        let url = (self.inner.url_for(id, api_version, &options.query)).map_err(WriteFailure::refused)?;
+        let url =
+            (self.inner.url_for(id, api_version, &options.query)).map_err(WriteFailure::refused)?;
         // Extra query parameters (syncRemoteAddressSpace) belong to the write, not to later reads.
-        let resource_url = (self.inner.url_for(id, api_version, &[])).map_err(WriteFailure::refused)?;
-        let _write_guard = (self.inner.locks.acquire(id, &deadline).await).map_err(WriteFailure::refused)?;
+        let resource_url =
+            (self.inner.url_for(id, api_version, &[])).map_err(WriteFailure::refused)?;
+        let _write_guard =
+            (self.inner.locks.acquire(id, &deadline).await).map_err(WriteFailure::refused)?;
         let request = ArmRequest::new(method, url, body);
         let delete = method == Method::Delete;
         let accepted: &[u16] = if delete { &[404] } else { &[] };
-        let initial = (self.inner.send(&request, accepted, &deadline).await).map_err(WriteFailure::of_request)?;
+        let initial = (self.inner.send(&request, accepted, &deadline).await)
+            .map_err(WriteFailure::of_request)?;
         if delete && initial.status == 404 {
             return Ok(Value::Null);
         }

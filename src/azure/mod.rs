@@ -19,8 +19,8 @@ pub mod transport;
 mod write_locks;
 
 pub use client::{
-    default_operation_timeout, ArmClient, OperationOptions, ProgressCallback,
-    DEFAULT_OPERATION_TIMEOUT, MANAGED_CLUSTER_OPERATION_TIMEOUT, WriteFailure,
+    default_operation_timeout, ArmClient, OperationOptions, ProgressCallback, WriteFailure,
+    DEFAULT_OPERATION_TIMEOUT, MANAGED_CLUSTER_OPERATION_TIMEOUT,
 };
 pub use config::{ArmClientConfig, AuthMethod};
 pub use error::{ArmErrorDetail, AzureError, AzureResult};

@@ -35,9 +35,7 @@ pub(super) async fn apply(
     put_resource_group(azure, context, &state)
         .await
         .map_err(|failure| write_failure(failure, previous.is_some(), resumable))?;
-    put_vnet(azure, context, &state)
-        .await
-        .map_err(&partial)?;
+    put_vnet(azure, context, &state).await.map_err(&partial)?;
     put_subnets(azure, context, &state)
         .await
         .map_err(&partial)?;

@@ -151,10 +151,7 @@ async fn ensure_fleet(
             .await
             .map_err(|failure| {
                 write_failure(failure, previous.is_some(), || {
-                    (
-                        target.profile.clone(),
-                        previous.unwrap_or(planned).clone(),
-                    )
+                    (target.profile.clone(), previous.unwrap_or(planned).clone())
                 })
             })?;
         return Ok(());

@@ -569,3 +569,47 @@ impl PollTransport for ClientInner {
         self.send(&request, accepted, deadline).await
     }
 }
+
+#[cfg(test)]
+mod write_failure_tests {
+    use super::*;
+
+    /// Only a 4xx answer to the write itself (or a write never sent) means nothing was written.
+    #[test]
+    fn only_a_4xx_answer_is_a_refusal() {
+        let arm = |status| AzureError::Arm {
+            status,
+            code: "Code".into(),
+            message: String::new(),
+            target: None,
+            request_id: None,
+            details: Vec::new(),
+        };
+        let cases = [
+            (arm(400), true),
+            (arm(404), true),
+            (arm(409), true),
+            (arm(500), false),
+            (arm(503), false),
+            (AzureError::config("bad id"), true),
+            (
+                AzureError::Transport {
+                    message: "connection closed".into(),
+                },
+                false,
+            ),
+            (AzureError::Canceled, false),
+            (
+                AzureError::Timeout {
+                    operation: "create".into(),
+                    after: Duration::from_secs(1),
+                },
+                false,
+            ),
+        ];
+        for (error, refused) in cases {
+            let text = error.to_string();
+            assert_eq!(WriteFailure::of_request(error).refused, refused, "{text}");
+        }
+    }
+}

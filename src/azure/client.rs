@@ -208,6 +208,32 @@ impl ArmClient {
         decode(&format!("PUT {id}"), value)
     }
 
+    /// [`ArmClient::put`] for the first write of a create, which must tell a refusal (nothing was
+    /// written) from a failure after Azure may have acted on the request.
+    pub async fn put_tracked<T>(
+        &self,
+        id: &ResourceId,
+        body: &T,
+        options: &OperationOptions,
+    ) -> Result<T, WriteFailure>
+    where
+        T: ArmResource + Serialize + DeserializeOwned,
+    {
+        let id = id.as_str();
+        let body = serde_json::to_vec(body)
+            .map_err(|error| AzureError::decode(&format!("request body of PUT {id}"), error))
+            .map_err(WriteFailure::refused)?;
+        let write = Write {
+            method: Method::Put,
+            id,
+            api_version: T::API_VERSION,
+            body: Some(body),
+            description: format!("create or update of {id}"),
+        };
+        let value = self.write_tracked(write, options).await?;
+        decode(&format!("PUT {id}"), value).map_err(WriteFailure::uncertain)
+    }
+
     /// Replaces a resource's tags (PATCH `{"tags": …}`) and returns its final state.
     pub async fn patch_tags<T: ArmResource + DeserializeOwned>(
         &self,
@@ -322,6 +348,17 @@ impl ArmClient {
 
     /// PUT/PATCH/DELETE: serialised per VNet/cluster, retried, then followed to completion.
     async fn write(&self, write: Write<'_>, options: &OperationOptions) -> AzureResult<Value> {
+        self.write_tracked(write, options)
+            .await
+            .map_err(|failure| failure.error)
+    }
+
+    /// [`ArmClient::write`], telling whether a failure left Azure unchanged.
+    async fn write_tracked(
+        &self,
+        write: Write<'_>,
+        options: &OperationOptions,
+    ) -> Result<Value, WriteFailure> {
         let Write {
             method,
             id,
@@ -330,14 +367,18 @@ impl ArmClient {
             description,
         } = write;
         let deadline = self.write_deadline(description, id, options);
-        let url = self.inner.url_for(id, api_version, &options.query)?;
+        let url =
+            (self.inner.url_for(id, api_version, &options.query)).map_err(WriteFailure::refused)?;
         // Extra query parameters (syncRemoteAddressSpace) belong to the write, not to later reads.
-        let resource_url = self.inner.url_for(id, api_version, &[])?;
-        let _write_guard = self.inner.locks.acquire(id, &deadline).await?;
+        let resource_url =
+            (self.inner.url_for(id, api_version, &[])).map_err(WriteFailure::refused)?;
+        let _write_guard =
+            (self.inner.locks.acquire(id, &deadline).await).map_err(WriteFailure::refused)?;
         let request = ArmRequest::new(method, url, body);
         let delete = method == Method::Delete;
         let accepted: &[u16] = if delete { &[404] } else { &[] };
-        let initial = self.inner.send(&request, accepted, &deadline).await?;
+        let initial = (self.inner.send(&request, accepted, &deadline).await)
+            .map_err(WriteFailure::of_request)?;
         if delete && initial.status == 404 {
             return Ok(Value::Null);
         }
@@ -353,7 +394,9 @@ impl ArmClient {
             progress: options.progress.as_deref(),
             deadline: &deadline,
         };
-        wait_for_completion(&*self.inner, operation, initial).await
+        wait_for_completion(&*self.inner, operation, initial)
+            .await
+            .map_err(WriteFailure::uncertain)
     }
 
     fn write_deadline(
@@ -371,6 +414,48 @@ impl ArmClient {
     fn read_deadline(&self, description: String, options: &OperationOptions) -> OperationDeadline {
         let total = options.deadline.unwrap_or(self.inner.config.read_timeout);
         OperationDeadline::new(description, total, options.cancel.clone())
+    }
+}
+
+/// A write that failed, and whether Azure may have acted on it.
+#[derive(Debug)]
+pub struct WriteFailure {
+    pub error: AzureError,
+    /// Azure refused the request itself with a 4xx answer, or it was never sent: nothing was
+    /// written. Any other failure (an operation that ended Failed, a read-back that failed, a
+    /// dropped connection, a 5xx after retries, a timeout) may have left the write done.
+    pub refused: bool,
+}
+
+impl WriteFailure {
+    /// A write that was never sent or that Azure refused outright.
+    pub fn refused(error: AzureError) -> Self {
+        WriteFailure {
+            error,
+            refused: true,
+        }
+    }
+
+    /// A write whose outcome is unknown.
+    pub fn uncertain(error: AzureError) -> Self {
+        WriteFailure {
+            error,
+            refused: false,
+        }
+    }
+
+    /// A failure of the write request itself: only a 4xx answer is a clean refusal. A 5xx, a
+    /// dropped connection or a timeout leaves the outcome unknown.
+    fn of_request(error: AzureError) -> Self {
+        let refused = matches!(error, AzureError::Arm { status, .. } if (400..500).contains(&status))
+            || matches!(error, AzureError::Auth { .. } | AzureError::Config { .. });
+        WriteFailure { error, refused }
+    }
+}
+
+impl From<WriteFailure> for AzureError {
+    fn from(failure: WriteFailure) -> Self {
+        failure.error
     }
 }
 
@@ -498,5 +583,49 @@ impl PollTransport for ClientInner {
     ) -> AzureResult<ArmResponse> {
         let request = ArmRequest::new(Method::Get, url.clone(), None);
         self.send(&request, accepted, deadline).await
+    }
+}
+
+#[cfg(test)]
+mod write_failure_tests {
+    use super::*;
+
+    /// Only a 4xx answer to the write itself (or a write never sent) means nothing was written.
+    #[test]
+    fn only_a_4xx_answer_is_a_refusal() {
+        let arm = |status| AzureError::Arm {
+            status,
+            code: "Code".into(),
+            message: String::new(),
+            target: None,
+            request_id: None,
+            details: Vec::new(),
+        };
+        let cases = [
+            (arm(400), true),
+            (arm(404), true),
+            (arm(409), true),
+            (arm(500), false),
+            (arm(503), false),
+            (AzureError::config("bad id"), true),
+            (
+                AzureError::Transport {
+                    message: "connection closed".into(),
+                },
+                false,
+            ),
+            (AzureError::Canceled, false),
+            (
+                AzureError::Timeout {
+                    operation: "create".into(),
+                    after: Duration::from_secs(1),
+                },
+                false,
+            ),
+        ];
+        for (error, refused) in cases {
+            let text = error.to_string();
+            assert_eq!(WriteFailure::of_request(error).refused, refused, "{text}");
+        }
     }
 }

@@ -19,7 +19,7 @@ pub mod transport;
 mod write_locks;
 
 pub use client::{
-    default_operation_timeout, ArmClient, OperationOptions, ProgressCallback,
+    default_operation_timeout, ArmClient, OperationOptions, ProgressCallback, WriteFailure,
     DEFAULT_OPERATION_TIMEOUT, MANAGED_CLUSTER_OPERATION_TIMEOUT,
 };
 pub use config::{ArmClientConfig, AuthMethod};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ipnet::Ipv4Net;
 
 use crate::azure::client::OperationOptions;
-use crate::azure::AzureError;
+use crate::azure::{AzureError, WriteFailure};
 use crate::net;
 use crate::regions;
 use crate::resource::{
@@ -248,6 +248,18 @@ pub fn azure_failure<S>(error: AzureError, partial: Option<(String, S)>) -> Reso
         },
         None => error.into(),
     }
+}
+
+/// Turns the failure of a create's first write into the right resource error: a plain failure
+/// when Azure refused it and nothing existed before (`exists`), else partial with `partial`'s id and
+/// state, because the write may have left the resource in Azure (even in Failed state).
+pub fn write_failure<S>(
+    failure: WriteFailure,
+    exists: bool,
+    partial: impl FnOnce() -> (String, S),
+) -> ResourceError<S> {
+    let may_exist = exists || !failure.refused;
+    azure_failure(failure.error, may_exist.then(partial))
 }
 
 /// Polling for a condition ARM reports only through GETs (peerings becoming Connected): a short

@@ -10,9 +10,9 @@ use serde::Serialize;
 
 use crate::azure::models::front_door::{AfdEndpoint, AfdOrigin, FrontDoorProfile};
 use crate::azure::models::ArmResource;
-use crate::azure::{ArmClient, AzureError, OperationOptions, ResourceId};
+use crate::azure::{ArmClient, AzureError, OperationOptions, ResourceId, WriteFailure};
 use crate::resource::{OperationContext, ResourceError};
-use crate::resources::common::{azure_failure, operation_options, read_options};
+use crate::resources::common::{azure_failure, operation_options, read_options, write_failure};
 
 /// Creates or converges the Front Door: profile, endpoint, origin group, origins (adding and removing),
 /// route. Every step is an idempotent PUT (or a DELETE of an origin no longer listed), so running it
@@ -38,18 +38,21 @@ pub(super) async fn apply(
         partial
     };
 
-    // Once the profile exists, a failure leaves something behind: report it as partial so the
-    // engine keeps the id and the next `up` resumes.
+    // Once the profile may exist (unless Azure refused its PUT outright), a failure leaves
+    // something behind: report it as partial so the engine keeps the id, Delete removes the
+    // profile with everything in it, and the next `up` resumes.
     let part = Part { azure, context };
     let profile_name = format!("profile {}", names.profile);
     let profile = (part
         .put(profile_name, &ids.profile, &profile_body(inputs))
         .await)
-        .map_err(|e| {
-            azure_failure(
-                e,
-                previous.map(|p| (ids.profile.clone(), partial_state(&existing_origins, p))),
-            )
+        .map_err(|failure| {
+            write_failure(failure, previous.is_some(), || {
+                (
+                    ids.profile.clone(),
+                    partial_state(&existing_origins, &state),
+                )
+            })
         })?;
     if let Some(front_door_id) = profile.properties.front_door_id {
         state.front_door_id = front_door_id;
@@ -65,7 +68,7 @@ pub(super) async fn apply(
     let endpoint = (part
         .put(endpoint_name, &ids.endpoint, &endpoint_body(inputs))
         .await)
-        .map_err(|e| partial(e, &existing_origins, &state))?;
+        .map_err(|e| partial(e.into(), &existing_origins, &state))?;
     if let Some(host_name) = endpoint.properties.host_name {
         state.endpoint_host_name = host_name;
     }
@@ -73,7 +76,7 @@ pub(super) async fn apply(
     (part
         .put(group_name, &ids.origin_group, &origin_group_body(inputs))
         .await)
-        .map_err(|e| partial(e, &existing_origins, &state))?;
+        .map_err(|e| partial(e.into(), &existing_origins, &state))?;
     let origin_id = |name: &str| ids.origin(name);
     put_origins(azure, context, inputs, &origin_id, &mut existing_origins)
         .await
@@ -87,7 +90,7 @@ pub(super) async fn apply(
     (part
         .put(route_name, &ids.route, &route_body(&ids, inputs))
         .await)
-        .map_err(|e| partial(e, &existing_origins, &state))?;
+        .map_err(|e| partial(e.into(), &existing_origins, &state))?;
 
     read_assigned(azure, &read_options(context), &ids, &mut state).await;
     Ok((ids.profile, state))
@@ -125,15 +128,15 @@ struct Part<'a> {
 }
 
 impl Part<'_> {
-    /// PUTs one part, reporting progress as "creating Front Door {name}".
-    async fn put<T>(&self, name: String, id: &str, body: &T) -> Result<T, AzureError>
+    /// PUTs one part, reporting progress as "creating Front Door {name}", and whether a failure
+    /// may have left the part in Azure.
+    async fn put<T>(&self, name: String, id: &str, body: &T) -> Result<T, WriteFailure>
     where
         T: ArmResource + Serialize + DeserializeOwned,
     {
         let options = operation_options(self.context, format!("creating Front Door {name}"));
-        self.azure
-            .put(&ResourceId::parse(id)?, body, &options)
-            .await
+        let id = ResourceId::parse(id).map_err(WriteFailure::refused)?;
+        self.azure.put_tracked(&id, body, &options).await
     }
 }
 
@@ -148,9 +151,15 @@ async fn put_origins(
     let part = Part { azure, context };
     for origin in &inputs.origins {
         let name = format!("origin {}", origin.name);
-        (part.put(name, &origin_id(&origin.name), &origin_body(origin))).await?;
+        let put = (part.put(name, &origin_id(&origin.name), &origin_body(origin))).await;
+        // An origin whose PUT may have taken effect is recorded too, so a later run that no
+        // longer lists it removes it.
+        if matches!(&put, Err(failure) if failure.refused) {
+            return put.map(|_| ()).map_err(AzureError::from);
+        }
         existing.retain(|o| !o.name.eq_ignore_ascii_case(&origin.name));
         existing.push(origin.clone());
+        put?;
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::azure::models::managed_cluster::ManagedCluster;
 use crate::azure::ResourceId;
 use crate::azure::{ArmClient, AzureError};
 use crate::resource::{Failure, OperationContext, ResourceError};
-use crate::resources::common::{azure_failure, operation_options};
+use crate::resources::common::{azure_failure, operation_options, write_failure};
 
 /// Creates or converges the cluster, its subnet role assignments and its kubeconfig. Every step
 /// is idempotent, so running it again after a failure resumes where the last run stopped.
@@ -106,17 +106,15 @@ async fn put_cluster(
             inputs.location
         ),
     );
-    match azure
-        .put(&ResourceId::parse(cluster_id)?, &body, &options)
+    // Only a refused PUT leaves nothing behind on create. After Azure accepted it (the operation
+    // failed, the read-back failed, the connection dropped, it timed out) the cluster may exist,
+    // perhaps in Failed state, and the partial state lets Delete remove it.
+    azure
+        .put_tracked(&ResourceId::parse(cluster_id)?, &body, &options)
         .await
-    {
-        Ok(cluster) => Ok(cluster),
-        // An ARM error answer means the PUT was refused: on create nothing exists yet. Anything
-        // else (operation failed, canceled, timed out) happened after Azure accepted it.
-        Err(error @ AzureError::Arm { .. }) if previous.is_none() => Err(error.into()),
-        Err(error) => Err(azure_failure(
-            error,
-            Some((cluster_id.to_string(), known.clone())),
-        )),
-    }
+        .map_err(|failure| {
+            write_failure(failure, previous.is_some(), || {
+                (cluster_id.to_string(), known.clone())
+            })
+        })
 }

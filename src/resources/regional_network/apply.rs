@@ -9,9 +9,9 @@ use crate::azure::models::network::{
 };
 use crate::azure::models::resource_group::ResourceGroup;
 use crate::azure::ResourceId;
-use crate::azure::{ArmClient, AzureError};
+use crate::azure::{ArmClient, AzureError, WriteFailure};
 use crate::resource::{OperationContext, ResourceError};
-use crate::resources::common::{azure_failure, managed_tags, operation_options};
+use crate::resources::common::{azure_failure, managed_tags, operation_options, write_failure};
 
 /// Creates or converges the network: resource group, VNet, subnets. Every step is an idempotent PUT,
 /// so running it again after a failure resumes where the last run stopped.
@@ -22,31 +22,26 @@ pub(super) async fn apply(
     previous: Option<&RegionalNetworkState>,
 ) -> Result<(String, RegionalNetworkState), ResourceError<RegionalNetworkState>> {
     let state = planned_state(azure.subscription_id(), inputs);
-    // Once the resource group exists, a failure leaves something behind: report it as partial so the
-    // engine keeps the id and the next `up` resumes.
-    let partial = |error: AzureError, created: bool| {
-        azure_failure(
-            error,
-            created.then(|| {
-                (
-                    state.vnet_id.clone(),
-                    previous.cloned().unwrap_or_else(|| state.clone()),
-                )
-            }),
+    // Once the resource group may exist, a failure leaves something behind: report it as partial
+    // (with the planned ids, which Delete needs) so the engine keeps the id and the next `up`
+    // resumes.
+    let resumable = || {
+        (
+            state.vnet_id.clone(),
+            previous.cloned().unwrap_or_else(|| state.clone()),
         )
     };
+    let partial = |error: AzureError| azure_failure(error, Some(resumable()));
     put_resource_group(azure, context, &state)
         .await
-        .map_err(|e| partial(e, previous.is_some()))?;
-    put_vnet(azure, context, &state)
-        .await
-        .map_err(|e| partial(e, true))?;
+        .map_err(|failure| write_failure(failure, previous.is_some(), resumable))?;
+    put_vnet(azure, context, &state).await.map_err(&partial)?;
     put_subnets(azure, context, &state)
         .await
-        .map_err(|e| partial(e, true))?;
+        .map_err(&partial)?;
     remove_dropped_pod_subnet(azure, context, &state, previous)
         .await
-        .map_err(|e| partial(e, true))?;
+        .map_err(&partial)?;
     Ok((state.vnet_id.clone(), state))
 }
 
@@ -69,11 +64,12 @@ fn planned_state(subscription: &str, inputs: &RegionalNetworkInputs) -> Regional
     }
 }
 
+/// The first write: its failure tells whether the group may exist.
 async fn put_resource_group(
     azure: &ArmClient,
     context: &OperationContext,
     state: &RegionalNetworkState,
-) -> Result<(), AzureError> {
+) -> Result<(), WriteFailure> {
     let location = &state.inputs.location;
     let group = ResourceGroup {
         location: location.clone(),
@@ -87,14 +83,8 @@ async fn put_resource_group(
             state.resource_group_name
         ),
     );
-    azure
-        .put(
-            &ResourceId::parse(&state.resource_group_id)?,
-            &group,
-            &options,
-        )
-        .await
-        .map(|_| ())
+    let id = ResourceId::parse(&state.resource_group_id).map_err(WriteFailure::refused)?;
+    azure.put_tracked(&id, &group, &options).await.map(|_| ())
 }
 
 async fn put_vnet(

@@ -168,10 +168,14 @@ impl Apply<'_> {
                 // Makes Azure re-read the other VNet's address space (after it grew).
                 options = options.with_query("syncRemoteAddressSpace", "true");
             }
+            // Unless Azure refused it outright, a failed PUT may have created this direction.
             self.azure
-                .put(&peering_id, &body, &options)
+                .put_tracked(&peering_id, &body, &options)
                 .await
-                .map_err(|e| self.azure_partial(e, self.something_exists))?;
+                .map_err(|failure| {
+                    let exists = self.something_exists || !failure.refused;
+                    self.azure_partial(failure.error, exists)
+                })?;
             self.something_exists = true;
         }
         Ok(())

@@ -16,7 +16,9 @@ use crate::azure::ArmClient;
 use crate::azure::ResourceId;
 use crate::resource::{Failure, OperationContext, ResourceError};
 use crate::resources::common::read_options;
-use crate::resources::common::{azure_failure, managed_tags, operation_options, PollSchedule};
+use crate::resources::common::{
+    azure_failure, managed_tags, operation_options, write_failure, PollSchedule,
+};
 use crate::vocabulary::CiliumMeshMode;
 
 /// The Azure names and ids one fleet mesh consists of.
@@ -87,10 +89,22 @@ pub(in crate::resources::cilium_mesh) async fn apply_fleet(
         reason: error,
     };
 
-    ensure_fleet(azure, context, inputs, &target, previous).await?;
-    let members = put_members(azure, context, inputs, &target)
-        .await
-        .map_err(|e| partial(e, &state))?;
+    ensure_fleet(azure, context, inputs, &target, previous, &state).await?;
+    let mut members = Vec::new();
+    if let Err(error) = put_members(azure, context, inputs, &target, &mut members).await {
+        // Members that may exist are recorded so Delete removes them.
+        let mut known = state.clone();
+        for member in members {
+            if !known
+                .members
+                .iter()
+                .any(|m| ids_equal(&m.member_id, &member.member_id))
+            {
+                known.members.push(member);
+            }
+        }
+        return Err(partial(error, &known));
+    }
     let removed = unlabel_removed(azure, context, &state.members, &members)
         .await
         .map_err(|e| partial(e, &state))?;
@@ -119,6 +133,7 @@ async fn ensure_fleet(
     inputs: &CiliumMeshInputs,
     target: &Target,
     previous: Option<&CiliumMeshState>,
+    planned: &CiliumMeshState,
 ) -> Result<(), ResourceError<CiliumMeshState>> {
     let resumable = || previous.map(|p| (target.profile.clone(), p.clone()));
     if inputs.fleet_name.is_none() {
@@ -129,10 +144,16 @@ async fn ensure_fleet(
             ..Default::default()
         };
         let options = operation_options(context, format!("creating fleet {}", target.fleet_name));
+        // Unless Azure refused the PUT outright, the fleet may exist (perhaps Failed): the
+        // planned state lets Delete remove it.
         azure
-            .put(&ResourceId::parse(&target.fleet)?, &body, &options)
+            .put_tracked(&ResourceId::parse(&target.fleet)?, &body, &options)
             .await
-            .map_err(|e| azure_failure(e, resumable()))?;
+            .map_err(|failure| {
+                write_failure(failure, previous.is_some(), || {
+                    (target.profile.clone(), previous.unwrap_or(planned).clone())
+                })
+            })?;
         return Ok(());
     }
     match azure.get::<Fleet>(&ResourceId::parse(&target.fleet)?, &read_options(context)).await {
@@ -145,14 +166,15 @@ async fn ensure_fleet(
     }
 }
 
-/// Members: one per cluster, labelled for the profile.
+/// Members: one per cluster, labelled for the profile. Each one that may exist is pushed onto
+/// `members`, including one whose PUT failed after Azure accepted it.
 async fn put_members(
     azure: &ArmClient,
     context: &OperationContext,
     inputs: &CiliumMeshInputs,
     target: &Target,
-) -> Result<Vec<MeshMember>, Failure> {
-    let mut members = Vec::new();
+    members: &mut Vec<MeshMember>,
+) -> Result<(), Failure> {
     for cluster in &inputs.clusters {
         let member_id = fleet_member_id(
             &target.subscription,
@@ -165,21 +187,25 @@ async fn put_members(
             context,
             format!("adding {} to fleet {}", cluster.name, target.fleet_name),
         );
-        azure
-            .put(
+        let put = azure
+            .put_tracked(
                 &ResourceId::parse(&member_id)?,
                 &member_body(&cluster.cluster_id, Some(target.label_pair())),
                 &options,
             )
-            .await?;
+            .await;
+        if matches!(&put, Err(failure) if failure.refused) {
+            return put.map(|_| ()).map_err(|failure| failure.error.into());
+        }
         members.push(MeshMember {
             name: cluster.name.clone(),
             member_id,
             cluster_resource_id: cluster.cluster_id.clone(),
             status: String::new(),
         });
+        put.map_err(|failure| failure.error)?;
     }
-    Ok(members)
+    Ok(())
 }
 
 /// Members of clusters no longer listed lose the label, so the next apply disconnects them.

@@ -386,9 +386,9 @@ async fn make_failed(azsim: &Azsim, part: Part, part_id: &str) -> Write {
         }
         _ => last_put(azsim, part_id),
     };
-    set_faults(azsim, &format!("script:PUT:{part_id}:1=lro-fail"));
+    azsim.set_faults(&format!("script:PUT:{part_id}:1=lro-fail"));
     let (status, answer) = azsim.arm("PUT", &write.path, Some(write.body.clone()));
-    set_faults(azsim, "");
+    azsim.set_faults("");
     assert!(
         (200..300).contains(&status),
         "PUT {}: {status} {answer}",
@@ -447,32 +447,12 @@ fn provisioning_state(azsim: &Azsim, id: &str, api_version: &str) -> Option<Stri
     })
 }
 
-/// Replaces azsim's fault plan through its control endpoint (an empty spec disables faults).
-fn set_faults(azsim: &Azsim, spec: &str) {
-    let url = format!(
-        "{}/faults",
-        azsim.info.control_endpoint.trim_end_matches('/')
-    );
-    let output = std::process::Command::new("curl")
-        .args(["-sS", "--fail", "-X", "PUT", "--cacert"])
-        .arg(&azsim.info.ca_cert_path)
-        .args(["--data", spec])
-        .arg(&url)
-        .output()
-        .expect("curl the azsim control endpoint");
-    assert!(
-        output.status.success(),
-        "PUT {url} {spec:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// A create whose own operation ends Failed is an error today, with Azure's reason: nothing
 /// reports success for it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_whose_operation_ends_failed_is_an_error() {
     let azsim = Azsim::start("failed-children-create");
-    set_faults(&azsim, "script:PUT:/subnets/pods:1=lro-fail");
+    azsim.set_faults("script:PUT:/subnets/pods:1=lro-fail");
     let mut lifecycle = Lifecycle::new(configured_provider(&azsim).await, NETWORK, "failed");
     let inputs = lifecycle
         .checked(

@@ -77,52 +77,6 @@ fn ids(azsim: &Azsim) -> BTreeSet<String> {
         .collect()
 }
 
-/// Replaces azsim's fault plan (its counters restart).
-fn set_faults(azsim: &Azsim, spec: &str) {
-    let url = format!(
-        "{}/faults",
-        azsim.info.control_endpoint.trim_end_matches('/')
-    );
-    let output = std::process::Command::new("curl")
-        .args(["-sS", "--fail", "-X", "PUT", "--cacert"])
-        .arg(&azsim.info.ca_cert_path)
-        .args(["-H", "Content-Type: application/json", "-d"])
-        .arg(json!({ "spec": spec }).to_string())
-        .arg(&url)
-        .output()
-        .expect("curl the azsim control endpoint");
-    assert!(
-        output.status.success(),
-        "PUT {url}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// A create as the engine sends it, with the user's customTimeouts when given.
-async fn create(
-    resource: &mut Lifecycle,
-    inputs: &prost_types::Struct,
-    timeout: Option<f64>,
-) -> Result<Created, tonic::Status> {
-    let response = resource
-        .client
-        .create(rpc::CreateRequest {
-            urn: resource.urn.clone(),
-            properties: Some(inputs.clone()),
-            r#type: resource.token.clone(),
-            name: resource.name.clone(),
-            timeout: timeout.unwrap_or_default(),
-            ..Default::default()
-        })
-        .await?
-        .into_inner();
-    Ok(Created {
-        id: response.id,
-        inputs: inputs.clone(),
-        state: response.properties.expect("create returns state"),
-    })
-}
-
 /// The partial resource a failed create reports in its `ErrorResourceInitFailed` detail.
 fn partial_of(status: &tonic::Status, inputs: &prost_types::Struct) -> Result<Created, String> {
     let details = google_rpc::Status::decode(status.details())
@@ -168,13 +122,13 @@ async fn assert_partial_creates_are_tracked(
             };
             let started = std::time::Instant::now();
             let failed = failing_create(azsim, resource, inputs, id_suffix, row, &before).await;
-            set_faults(azsim, "");
+            azsim.set_faults("");
             let partial = match failed {
                 Ok(partial) => partial,
                 Err(problem) => {
                     wrong.push(format!("{} ({pass}): {problem}", row.step));
                     // Leave azsim as it was for the next row.
-                    if let Ok(created) = create(resource, inputs, None).await {
+                    if let Ok(created) = resource.try_create_within(inputs, None).await {
                         resource.delete(&created).await;
                     }
                     continue;
@@ -215,8 +169,8 @@ async fn failing_create(
     row: &Row,
     before: &BTreeSet<String>,
 ) -> Result<Created, String> {
-    set_faults(azsim, &row.faults);
-    let status = match create(resource, inputs, row.timeout).await {
+    azsim.set_faults(&row.faults);
+    let status = match resource.try_create_within(inputs, row.timeout).await {
         Ok(created) => {
             resource.delete(&created).await;
             return Err(format!("the create succeeded despite {}", row.faults));
@@ -502,7 +456,7 @@ async fn fleet_cilium_mesh_partial_creates_are_tracked() {
 async fn self_managed_cilium_mesh_creates_nothing_in_azure() {
     let azsim = fast_azsim("partial-create-self-managed-mesh");
     // Any ARM request would fail: the create must not make one.
-    set_faults(&azsim, "script:*:*:*=500");
+    azsim.set_faults("script:*:*:*=500");
     let mut mesh = Lifecycle::new(configured_provider(&azsim).await, MESH, "partial");
     let vnet = |name: &str| {
         format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-{name}/providers/Microsoft.Network/virtualNetworks/vnet-{name}")
@@ -522,10 +476,11 @@ async fn self_managed_cilium_mesh_creates_nothing_in_azure() {
             }),
         )
         .await;
-    let created = create(&mut mesh, &inputs, None)
+    let created = mesh
+        .try_create_within(&inputs, None)
         .await
         .expect("a selfManaged create calls no Azure API");
     mesh.delete(&created).await;
-    set_faults(&azsim, "");
+    azsim.set_faults("");
     assert!(ids(&azsim).is_empty(), "{:?}", ids(&azsim));
 }

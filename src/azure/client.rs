@@ -194,18 +194,7 @@ impl ArmClient {
     where
         T: ArmResource + Serialize + DeserializeOwned,
     {
-        let id = id.as_str();
-        let body = serde_json::to_vec(body)
-            .map_err(|error| AzureError::decode(&format!("request body of PUT {id}"), error))?;
-        let write = Write {
-            method: Method::Put,
-            id,
-            api_version: T::API_VERSION,
-            body: Some(body),
-            description: format!("create or update of {id}"),
-        };
-        let value = self.write(write, options).await?;
-        decode(&format!("PUT {id}"), value)
+        (self.put_tracked(id, body, options).await).map_err(|failure| failure.error)
     }
 
     /// [`ArmClient::put`] for the first write of a create, which must tell a refusal (nothing was

@@ -132,6 +132,28 @@ impl Azsim {
             .collect()
     }
 
+    /// Replaces azsim's fault plan at run time (an empty spec disables faults; script counters
+    /// restart).
+    pub fn set_faults(&self, spec: &str) {
+        let url = format!(
+            "{}/faults",
+            self.info.control_endpoint.trim_end_matches('/')
+        );
+        let output = std::process::Command::new("curl")
+            .args(["-sS", "--fail", "-X", "PUT", "--cacert"])
+            .arg(&self.info.ca_cert_path)
+            .args(["-H", "Content-Type: application/json", "-d"])
+            .arg(serde_json::json!({ "spec": spec }).to_string())
+            .arg(&url)
+            .output()
+            .expect("curl the azsim control endpoint");
+        assert!(
+            output.status.success(),
+            "PUT {url} {spec:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     fn control_get(&self, what: &str) -> serde_json::Value {
         let url = format!(
             "{}/{what}",

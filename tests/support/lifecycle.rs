@@ -144,6 +144,15 @@ impl Lifecycle {
         &mut self,
         inputs: &prost_types::Struct,
     ) -> Result<Created, tonic::Status> {
+        self.try_create_within(inputs, None).await
+    }
+
+    /// A create as the engine sends it, with the user's `customTimeouts.create` (seconds).
+    pub async fn try_create_within(
+        &mut self,
+        inputs: &prost_types::Struct,
+        timeout: Option<f64>,
+    ) -> Result<Created, tonic::Status> {
         let response = self
             .client
             .create(rpc::CreateRequest {
@@ -151,6 +160,7 @@ impl Lifecycle {
                 properties: Some(inputs.clone()),
                 r#type: self.token.clone(),
                 name: self.name.clone(),
+                timeout: timeout.unwrap_or_default(),
                 ..Default::default()
             })
             .await?

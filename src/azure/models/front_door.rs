@@ -189,6 +189,20 @@ pub struct AfdOrigin {
     pub properties: AfdOriginProperties,
 }
 
+impl AfdOrigin {
+    /// The origin's name: `name`, else the last segment of its id.
+    pub fn name_or_id_tail(&self) -> String {
+        self.name
+            .clone()
+            .or_else(|| {
+                self.id
+                    .as_deref()
+                    .and_then(|id| id.rsplit('/').next().map(str::to_string))
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// Properties of an origin.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

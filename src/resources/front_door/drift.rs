@@ -22,18 +22,7 @@ pub(super) struct LiveParts<'a> {
 /// update PUTs each of them again.
 pub(super) fn failed_parts(names: &Names, live: &LiveParts<'_>) -> Vec<String> {
     let profile = &names.profile;
-    let origin_name = |origin: &AfdOrigin| {
-        origin
-            .name
-            .clone()
-            .or_else(|| {
-                origin
-                    .id
-                    .as_deref()
-                    .and_then(|id| id.rsplit('/').next().map(str::to_string))
-            })
-            .unwrap_or_default()
-    };
+    let origin_name = AfdOrigin::name_or_id_tail;
     let mut parts = vec![
         (
             format!("Front Door profile {profile}"),

@@ -234,18 +234,7 @@ fn live_inputs(
 /// Origins as inputs: the old inputs' order and spelling where the origin still exists, then any
 /// origin only Azure knows (import, or one added out of band) in Azure's order.
 fn read_origins(old: &[FrontDoorOrigin], live: &[AfdOrigin]) -> Vec<FrontDoorOrigin> {
-    let live_name = |origin: &AfdOrigin| {
-        origin
-            .name
-            .clone()
-            .or_else(|| {
-                origin
-                    .id
-                    .as_deref()
-                    .and_then(|id| id.rsplit('/').next().map(str::to_string))
-            })
-            .unwrap_or_default()
-    };
+    let live_name = AfdOrigin::name_or_id_tail;
     let as_input = |live: &AfdOrigin, old: Option<&FrontDoorOrigin>| {
         let properties = &live.properties;
         let name = old

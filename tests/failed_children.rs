@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use support::azsim::Azsim;
-use support::lifecycle::{configured_provider, Created, Lifecycle};
+use support::lifecycle::{configured_provider, created_network, Created, Lifecycle};
 
 const NETWORK: &str = "aksmesh:index:RegionalNetwork";
 const CLUSTER: &str = "aksmesh:index:RegionalCluster";
@@ -185,7 +185,7 @@ async fn run(row: &'static Row) {
 async fn setup(azsim: &Azsim, part: Part) -> Subject {
     match part {
         Part::Vnet | Part::NodeSubnet | Part::PodSubnet => {
-            let (lifecycle, inputs, created) = network(azsim, "failed", "eastus", 0).await;
+            let (lifecycle, inputs, created) = created_network(azsim, "failed", "eastus", 0).await;
             let state = created.state_json();
             let key = match part {
                 Part::Vnet => "vnetId",
@@ -200,7 +200,7 @@ async fn setup(azsim: &Azsim, part: Part) -> Subject {
             }
         }
         Part::Cluster | Part::AgentPool => {
-            let (_, _, network) = network(azsim, "failed", "eastus", 0).await;
+            let (_, _, network) = created_network(azsim, "failed", "eastus", 0).await;
             let subject = cluster(azsim, "failed", &network).await;
             let part_id = match part {
                 Part::Cluster => subject.created.id.clone(),
@@ -209,8 +209,8 @@ async fn setup(azsim: &Azsim, part: Part) -> Subject {
             Subject { part_id, ..subject }
         }
         Part::LocalPeering | Part::RemotePeering => {
-            let (_, _, east) = network(azsim, "east", "eastus", 0).await;
-            let (_, _, west) = network(azsim, "west", "westeurope", 4).await;
+            let (_, _, east) = created_network(azsim, "east", "eastus", 0).await;
+            let (_, _, west) = created_network(azsim, "west", "westeurope", 4).await;
             let mut lifecycle =
                 Lifecycle::new(configured_provider(azsim).await, PEERING, "east-west");
             let inputs = lifecycle
@@ -237,7 +237,7 @@ async fn setup(azsim: &Azsim, part: Part) -> Subject {
         | Part::OriginGroup
         | Part::Origin
         | Part::Route => {
-            let (_, _, network) = network(azsim, "web", "eastus", 0).await;
+            let (_, _, network) = created_network(azsim, "web", "eastus", 0).await;
             let origin = |name: &str| json!({"name": name, "hostName": format!("web-{name}.{name}.cloudapp.azure.com")});
             let mut lifecycle = Lifecycle::new(configured_provider(azsim).await, FRONT_DOOR, "web");
             let inputs = lifecycle
@@ -267,7 +267,7 @@ async fn setup(azsim: &Azsim, part: Part) -> Subject {
             }
         }
         Part::Fleet | Part::FleetMember | Part::MeshProfile => {
-            let (_, _, network) = network(azsim, "mesh", "eastus", 0).await;
+            let (_, _, network) = created_network(azsim, "mesh", "eastus", 0).await;
             let cluster = cluster(azsim, "mesh", &network).await;
             let (network, cluster) = (network.state_json(), cluster.created.state_json());
             let mut lifecycle = Lifecycle::new(configured_provider(azsim).await, MESH, "mesh");
@@ -309,29 +309,6 @@ async fn setup(azsim: &Azsim, part: Part) -> Subject {
             }
         }
     }
-}
-
-/// A RegionalNetwork `name` in `location` with node and pod subnets, from 10.`octet`.0.0/14.
-async fn network(
-    azsim: &Azsim,
-    name: &str,
-    location: &str,
-    octet: u8,
-) -> (Lifecycle, prost_types::Struct, Created) {
-    let mut lifecycle = Lifecycle::new(configured_provider(azsim).await, NETWORK, name);
-    let inputs = lifecycle
-        .checked(
-            json!({}),
-            json!({
-                "location": location,
-                "vnetCidr": format!("10.{octet}.0.0/14"),
-                "nodeSubnetCidr": format!("10.{octet}.0.0/16"),
-                "podSubnetCidr": format!("10.{}.0.0/16", octet + 1),
-            }),
-        )
-        .await;
-    let created = lifecycle.create(&inputs).await;
-    (lifecycle, inputs, created)
 }
 
 /// A flat-networking cluster with ACNS (so it can join a fleet mesh) in `network`.

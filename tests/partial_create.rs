@@ -16,7 +16,7 @@ use aksmesh::rpc::pulumirpc as rpc;
 use prost::Message;
 use serde_json::{json, Value};
 use support::azsim::Azsim;
-use support::lifecycle::{configured_provider, Created, Lifecycle};
+use support::lifecycle::{configured_provider, created_network, Created, Lifecycle};
 use support::SUBSCRIPTION;
 
 const NETWORK: &str = "aksmesh:index:RegionalNetwork";
@@ -198,22 +198,6 @@ async fn failing_create(
     Ok(partial)
 }
 
-async fn network(azsim: &Azsim, name: &str, location: &str, second_octet: u8) -> Created {
-    let mut network = Lifecycle::new(configured_provider(azsim).await, NETWORK, name);
-    let inputs = network
-        .checked(
-            json!({}),
-            json!({
-                "location": location,
-                "vnetCidr": format!("10.{second_octet}.0.0/14"),
-                "nodeSubnetCidr": format!("10.{second_octet}.0.0/16"),
-                "podSubnetCidr": format!("10.{}.0.0/16", second_octet + 1),
-            }),
-        )
-        .await;
-    network.create(&inputs).await
-}
-
 fn fast_azsim(label: &str) -> Azsim {
     Azsim::start_with(label, |config| config.time_scale = 0.001)
 }
@@ -272,7 +256,7 @@ async fn regional_network_partial_creates_are_tracked() {
 #[tokio::test(flavor = "multi_thread")]
 async fn regional_cluster_partial_creates_are_tracked() {
     let azsim = fast_azsim("partial-create-cluster");
-    let network = network(&azsim, "platform", "eastus", 0).await;
+    let network = created_network(&azsim, "platform", "eastus", 0).await.2;
     let state = network.state_json();
     let mut cluster = Lifecycle::new(configured_provider(&azsim).await, CLUSTER, "partial");
     let inputs = cluster
@@ -309,8 +293,8 @@ async fn regional_cluster_partial_creates_are_tracked() {
 #[tokio::test(flavor = "multi_thread")]
 async fn vnet_peering_partial_creates_are_tracked() {
     let azsim = fast_azsim("partial-create-peering");
-    let east = network(&azsim, "east", "eastus", 0).await;
-    let west = network(&azsim, "west", "westeurope", 4).await;
+    let east = created_network(&azsim, "east", "eastus", 0).await.2;
+    let west = created_network(&azsim, "west", "westeurope", 4).await.2;
     let mut peering = Lifecycle::new(configured_provider(&azsim).await, PEERING, "partial");
     let inputs = peering
         .checked(
@@ -334,7 +318,7 @@ async fn vnet_peering_partial_creates_are_tracked() {
 #[tokio::test(flavor = "multi_thread")]
 async fn front_door_partial_creates_are_tracked() {
     let azsim = fast_azsim("partial-create-front-door");
-    network(&azsim, "platform", "eastus", 0).await;
+    created_network(&azsim, "platform", "eastus", 0).await;
     let mut front_door = Lifecycle::new(configured_provider(&azsim).await, FRONT_DOOR, "web");
     let origin = |name: &str| json!({"name": name, "hostName": format!("web-{name}.{name}.cloudapp.azure.com")});
     let inputs = front_door
@@ -368,7 +352,7 @@ async fn front_door_partial_creates_are_tracked() {
 
 /// A flat network and an ACNS cluster in it, as a mesh member.
 async fn mesh_member(azsim: &Azsim, name: &str, location: &str, second_octet: u8) -> Value {
-    let network = network(azsim, name, location, second_octet).await;
+    let network = created_network(azsim, name, location, second_octet).await.2;
     let network_state = network.state_json();
     let mut cluster = Lifecycle::new(configured_provider(azsim).await, CLUSTER, name);
     let inputs = cluster

@@ -347,6 +347,34 @@ pub async fn offline_lifecycle(token: &str, name: &str) -> Lifecycle {
     Lifecycle::new(provider.client, token, name)
 }
 
+/// A RegionalNetwork `name` in `location` with node and pod subnets from 10.`octet`.0.0/14,
+/// created against `azsim`: the lifecycle, its checked inputs and what Create returned.
+pub async fn created_network(
+    azsim: &Azsim,
+    name: &str,
+    location: &str,
+    octet: u8,
+) -> (Lifecycle, prost_types::Struct, Created) {
+    let mut lifecycle = Lifecycle::new(
+        configured_provider(azsim).await,
+        "aksmesh:index:RegionalNetwork",
+        name,
+    );
+    let inputs = lifecycle
+        .checked(
+            serde_json::json!({}),
+            serde_json::json!({
+                "location": location,
+                "vnetCidr": format!("10.{octet}.0.0/14"),
+                "nodeSubnetCidr": format!("10.{octet}.0.0/16"),
+                "podSubnetCidr": format!("10.{}.0.0/16", octet + 1),
+            }),
+        )
+        .await;
+    let created = lifecycle.create(&inputs).await;
+    (lifecycle, inputs, created)
+}
+
 /// One bad input for Check, as a row of a table: `valid` changed by `mutate` must fail at
 /// `property` with one reason that names every one of `hints`.
 pub struct Rejection {

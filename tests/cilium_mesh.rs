@@ -92,6 +92,22 @@ fn fleet_resources(azsim: &Azsim) -> Vec<String> {
         .collect()
 }
 
+/// Every Fleet write azsim received (`METHOD path status`, lower-case path without query), in order.
+fn fleet_writes(azsim: &Azsim) -> Vec<String> {
+    std::fs::read_to_string(azsim.request_log())
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|e| e["method"] != "GET")
+        .filter_map(|e| {
+            let path = e["path"].as_str()?.split('?').next()?.to_ascii_lowercase();
+            let method = e["method"].as_str()?;
+            path.contains("/fleets/")
+                .then(|| format!("{method} {path} {}", e["status"]))
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn fleet_mesh_lifecycle_against_azsim() {
     let azsim = Azsim::start("cilium-mesh-fleet");
@@ -148,8 +164,9 @@ async fn fleet_mesh_lifecycle_against_azsim() {
             None,
         );
         assert_eq!(status, 200);
+        // fleets.json 2026-03-02-preview: MeshProperties.status.state.
         assert_eq!(
-            live["properties"]["status"]["clusterMeshStatus"],
+            live["properties"]["meshProperties"]["status"]["state"],
             "Connected"
         );
         assert_eq!(live["properties"]["labels"]["aksmesh-mesh"], "platform");
@@ -193,8 +210,28 @@ async fn fleet_mesh_lifecycle_against_azsim() {
     let (status, _) = azsim.arm("GET", &format!("{west_member}?{FLEET_API}"), None);
     assert_eq!(status, 404, "the removed cluster's member is deleted");
 
-    // Delete leaves no fleet resources behind; the clusters can then go.
+    // Delete follows the Learn how-to's order (Fleet refuses any other) and leaves no fleet
+    // resources behind; the clusters can then go.
+    let before = fleet_writes(&azsim).len();
     mesh.delete(&updated).await;
+    let writes: Vec<String> = fleet_writes(&azsim).split_off(before);
+    let east_member = members[0]["memberId"]
+        .as_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    let profile = created.id.to_ascii_lowercase();
+    let fleet = state["fleetId"].as_str().unwrap().to_ascii_lowercase();
+    assert_eq!(
+        writes,
+        [
+            format!("PUT {east_member} 200"),
+            format!("POST {profile}/apply 202"),
+            format!("DELETE {profile} 202"),
+            format!("DELETE {east_member} 202"),
+            format!("DELETE {fleet} 202"),
+        ],
+        "1. unlabel, 2. apply and wait until the profile lists no members, 3. delete the profile, 4. delete the members"
+    );
     assert!(
         fleet_resources(&azsim).is_empty(),
         "{:?}",

@@ -182,11 +182,11 @@ async fn fleet_cluster_mesh_apply_connects_selected_members() {
     .await;
     let m1 = sim.get(&format!("{fleet}/members/m1"), FLEET).await.json();
     assert!(
-        m1["properties"]["status"]
-            .get("clusterMeshStatus")
-            .is_none(),
+        m1["properties"].get("meshProperties").is_none(),
         "nothing changes before apply"
     );
+    let p = sim.get(&profile, FLEET).await.json();
+    assert_eq!(p["properties"]["status"]["state"], "NotConnected");
 
     let r = sim
         .client
@@ -196,10 +196,14 @@ async fn fleet_cluster_mesh_apply_connects_selected_members() {
     assert_eq!(r.status, 202, "{}", body_text(&r));
     assert!(r.header("location").is_some());
     let m1 = sim.get(&format!("{fleet}/members/m1"), FLEET).await.json();
+    // fleets.json 2026-03-02-preview: MeshProperties / MeshMemberStatus, nothing else.
     assert_eq!(
-        m1["properties"]["status"]["clusterMeshStatus"],
+        m1["properties"]["meshProperties"]["status"]["state"],
         "Connecting"
     );
+    assert!(m1["properties"]["status"]
+        .get("clusterMeshStatus")
+        .is_none());
     let done = sim.wait_location(&r).await;
     assert_eq!(done.status, 200);
     for member in ["m1", "m2"] {
@@ -207,25 +211,46 @@ async fn fleet_cluster_mesh_apply_connects_selected_members() {
             .get(&format!("{fleet}/members/{member}"), FLEET)
             .await
             .json();
-        assert_eq!(
-            m["properties"]["status"]["clusterMeshStatus"], "Connected",
-            "{member}"
-        );
-        assert_eq!(m["properties"]["status"]["clusterMeshProfileId"], profile);
+        let mesh = &m["properties"]["meshProperties"];
+        assert_eq!(mesh["status"]["state"], "Connected", "{member}");
+        assert_eq!(mesh["clusterMeshProfileResourceId"], profile);
+        assert!(mesh["ciliumProperties"]["id"].as_i64().is_some(), "{m}");
+        assert!(mesh["ciliumProperties"]["name"].as_str().is_some(), "{m}");
     }
+    let p = sim.get(&profile, FLEET).await.json();
+    assert_eq!(p["properties"]["status"]["state"], "Connected");
+    assert_eq!(
+        p["properties"]["status"]["lastAppliedMemberLabelSelector"],
+        "mesh=a"
+    );
     let m3 = sim.get(&format!("{fleet}/members/m3"), FLEET).await.json();
-    assert!(m3["properties"]["status"]
-        .get("clusterMeshStatus")
-        .is_none());
+    assert!(m3["properties"].get("meshProperties").is_none());
 
-    // Members in a mesh cannot leave the fleet until the mesh lets them go.
+    // The Learn how-to's teardown order: members in a mesh cannot leave the fleet, and the
+    // profile cannot be deleted while it lists members.
     let r = sim.delete(&format!("{fleet}/members/m1"), FLEET).await;
     assert_eq!(r.status, 409);
-    sim.delete_and_wait(&profile, FLEET).await;
+    let r = sim.delete(&profile, FLEET).await;
+    assert_eq!(r.status, 409, "{}", body_text(&r));
+    for member in ["m1", "m2"] {
+        let cluster = if member == "m1" { &c1 } else { &c2 };
+        sim.put_and_wait(
+            &format!("{fleet}/members/{member}"),
+            FLEET,
+            json!({"properties": {"clusterResourceId": cluster, "labels": {}}}),
+        )
+        .await;
+    }
+    let r = sim
+        .client
+        .post(&with_api(&format!("{profile}/apply"), FLEET), None)
+        .await
+        .unwrap();
+    assert_eq!(r.status, 202, "{}", body_text(&r));
+    sim.wait_location(&r).await;
     let m1 = sim.get(&format!("{fleet}/members/m1"), FLEET).await.json();
-    assert!(m1["properties"]["status"]
-        .get("clusterMeshStatus")
-        .is_none());
+    assert!(m1["properties"].get("meshProperties").is_none(), "{m1}");
+    sim.delete_and_wait(&profile, FLEET).await;
     sim.delete_and_wait(&format!("{fleet}/members/m1"), FLEET)
         .await;
 
@@ -247,7 +272,12 @@ async fn fleet_cluster_mesh_apply_connects_selected_members() {
     assert_eq!(status["status"], "Failed");
     assert_eq!(status["error"]["code"], "ClusterMeshRequirementsNotMet");
     let m3 = sim.get(&format!("{fleet}/members/m3"), FLEET).await.json();
-    assert_eq!(m3["properties"]["status"]["clusterMeshStatus"], "Failed");
+    let mesh = &m3["properties"]["meshProperties"];
+    assert_eq!(mesh["status"]["state"], "Failed");
+    assert_eq!(
+        mesh["status"]["error"]["code"],
+        "ClusterMeshRequirementsNotMet"
+    );
 
     // Deleting the fleet takes members and profiles with it.
     sim.delete_and_wait(&fleet, FLEET).await;

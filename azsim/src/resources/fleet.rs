@@ -1,9 +1,15 @@
 //! `Microsoft.ContainerService/fleets`, `…/members` and `…/clusterMeshProfiles`
 //! (2026-03-02-preview), with `POST …/clusterMeshProfiles/{name}/apply`.
 //!
-//! Member mesh state lives in `properties.status.clusterMeshStatus` of each member
-//! (`Connecting`, `Connected`, `Disconnecting`, `Failed`), with the profile in
-//! `properties.status.clusterMeshProfileId` and a reason in `clusterMeshMessage`.
+//! Mesh state is served where fleets.json (2026-03-02-preview) defines it and nowhere else: a
+//! member's `properties.meshProperties` (`MeshProperties`: `ciliumProperties {id, name}`,
+//! `status {state, lastUpdatedAt, lastOperationId, error}`, `clusterMeshProfileResourceId`), absent
+//! while the member is in no mesh; a profile's `properties.status` (`ClusterMeshProfileStatus`:
+//! `state`, `lastAppliedMemberLabelSelector`, `lastOperationId`, `lastOperationError`).
+//!
+//! As the Learn how-to "Configure and use cross-cluster networking" (Clean up resources) and
+//! `az fleet clustermeshprofile delete` describe, a member in a mesh cannot be deleted and a
+//! profile cannot be deleted while members are still in it.
 
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
@@ -37,15 +43,6 @@ fn check_name(name: &str, max: usize) -> Result<(), ArmError> {
         )
         .with_target("name"))
     }
-}
-
-fn status_of(resource: &Resource) -> Map<String, Value> {
-    resource
-        .properties()
-        .and_then(|p| p.get("status"))
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default()
 }
 
 /// Parses `key=value,key2=value2` (≤ 512 characters).
@@ -87,7 +84,7 @@ pub fn put(
     existing: Option<&Resource>,
 ) -> Result<Option<String>, ArmError> {
     let mut props = arm::properties(body)?;
-    for key in ["provisioningState", "status"] {
+    for key in ["provisioningState", "status", "meshProperties"] {
         props.remove(key);
     }
     let tags = arm::tags(body)?;
@@ -200,6 +197,9 @@ pub fn put(
                 .unwrap_or_default();
             status.entry("lastOperationError").or_insert(Value::Null);
             props.insert("status".into(), Value::Object(status));
+            if let Some(mesh) = old_props.get("meshProperties") {
+                props.insert("meshProperties".into(), mesh.clone());
+            }
         }
         Kind::ClusterMeshProfile => {
             check_name(address.name(), 63)?;
@@ -211,7 +211,7 @@ pub fn put(
             let status = old_props
                 .get("status")
                 .cloned()
-                .unwrap_or_else(|| json!({"applyState": "NotApplied"}));
+                .unwrap_or_else(|| json!({"state": "NotConnected"}));
             props.insert("status".into(), status);
         }
         _ => return Err(ArmError::internal("not a Fleet type")),
@@ -232,34 +232,86 @@ fn set_mesh_status(
     member_key: &str,
     state: Option<&str>,
     profile_id: &str,
-    message: Option<&str>,
+    error: Option<(&str, &str)>,
+    at: (&str, &str),
 ) {
-    if let Some(member) = world.get_mut(member_key) {
-        let props = member.properties_mut();
-        let mut status = props
-            .get("status")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        match state {
-            Some(state) => {
-                status.insert("clusterMeshStatus".into(), json!(state));
-                status.insert("clusterMeshProfileId".into(), json!(profile_id));
-                status.insert("clusterMeshMessage".into(), json!(message));
-            }
-            None => {
-                status.remove("clusterMeshStatus");
-                status.remove("clusterMeshProfileId");
-                status.remove("clusterMeshMessage");
-            }
-        }
-        props.insert("status".into(), Value::Object(status));
+    let (operation_id, now) = at;
+    let taken: Vec<i64> = world
+        .children(&parent_key(member_key), Kind::FleetMember)
+        .into_iter()
+        .filter(|m| m.key() != member_key)
+        .filter_map(|m| {
+            m.properties()?
+                .get("meshProperties")?
+                .get("ciliumProperties")?
+                .get("id")?
+                .as_i64()
+        })
+        .collect();
+    let Some(member) = world.get_mut(member_key) else {
+        return;
+    };
+    let name = member.id.rsplit('/').next().unwrap_or_default().to_string();
+    let props = member.properties_mut();
+    let Some(state) = state else {
+        props.remove("meshProperties");
+        return;
+    };
+    let old = props
+        .get("meshProperties")
+        .filter(|m| {
+            m.get("clusterMeshProfileResourceId")
+                .and_then(Value::as_str)
+                .is_some_and(|p| p.eq_ignore_ascii_case(profile_id))
+        })
+        .cloned();
+    // Fleet assigns each mesh member a unique Cilium cluster id (1-255) and a name based on the
+    // member name with the id appended.
+    let cilium = old
+        .as_ref()
+        .and_then(|m| m.get("ciliumProperties").cloned())
+        .unwrap_or_else(|| {
+            let id = (1..=255).find(|i| !taken.contains(i)).unwrap_or(255);
+            json!({"id": id, "name": format!("{name}{id}")})
+        });
+    let mut status = json!({
+        "state": state,
+        "lastUpdatedAt": now,
+        "lastOperationId": operation_id,
+    });
+    if let Some((code, message)) = error {
+        status["error"] = json!({"code": code, "message": message});
     }
+    props.insert(
+        "meshProperties".into(),
+        json!({
+            "ciliumProperties": cilium,
+            "status": status,
+            "clusterMeshProfileResourceId": profile_id,
+        }),
+    );
+}
+
+fn mesh_of(member: &Resource) -> Map<String, Value> {
+    member
+        .properties()
+        .and_then(|p| p.get("meshProperties"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn mesh_state(member: &Resource) -> Option<String> {
+    mesh_of(member)
+        .get("status")
+        .and_then(|s| s.get("state"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 fn mesh_profile_of(member: &Resource) -> Option<String> {
-    status_of(member)
-        .get("clusterMeshProfileId")
+    mesh_of(member)
+        .get("clusterMeshProfileResourceId")
         .and_then(Value::as_str)
         .map(str::to_ascii_lowercase)
 }
@@ -349,6 +401,8 @@ pub fn apply(
     let mut selected = Vec::new();
     let mut disconnecting = Vec::new();
     let mut failed = Vec::new();
+    // Members already in another mesh fail the apply but keep their mesh.
+    let mut foreign = Vec::new();
     for member in &members {
         let labels = member
             .properties()
@@ -363,7 +417,7 @@ pub fn apply(
         let current = mesh_profile_of(member);
         if matches {
             if let Some(other) = current.as_ref().filter(|p| **p != profile_key) {
-                failed.push((member.key(), format!("The member is already part of cluster mesh profile '{other}'; a member can be in one mesh only.")));
+                foreign.push((member.key(), format!("The member is already part of cluster mesh profile '{other}'; a member can be in one mesh only.")));
             } else if let Some(problem) = mesh_requirement_problem(world, settings, member) {
                 failed.push((member.key(), problem));
             } else {
@@ -373,15 +427,13 @@ pub fn apply(
             disconnecting.push(member.key());
         }
     }
-    for key in &selected {
-        set_mesh_status(world, key, Some("Connecting"), &profile_id, None);
-    }
-    for key in &disconnecting {
-        set_mesh_status(world, key, Some("Disconnecting"), &profile_id, None);
-    }
-    for (key, message) in &failed {
-        set_mesh_status(world, key, Some("Failed"), &profile_id, Some(message));
-    }
+    let selector_text = profile
+        .properties()
+        .and_then(|p| p.get("memberSelector"))
+        .and_then(|s| s.get("byLabel"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let member_ids = |keys: &[String]| -> Vec<Value> {
         keys.iter()
             .filter_map(|k| world.get(k).map(|m| json!(m.id)))
@@ -391,9 +443,10 @@ pub fn apply(
         "status": "Succeeded",
         "selectedMembers": member_ids(&selected),
         "disconnectingMembers": member_ids(&disconnecting),
-        "failedMembers": failed.iter().filter_map(|(k, m)| world.get(k).map(|r| json!({"id": r.id, "message": m}))).collect::<Vec<_>>(),
+        "failedMembers": failed.iter().chain(&foreign).filter_map(|(k, m)| world.get(k).map(|r| json!({"id": r.id, "message": m}))).collect::<Vec<_>>(),
         "selected": selected,
         "disconnecting": disconnecting,
+        "selector": selector_text,
     });
     let location = operation_location(world, &address.key);
     let op_id = operations::start(
@@ -411,9 +464,22 @@ pub fn apply(
         },
     )
     .ok_or_else(|| ArmError::internal("could not start the apply operation"))?;
-    if !failed.is_empty() {
+    let now = operations::format_time(ctx.now_ms);
+    let at = (op_id.as_str(), now.as_str());
+    for key in &selected {
+        set_mesh_status(world, key, Some("Connecting"), &profile_id, None, at);
+    }
+    for key in &disconnecting {
+        set_mesh_status(world, key, Some("Disconnecting"), &profile_id, None, at);
+    }
+    for (key, message) in &failed {
+        let error = Some(("ClusterMeshRequirementsNotMet", message.as_str()));
+        set_mesh_status(world, key, Some("Failed"), &profile_id, error, at);
+    }
+    if !failed.is_empty() || !foreign.is_empty() {
         let message = failed
             .iter()
+            .chain(&foreign)
             .map(|(_, m)| m.as_str())
             .collect::<Vec<_>>()
             .join(" ");
@@ -425,10 +491,15 @@ pub fn apply(
     }
     if let Some(p) = world.get_mut(&profile_key) {
         let props = p.properties_mut();
-        props.insert(
-            "status".into(),
-            json!({"applyState": "Applying", "lastApplyOperationId": op_id}),
-        );
+        let mut status = props
+            .get("status")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        status.insert("state".into(), json!("Connecting"));
+        status.insert("lastOperationId".into(), json!(op_id));
+        status.remove("lastOperationError");
+        props.insert("status".into(), Value::Object(status));
     }
     let op = world
         .operation(&op_id)
@@ -460,18 +531,26 @@ pub fn complete_apply(world: &mut World, op: &Operation, at_ms: i64) {
         .planned_failure
         .as_ref()
         .is_some_and(|e| e.code == "InternalOperationError");
+    let now = operations::format_time(at_ms);
+    let at = (op.id.as_str(), now.as_str());
     for key in keys("selected") {
         let still_ours = world
             .get(&key)
             .and_then(mesh_profile_of)
             .is_some_and(|p| p == profile_key);
         if still_ours {
-            let (state, message) = if injected {
-                ("Failed", Some("The cluster mesh apply operation failed."))
+            let (state, error) = if injected {
+                (
+                    "Failed",
+                    Some((
+                        "InternalOperationError",
+                        "The cluster mesh apply operation failed.",
+                    )),
+                )
             } else {
                 ("Connected", None)
             };
-            set_mesh_status(world, &key, Some(state), &profile_id, message);
+            set_mesh_status(world, &key, Some(state), &profile_id, error, at);
         }
     }
     if !injected {
@@ -481,28 +560,37 @@ pub fn complete_apply(world: &mut World, op: &Operation, at_ms: i64) {
                 .and_then(mesh_profile_of)
                 .is_some_and(|p| p == profile_key);
             if still_ours {
-                set_mesh_status(world, &key, None, &profile_id, None);
+                set_mesh_status(world, &key, None, &profile_id, None, at);
             }
         }
     }
-    let outcome = if op.planned_failure.is_some() {
-        "Failed"
-    } else {
-        "Succeeded"
+    let connected = world
+        .children(&parent_key(&profile_key), Kind::FleetMember)
+        .into_iter()
+        .any(|m| {
+            mesh_profile_of(m).as_deref() == Some(profile_key.as_str())
+                && mesh_state(m).as_deref() == Some("Connected")
+        });
+    let outcome = match (&op.planned_failure, connected) {
+        (Some(_), _) => "Failed",
+        (None, true) => "Connected",
+        (None, false) => "NotConnected",
     };
+    let selector = op.data.get("selector").cloned().unwrap_or(json!(""));
     if let Some(profile) = world.get_mut(&profile_key) {
         if profile.operation.as_deref() == Some(op.id.as_str()) {
             profile.operation = None;
         }
         let props = profile.properties_mut();
-        props.insert(
-            "status".into(),
-            json!({
-                "applyState": outcome,
-                "lastApplyOperationId": op.id,
-                "lastAppliedTime": operations::format_time(at_ms),
-            }),
-        );
+        let mut status = json!({
+            "state": outcome,
+            "lastAppliedMemberLabelSelector": selector,
+            "lastOperationId": op.id,
+        });
+        if let Some(error) = &op.planned_failure {
+            status["lastOperationError"] = json!({"code": error.code, "message": error.message});
+        }
+        props.insert("status".into(), status);
     }
     match &op.planned_failure {
         Some(error) => {
@@ -514,19 +602,39 @@ pub fn complete_apply(world: &mut World, op: &Operation, at_ms: i64) {
 
 /// Members in a mesh cannot be deleted until they leave it.
 pub fn check_delete_member(member: &Resource) -> Result<(), ArmError> {
-    let status = status_of(member);
-    let state = status.get("clusterMeshStatus").and_then(Value::as_str);
-    if matches!(state, Some("Connecting" | "Connected" | "Disconnecting")) {
-        let profile = status
-            .get("clusterMeshProfileId")
+    let state = mesh_state(member);
+    if matches!(
+        state.as_deref(),
+        Some("Connecting" | "Connected" | "Disconnecting")
+    ) {
+        let profile = mesh_of(member)
+            .get("clusterMeshProfileResourceId")
             .and_then(Value::as_str)
-            .unwrap_or("");
+            .unwrap_or("")
+            .to_string();
         return Err(ArmError::conflict(
             "OperationNotAllowed",
-            format!("Member '{}' is part of cluster mesh profile '{profile}' ({}). Remove it from the mesh (change the member selector and apply, or delete the profile) before deleting the member.", member.id, state.unwrap_or("")),
+            format!("Member '{}' is part of cluster mesh profile '{profile}' ({}). Remove it from the cross-cluster network first: change its labels (or the profile's member selector) so the profile no longer selects it, apply the profile, and wait until the profile no longer lists it.", member.id, state.unwrap_or_default()),
         ));
     }
     Ok(())
+}
+
+/// A profile cannot be deleted while members are still in it (`az fleet clustermeshprofile
+/// delete`: "Members must be disconnected from the profile before it can be deleted").
+pub fn check_delete_profile(world: &World, profile: &Resource) -> Result<(), ArmError> {
+    let members: Vec<String> = members_of_profile(world, profile)
+        .iter()
+        .filter_map(|key| world.get(key))
+        .map(|m| format!("{} ({})", m.id, mesh_state(m).unwrap_or_default()))
+        .collect();
+    if members.is_empty() {
+        return Ok(());
+    }
+    Err(ArmError::conflict(
+        "OperationNotAllowed",
+        format!("Cluster mesh profile '{}' still has members: {}. Members must be disconnected from the profile before it can be deleted: change the member selector (or the members' labels) so that it matches no member, apply the profile, and wait until it lists no members.", profile.id, members.join(", ")),
+    ))
 }
 
 pub fn on_member_joined(world: &mut World, key: &str) {
@@ -553,15 +661,9 @@ fn members_of_profile(world: &World, profile: &Resource) -> Vec<String> {
         .collect()
 }
 
-pub fn on_profile_delete_started(world: &mut World, profile: &Resource) {
-    for key in members_of_profile(world, profile) {
-        set_mesh_status(world, &key, Some("Disconnecting"), &profile.id, None);
-    }
-}
-
 pub fn on_profile_removed(world: &mut World, profile: &Resource) {
     for key in members_of_profile(world, profile) {
-        set_mesh_status(world, &key, None, &profile.id, None);
+        set_mesh_status(world, &key, None, &profile.id, None, ("", ""));
     }
 }
 

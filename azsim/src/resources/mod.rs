@@ -645,6 +645,7 @@ fn delete(
             front_door::check_delete(world, &existing)?
         }
         Kind::FleetMember => fleet::check_delete_member(&existing)?,
+        Kind::ClusterMeshProfile => fleet::check_delete_profile(world, &existing)?,
         Kind::AgentPool => managed_clusters::check_delete_agent_pool(world, &existing)?,
         _ => {}
     }
@@ -671,7 +672,6 @@ fn delete(
     )
     .ok_or_else(|| ArmError::internal("could not start the delete operation"))?;
     match existing.kind {
-        Kind::ClusterMeshProfile => fleet::on_profile_delete_started(world, &existing),
         Kind::FrontDoorProfile
         | Kind::FrontDoorEndpoint
         | Kind::FrontDoorOriginGroup

@@ -1,5 +1,12 @@
 //! Azure Kubernetes Fleet Manager: fleets, members and cluster mesh profiles
 //! (`Microsoft.ContainerService/fleets…`, api-version 2026-03-02-preview).
+//!
+//! Read-only fields follow the published specification, `specification/containerservice/
+//! resource-manager/Microsoft.ContainerService/fleet/preview/2026-03-02-preview/fleets.json`
+//! (definitions `FleetMemberProperties`, `MeshProperties`, `MeshMemberStatus`,
+//! `ClusterMeshProfileStatus`; example `FleetMembers_Get.json`): a member's mesh state is
+//! `properties.meshProperties.status.state` with the reason in `…status.error`, and the profile's
+//! state is `properties.status.state`.
 
 use std::collections::BTreeMap;
 
@@ -94,9 +101,59 @@ pub struct FleetMemberProperties {
     /// Read-only.
     #[serde(default, skip_serializing)]
     pub provisioning_state: Option<String>,
-    /// Read-only status as reported by Fleet.
+    /// Read-only status of the member's last operation (`FleetMemberStatus`).
     #[serde(default, skip_serializing)]
     pub status: Option<serde_json::Value>,
+    /// Read-only: the member's place in a cluster mesh (`MeshProperties`); absent when the member
+    /// is in no mesh.
+    #[serde(default, skip_serializing)]
+    pub mesh_properties: Option<MeshProperties>,
+}
+
+/// `MeshProperties`: which cluster mesh profile the member belongs to, and its state there.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeshProperties {
+    /// The cluster mesh profile this member is associated with.
+    #[serde(default)]
+    pub cluster_mesh_profile_resource_id: Option<String>,
+    /// The member's state in that mesh.
+    #[serde(default)]
+    pub status: Option<MeshMemberStatus>,
+}
+
+/// `MeshMemberStatus`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeshMemberStatus {
+    /// `NotConnected`, `Connecting`, `Connected`, `Disconnecting` or `Failed`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Why the member is not connected (`ErrorDetail`).
+    #[serde(default)]
+    pub error: Option<ErrorDetail>,
+}
+
+/// The fields of ARM's `ErrorDetail` the provider reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorDetail {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// `ClusterMeshProfileStatus`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterMeshProfileStatus {
+    /// `NotConnected`, `Connecting`, `Connected` or `Failed`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// The error of the last apply, if it failed.
+    #[serde(default)]
+    pub last_operation_error: Option<ErrorDetail>,
 }
 
 /// A cluster mesh profile (`fleets/{fleet}/clusterMeshProfiles/{name}`). Nothing happens until the
@@ -128,9 +185,9 @@ pub struct ClusterMeshProfileProperties {
     /// Read-only.
     #[serde(default, skip_serializing)]
     pub provisioning_state: Option<String>,
-    /// Read-only status as reported by Fleet.
+    /// Read-only status of the mesh (`ClusterMeshProfileStatus`).
     #[serde(default, skip_serializing)]
-    pub status: Option<serde_json::Value>,
+    pub status: Option<ClusterMeshProfileStatus>,
 }
 
 /// Member selection by label.

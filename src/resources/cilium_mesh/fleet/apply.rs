@@ -270,7 +270,7 @@ async fn put_profile(
         .map_err(Failure::from)
 }
 
-async fn apply_profile(
+pub(super) async fn apply_profile(
     azure: &ArmClient,
     context: &OperationContext,
     profile: &str,

@@ -469,7 +469,9 @@ fn peered_to_service(source: Endpoint, networking: PodNetworking, mesh: MeshMode
             "VXLAN tunnel over VNet peering"
         };
         let fleet = if mesh == MeshMode::Fleet {
-            " With Fleet, also label the namespace `clustermesh.cilium.io/global=\"true\"`."
+            // Fleet's managed Cilium sets clustermesh-default-global-namespace false; Cilium reads
+            // the opt-in from the namespace's annotations (Learn: Fleet cross-cluster networking).
+            " With Fleet, also annotate the namespace `clustermesh.cilium.io/global: \"true\"` (a namespace annotation, not a label): Fleet's Cilium shares no namespace by default, and without it `service.cilium.io/global` has no effect."
         } else {
             ""
         };
@@ -885,10 +887,12 @@ mod tests {
             assert!(v.reason.contains("service.cilium.io/global"), "{v:?}");
             assert!(v.reason.contains("by its own service name"), "{v:?}");
             assert_eq!(
-                v.reason.contains("clustermesh.cilium.io/global"),
+                v.reason
+                    .contains("annotate the namespace `clustermesh.cilium.io/global: \"true\"`"),
                 mesh == Fleet,
                 "{v:?}"
             );
+            assert!(!v.reason.contains("label the namespace"), "{v:?}");
         }
         let verdicts = analyze(&topology(ByoCni, SelfManaged, true)).unwrap();
         let v = find(&verdicts, "westeurope", Node, "eastus", Pod);

@@ -51,6 +51,26 @@ pub fn join_key(path: &str, key: &str) -> PropertyPath {
     }
 }
 
+/// The path with every array index written `[*]`, so one secret path covers every element
+/// (`clusters[*].helmValues`).
+fn any_index(path: &str) -> PropertyPath {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        match rest.find(']') {
+            Some(close) if close > 0 && rest[..close].bytes().all(|b| b.is_ascii_digit()) => {
+                out.push('*');
+                rest = &rest[close..];
+            }
+            _ => {}
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Appends an array index to a path.
 pub fn join_index(path: &str, index: usize) -> PropertyPath {
     format!("{path}[{index}]")
@@ -229,7 +249,8 @@ impl Value {
                     .collect(),
             ),
         };
-        if !path.is_empty() && secret_paths.contains(path) && !matches!(value, Value::Null) {
+        let secret = secret_paths.contains(path) || secret_paths.contains(&any_index(path));
+        if !path.is_empty() && secret && !matches!(value, Value::Null) {
             Value::Secret(Box::new(value))
         } else {
             value

@@ -222,9 +222,12 @@ fn rust_object(schema: &Value, outputs: bool) -> Shape {
 fn outputs_of(declared: &DeclaredSchema) -> Option<Shape> {
     let mut outputs = rust_object(declared.outputs.as_ref()?, true);
     if let Shape::Object(object) = &mut outputs {
-        object
-            .secret
-            .extend(declared.secret_outputs.iter().map(|s| s.to_string()));
+        // Nested paths (`clusters[*].helmValues`) are marked on their own type instead.
+        object.secret.extend(
+            (declared.secret_outputs.iter())
+                .filter(|s| !s.contains(['.', '[']))
+                .map(|s| s.to_string()),
+        );
     }
     Some(outputs)
 }

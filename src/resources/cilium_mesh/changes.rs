@@ -3,7 +3,6 @@
 
 use serde_json::{json, Value};
 
-use super::self_managed::self_managed_clusters;
 use super::types::CiliumMeshInputs;
 use crate::property::Annotations;
 use crate::resource::{Change, ChangeEffect};
@@ -29,14 +28,8 @@ pub(super) fn preview(
         return known;
     }
     if inputs.mode == Some(CiliumMeshMode::SelfManaged) {
-        if !unknowns.is_unknown("clusters")
-            && !unknowns.is_unknown("clusterIds")
-            && !unknowns.is_unknown("apiServerIpOffset")
-        {
-            if let Ok(clusters) = self_managed_clusters(inputs, None) {
-                known.insert("clusters".into(), json!(clusters));
-            }
-        }
+        // The clusters' Helm values carry the CA generated at create, so a preview cannot know
+        // them: `clusters` stays unknown.
     } else {
         known.insert("clusters".into(), json!([]));
         if !unknowns.is_unknown("namePrefix") && !unknowns.is_unknown("fleetName") {

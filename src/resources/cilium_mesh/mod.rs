@@ -46,7 +46,8 @@ pub struct CiliumMesh;
 #[async_trait]
 impl Resource for CiliumMesh {
     const TOKEN: &'static str = "aksmesh:index:CiliumMesh";
-    const SECRET_OUTPUTS: &'static [&'static str] = &["ca"];
+    /// The CA, and the Helm values that carry it.
+    const SECRET_OUTPUTS: &'static [&'static str] = &["ca", "clusters[*].helmValues"];
     /// Fleet and profile names are deterministic, so a replacement must free them first.
     const DELETE_BEFORE_REPLACE: bool = true;
     type Inputs = CiliumMeshInputs;

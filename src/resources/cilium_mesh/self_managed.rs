@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::types::{
     CiliumMeshInputs, CiliumMeshState, MeshCa, MeshClusterInputs, MeshClusterOutput,
-    CLUSTERMESH_PORT, DEFAULT_API_SERVER_IP_OFFSET, MAX_CLUSTERS,
+    AKS_API_SERVER_PORT, CLUSTERMESH_PORT, DEFAULT_API_SERVER_IP_OFFSET, MAX_CLUSTERS,
 };
 use crate::net::{self, CidrError};
 use crate::vocabulary::CiliumMeshMode;
@@ -72,6 +72,7 @@ pub(super) fn first_api_server_candidate(subnet: Ipv4Net, offset: i64) -> Option
 pub(super) fn self_managed_clusters(
     inputs: &CiliumMeshInputs,
     previous: Option<&CiliumMeshState>,
+    ca: &MeshCa,
 ) -> Result<Vec<MeshClusterOutput>, SelfManagedError> {
     let old: BTreeMap<&str, &MeshClusterOutput> = previous
         .map(|p| p.clusters.iter().map(|c| (c.name.as_str(), c)).collect())
@@ -97,7 +98,7 @@ pub(super) fn self_managed_clusters(
             MeshClusterOutput {
                 name: cluster.name.clone(),
                 cluster_id: id,
-                helm_values: helm_values(cluster, id, &ip, &endpoints),
+                helm_values: helm_values(cluster, id, &ip, &endpoints, ca),
                 api_server_ip: ip,
             }
         })
@@ -206,14 +207,21 @@ fn assign_api_server_ips<'a>(
     Ok(ips)
 }
 
-/// One cluster's Cilium Helm values: its identity, its clustermesh-apiserver behind an internal
-/// load balancer at `ip`, and every other cluster as a peer.
+/// One cluster's Cilium Helm values, ready to install on a BYO CNI AKS cluster: its identity, the
+/// mesh's shared CA (the chart's `tls.ca.cert`/`tls.ca.key` take base64 PEM; one CA for every
+/// cluster, or the clustermesh TLS fails), AKS BYO CNI mode, kube-proxy replacement against the
+/// API server's FQDN when it is known, its clustermesh-apiserver behind an internal load balancer
+/// at `ip`, and every other cluster as a peer. Every key path exists in the chart's values.yaml
+/// (tests/data/cilium/values-keys.txt).
 fn helm_values(
     cluster: &MeshClusterInputs,
     id: i64,
     ip: &str,
     endpoints: &[(&str, String)],
+    ca: &MeshCa,
 ) -> Value {
+    use base64::Engine as _;
+    let base64 = |pem: &str| base64::engine::general_purpose::STANDARD.encode(pem.as_bytes());
     let peers: Vec<Value> = endpoints
         .iter()
         .filter(|(name, _)| *name != cluster.name)
@@ -233,7 +241,17 @@ fn helm_values(
             }},
             "config": {"enabled": true, "clusters": peers},
         },
+        "tls": {"ca": {"cert": base64(&ca.cert), "key": base64(&ca.key)}},
+        "aksbyocni": {"enabled": true},
     });
+    if let Some(fqdn) = cluster.api_server_fqdn.as_deref().filter(|f| !f.is_empty()) {
+        // Socket-level load balancing (part of kube-proxy replacement) lets host-namespace
+        // traffic reach a global service's remote backends; with kube-proxy it stays local. Without
+        // kube-proxy Cilium must reach the API server directly.
+        values["kubeProxyReplacement"] = json!(true);
+        values["k8sServiceHost"] = json!(fqdn);
+        values["k8sServicePort"] = json!(AKS_API_SERVER_PORT);
+    }
     if let Some(pod_cidr) = cluster.pod_cidr.as_deref() {
         values["ipam"] = json!({
             "mode": "cluster-pool",
@@ -276,11 +294,11 @@ pub(super) fn self_managed_state(
     inputs: &CiliumMeshInputs,
     previous: Option<&CiliumMeshState>,
 ) -> Result<CiliumMeshState, SelfManagedError> {
-    let clusters = self_managed_clusters(inputs, previous)?;
     let ca = match previous.and_then(|p| p.ca.clone()) {
         Some(ca) => ca,
         None => generate_ca()?,
     };
+    let clusters = self_managed_clusters(inputs, previous, &ca)?;
     Ok(CiliumMeshState {
         mode: Some(CiliumMeshMode::SelfManaged),
         name_prefix: inputs.name_prefix.clone(),

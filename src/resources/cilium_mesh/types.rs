@@ -15,6 +15,8 @@ pub const MAX_CLUSTERS: usize = 255;
 pub const DEFAULT_API_SERVER_IP_OFFSET: i64 = 10;
 /// Port of the clustermesh-apiserver's etcd.
 pub const CLUSTERMESH_PORT: i64 = 2379;
+/// Port of the AKS API server (its FQDN listens on 443).
+pub const AKS_API_SERVER_PORT: i64 = 443;
 
 /// Why overlay clusters with managed Cilium cannot be meshed, and what works instead.
 pub const OVERLAY_MANAGED_CILIUM_REASON: &str = "Cilium Cluster Mesh cannot run on Azure CNI Overlay clusters with AKS-managed Cilium: AKS manages that Cilium and reconciles a self-installed cluster mesh away (Azure/AKS#5194), and Fleet Manager's managed cluster mesh needs flat pod networking with ACNS (tunnelled overlay is unsupported). Two routes work: mode `fleet` with clusters using podNetworking flat (a pod subnet), networkDataplane cilium and advancedNetworking (ACNS) true on Kubernetes 1.32+; or mode `selfManaged` with BYO CNI clusters (podNetworking byoCni) where you install Cilium with Helm using this resource's helmValues";
@@ -51,6 +53,12 @@ pub struct MeshClusterInputs {
     pub node_subnet_cidr: Option<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub vnet_id: String,
+    /// selfManaged: the cluster's API server FQDN (RegionalCluster's `fqdn`). With it the Helm values
+    /// turn on Cilium's kube-proxy replacement (`kubeProxyReplacement`, `k8sServiceHost`,
+    /// `k8sServicePort` 443), which nodes need to reach a global service's backends in other
+    /// clusters; without it nodes reach only the local backends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_server_fqdn: Option<String>,
 }
 
 /// Two VNets that are peered with each other (either direction; ids or names).
@@ -136,6 +144,9 @@ pub struct MeshClusterOutput {
     /// Cilium `cluster.id`, 1–255.
     pub cluster_id: i64,
     pub api_server_ip: String,
+    /// Values for the Cilium Helm chart, ready to install: they carry the shared CA, so they are
+    /// secret.
+    #[schemars(extend("secret" = true))]
     pub helm_values: Value,
 }
 

@@ -22,6 +22,12 @@ namespace Pulumi.Aksmesh.Inputs
         public Input<bool>? AdvancedNetworking { get; set; }
 
         /// <summary>
+        /// selfManaged: the cluster's API server FQDN (RegionalCluster `fqdn`). With it the Helm values turn on Cilium's kube-proxy replacement (`kubeProxyReplacement: true`, `k8sServiceHost` this FQDN, `k8sServicePort: 443`), which nodes need to reach a global service's backends in other clusters; without it nodes reach only the local backends.
+        /// </summary>
+        [Input("apiServerFqdn")]
+        public Input<string>? ApiServerFqdn { get; set; }
+
+        /// <summary>
         /// The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
         /// </summary>
         [Input("clusterId")]

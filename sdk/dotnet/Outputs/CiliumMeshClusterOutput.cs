@@ -25,7 +25,7 @@ namespace Pulumi.Aksmesh.Outputs
         /// </summary>
         public readonly int ClusterId;
         /// <summary>
-        /// Values for the `cilium` Helm chart on this cluster: `cluster.name`/`cluster.id`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), and `ipam` (cluster-pool with the cluster's `podCidr`). Add the CA (`tls.ca`) and your own settings on top.
+        /// Values for the `cilium` Helm chart on this BYO CNI cluster, ready to install: `cluster.name`/`cluster.id`, the mesh's shared CA as `tls.ca.cert`/`tls.ca.key` (base64 PEM, the same in every cluster), `aksbyocni.enabled: true`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), `ipam` (cluster-pool with the cluster's `podCidr`), and, when the cluster's `apiServerFqdn` is given, `kubeProxyReplacement: true` with `k8sServiceHost` (that FQDN) and `k8sServicePort: 443`, which nodes need to reach a global service's backends in other clusters. Secret, because it carries the CA key.
         /// </summary>
         public readonly object HelmValues;
         /// <summary>

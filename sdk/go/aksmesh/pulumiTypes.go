@@ -94,6 +94,8 @@ func (o CiliumMeshCaPtrOutput) Key() pulumi.StringPtrOutput {
 type CiliumMeshClusterInput struct {
 	// Whether ACNS is enabled (RegionalCluster `advancedNetworking`). Default false. fleet needs true.
 	AdvancedNetworking *bool `pulumi:"advancedNetworking"`
+	// selfManaged: the cluster's API server FQDN (RegionalCluster `fqdn`). With it the Helm values turn on Cilium's kube-proxy replacement (`kubeProxyReplacement: true`, `k8sServiceHost` this FQDN, `k8sServicePort: 443`), which nodes need to reach a global service's backends in other clusters; without it nodes reach only the local backends.
+	ApiServerFqdn *string `pulumi:"apiServerFqdn"`
 	// The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
 	ClusterId *string `pulumi:"clusterId"`
 	// The cluster's Kubernetes version (RegionalCluster `kubernetesVersion`), e.g. `1.33`. fleet needs 1.32 or later; unset is not checked.
@@ -131,6 +133,8 @@ type CiliumMeshClusterInputInput interface {
 type CiliumMeshClusterInputArgs struct {
 	// Whether ACNS is enabled (RegionalCluster `advancedNetworking`). Default false. fleet needs true.
 	AdvancedNetworking pulumi.BoolPtrInput `pulumi:"advancedNetworking"`
+	// selfManaged: the cluster's API server FQDN (RegionalCluster `fqdn`). With it the Helm values turn on Cilium's kube-proxy replacement (`kubeProxyReplacement: true`, `k8sServiceHost` this FQDN, `k8sServicePort: 443`), which nodes need to reach a global service's backends in other clusters; without it nodes reach only the local backends.
+	ApiServerFqdn pulumi.StringPtrInput `pulumi:"apiServerFqdn"`
 	// The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
 	ClusterId pulumi.StringPtrInput `pulumi:"clusterId"`
 	// The cluster's Kubernetes version (RegionalCluster `kubernetesVersion`), e.g. `1.33`. fleet needs 1.32 or later; unset is not checked.
@@ -210,6 +214,11 @@ func (o CiliumMeshClusterInputOutput) AdvancedNetworking() pulumi.BoolPtrOutput 
 	return o.ApplyT(func(v CiliumMeshClusterInput) *bool { return v.AdvancedNetworking }).(pulumi.BoolPtrOutput)
 }
 
+// selfManaged: the cluster's API server FQDN (RegionalCluster `fqdn`). With it the Helm values turn on Cilium's kube-proxy replacement (`kubeProxyReplacement: true`, `k8sServiceHost` this FQDN, `k8sServicePort: 443`), which nodes need to reach a global service's backends in other clusters; without it nodes reach only the local backends.
+func (o CiliumMeshClusterInputOutput) ApiServerFqdn() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CiliumMeshClusterInput) *string { return v.ApiServerFqdn }).(pulumi.StringPtrOutput)
+}
+
 // The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
 func (o CiliumMeshClusterInputOutput) ClusterId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v CiliumMeshClusterInput) *string { return v.ClusterId }).(pulumi.StringPtrOutput)
@@ -286,7 +295,7 @@ type CiliumMeshClusterOutput struct {
 	ApiServerIp string `pulumi:"apiServerIp"`
 	// The Cilium `cluster.id`, 1-255: from `clusterIds` when given, else kept from earlier runs, else the lowest free id.
 	ClusterId int `pulumi:"clusterId"`
-	// Values for the `cilium` Helm chart on this cluster: `cluster.name`/`cluster.id`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), and `ipam` (cluster-pool with the cluster's `podCidr`). Add the CA (`tls.ca`) and your own settings on top.
+	// Values for the `cilium` Helm chart on this BYO CNI cluster, ready to install: `cluster.name`/`cluster.id`, the mesh's shared CA as `tls.ca.cert`/`tls.ca.key` (base64 PEM, the same in every cluster), `aksbyocni.enabled: true`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), `ipam` (cluster-pool with the cluster's `podCidr`), and, when the cluster's `apiServerFqdn` is given, `kubeProxyReplacement: true` with `k8sServiceHost` (that FQDN) and `k8sServicePort: 443`, which nodes need to reach a global service's backends in other clusters. Secret, because it carries the CA key.
 	HelmValues interface{} `pulumi:"helmValues"`
 	// The Cilium `cluster.name`.
 	Name string `pulumi:"name"`
@@ -317,7 +326,7 @@ func (o CiliumMeshClusterOutputOutput) ClusterId() pulumi.IntOutput {
 	return o.ApplyT(func(v CiliumMeshClusterOutput) int { return v.ClusterId }).(pulumi.IntOutput)
 }
 
-// Values for the `cilium` Helm chart on this cluster: `cluster.name`/`cluster.id`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), and `ipam` (cluster-pool with the cluster's `podCidr`). Add the CA (`tls.ca`) and your own settings on top.
+// Values for the `cilium` Helm chart on this BYO CNI cluster, ready to install: `cluster.name`/`cluster.id`, the mesh's shared CA as `tls.ca.cert`/`tls.ca.key` (base64 PEM, the same in every cluster), `aksbyocni.enabled: true`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), `ipam` (cluster-pool with the cluster's `podCidr`), and, when the cluster's `apiServerFqdn` is given, `kubeProxyReplacement: true` with `k8sServiceHost` (that FQDN) and `k8sServicePort: 443`, which nodes need to reach a global service's backends in other clusters. Secret, because it carries the CA key.
 func (o CiliumMeshClusterOutputOutput) HelmValues() pulumi.AnyOutput {
 	return o.ApplyT(func(v CiliumMeshClusterOutput) interface{} { return v.HelmValues }).(pulumi.AnyOutput)
 }

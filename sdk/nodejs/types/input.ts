@@ -15,6 +15,10 @@ export interface CiliumMeshClusterInputArgs {
      */
     advancedNetworking?: pulumi.Input<boolean | undefined>;
     /**
+     * selfManaged: the cluster's API server FQDN (RegionalCluster `fqdn`). With it the Helm values turn on Cilium's kube-proxy replacement (`kubeProxyReplacement: true`, `k8sServiceHost` this FQDN, `k8sServicePort: 443`), which nodes need to reach a global service's backends in other clusters; without it nodes reach only the local backends.
+     */
+    apiServerFqdn?: pulumi.Input<string | undefined>;
+    /**
      * The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
      */
     clusterId?: pulumi.Input<string | undefined>;

@@ -56,6 +56,10 @@ class CiliumMeshClusterInputArgsDict(TypedDict):
     """
     Whether ACNS is enabled (RegionalCluster `advancedNetworking`). Default false. fleet needs true.
     """
+    api_server_fqdn: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    selfManaged: the cluster's API server FQDN (RegionalCluster `fqdn`). With it the Helm values turn on Cilium's kube-proxy replacement (`kubeProxyReplacement: true`, `k8sServiceHost` this FQDN, `k8sServicePort: 443`), which nodes need to reach a global service's backends in other clusters; without it nodes reach only the local backends.
+    """
     cluster_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
@@ -98,6 +102,7 @@ class CiliumMeshClusterInputArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
                  advanced_networking: pulumi.Input[Optional[_builtins.bool]] = None,
+                 api_server_fqdn: pulumi.Input[Optional[_builtins.str]] = None,
                  cluster_id: pulumi.Input[Optional[_builtins.str]] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
@@ -112,6 +117,7 @@ class CiliumMeshClusterInputArgs:
 
         :param pulumi.Input[_builtins.str] name: Unique mesh name of the cluster, e.g. its region: the Cilium `cluster.name` (selfManaged, 1-32 lower-case letters, digits and '-') and the Fleet member name (fleet, 1-50). Required. Renaming a cluster removes it and adds a new one.
         :param pulumi.Input[_builtins.bool] advanced_networking: Whether ACNS is enabled (RegionalCluster `advancedNetworking`). Default false. fleet needs true.
+        :param pulumi.Input[_builtins.str] api_server_fqdn: selfManaged: the cluster's API server FQDN (RegionalCluster `fqdn`). With it the Helm values turn on Cilium's kube-proxy replacement (`kubeProxyReplacement: true`, `k8sServiceHost` this FQDN, `k8sServicePort: 443`), which nodes need to reach a global service's backends in other clusters; without it nodes reach only the local backends.
         :param pulumi.Input[_builtins.str] cluster_id: The AKS cluster's resource id (RegionalCluster `clusterId`). Required in fleet mode; unused in selfManaged.
         :param pulumi.Input[_builtins.str] kubernetes_version: The cluster's Kubernetes version (RegionalCluster `kubernetesVersion`), e.g. `1.33`. fleet needs 1.32 or later; unset is not checked.
         :param pulumi.Input[_builtins.str] location: The cluster's region (RegionalCluster `location`). The fleet aksmesh creates goes in the first cluster's region unless `location` is set.
@@ -125,6 +131,8 @@ class CiliumMeshClusterInputArgs:
         pulumi.set(__self__, "name", name)
         if advanced_networking is not None:
             pulumi.set(__self__, "advanced_networking", advanced_networking)
+        if api_server_fqdn is not None:
+            pulumi.set(__self__, "api_server_fqdn", api_server_fqdn)
         if cluster_id is not None:
             pulumi.set(__self__, "cluster_id", cluster_id)
         if kubernetes_version is not None:
@@ -167,6 +175,18 @@ class CiliumMeshClusterInputArgs:
     @advanced_networking.setter
     def advanced_networking(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "advanced_networking", value)
+
+    @_builtins.property
+    @pulumi.getter(name="apiServerFqdn")
+    def api_server_fqdn(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        selfManaged: the cluster's API server FQDN (RegionalCluster `fqdn`). With it the Helm values turn on Cilium's kube-proxy replacement (`kubeProxyReplacement: true`, `k8sServiceHost` this FQDN, `k8sServicePort: 443`), which nodes need to reach a global service's backends in other clusters; without it nodes reach only the local backends.
+        """
+        return pulumi.get(self, "api_server_fqdn")
+
+    @api_server_fqdn.setter
+    def api_server_fqdn(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "api_server_fqdn", value)
 
     @_builtins.property
     @pulumi.getter(name="clusterId")

@@ -103,7 +103,7 @@ class CiliumMeshClusterOutput(dict):
 
         :param _builtins.str api_server_ip: The static internal load-balancer IP of this cluster's clustermesh-apiserver, inside its node subnet and distinct from every other cluster's. Kept across updates while the node subnet and `apiServerIpOffset` stay the same.
         :param _builtins.int cluster_id: The Cilium `cluster.id`, 1-255: from `clusterIds` when given, else kept from earlier runs, else the lowest free id.
-        :param Any helm_values: Values for the `cilium` Helm chart on this cluster: `cluster.name`/`cluster.id`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), and `ipam` (cluster-pool with the cluster's `podCidr`). Add the CA (`tls.ca`) and your own settings on top.
+        :param Any helm_values: Values for the `cilium` Helm chart on this BYO CNI cluster, ready to install: `cluster.name`/`cluster.id`, the mesh's shared CA as `tls.ca.cert`/`tls.ca.key` (base64 PEM, the same in every cluster), `aksbyocni.enabled: true`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), `ipam` (cluster-pool with the cluster's `podCidr`), and, when the cluster's `apiServerFqdn` is given, `kubeProxyReplacement: true` with `k8sServiceHost` (that FQDN) and `k8sServicePort: 443`, which nodes need to reach a global service's backends in other clusters. Secret, because it carries the CA key.
         :param _builtins.str name: The Cilium `cluster.name`.
         """
         pulumi.set(__self__, "api_server_ip", api_server_ip)
@@ -131,7 +131,7 @@ class CiliumMeshClusterOutput(dict):
     @pulumi.getter(name="helmValues")
     def helm_values(self) -> Any:
         """
-        Values for the `cilium` Helm chart on this cluster: `cluster.name`/`cluster.id`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), and `ipam` (cluster-pool with the cluster's `podCidr`). Add the CA (`tls.ca`) and your own settings on top.
+        Values for the `cilium` Helm chart on this BYO CNI cluster, ready to install: `cluster.name`/`cluster.id`, the mesh's shared CA as `tls.ca.cert`/`tls.ca.key` (base64 PEM, the same in every cluster), `aksbyocni.enabled: true`, `clustermesh.useAPIServer: true`, `clustermesh.apiserver.service` (LoadBalancer at `apiServerIp`, internal-LB annotations), `clustermesh.config` (enabled, `clusters` listing every peer's name, IP and port 2379), `ipam` (cluster-pool with the cluster's `podCidr`), and, when the cluster's `apiServerFqdn` is given, `kubeProxyReplacement: true` with `k8sServiceHost` (that FQDN) and `k8sServicePort: 443`, which nodes need to reach a global service's backends in other clusters. Secret, because it carries the CA key.
         """
         return pulumi.get(self, "helm_values")
 

@@ -5,7 +5,8 @@
 //! [`analyze`] answers, for every ordered pair of regions (including a region with itself) and every
 //! source and destination endpoint, whether traffic gets through, along which path, and why.
 //!
-//! Sources are the endpoints that open connections: nodes (and VMs in the region's VNet) and pods.
+//! Sources are the endpoints that open connections: nodes of the region's cluster, pods, and other
+//! VMs in the region's VNet (which differ from nodes where only cluster members get through).
 //! Internal load balancers and ClusterIP services only receive traffic (replies flow back on the same
 //! connection); a service's backends are pods, so "from a service" is the `pod` row.
 //!
@@ -34,7 +35,7 @@ pub use crate::vocabulary::{MeshMode, PodNetworking};
 )]
 #[serde(rename_all = "camelCase")]
 pub enum Endpoint {
-    /// A node of the region's cluster, or any VM in the region's VNet.
+    /// A node of the region's cluster.
     Node,
     /// A pod of the region's cluster, addressed by its pod IP.
     Pod,
@@ -42,11 +43,13 @@ pub enum Endpoint {
     InternalLoadBalancer,
     /// A ClusterIP service; with a mesh, a global service (`service.cilium.io/global`).
     Service,
+    /// A VM in the region's VNet that is not a node of the cluster (a jump box, a database VM).
+    Vm,
 }
 
 impl Endpoint {
     /// Endpoints that open connections, in matrix order.
-    pub const SOURCES: [Endpoint; 2] = [Endpoint::Node, Endpoint::Pod];
+    pub const SOURCES: [Endpoint; 3] = [Endpoint::Node, Endpoint::Pod, Endpoint::Vm];
     /// Endpoints that receive connections, in matrix order.
     pub const DESTINATIONS: [Endpoint; 4] = [
         Endpoint::Node,
@@ -62,6 +65,7 @@ impl Endpoint {
             Endpoint::Pod => "pod",
             Endpoint::InternalLoadBalancer => "internal load balancer",
             Endpoint::Service => "ClusterIP service",
+            Endpoint::Vm => "VM",
         }
     }
 }
@@ -250,9 +254,16 @@ pub fn verdict(
     destination: Endpoint,
 ) -> Verdict {
     let peered = topology.peered(source_region, destination_region);
-    let fact = if crate::regions::canonical(source_region)
-        == crate::regions::canonical(destination_region)
-    {
+    let within =
+        crate::regions::canonical(source_region) == crate::regions::canonical(destination_region);
+    let fact = if source == Endpoint::Vm && (within || peered) {
+        vm_fact(
+            topology.pod_networking,
+            source_region,
+            destination_region,
+            destination,
+        )
+    } else if within {
         same_region(source_region, source, destination)
     } else if peered {
         peered_pair(
@@ -341,6 +352,56 @@ fn same_region(region: &str, source: Endpoint, destination: Endpoint) -> Fact {
             format!("A pod reaches its own cluster's ClusterIP services in {region}, by address or by name."),
         ),
         (InternalLoadBalancer | Service, _) => unreachable_source(source),
+        // Not in the matrix: a VM source has its own rules, and a VM is addressed like a node.
+        (Vm, _) => vm_fact(PodNetworking::Flat, region, region, destination),
+        (Node | Pod, Vm) => same_region(region, source, Node),
+    }
+}
+
+/// A VM in the VNet that is not a node of the cluster, towards a region that is its own or
+/// peered: it is a VNet address like a node, but not a cluster member. It reaches pods only when
+/// pod IPs are VNet IPs: on Azure CNI Overlay, endpoints outside the cluster cannot connect to a
+/// pod directly and pod IPs are reachable from the cluster's nodes only (Microsoft Learn, "Azure
+/// CNI Overlay"); BYO CNI pod ranges are not VNet-routable either. ClusterIPs and global services
+/// are for cluster members (a Cilium mesh joins nodes, not other VMs).
+fn vm_fact(networking: PodNetworking, a: &str, b: &str, destination: Endpoint) -> Fact {
+    use Endpoint::*;
+    let within = crate::regions::canonical(a) == crate::regions::canonical(b);
+    let hop = if within { "" } else { " → VNet peering" };
+    let where_ = if within {
+        format!("in {a}'s VNet")
+    } else {
+        format!("in {a}'s VNet, peered with {b}'s,")
+    };
+    match (destination, networking) {
+        (Node, _) => works(
+            format!("VM{hop} → node"),
+            format!("A VM {where_} reaches {b}'s nodes and VMs directly (NSGs must allow it)."),
+        ),
+        (InternalLoadBalancer, _) => works(
+            format!("VM{hop} → internal load balancer"),
+            format!("An internal load balancer's frontend IP is in {b}'s VNet, so a VM {where_} reaches it directly."),
+        ),
+        (Pod, PodNetworking::Flat) => works(
+            format!("VM{hop} → pod"),
+            format!("Flat pod IPs are VNet IPs, so a VM {where_} reaches {b}'s pods directly."),
+        ),
+        (Pod, PodNetworking::Overlay) => fails(
+            format!("VM{hop} → no route to the overlay pod IP"),
+            format!("A VM {where_} cannot open a connection to an overlay pod in {b}: on Azure CNI Overlay, connections with pods are initiated by the pods (leaving through SNAT to the node IP), and only the cluster's own nodes reach pod IPs; expose the pod through an internal LoadBalancer Service."),
+        ),
+        (Pod, PodNetworking::ByoCni) => fails(
+            format!("VM{hop} → no route to the pod IP"),
+            format!("A VM {where_} cannot open a connection to a BYO CNI pod in {b}: pod IPs come from the CNI's pod range, which only the cluster's nodes route, and a Cilium mesh joins nodes, not other VMs; expose the pod through an internal LoadBalancer Service."),
+        ),
+        (Service, _) => fails(
+            format!("VM{hop} → no route to {b}'s ClusterIP (cluster-local)"),
+            format!("A ClusterIP is cluster-local: only the cluster's nodes and pods (and, with a Cilium mesh, its members through global services) use it, so a VM {where_} cannot; expose the service through an internal LoadBalancer Service."),
+        ),
+        (Vm, _) => works(
+            format!("VM{hop} → VM"),
+            format!("VMs {where_} reach {b}'s VMs directly (NSGs must allow it)."),
+        ),
     }
 }
 
@@ -408,6 +469,9 @@ fn peered_pair(
         (Pod, Pod) => peered_pod_to_pod(networking, mesh, a, b),
         (Node | Pod, Service) => peered_to_service(source, networking, mesh, b),
         (InternalLoadBalancer | Service, _) => unreachable_source(source),
+        // Not in the matrix: a VM source has its own rules, and a VM is addressed like a node.
+        (Vm, _) => vm_fact(networking, a, b, destination),
+        (Node | Pod, Vm) => peered_pair(topology, a, source, b, Node),
     }
 }
 
@@ -579,7 +643,7 @@ pub fn report(topology: &Topology) -> Result<serde_json::Value, TopologyError> {
 
 #[cfg(test)]
 mod tests {
-    use super::Endpoint::{InternalLoadBalancer as Ilb, Node, Pod, Service};
+    use super::Endpoint::{InternalLoadBalancer as Ilb, Node, Pod, Service, Vm};
     use super::MeshMode::{Fleet, None as NoMesh, SelfManaged};
     use super::PodNetworking::{ByoCni, Flat, Overlay};
     use super::*;
@@ -685,7 +749,8 @@ mod tests {
     #[test]
     fn connectivity_table_covers_every_valid_combination_and_endpoint_pair() {
         for (networking, mesh) in VALID {
-            for source in Endpoint::SOURCES {
+            // VM sources have their own table (`VM`).
+            for source in [Node, Pod] {
                 for destination in Endpoint::DESTINATIONS {
                     let rows = PEERED
                         .iter()
@@ -756,7 +821,8 @@ mod tests {
             for peered in [true, false] {
                 let verdicts = analyze(&topology(networking, mesh, peered)).unwrap();
                 for region in ["eastus", "westeurope"] {
-                    for source in Endpoint::SOURCES {
+                    // A VM that is not a node is not a cluster member: see the `VM` table.
+                    for source in [Node, Pod] {
                         for destination in Endpoint::DESTINATIONS {
                             let v = find(&verdicts, region, source, region, destination);
                             assert!(v.reachable, "{networking:?} {mesh:?} {v:?}");
@@ -778,12 +844,59 @@ mod tests {
         }
     }
 
+    /// A VM in the VNet that is not a node of the cluster, in its own region (`within`) or towards a
+    /// peered one: (networking, destination, within, reachable, a fragment the path must contain).
+    /// On overlay and BYO CNI it cannot open a connection to a pod, while the cluster's own nodes
+    /// can (Microsoft Learn, "Azure CNI Overlay": endpoints outside the cluster can't connect to a
+    /// pod directly).
+    #[rustfmt::skip]
+    const VM: &[(PodNetworking, Endpoint, bool, bool, &str)] = &[
+        (Overlay, Pod, true, false, "VM → no route to the overlay pod IP"),
+        (ByoCni, Pod, true, false, "VM → no route to the pod IP"),
+        (Flat, Pod, true, true, "VM → pod"),
+        (Overlay, Pod, false, false, "VM → VNet peering → no route to the overlay pod IP"),
+        (ByoCni, Pod, false, false, "VM → VNet peering → no route to the pod IP"),
+        (Flat, Pod, false, true, "VM → VNet peering → pod"),
+        (Overlay, Node, true, true, "VM → node"),
+        (Overlay, Node, false, true, "VM → VNet peering → node"),
+        (Overlay, Ilb, true, true, "VM → internal load balancer"),
+        (Flat, Ilb, false, true, "VM → VNet peering → internal load balancer"),
+        (Overlay, Service, true, false, "cluster-local"),
+        (Flat, Service, false, false, "cluster-local"),
+    ];
+
+    #[test]
+    fn connectivity_vm_outside_the_cluster_cannot_open_connections_to_overlay_pods() {
+        for &(networking, destination, within, reachable, path) in VM {
+            for (_, mesh) in VALID.iter().filter(|(n, _)| *n == networking) {
+                let verdicts = analyze(&topology(networking, *mesh, true)).unwrap();
+                let to = if within { "eastus" } else { "westeurope" };
+                let v = find(&verdicts, "eastus", Vm, to, destination);
+                let context = format!("{networking:?} {mesh:?} {v:?}");
+                assert_eq!(v.reachable, reachable, "{context}");
+                assert!(v.path.contains(path), "{context}");
+                assert!(v.reason.ends_with('.'), "{context}");
+                // The cluster's own nodes still reach its pods.
+                if within && destination == Pod {
+                    assert!(
+                        find(&verdicts, "eastus", Node, "eastus", Pod).reachable,
+                        "{context}"
+                    );
+                }
+            }
+        }
+        let verdicts = analyze(&topology(Overlay, NoMesh, true)).unwrap();
+        let v = find(&verdicts, "eastus", Vm, "eastus", Pod);
+        assert!(v.reason.contains("initiated by the pods"), "{v:?}");
+        assert!(v.reason.contains("internal LoadBalancer Service"), "{v:?}");
+    }
+
     #[test]
     fn connectivity_matrix_has_every_ordered_region_pair_in_order() {
         let mut t = topology(Overlay, NoMesh, true);
         t.regions.push("southeastasia".into());
         let verdicts = analyze(&t).unwrap();
-        assert_eq!(verdicts.len(), 3 * 3 * 2 * 4);
+        assert_eq!(verdicts.len(), 3 * 3 * 3 * 4);
         let first = &verdicts[0];
         assert_eq!(
             (
@@ -802,7 +915,7 @@ mod tests {
                 last.destination_region.as_str(),
                 last.destination
             ),
-            ("southeastasia", Pod, "southeastasia", Service)
+            ("southeastasia", Vm, "southeastasia", Service)
         );
         // Only eastus–westeurope is peered: peering is not transitive and southeastasia has none.
         assert!(find(&verdicts, "eastus", Node, "westeurope", Node).reachable);

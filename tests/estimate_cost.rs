@@ -29,7 +29,7 @@ async fn estimate_cost_prices_the_three_scenarios() {
             {"location": "eastus", "clusterTier": "Standard"}
         ],
         "pairTraffic": [{"from": "westeurope", "to": "eastus", "gbPerMonth": 1000}],
-        "frontDoor": {"sku": "Standard", "requestsPerMonth": 10000000, "egressGbPerMonth": 100}
+        "frontDoor": {"sku": "Standard", "requestsPerMonth": 10000000, "egressGbPerMonth": 100, "originGbPerMonth": 50}
     }))
     .await;
     assert!(response.failures.is_empty(), "{:?}", response.failures);
@@ -39,8 +39,8 @@ async fn estimate_cost_prices_the_three_scenarios() {
     let scenarios = estimate["scenarios"].as_array().unwrap();
     let names: Vec<_> = scenarios.iter().map(|s| s["name"].clone()).collect();
     assert_eq!(names, ["noPeering", "withPeering", "virtualWan"]);
-    // 2 Standard control planes (146) + Front Door (35 + 9 + 8.3).
-    let base = 2.0 * 0.10 * 730.0 + 35.0 + 9.0 + 8.3;
+    // 2 Standard control planes (146) + Front Door (35 + 9 + 8.3 + 50 GB edge → origin at 0.02).
+    let base = 2.0 * 0.10 * 730.0 + 35.0 + 9.0 + 8.3 + 1.0;
     let total = |i: usize| scenarios[i]["monthlyTotal"].as_f64().unwrap();
     assert!((total(0) - base).abs() < 1e-6, "{}", total(0));
     // The worked example: 1 TB West Europe -> East US = 1000 x (0.035 + 0.035).

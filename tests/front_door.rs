@@ -211,17 +211,51 @@ async fn front_door_lifecycle_against_azsim() {
     );
     front_door.assert_refresh_is_clean(&updated, &probed).await;
 
-    // A sku change replaces, deleting first because names are deterministic.
+    // Standard → Premium is an in-place, no-downtime upgrade (the profile's `upgrade` action): the
+    // same profile, Front Door id and host name, nothing deleted.
     let mut premium = to_json(&probed);
     premium["sku"] = "Premium_AzureFrontDoor".into();
     let premium = front_door.checked(to_json(&probed), premium).await;
     let diff = front_door.diff(&updated, &premium).await;
+    assert_eq!(diff.changes, DiffChanges::DiffSome as i32);
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    let upgraded = front_door.update(&updated, &premium).await;
+    let upgraded_state = upgraded.state_json();
+    assert_eq!(upgraded_state["sku"], "Premium_AzureFrontDoor");
+    for kept in ["frontDoorId", "endpointHostName", "profileId"] {
+        assert_eq!(upgraded_state[kept], updated.state_json()[kept], "{kept}");
+    }
+    let (status, profile) = azsim.arm("GET", &format!("{}?api-version={CDN}", created.id), None);
+    assert_eq!(status, 200);
+    assert_eq!(profile["sku"]["name"], "Premium_AzureFrontDoor");
+    assert_eq!(origin_names(&azsim), ["uksouth", "westeurope"]);
+    front_door
+        .assert_refresh_is_clean(&upgraded, &premium)
+        .await;
+    // A PUT cannot change the sku; only the upgrade action does, and only from Standard.
+    let put_standard = json!({"location": "global", "sku": {"name": "Standard_AzureFrontDoor"}});
+    let (status, _) = azsim.arm(
+        "PUT",
+        &format!("{}?api-version={CDN}", created.id),
+        Some(put_standard),
+    );
+    assert_eq!(status, 400, "a PUT downgrade is refused");
+    let (status, _) = azsim.arm(
+        "POST",
+        &format!("{}/upgrade?api-version={CDN}", created.id),
+        Some(json!({"wafMappingList": []})),
+    );
+    assert_eq!(status, 400, "a Premium profile cannot be upgraded again");
+
+    // Only a downgrade replaces, deleting first because names are deterministic.
+    let diff = front_door.diff(&upgraded, &probed).await;
     assert_eq!(diff.replaces, ["sku"]);
     assert!(diff.delete_before_replace);
+    let updated = upgraded;
 
     // Import by id reproduces the inputs.
     let imported = front_door.import(&created.id).await.expect("exists");
-    assert_eq!(to_json(&imported.inputs), to_json(&probed));
+    assert_eq!(to_json(&imported.inputs), to_json(&premium));
     assert!(imported.state_json()["endpointHostName"]
         .as_str()
         .unwrap_or_default()

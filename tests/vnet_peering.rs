@@ -249,8 +249,8 @@ async fn vnet_peering_lifecycle_against_azsim() {
     assert_eq!(remote_live["properties"]["allowForwardedTraffic"], false);
     peering.assert_refresh_is_clean(&repaired, &closed).await;
 
-    // Someone deletes one direction: the other turns Disconnected and refresh reports the peering
-    // gone, so the next `up` creates it again.
+    // Someone deletes one direction: the other turns Disconnected. Refresh keeps the peering and
+    // records the missing direction; the next `up` recreates it.
     let (status, _) = azsim.arm("DELETE", &format!("{local_id}?{API}"), None);
     assert!(
         matches!(status, 200 | 202 | 204),
@@ -262,15 +262,19 @@ async fn vnet_peering_lifecycle_against_azsim() {
         orphan["properties"]["peeringState"], "Disconnected",
         "{orphan}"
     );
-    assert!(
-        peering.refresh(&updated).await.is_none(),
-        "a lost direction means the peering is gone"
-    );
-    let recreated = peering.create(&closed).await;
+    let half = peering
+        .refresh_records_one_out_of_band_change(&repaired, |change| {
+            change
+                == "peering peer-vnet-east-eastus-to-vnet-west-westeurope on vnet-east-eastus is missing"
+        })
+        .await;
+    assert_eq!(half.id, local_id);
+    let recreated = peering.repair_out_of_band_changes(&half, &closed).await;
     assert_eq!(recreated.id, local_id);
     assert_eq!(azsim.ids_of_type("virtualNetworkPeerings").len(), 2);
     assert_connected_and_in_sync(&azsim, &local_id);
     assert_connected_and_in_sync(&azsim, &remote_id);
+    peering.assert_refresh_is_clean(&recreated, &closed).await;
 
     // Import by the local peering id reads the inputs back (address spaces are offline hints only).
     let imported = peering.import(&local_id).await.expect("exists");
@@ -292,6 +296,90 @@ async fn vnet_peering_lifecycle_against_azsim() {
         "delete leaves azsim empty: {:?}",
         azsim.resources()
     );
+}
+
+/// One direction deleted outside Pulumi, either side: refresh keeps the peering and records the
+/// missing direction, then `up` recreates it or `destroy` deletes the survivor. Nothing is orphaned.
+#[tokio::test(flavor = "multi_thread")]
+async fn half_deleted_peering_is_kept_then_recreated_or_destroyed() {
+    struct Case {
+        deleted: &'static str,
+        missing: &'static str,
+        destroy: bool,
+    }
+    let local =
+        "peering peer-vnet-east-eastus-to-vnet-west-westeurope on vnet-east-eastus is missing";
+    let remote =
+        "peering peer-vnet-west-westeurope-to-vnet-east-eastus on vnet-west-westeurope is missing";
+    let cases = [
+        Case {
+            deleted: "localPeeringId",
+            missing: local,
+            destroy: false,
+        },
+        Case {
+            deleted: "remotePeeringId",
+            missing: remote,
+            destroy: false,
+        },
+        Case {
+            deleted: "localPeeringId",
+            missing: local,
+            destroy: true,
+        },
+        Case {
+            deleted: "remotePeeringId",
+            missing: remote,
+            destroy: true,
+        },
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let azsim = Azsim::start(&format!("vnet-peering-half-{i}"));
+        let mut networks = networks(&azsim, "10.4.0.0/14").await;
+        let mut peering = Lifecycle::new(configured_provider(&azsim).await, TOKEN, "east-west");
+        let inputs = peering.checked(json!({}), peering_inputs(&networks)).await;
+        let created = peering.create(&inputs).await;
+        let state = created.state_json();
+        let deleted = state[case.deleted].as_str().unwrap_or_default().to_string();
+        let (status, _) = azsim.arm("DELETE", &format!("{deleted}?{API}"), None);
+        assert!(
+            matches!(status, 200 | 202 | 204),
+            "case {i}: DELETE {status}"
+        );
+        wait_for_peering_count(&azsim, 1).await;
+
+        let half = peering
+            .refresh_records_one_out_of_band_change(&created, |change| change == case.missing)
+            .await;
+        assert_eq!(half.id, created.id, "case {i}");
+        if case.destroy {
+            peering.delete(&half).await;
+            assert!(
+                azsim.ids_of_type("virtualNetworkPeerings").is_empty(),
+                "case {i}: the survivor is deleted: {:?}",
+                azsim.ids_of_type("virtualNetworkPeerings")
+            );
+        } else {
+            let recreated = peering.repair_out_of_band_changes(&half, &inputs).await;
+            assert_eq!(
+                azsim.ids_of_type("virtualNetworkPeerings").len(),
+                2,
+                "case {i}"
+            );
+            for id in ["localPeeringId", "remotePeeringId"] {
+                assert_connected_and_in_sync(&azsim, state[id].as_str().unwrap_or_default());
+            }
+            peering.assert_refresh_is_clean(&recreated, &inputs).await;
+            peering.delete(&recreated).await;
+        }
+        networks.east.delete(&networks.east_created).await;
+        networks.west.delete(&networks.west_created).await;
+        assert!(
+            azsim.resources().is_empty(),
+            "case {i}: {:?}",
+            azsim.resources()
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

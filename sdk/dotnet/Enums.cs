@@ -58,7 +58,7 @@ namespace Pulumi.Aksmesh
         }
 
         /// <summary>
-        /// A node of the region's cluster, or any VM in the region's VNet.
+        /// A node of the region's cluster.
         /// </summary>
         public static ConnectivityEndpoint Node { get; } = new ConnectivityEndpoint("node");
         /// <summary>
@@ -73,6 +73,10 @@ namespace Pulumi.Aksmesh
         /// A ClusterIP service of the region's cluster; with a mesh, a global service (`service.cilium.io/global`).
         /// </summary>
         public static ConnectivityEndpoint Service { get; } = new ConnectivityEndpoint("service");
+        /// <summary>
+        /// A VM in the region's VNet that is not a node of the cluster (a source only). On Azure CNI Overlay and BYO CNI it cannot open a connection to a pod: only the cluster's own nodes reach pod IPs.
+        /// </summary>
+        public static ConnectivityEndpoint Vm { get; } = new ConnectivityEndpoint("vm");
 
         public static bool operator ==(ConnectivityEndpoint left, ConnectivityEndpoint right) => left.Equals(right);
         public static bool operator !=(ConnectivityEndpoint left, ConnectivityEndpoint right) => !left.Equals(right);

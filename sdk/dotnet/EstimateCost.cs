@@ -70,13 +70,13 @@ namespace Pulumi.Aksmesh
         }
 
         /// <summary>
-        /// Virtual WAN data processing price per GB (USD), charged once per GB of cross-region traffic. No default: without it the charge is left out and noted.
+        /// Virtual WAN hub data processing price per GB (USD), charged in each hub the traffic traverses (two between regions); the spoke peering legs are priced as well. Default: Microsoft Learn's example price, $0.02/GB per hub (marked unverified).
         /// </summary>
         [Input("virtualWanDataProcessingPerGb")]
         public double? VirtualWanDataProcessingPerGb { get; set; }
 
         /// <summary>
-        /// Price of one Virtual WAN hub per hour (USD). No default: without it the `virtualWan` scenario leaves hubs out and says so in `notes`.
+        /// Price of one Virtual WAN Standard hub per hour (USD). Default: Microsoft Learn's example price, $0.25/hub-hour (marked unverified; pass your region's price).
         /// </summary>
         [Input("virtualWanHubHourly")]
         public double? VirtualWanHubHourly { get; set; }
@@ -126,13 +126,13 @@ namespace Pulumi.Aksmesh
         }
 
         /// <summary>
-        /// Virtual WAN data processing price per GB (USD), charged once per GB of cross-region traffic. No default: without it the charge is left out and noted.
+        /// Virtual WAN hub data processing price per GB (USD), charged in each hub the traffic traverses (two between regions); the spoke peering legs are priced as well. Default: Microsoft Learn's example price, $0.02/GB per hub (marked unverified).
         /// </summary>
         [Input("virtualWanDataProcessingPerGb")]
         public Input<double>? VirtualWanDataProcessingPerGb { get; set; }
 
         /// <summary>
-        /// Price of one Virtual WAN hub per hour (USD). No default: without it the `virtualWan` scenario leaves hubs out and says so in `notes`.
+        /// Price of one Virtual WAN Standard hub per hour (USD). Default: Microsoft Learn's example price, $0.25/hub-hour (marked unverified; pass your region's price).
         /// </summary>
         [Input("virtualWanHubHourly")]
         public Input<double>? VirtualWanHubHourly { get; set; }

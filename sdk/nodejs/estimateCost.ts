@@ -40,11 +40,11 @@ export interface EstimateCostArgs {
      */
     regions: inputs.CostRegion[];
     /**
-     * Virtual WAN data processing price per GB (USD), charged once per GB of cross-region traffic. No default: without it the charge is left out and noted.
+     * Virtual WAN hub data processing price per GB (USD), charged in each hub the traffic traverses (two between regions); the spoke peering legs are priced as well. Default: Microsoft Learn's example price, $0.02/GB per hub (marked unverified).
      */
     virtualWanDataProcessingPerGb?: number;
     /**
-     * Price of one Virtual WAN hub per hour (USD). No default: without it the `virtualWan` scenario leaves hubs out and says so in `notes`.
+     * Price of one Virtual WAN Standard hub per hour (USD). Default: Microsoft Learn's example price, $0.25/hub-hour (marked unverified; pass your region's price).
      */
     virtualWanHubHourly?: number;
 }
@@ -100,11 +100,11 @@ export interface EstimateCostOutputArgs {
      */
     regions: pulumi.Input<pulumi.Input<inputs.CostRegionArgs>[]>;
     /**
-     * Virtual WAN data processing price per GB (USD), charged once per GB of cross-region traffic. No default: without it the charge is left out and noted.
+     * Virtual WAN hub data processing price per GB (USD), charged in each hub the traffic traverses (two between regions); the spoke peering legs are priced as well. Default: Microsoft Learn's example price, $0.02/GB per hub (marked unverified).
      */
     virtualWanDataProcessingPerGb?: pulumi.Input<number | undefined>;
     /**
-     * Price of one Virtual WAN hub per hour (USD). No default: without it the `virtualWan` scenario leaves hubs out and says so in `notes`.
+     * Price of one Virtual WAN Standard hub per hour (USD). Default: Microsoft Learn's example price, $0.25/hub-hour (marked unverified; pass your region's price).
      */
     virtualWanHubHourly?: pulumi.Input<number | undefined>;
 }

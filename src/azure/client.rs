@@ -275,11 +275,36 @@ impl ArmClient {
         action: &str,
         options: &OperationOptions,
     ) -> AzureResult<T> {
+        self.post_action::<R, T>(id, action, None, options).await
+    }
+
+    /// [`ArmClient::post`] for an action that takes a JSON body (Front Door's `upgrade`).
+    pub async fn post_with_body<R: ArmResource, B: Serialize, T: DeserializeOwned>(
+        &self,
+        id: &ResourceId,
+        action: &str,
+        body: &B,
+        options: &OperationOptions,
+    ) -> AzureResult<T> {
+        let body = serde_json::to_vec(body).map_err(|error| {
+            AzureError::decode(&format!("request body of POST {id}/{action}"), error)
+        })?;
+        self.post_action::<R, T>(id, action, Some(body), options)
+            .await
+    }
+
+    async fn post_action<R: ArmResource, T: DeserializeOwned>(
+        &self,
+        id: &ResourceId,
+        action: &str,
+        body: Option<Vec<u8>>,
+        options: &OperationOptions,
+    ) -> AzureResult<T> {
         let id_with_action = format!("{id}/{action}");
         let deadline =
             self.write_deadline(format!("action {id_with_action}"), &id_with_action, options);
         let url = (self.inner).url_for(&id_with_action, R::API_VERSION, &options.query)?;
-        let request = ArmRequest::new(Method::Post, url.clone(), None);
+        let request = ArmRequest::new(Method::Post, url.clone(), body);
         let initial = self.inner.send(&request, &[], &deadline).await?;
         let operation = LongRunningOperation {
             kind: OperationKind::Action,

@@ -107,7 +107,7 @@ mod tests {
         assert_eq!(t.mesh, MeshMode::None);
         assert!(t.peered_pairs.is_empty());
         let report = report(&t).unwrap();
-        assert_eq!(report.matrix.len(), 2 * 2 * 8);
+        assert_eq!(report.matrix.len(), 2 * 2 * 12);
         assert!(!report.summary.node_to_remote_node);
         assert!(!report.summary.all_regions_peered);
     }

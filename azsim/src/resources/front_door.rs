@@ -3,8 +3,11 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{new_resource, parent_key, start_write, Ctx};
-use crate::arm::{self, ArmError, Kind, ResourceAddress, Route};
+use axum::http::StatusCode;
+
+use super::{busy_error, new_resource, not_found, parent_key, start_write, Ctx};
+use crate::arm::{self, ArmError, ArmResponse, Kind, ResourceAddress, Route};
+use crate::operations;
 use crate::state::{Resource, World};
 
 const SKUS: &[&str] = &["Standard_AzureFrontDoor", "Premium_AzureFrontDoor"];
@@ -154,6 +157,12 @@ pub fn put(
             {
                 if old == "Premium_AzureFrontDoor" && sku == "Standard_AzureFrontDoor" {
                     return Err(bad("Downgrading a profile from Premium_AzureFrontDoor to Standard_AzureFrontDoor is not supported.")
+                        .with_target("sku.name"));
+                }
+                // The published API changes a sku only through the upgrade action (PATCH has
+                // no sku, PUT "creates"); azsim holds the provider to that documented path.
+                if old != sku {
+                    return Err(bad(format!("The sku of an existing profile cannot be changed by PUT; upgrade a {old} profile to {sku} with POST {{profile id}}/upgrade."))
                         .with_target("sku.name"));
                 }
             }
@@ -420,6 +429,72 @@ pub fn put(
         &address.key,
         existing.is_none(),
         Vec::new(),
+    ))
+}
+
+/// AFDProfiles_Upgrade (`POST …/profiles/{name}/upgrade`, Microsoft.Cdn 2025-12-01): Standard →
+/// Premium in place, without downtime (Microsoft Learn, "Upgrade from Azure Front Door Standard
+/// to Premium"). A long-running operation whose result is the profile, read from its `Location`.
+pub fn upgrade(
+    world: &mut World,
+    ctx: &Ctx,
+    address: &ResourceAddress,
+    body: &[u8],
+) -> Result<ArmResponse, ArmError> {
+    let body = arm::parse_object(body)?;
+    let mappings = body
+        .get("wafMappingList")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            bad("wafMappingList is required: an array mapping each security policy to a Premium WAF policy (empty when the profile has none).")
+                .with_target("wafMappingList")
+        })?;
+    // azsim profiles have no security policies, so any mapping names one that does not exist.
+    if let Some(mapping) = mappings.first() {
+        let name = mapping
+            .get("securityPolicyName")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        return Err(bad(format!(
+            "The security policy '{name}' does not exist in this profile."
+        ))
+        .with_target("wafMappingList[0].securityPolicyName"));
+    }
+    let profile = world
+        .get(&address.key)
+        .cloned()
+        .ok_or_else(|| not_found(address))?;
+    if profile.is_busy() {
+        return Err(busy_error(profile.kind, &profile.id, "Updating"));
+    }
+    let sku = profile
+        .body
+        .get("sku")
+        .and_then(|s| s.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if sku != "Standard_AzureFrontDoor" {
+        return Err(bad(format!(
+            "Only a Standard_AzureFrontDoor profile can be upgraded; this profile is {sku}."
+        )));
+    }
+    if let Some(resource) = world.get_mut(&address.key) {
+        if let Some(map) = resource.body.as_object_mut() {
+            map.insert("sku".into(), json!({"name": "Premium_AzureFrontDoor"}));
+        }
+        resource.etag = uuid::Uuid::new_v4().to_string();
+    }
+    let op_id = start_write(world, ctx, &address.key, false, Vec::new())
+        .ok_or_else(|| ArmError::internal("could not start the upgrade operation"))?;
+    let op = world
+        .operation(&op_id)
+        .ok_or_else(|| ArmError::internal("the upgrade operation vanished"))?;
+    Ok(operations::with_polling_headers(
+        ArmResponse::empty(StatusCode::ACCEPTED),
+        ctx.settings,
+        op,
+        ctx.now_ms,
+        true,
     ))
 }
 

@@ -137,6 +137,9 @@ pub fn handle(
                     managed_clusters::credentials(world, &resource, "clusterMonitoringUser")
                 }
                 (Kind::ClusterMeshProfile, "apply") => fleet::apply(world, ctx, &resource),
+                (Kind::FrontDoorProfile, "upgrade") => {
+                    front_door::upgrade(world, ctx, &resource, body)
+                }
                 _ => Err(ArmError::not_found(
                     "InvalidResourceType",
                     format!(

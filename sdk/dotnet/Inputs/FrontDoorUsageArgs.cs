@@ -22,6 +22,12 @@ namespace Pulumi.Aksmesh.Inputs
         public Input<double>? EgressGbPerMonth { get; set; }
 
         /// <summary>
+        /// GB per month from the edge to the origins (requests and uploads; the origins' answers back to the edge are free), priced at the North America/Europe rate ($0.02/GB, unverified). Default 0.
+        /// </summary>
+        [Input("originGbPerMonth")]
+        public Input<double>? OriginGbPerMonth { get; set; }
+
+        /// <summary>
         /// Requests per month. Default 0.
         /// </summary>
         [Input("requestsPerMonth")]

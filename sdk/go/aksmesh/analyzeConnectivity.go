@@ -11,9 +11,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Answers who can reach whom in a multi-region AKS design, before anything is deployed. For the given regions (one cluster and VNet each), pod networking mode, VNet peerings and Cilium mesh, it returns a verdict for every source (`node`, `pod`) in every region and every destination (`node`, `pod`, `internalLoadBalancer`, `service`) in every region, including the same region: reachable or not, the path, and why.
+// Answers who can reach whom in a multi-region AKS design, before anything is deployed. For the given regions (one cluster and VNet each), pod networking mode, VNet peerings and Cilium mesh, it returns a verdict for every source (`node`, `pod`, `vm`) in every region and every destination (`node`, `pod`, `internalLoadBalancer`, `service`) in every region, including the same region: reachable or not, the path, and why.
 //
-// The facts it states: inside one region everything works. Between peered regions, nodes and VMs reach remote nodes, VMs and internal load balancers. Pods on Azure CNI Overlay (and BYO CNI) reach remote nodes, VMs and internal load balancers through SNAT to the node IP, but pod to remote pod fails in both directions, and a remote node or VM cannot reach a pod either: overlay pod IPs are not routable in the VNet fabric (expose pods through internal LoadBalancer Services). Flat pod networking plus peering gives pod to pod, both ways, because pod IPs are VNet IPs. A Cilium Cluster Mesh (Fleet on flat networking, or self-managed on BYO CNI in tunnel mode) gives pod to pod and global services (`service.cilium.io/global`). Another cluster's ClusterIP is never reachable as an address: it is cluster-local. Without peering nothing crosses regions, mesh or not, except through public endpoints; peering is not transitive. Pure: it calls no Azure API.
+// The facts it states: inside one region a node or pod of the cluster reaches everything, but a VM that is not a node cannot open a connection to a pod on Azure CNI Overlay or BYO CNI (only the cluster's nodes reach pod IPs; expose pods through internal LoadBalancer Services), nor use a ClusterIP. Between peered regions, nodes and VMs reach remote nodes, VMs and internal load balancers. Pods on Azure CNI Overlay (and BYO CNI) reach remote nodes, VMs and internal load balancers through SNAT to the node IP, but pod to remote pod fails in both directions, and a remote node or VM cannot reach a pod either: overlay pod IPs are not routable in the VNet fabric (expose pods through internal LoadBalancer Services). Flat pod networking plus peering gives pod to pod, both ways, because pod IPs are VNet IPs. A Cilium Cluster Mesh (Fleet on flat networking, or self-managed on BYO CNI in tunnel mode) gives pod to pod and global services (`service.cilium.io/global`). Another cluster's ClusterIP is never reachable as an address: it is cluster-local. Without peering nothing crosses regions, mesh or not, except through public endpoints; peering is not transitive. Pure: it calls no Azure API.
 func AnalyzeConnectivity(ctx *pulumi.Context, args *AnalyzeConnectivityArgs, opts ...pulumi.InvokeOption) (*AnalyzeConnectivityResult, error) {
 	opts = internal.PkgInvokeDefaultOpts(opts)
 	var rv AnalyzeConnectivityResult
@@ -38,7 +38,7 @@ type AnalyzeConnectivityArgs struct {
 }
 
 type AnalyzeConnectivityResult struct {
-	// One verdict per source region, source endpoint, destination region and destination endpoint, in `regions` order (same-region pairs included), sources `node`, `pod` and destinations `node`, `pod`, `internalLoadBalancer`, `service` in that order: regions² × 8 entries. Load balancers and services only receive traffic, so they appear only as destinations.
+	// One verdict per source region, source endpoint, destination region and destination endpoint, in `regions` order (same-region pairs included), sources `node`, `pod`, `vm` and destinations `node`, `pod`, `internalLoadBalancer`, `service` in that order: regions² × 12 entries. Load balancers and services only receive traffic, so they appear only as destinations.
 	Matrix []ConnectivityVerdict `pulumi:"matrix"`
 	// Which key facts hold for every peered pair of distinct regions, in both directions.
 	Summary ConnectivitySummary `pulumi:"summary"`
@@ -80,7 +80,7 @@ func (o AnalyzeConnectivityResultOutput) ToAnalyzeConnectivityResultOutputWithCo
 	return o
 }
 
-// One verdict per source region, source endpoint, destination region and destination endpoint, in `regions` order (same-region pairs included), sources `node`, `pod` and destinations `node`, `pod`, `internalLoadBalancer`, `service` in that order: regions² × 8 entries. Load balancers and services only receive traffic, so they appear only as destinations.
+// One verdict per source region, source endpoint, destination region and destination endpoint, in `regions` order (same-region pairs included), sources `node`, `pod`, `vm` and destinations `node`, `pod`, `internalLoadBalancer`, `service` in that order: regions² × 12 entries. Load balancers and services only receive traffic, so they appear only as destinations.
 func (o AnalyzeConnectivityResultOutput) Matrix() ConnectivityVerdictArrayOutput {
 	return o.ApplyT(func(v AnalyzeConnectivityResult) []ConnectivityVerdict { return v.Matrix }).(ConnectivityVerdictArrayOutput)
 }

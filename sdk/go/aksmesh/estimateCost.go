@@ -31,9 +31,9 @@ type EstimateCostArgs struct {
 	PairTraffic []PairTraffic `pulumi:"pairTraffic"`
 	// One AKS cluster per entry. At least one.
 	Regions []CostRegion `pulumi:"regions"`
-	// Virtual WAN data processing price per GB (USD), charged once per GB of cross-region traffic. No default: without it the charge is left out and noted.
+	// Virtual WAN hub data processing price per GB (USD), charged in each hub the traffic traverses (two between regions); the spoke peering legs are priced as well. Default: Microsoft Learn's example price, $0.02/GB per hub (marked unverified).
 	VirtualWanDataProcessingPerGb *float64 `pulumi:"virtualWanDataProcessingPerGb"`
-	// Price of one Virtual WAN hub per hour (USD). No default: without it the `virtualWan` scenario leaves hubs out and says so in `notes`.
+	// Price of one Virtual WAN Standard hub per hour (USD). Default: Microsoft Learn's example price, $0.25/hub-hour (marked unverified; pass your region's price).
 	VirtualWanHubHourly *float64 `pulumi:"virtualWanHubHourly"`
 }
 
@@ -62,9 +62,9 @@ type EstimateCostOutputArgs struct {
 	PairTraffic PairTrafficArrayInput `pulumi:"pairTraffic"`
 	// One AKS cluster per entry. At least one.
 	Regions CostRegionArrayInput `pulumi:"regions"`
-	// Virtual WAN data processing price per GB (USD), charged once per GB of cross-region traffic. No default: without it the charge is left out and noted.
+	// Virtual WAN hub data processing price per GB (USD), charged in each hub the traffic traverses (two between regions); the spoke peering legs are priced as well. Default: Microsoft Learn's example price, $0.02/GB per hub (marked unverified).
 	VirtualWanDataProcessingPerGb pulumi.Float64PtrInput `pulumi:"virtualWanDataProcessingPerGb"`
-	// Price of one Virtual WAN hub per hour (USD). No default: without it the `virtualWan` scenario leaves hubs out and says so in `notes`.
+	// Price of one Virtual WAN Standard hub per hour (USD). Default: Microsoft Learn's example price, $0.25/hub-hour (marked unverified; pass your region's price).
 	VirtualWanHubHourly pulumi.Float64PtrInput `pulumi:"virtualWanHubHourly"`
 }
 

@@ -182,7 +182,7 @@ func (in *ciliumMeshModePtr) ToCiliumMeshModePtrOutputWithContext(ctx context.Co
 type ConnectivityEndpoint string
 
 const (
-	// A node of the region's cluster, or any VM in the region's VNet.
+	// A node of the region's cluster.
 	ConnectivityEndpointNode = ConnectivityEndpoint("node")
 	// A pod of the region's cluster, addressed by its pod IP.
 	ConnectivityEndpointPod = ConnectivityEndpoint("pod")
@@ -190,6 +190,8 @@ const (
 	ConnectivityEndpointInternalLoadBalancer = ConnectivityEndpoint("internalLoadBalancer")
 	// A ClusterIP service of the region's cluster; with a mesh, a global service (`service.cilium.io/global`).
 	ConnectivityEndpointService = ConnectivityEndpoint("service")
+	// A VM in the region's VNet that is not a node of the cluster (a source only). On Azure CNI Overlay and BYO CNI it cannot open a connection to a pod: only the cluster's own nodes reach pod IPs.
+	ConnectivityEndpointVm = ConnectivityEndpoint("vm")
 )
 
 type ConnectivityEndpointOutput struct{ *pulumi.OutputState }

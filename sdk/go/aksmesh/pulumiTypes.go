@@ -1240,6 +1240,8 @@ func (o FrontDoorSummaryPtrOutput) IngressDnsLabels() pulumi.StringMapOutput {
 type FrontDoorUsage struct {
 	// GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
 	EgressGbPerMonth *float64 `pulumi:"egressGbPerMonth"`
+	// GB per month from the edge to the origins (requests and uploads; the origins' answers back to the edge are free), priced at the North America/Europe rate ($0.02/GB, unverified). Default 0.
+	OriginGbPerMonth *float64 `pulumi:"originGbPerMonth"`
 	// Requests per month. Default 0.
 	RequestsPerMonth *float64 `pulumi:"requestsPerMonth"`
 	// `Standard` ($35/month + $0.009 per 10k requests) or `Premium` ($330/month + $0.015 per 10k requests). Default `Standard`.
@@ -1261,6 +1263,8 @@ type FrontDoorUsageInput interface {
 type FrontDoorUsageArgs struct {
 	// GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
 	EgressGbPerMonth pulumi.Float64PtrInput `pulumi:"egressGbPerMonth"`
+	// GB per month from the edge to the origins (requests and uploads; the origins' answers back to the edge are free), priced at the North America/Europe rate ($0.02/GB, unverified). Default 0.
+	OriginGbPerMonth pulumi.Float64PtrInput `pulumi:"originGbPerMonth"`
 	// Requests per month. Default 0.
 	RequestsPerMonth pulumi.Float64PtrInput `pulumi:"requestsPerMonth"`
 	// `Standard` ($35/month + $0.009 per 10k requests) or `Premium` ($330/month + $0.015 per 10k requests). Default `Standard`.
@@ -1350,6 +1354,11 @@ func (o FrontDoorUsageOutput) EgressGbPerMonth() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v FrontDoorUsage) *float64 { return v.EgressGbPerMonth }).(pulumi.Float64PtrOutput)
 }
 
+// GB per month from the edge to the origins (requests and uploads; the origins' answers back to the edge are free), priced at the North America/Europe rate ($0.02/GB, unverified). Default 0.
+func (o FrontDoorUsageOutput) OriginGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v FrontDoorUsage) *float64 { return v.OriginGbPerMonth }).(pulumi.Float64PtrOutput)
+}
+
 // Requests per month. Default 0.
 func (o FrontDoorUsageOutput) RequestsPerMonth() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v FrontDoorUsage) *float64 { return v.RequestsPerMonth }).(pulumi.Float64PtrOutput)
@@ -1391,6 +1400,16 @@ func (o FrontDoorUsagePtrOutput) EgressGbPerMonth() pulumi.Float64PtrOutput {
 			return nil
 		}
 		return v.EgressGbPerMonth
+	}).(pulumi.Float64PtrOutput)
+}
+
+// GB per month from the edge to the origins (requests and uploads; the origins' answers back to the edge are free), priced at the North America/Europe rate ($0.02/GB, unverified). Default 0.
+func (o FrontDoorUsagePtrOutput) OriginGbPerMonth() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *FrontDoorUsage) *float64 {
+		if v == nil {
+			return nil
+		}
+		return v.OriginGbPerMonth
 	}).(pulumi.Float64PtrOutput)
 }
 

@@ -187,6 +187,10 @@ export interface FrontDoorUsage {
      */
     egressGbPerMonth?: number;
     /**
+     * GB per month from the edge to the origins (requests and uploads; the origins' answers back to the edge are free), priced at the North America/Europe rate ($0.02/GB, unverified). Default 0.
+     */
+    originGbPerMonth?: number;
+    /**
      * Requests per month. Default 0.
      */
     requestsPerMonth?: number;
@@ -204,6 +208,10 @@ export interface FrontDoorUsageArgs {
      * GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
      */
     egressGbPerMonth?: pulumi.Input<number | undefined>;
+    /**
+     * GB per month from the edge to the origins (requests and uploads; the origins' answers back to the edge are free), priced at the North America/Europe rate ($0.02/GB, unverified). Default 0.
+     */
+    originGbPerMonth?: pulumi.Input<number | undefined>;
     /**
      * Requests per month. Default 0.
      */

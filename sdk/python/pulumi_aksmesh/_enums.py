@@ -39,7 +39,7 @@ class ConnectivityEndpoint(_builtins.str, Enum):
     """
     NODE = "node"
     """
-    A node of the region's cluster, or any VM in the region's VNet.
+    A node of the region's cluster.
     """
     POD = "pod"
     """
@@ -52,6 +52,10 @@ class ConnectivityEndpoint(_builtins.str, Enum):
     SERVICE = "service"
     """
     A ClusterIP service of the region's cluster; with a mesh, a global service (`service.cilium.io/global`).
+    """
+    VM = "vm"
+    """
+    A VM in the region's VNet that is not a node of the cluster (a source only). On Azure CNI Overlay and BYO CNI it cannot open a connection to a pod: only the cluster's own nodes reach pod IPs.
     """
 
 

@@ -622,6 +622,10 @@ class FrontDoorUsageDict(TypedDict):
     """
     GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
     """
+    origin_gb_per_month: NotRequired[_builtins.float]
+    """
+    GB per month from the edge to the origins (requests and uploads; the origins' answers back to the edge are free), priced at the North America/Europe rate ($0.02/GB, unverified). Default 0.
+    """
     requests_per_month: NotRequired[_builtins.float]
     """
     Requests per month. Default 0.
@@ -635,17 +639,21 @@ class FrontDoorUsageDict(TypedDict):
 class FrontDoorUsage:
     def __init__(__self__, *,
                  egress_gb_per_month: Optional[_builtins.float] = None,
+                 origin_gb_per_month: Optional[_builtins.float] = None,
                  requests_per_month: Optional[_builtins.float] = None,
                  sku: Optional[_builtins.str] = None):
         """
         Front Door Standard/Premium usage for a cost estimate.
 
         :param _builtins.float egress_gb_per_month: GB per month from the edge to clients, priced at the first-tier North America/Europe rate ($0.083/GB). Default 0.
+        :param _builtins.float origin_gb_per_month: GB per month from the edge to the origins (requests and uploads; the origins' answers back to the edge are free), priced at the North America/Europe rate ($0.02/GB, unverified). Default 0.
         :param _builtins.float requests_per_month: Requests per month. Default 0.
         :param _builtins.str sku: `Standard` ($35/month + $0.009 per 10k requests) or `Premium` ($330/month + $0.015 per 10k requests). Default `Standard`.
         """
         if egress_gb_per_month is not None:
             pulumi.set(__self__, "egress_gb_per_month", egress_gb_per_month)
+        if origin_gb_per_month is not None:
+            pulumi.set(__self__, "origin_gb_per_month", origin_gb_per_month)
         if requests_per_month is not None:
             pulumi.set(__self__, "requests_per_month", requests_per_month)
         if sku is not None:
@@ -662,6 +670,18 @@ class FrontDoorUsage:
     @egress_gb_per_month.setter
     def egress_gb_per_month(self, value: Optional[_builtins.float]):
         pulumi.set(self, "egress_gb_per_month", value)
+
+    @_builtins.property
+    @pulumi.getter(name="originGbPerMonth")
+    def origin_gb_per_month(self) -> Optional[_builtins.float]:
+        """
+        GB per month from the edge to the origins (requests and uploads; the origins' answers back to the edge are free), priced at the North America/Europe rate ($0.02/GB, unverified). Default 0.
+        """
+        return pulumi.get(self, "origin_gb_per_month")
+
+    @origin_gb_per_month.setter
+    def origin_gb_per_month(self, value: Optional[_builtins.float]):
+        pulumi.set(self, "origin_gb_per_month", value)
 
     @_builtins.property
     @pulumi.getter(name="requestsPerMonth")

@@ -98,8 +98,8 @@ def estimate_cost(cross_region_traffic_gb_per_month: Optional[_builtins.float] =
     :param Union['FrontDoorUsage', 'FrontDoorUsageDict'] front_door: Front Door usage. Default: no Front Door.
     :param Sequence[Union['PairTraffic', 'PairTrafficDict']] pair_traffic: Per-pair one-way traffic, replacing the even split of `crossRegionTrafficGbPerMonth`. Each flow pays outbound at the source's zone and inbound at the destination's zone; a flow between two clusters in the same location pays same-region peering.
     :param Sequence[Union['CostRegion', 'CostRegionDict']] regions: One AKS cluster per entry. At least one.
-    :param _builtins.float virtual_wan_data_processing_per_gb: Virtual WAN data processing price per GB (USD), charged once per GB of cross-region traffic. No default: without it the charge is left out and noted.
-    :param _builtins.float virtual_wan_hub_hourly: Price of one Virtual WAN hub per hour (USD). No default: without it the `virtualWan` scenario leaves hubs out and says so in `notes`.
+    :param _builtins.float virtual_wan_data_processing_per_gb: Virtual WAN hub data processing price per GB (USD), charged in each hub the traffic traverses (two between regions); the spoke peering legs are priced as well. Default: Microsoft Learn's example price, $0.02/GB per hub (marked unverified).
+    :param _builtins.float virtual_wan_hub_hourly: Price of one Virtual WAN Standard hub per hour (USD). Default: Microsoft Learn's example price, $0.25/hub-hour (marked unverified; pass your region's price).
     """
     __args__ = dict()
     __args__['crossRegionTrafficGbPerMonth'] = cross_region_traffic_gb_per_month
@@ -130,8 +130,8 @@ def estimate_cost_output(cross_region_traffic_gb_per_month: pulumi.Input[Optiona
     :param Union['FrontDoorUsage', 'FrontDoorUsageDict'] front_door: Front Door usage. Default: no Front Door.
     :param Sequence[Union['PairTraffic', 'PairTrafficDict']] pair_traffic: Per-pair one-way traffic, replacing the even split of `crossRegionTrafficGbPerMonth`. Each flow pays outbound at the source's zone and inbound at the destination's zone; a flow between two clusters in the same location pays same-region peering.
     :param Sequence[Union['CostRegion', 'CostRegionDict']] regions: One AKS cluster per entry. At least one.
-    :param _builtins.float virtual_wan_data_processing_per_gb: Virtual WAN data processing price per GB (USD), charged once per GB of cross-region traffic. No default: without it the charge is left out and noted.
-    :param _builtins.float virtual_wan_hub_hourly: Price of one Virtual WAN hub per hour (USD). No default: without it the `virtualWan` scenario leaves hubs out and says so in `notes`.
+    :param _builtins.float virtual_wan_data_processing_per_gb: Virtual WAN hub data processing price per GB (USD), charged in each hub the traffic traverses (two between regions); the spoke peering legs are priced as well. Default: Microsoft Learn's example price, $0.02/GB per hub (marked unverified).
+    :param _builtins.float virtual_wan_hub_hourly: Price of one Virtual WAN Standard hub per hour (USD). Default: Microsoft Learn's example price, $0.25/hub-hour (marked unverified; pass your region's price).
     """
     __args__ = dict()
     __args__['crossRegionTrafficGbPerMonth'] = cross_region_traffic_gb_per_month

@@ -10,6 +10,15 @@ use super::{SubResource, Tags};
 /// Location of every Front Door resource.
 pub const GLOBAL_LOCATION: &str = "global";
 
+/// The body of a profile's `upgrade` action (AFDProfiles_Upgrade, Standard → Premium). The list
+/// maps each security policy's Standard WAF policy to a Premium one; aksmesh creates no security
+/// policies, so it is empty (it is required, so it is always sent).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileUpgradeParameters {
+    pub waf_mapping_list: Vec<serde_json::Value>,
+}
+
 /// A Front Door profile.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -90,11 +90,13 @@ fn check_mesh(
     let Some(mode) = inputs.mesh_mode() else {
         return Vec::new();
     };
+    // Every problem at once: the missing peering does not hide what the mesh itself rejects.
+    let mut failures = Vec::new();
     if plan.regions.len() > 1
         && !inputs.peering_enabled()
         && !unknowns.is_unknown("enableVnetPeering")
     {
-        return vec![CheckFailure::new("enableVnetPeering", "a Cilium mesh needs every cluster VNet peered with every other (node and pod IPs must route): set enableVnetPeering true")];
+        failures.push(CheckFailure::new("enableVnetPeering", "a Cilium mesh needs every cluster VNet peered with every other (node and pod IPs must route): set enableVnetPeering true"));
     }
     let mut unknown = Annotations::default();
     unknown.unknown.insert("peeredVnetPairs".into());
@@ -136,8 +138,10 @@ fn check_mesh(
             reasons.push(failure.reason);
         }
     }
-    reasons
-        .into_iter()
-        .map(|reason| CheckFailure::new("ciliumMesh", reason))
-        .collect()
+    failures.extend(
+        reasons
+            .into_iter()
+            .map(|reason| CheckFailure::new("ciliumMesh", reason)),
+    );
+    failures
 }

@@ -222,6 +222,58 @@ mod tests {
         }
     }
 
+    /// Check names every problem of a mesh request at once: a missing peering does not hide what
+    /// the mesh itself rejects (overlay clusters), nor the other way round.
+    #[test]
+    fn check_reports_every_mesh_problem_at_once() {
+        use PodNetworking::{ByoCni, Flat, Overlay};
+        let cases: [(PodNetworking, CiliumMeshMode, bool, &[&str]); 6] = [
+            (
+                Overlay,
+                CiliumMeshMode::Fleet,
+                false,
+                &["enableVnetPeering", "ciliumMesh"],
+            ),
+            (
+                Overlay,
+                CiliumMeshMode::SelfManaged,
+                false,
+                &["enableVnetPeering", "ciliumMesh"],
+            ),
+            (Overlay, CiliumMeshMode::Fleet, true, &["ciliumMesh"]),
+            (Flat, CiliumMeshMode::Fleet, false, &["enableVnetPeering"]),
+            (Flat, CiliumMeshMode::Fleet, true, &[]),
+            (
+                ByoCni,
+                CiliumMeshMode::SelfManaged,
+                false,
+                &["enableVnetPeering"],
+            ),
+        ];
+        for (networking, mode, peering, expected) in cases {
+            let mut platform = inputs(&["eastus", "westeurope"]);
+            platform.pod_networking = Some(networking);
+            platform.enable_vnet_peering = Some(peering);
+            platform.kubernetes_version = Some("1.33".into());
+            platform.cilium_mesh = Some(MeshOptions { mode });
+            let failures = MultiRegionAks.check(&platform, &Annotations::default());
+            let mut found: Vec<&str> = failures.iter().map(|f| f.property.as_str()).collect();
+            found.dedup();
+            assert_eq!(
+                found, expected,
+                "{networking:?} {mode:?} peering {peering}: {failures:?}"
+            );
+            if networking == Overlay {
+                assert!(
+                    failures
+                        .iter()
+                        .any(|f| f.reason.contains("Azure CNI Overlay")),
+                    "{failures:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn check_reports_bad_regions_and_modes_at_their_paths() {
         use crate::component::{ComponentAdapter, ComponentError, DynComponent};

@@ -29,6 +29,7 @@ pub struct FrontDoorArguments {
     pub sku: Option<FrontDoorTier>,
     pub requests_per_month: Option<f64>,
     pub egress_gb_per_month: Option<f64>,
+    pub origin_gb_per_month: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]

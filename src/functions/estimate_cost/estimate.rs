@@ -46,7 +46,7 @@ fn closing_notes(
         .iter()
         .any(|s| s.items.iter().any(|i| !i.verified));
     if any_unverified {
-        notes.push("Items with verified=false use figures not confirmed against Microsoft's pricing page (global peering rates, Premium tier, illustrative VM prices)".to_string());
+        notes.push("Items with verified=false use figures not confirmed against Microsoft's pricing page (global peering rates, Premium tier, Front Door origin transfer, illustrative VM prices, Microsoft Learn's example Virtual WAN prices)".to_string());
     }
     if topology.regions.iter().any(|r| r.zone != 1) || topology.flows.iter().any(|f| f.gb > 0.0) {
         notes.push(format!("Region zones: {}", list.region_zones.source));

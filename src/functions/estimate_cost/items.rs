@@ -51,7 +51,7 @@ fn front_door_items(
     list: &PriceList,
     notes: &mut Vec<String>,
 ) -> Vec<CostItem> {
-    let Some((sku, requests, egress)) = topology.front_door else {
+    let Some((sku, requests, egress, origin)) = topology.front_door else {
         return Vec::new();
     };
     let items = vec![
@@ -69,6 +69,13 @@ fn front_door_items(
             format!("Front Door {sku} egress to clients"),
             egress,
             list.price(&format!("frontDoor.{sku}.egress")),
+        ),
+        // Front Door also bills what the edge sends to the origin (requests and uploads); the
+        // origin's answer back to the edge is free (Learn, "Understand Azure Front Door billing").
+        item(
+            format!("Front Door {sku} edge to origin transfer"),
+            origin,
+            list.price(&format!("frontDoor.{sku}.originTransfer")),
         ),
     ];
     if egress > 10_000.0 || topology.regions.iter().any(|r| r.zone != 1) {

@@ -111,6 +111,8 @@ mod tests {
         assert_eq!(list.zone_of("westeurope"), Some(1));
         assert_eq!(list.zone_of("eastus"), Some(1));
         assert_eq!(list.zone_of("australiaeast"), Some(2));
+        assert_eq!(list.zone_of("australiacentral"), Some(1));
+        assert_eq!(list.zone_of("australiacentral2"), Some(1));
         assert_eq!(list.zone_of("brazilsouth"), Some(3));
         assert_eq!(list.hours_per_month, 730.0);
     }

@@ -55,7 +55,11 @@ pub(super) fn with_peering(
     scenario("withPeering", items)
 }
 
-/// virtualWan: one hub per region plus data processing of the cross-region traffic.
+/// virtualWan: one Standard hub per region, data processing in every hub a flow traverses (one
+/// within a region, two between regions), and the peering legs between each spoke VNet and its hub.
+/// Microsoft Learn, "About Virtual WAN pricing": spoke to spoke through hubs in two regions pays
+/// 2 x hub deployment, 2 x $0.02/GB hub processing and 2 x $0.01/GB peering (outbound + inbound),
+/// plus inter-region transfer. Its prices are examples: user-supplied prices take precedence.
 pub(super) fn virtual_wan(
     mut items: Vec<CostItem>,
     topology: &Topology,
@@ -64,48 +68,57 @@ pub(super) fn virtual_wan(
     notes: &mut Vec<String>,
 ) -> Scenario {
     let hours = list.hours_per_month;
-    let mut hub_locations: Vec<&str> = topology
-        .regions
-        .iter()
-        .map(|r| r.location.as_str())
-        .collect();
+    let regions = &topology.regions;
+    let mut hub_locations: Vec<&str> = regions.iter().map(|r| r.location.as_str()).collect();
     let mut seen = std::collections::BTreeSet::new();
     hub_locations.retain(|l| seen.insert(*l));
-    match topology.hub_hourly {
-        Some(price) => {
-            for location in &hub_locations {
-                items.push(user_item(
-                    format!("Virtual WAN hub in {location}"),
-                    hours,
-                    "hub-hour",
-                    price,
-                    "virtualWanHubHourly",
-                ));
-            }
-        }
-        None => notes.push(format!(
-            "virtualWan: the {} hub(s) are not priced: {}",
-            hub_locations.len(),
-            list.unavailable["virtualWan.hub"]
-        )),
+    for location in &hub_locations {
+        let name = format!("Virtual WAN Standard hub in {location}");
+        items.push(match topology.hub_hourly {
+            Some(price) => user_item(name, hours, "hub-hour", price, "virtualWanHubHourly"),
+            None => item(name, hours, list.price("virtualWan.hub.Standard")),
+        });
     }
-    match topology.processing {
-        Some(price) if total_gb > 0.0 => items.push(user_item(
-            "Virtual WAN data processing (cross-region traffic)".to_string(),
-            total_gb,
-            "GB",
-            price,
-            "virtualWanDataProcessingPerGb",
-        )),
-        Some(_) => {}
-        None if total_gb > 0.0 => notes.push(format!(
-            "virtualWan: data processing of {total_gb} GB/month is not priced: {}",
-            list.unavailable["virtualWan.dataProcessing"]
-        )),
-        None => {}
+    let mut hub_gb = 0.0;
+    let mut cross_region = false;
+    for flow in topology.flows.iter().filter(|f| f.gb > 0.0) {
+        let within = regions[flow.from].location == regions[flow.to].location;
+        cross_region |= !within;
+        hub_gb += flow.gb * if within { 1.0 } else { 2.0 };
+    }
+    if hub_gb > 0.0 {
+        let name = format!("Virtual WAN data processing ({total_gb} GB, in each hub traversed)");
+        items.push(match topology.processing {
+            Some(price) => user_item(
+                name,
+                hub_gb,
+                "GB per hub",
+                price,
+                "virtualWanDataProcessingPerGb",
+            ),
+            None => item(name, hub_gb, list.price("virtualWan.dataProcessing")),
+        });
     }
     if total_gb > 0.0 {
-        notes.push("virtualWan: data processing is charged once per GB; inter-hub (inter-region) data transfer and hub connections are billed separately and not estimated".to_string());
+        items.push(item(
+            "Virtual WAN spoke peering outbound (spoke VNet -> hub)".to_string(),
+            total_gb,
+            list.price("peering.sameRegion.outbound"),
+        ));
+        items.push(item(
+            "Virtual WAN spoke peering inbound (hub -> spoke VNet)".to_string(),
+            total_gb,
+            list.price("peering.sameRegion.inbound"),
+        ));
+    }
+    if cross_region {
+        notes.push(format!(
+            "virtualWan: hub-to-hub transfer between regions is not estimated: {}",
+            list.unavailable["virtualWan.interHub"]
+        ));
+    }
+    if topology.hub_hourly.is_none() || (hub_gb > 0.0 && topology.processing.is_none()) {
+        notes.push("virtualWan: hub and data processing prices are Microsoft Learn's example prices ($0.25/hub-hour, $0.02/GB per hub); pass virtualWanHubHourly and virtualWanDataProcessingPerGb for your regions' prices".to_string());
     }
     scenario("virtualWan", items)
 }

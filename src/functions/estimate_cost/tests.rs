@@ -99,17 +99,65 @@ fn estimate_cost_front_door_standard_arithmetic() {
             sku: Some(FrontDoorTier::Standard),
             requests_per_month: Some(10_000_000.0),
             egress_gb_per_month: Some(100.0),
+            origin_gb_per_month: Some(50.0),
         }),
         ..Default::default()
     })
     .unwrap();
     let fd = items(&result, "noPeering", "Front Door");
-    assert_eq!(fd.len(), 3);
+    assert_eq!(fd.len(), 4);
     assert!(close(fd[0].monthly, 35.0));
     assert!(close(fd[1].quantity, 1000.0));
     assert!(close(fd[1].monthly, 9.0));
     assert!(close(fd[2].monthly, 8.3));
-    assert!(close(result.scenarios[0].monthly_total, 35.0 + 9.0 + 8.3));
+    // Edge → origin transfer is billed too (Learn, "Understand Azure Front Door billing").
+    assert_eq!(fd[3].name, "Front Door Standard edge to origin transfer");
+    assert!(close(fd[3].quantity, 50.0));
+    assert!(close(fd[3].monthly, 1.0));
+    assert!(!fd[3].verified && fd[3].source.contains("frontdoor/billing"));
+    assert!(close(
+        result.scenarios[0].monthly_total,
+        35.0 + 9.0 + 8.3 + 1.0
+    ));
+}
+
+/// Australia Central and Australia Central 2 are global-peering Zone 1, unlike the other
+/// Australian regions (Zone 2).
+#[test]
+fn estimate_cost_australia_central_regions_are_zone_1() {
+    for (central, other) in [
+        ("australiacentral", "australiaeast"),
+        ("australiacentral2", "australiasoutheast"),
+    ] {
+        let result = estimate(&Arguments {
+            regions: vec![region("westeurope"), region(central), region(other)],
+            pair_traffic: Some(vec![
+                PairTraffic {
+                    from: "westeurope".into(),
+                    to: central.into(),
+                    gb_per_month: 100.0,
+                },
+                PairTraffic {
+                    from: central.into(),
+                    to: other.into(),
+                    gb_per_month: 100.0,
+                },
+            ]),
+            ..Default::default()
+        })
+        .unwrap();
+        let inbound = items(&result, "withPeering", "Peering inbound");
+        let outbound = items(&result, "withPeering", "Peering outbound");
+        assert!(inbound[0].name.contains("(zone 1)"), "{}", inbound[0].name);
+        assert!(close(inbound[0].unit_price, 0.035), "{central}");
+        assert!(
+            outbound[1].name.contains("(zone 1)"),
+            "{}",
+            outbound[1].name
+        );
+        assert!(close(outbound[1].unit_price, 0.035), "{central}");
+        assert!(close(inbound[1].unit_price, 0.09), "{other} stays zone 2");
+    }
 }
 
 #[test]
@@ -195,6 +243,7 @@ fn estimate_cost_errors_at_property_paths() {
             sku: None,
             requests_per_month: Some(-1.0),
             egress_gb_per_month: None,
+            origin_gb_per_month: Some(-2.0),
         }),
         virtual_wan_hub_hourly: Some(-0.25),
         ..Default::default()
@@ -207,6 +256,7 @@ fn estimate_cost_errors_at_property_paths() {
             "regions[1].nodeHourlyPrice",
             "regions[2].zone",
             "frontDoor.requestsPerMonth",
+            "frontDoor.originGbPerMonth",
             "virtualWanHubHourly",
         ]
     );
@@ -265,27 +315,49 @@ fn estimate_cost_three_scenarios_in_order() {
         let sum: f64 = s.items.iter().map(|i| i.monthly).sum();
         assert!(close(s.monthly_total, round_cents(sum)), "{}", s.name);
     }
-    let hubs = items(&result, "virtualWan", "Virtual WAN hub");
-    assert_eq!(hubs.len(), 2);
-    assert!(close(hubs[0].monthly, 0.25 * 730.0));
-    let processing = items(&result, "virtualWan", "Virtual WAN data processing");
-    assert!(close(processing[0].monthly, 40.0));
     assert!(close(result.scenarios[1].monthly_total, 140.0));
     assert!(result.notes.iter().any(|n| n.contains("internet egress")));
 
+    // Virtual WAN, user prices or Learn's example prices: a Standard hub per region, processing in
+    // each hub traversed (2000 GB between two regions passes two hubs) and the two spoke peering
+    // legs at $0.01/GB each.
     let without_prices = estimate(&Arguments {
         regions: vec![region("westeurope"), region("eastus")],
         cross_region_traffic_gb_per_month: Some(2000.0),
         ..Default::default()
     })
     .unwrap();
-    assert!(items(&without_prices, "virtualWan", "Virtual WAN").is_empty());
+    for estimate in [&result, &without_prices] {
+        let hubs = items(estimate, "virtualWan", "Virtual WAN Standard hub");
+        assert_eq!(hubs.len(), 2);
+        assert!(close(hubs[0].monthly, 0.25 * 730.0));
+        let processing = items(estimate, "virtualWan", "Virtual WAN data processing");
+        assert!(close(processing[0].quantity, 4000.0));
+        assert!(close(processing[0].monthly, 80.0));
+        let legs = items(estimate, "virtualWan", "Virtual WAN spoke peering");
+        assert_eq!(legs.len(), 2);
+        assert!(legs.iter().all(|l| close(l.monthly, 20.0)));
+        assert!(close(
+            estimate.scenarios[2].monthly_total,
+            2.0 * 0.25 * 730.0 + 80.0 + 40.0
+        ));
+        assert!(estimate
+            .notes
+            .iter()
+            .any(|n| n.contains("hub-to-hub transfer")));
+    }
+    let example = items(&without_prices, "virtualWan", "Virtual WAN");
+    assert!(
+        example
+            .iter()
+            .take(3)
+            .all(|i| !i.verified && i.source.contains("EXAMPLE PRICE")),
+        "{example:?}"
+    );
     assert!(without_prices
         .notes
         .iter()
         .any(|n| n.contains("virtualWanHubHourly")));
-    assert!(without_prices
-        .notes
-        .iter()
-        .any(|n| n.contains("virtualWanDataProcessingPerGb")));
+    let user = items(&result, "virtualWan", "Virtual WAN Standard hub");
+    assert!(user[0].source.contains("user-supplied"));
 }

@@ -12,7 +12,8 @@ use crate::vocabulary::{FrontDoorTier, SkuTier};
 pub(super) struct Topology {
     pub(super) regions: Vec<Region>,
     /// (tier, requests per month, egress GB per month)
-    pub(super) front_door: Option<(FrontDoorTier, f64, f64)>,
+    /// Tier, requests, GB edge → client, GB edge → origin.
+    pub(super) front_door: Option<(FrontDoorTier, f64, f64, f64)>,
     pub(super) hub_hourly: Option<f64>,
     pub(super) processing: Option<f64>,
     pub(super) flows: Vec<Flow>,
@@ -59,7 +60,12 @@ pub(super) fn validate(
             "frontDoor.egressGbPerMonth",
             &mut failures,
         );
-        (sku, requests, egress)
+        let origin = non_negative(
+            fd.origin_gb_per_month,
+            "frontDoor.originGbPerMonth",
+            &mut failures,
+        );
+        (sku, requests, egress, origin)
     });
     let hub_hourly = optional_non_negative(
         arguments.virtual_wan_hub_hourly,

@@ -3,16 +3,20 @@
 
 use super::body::{endpoint_body, origin_body, origin_group_body, profile_body, route_body};
 use super::types::{
-    FrontDoorInputs, FrontDoorOrigin, FrontDoorState, Ids, Names, ORIGIN_GROUP_NAME, ROUTE_NAME,
+    FrontDoorInputs, FrontDoorOrigin, FrontDoorState, Ids, Names, DEFAULT_SKU, ORIGIN_GROUP_NAME,
+    ROUTE_NAME,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::azure::models::front_door::{AfdEndpoint, AfdOrigin, FrontDoorProfile};
+use crate::azure::models::front_door::{
+    AfdEndpoint, AfdOrigin, FrontDoorProfile, ProfileUpgradeParameters,
+};
 use crate::azure::models::ArmResource;
 use crate::azure::{ArmClient, AzureError, OperationOptions, ResourceId, WriteFailure};
 use crate::resource::{OperationContext, ResourceError};
 use crate::resources::common::{azure_failure, operation_options, read_options, write_failure};
+use crate::vocabulary::{FrontDoorSku as Sku, Vocabulary};
 
 /// Creates or converges the Front Door: profile, endpoint, origin group, origins (adding and removing),
 /// route. Every step is an idempotent PUT (or a DELETE of an origin no longer listed), so running it
@@ -42,6 +46,17 @@ pub(super) async fn apply(
     // something behind: report it as partial so the engine keeps the id, Delete removes the
     // profile with everything in it, and the next `up` resumes.
     let part = Part { azure, context };
+    upgrade_if_needed(azure, context, inputs, &ids, previous)
+        .await
+        .map_err(|e| {
+            azure_failure(
+                e,
+                Some((
+                    ids.profile.clone(),
+                    partial_state(&existing_origins, &state),
+                )),
+            )
+        })?;
     let profile_name = format!("profile {}", names.profile);
     let profile = (part
         .put(profile_name, &ids.profile, &profile_body(inputs))
@@ -94,6 +109,44 @@ pub(super) async fn apply(
 
     read_assigned(azure, &read_options(context), &ids, &mut state).await;
     Ok((ids.profile, state))
+}
+
+/// Standard → Premium happens in place through the profile's `upgrade` action (AFDProfiles_Upgrade
+/// in Microsoft.Cdn 2025-12-01); a PUT cannot change the sku of an existing profile. Microsoft
+/// documents the upgrade as free of downtime (Learn: "Upgrade from Azure Front Door Standard to
+/// Premium"). The profile is read first, so a run resumed after the upgrade does not repeat it.
+async fn upgrade_if_needed(
+    azure: &ArmClient,
+    context: &OperationContext,
+    inputs: &FrontDoorInputs,
+    ids: &Ids,
+    previous: Option<&FrontDoorState>,
+) -> Result<(), AzureError> {
+    let wanted = inputs.sku.unwrap_or(DEFAULT_SKU);
+    let was = previous.map(|p| p.inputs.sku.unwrap_or(DEFAULT_SKU));
+    if wanted != Sku::Premium || was != Some(Sku::Standard) {
+        return Ok(());
+    }
+    let id = ResourceId::parse(&ids.profile)?;
+    let live = azure
+        .get::<FrontDoorProfile>(&id, &read_options(context))
+        .await?;
+    if live.is_none_or(|p| Sku::parse(&p.sku.name) != Some(Sku::Standard)) {
+        return Ok(());
+    }
+    let options = operation_options(
+        context,
+        format!("upgrading Front Door profile {} to Premium", id.name()),
+    );
+    azure
+        .post_with_body::<FrontDoorProfile, _, FrontDoorProfile>(
+            &id,
+            "upgrade",
+            &ProfileUpgradeParameters::default(),
+            &options,
+        )
+        .await
+        .map(|_| ())
 }
 
 /// The state this run writes, keeping what Azure assigned earlier until it answers again.

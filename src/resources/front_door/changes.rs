@@ -6,14 +6,25 @@ use serde_json::Value;
 use super::types::FrontDoorInputs;
 use crate::property::Annotations;
 use crate::resource::{Change, ChangeEffect};
+use crate::vocabulary::{FrontDoorSku as Sku, Vocabulary};
 
 pub(super) fn change_effect(change: &Change<'_>) -> ChangeEffect {
     match change.path {
-        // The names are derived from these, and Premium cannot be downgraded in place (and
-        // Standard → Premium is a migration, not an update).
-        "resourceGroupName" | "namePrefix" | "sku" => ChangeEffect::Replace,
+        // The names are derived from these.
+        "resourceGroupName" | "namePrefix" => ChangeEffect::Replace,
+        "sku" if is_upgrade(change) => ChangeEffect::Update,
+        "sku" => ChangeEffect::Replace,
         _ => ChangeEffect::Update,
     }
+}
+
+/// Standard → Premium is an in-place, no-downtime upgrade (the profile's `upgrade` action);
+/// Premium → Standard is not supported, so a downgrade replaces. Microsoft Learn, "Upgrade from
+/// Azure Front Door Standard to Premium" (frontdoor/tier-upgrade).
+fn is_upgrade(change: &Change<'_>) -> bool {
+    !change.new_is_unknown
+        && Sku::from_json(change.old) == Some(Sku::Standard)
+        && Sku::from_json(change.new) == Some(Sku::Premium)
 }
 
 pub(super) fn preview(
@@ -50,6 +61,29 @@ mod tests {
         for path in ["resourceGroupName", "namePrefix", "sku"] {
             assert_eq!(effect(path, "a".into(), "b".into()), ChangeEffect::Replace);
         }
+        // Only the upgrade is in place; a downgrade replaces.
+        let (standard, premium) = ("Standard_AzureFrontDoor", "Premium_AzureFrontDoor");
+        for (old, new, expected) in [
+            (standard, premium, ChangeEffect::Update),
+            (premium, standard, ChangeEffect::Replace),
+        ] {
+            assert_eq!(
+                effect("sku", old.into(), new.into()),
+                expected,
+                "{old} → {new}"
+            );
+        }
+        let unknown = FrontDoor.change_effect(&Change {
+            path: "sku",
+            old: Some(&standard.into()),
+            new: None,
+            new_is_unknown: true,
+        });
+        assert_eq!(
+            unknown,
+            ChangeEffect::Replace,
+            "an unknown sku may be a downgrade"
+        );
         for path in [
             "probePath",
             "probeProtocol",

@@ -11,8 +11,11 @@ use crate::azure::ResourceId;
 use crate::resource::ReadOutcome;
 use crate::resource::{OperationContext, ReadResult};
 
-/// Refresh: both directions must still exist and not be Disconnected, else the peering is gone
-/// and the next `up` recreates it. Inputs keep their old representation; flags follow Azure.
+/// Refresh. With both directions gone the peering is gone. With one deleted outside Pulumi the
+/// resource stays and records the missing direction, so the next `up` recreates it and `destroy`
+/// still deletes the survivor (dropping it from state would leave the survivor orphaned). Both
+/// present but Disconnected counts as gone: `up` adopts them, deleting the Disconnected side first.
+/// Inputs keep their old representation; flags follow Azure.
 pub(super) async fn refresh(
     azure: &ArmClient,
     context: &OperationContext,
@@ -26,17 +29,25 @@ pub(super) async fn refresh(
         state.remote_peering_id.clone()
     };
     let options = read_options(context);
-    let Some(local) = azure
+    let local = azure
         .get::<VirtualNetworkPeering>(&ResourceId::parse(id)?, &options)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let Some(remote) = azure
+        .await?;
+    let remote = azure
         .get::<VirtualNetworkPeering>(&ResourceId::parse(&remote_id)?, &options)
-        .await?
-    else {
-        return Ok(None);
+        .await?;
+    let (local, remote) = match (local, remote) {
+        (Some(local), Some(remote)) => (local, remote),
+        (None, None) => return Ok(None),
+        (local, remote) => {
+            return Ok(Some(half_deleted(
+                id,
+                remote_id,
+                inputs,
+                state,
+                local.as_ref(),
+                remote.is_none(),
+            )))
+        }
     };
     if is_disconnected(&local) || is_disconnected(&remote) {
         return Ok(None);
@@ -60,6 +71,44 @@ pub(super) async fn refresh(
         inputs,
         state,
     }))
+}
+
+/// One direction was deleted outside Pulumi (the survivor is Disconnected): keep the resource and
+/// record which direction is missing.
+fn half_deleted(
+    id: &str,
+    remote_id: String,
+    inputs: &VnetPeeringInputs,
+    state: &VnetPeeringState,
+    local: Option<&VirtualNetworkPeering>,
+    remote_missing: bool,
+) -> ReadResult<VnetPeeringInputs, VnetPeeringState> {
+    let inputs = match local {
+        Some(local) => live_inputs(inputs, local),
+        None => inputs.clone(),
+    };
+    let (name, missing_id) = if remote_missing {
+        (&state.remote_peering_name, remote_id.as_str())
+    } else {
+        (&state.local_peering_name, id)
+    };
+    let vnet = ResourceId::parse(missing_id)
+        .ok()
+        .and_then(|id| id.virtual_network().map(|vnet| vnet.name().to_string()))
+        .unwrap_or_else(|| "its VNet".to_string());
+    let state = VnetPeeringState {
+        inputs: inputs.clone(),
+        local_peering_id: id.to_string(),
+        remote_peering_id: remote_id,
+        peering_state: Some("Disconnected".to_string()),
+        out_of_band_changes: vec![format!("peering {name} on {vnet} is missing")],
+        ..state.clone()
+    };
+    ReadResult {
+        id: id.to_string(),
+        inputs,
+        state,
+    }
 }
 
 /// The inputs with the local direction's live flags and remote VNet (when it names another one).

@@ -20,7 +20,7 @@ export type CiliumMeshMode = (typeof CiliumMeshMode)[keyof typeof CiliumMeshMode
 
 export const ConnectivityEndpoint = {
     /**
-     * A node of the region's cluster, or any VM in the region's VNet.
+     * A node of the region's cluster.
      */
     Node: "node",
     /**
@@ -35,6 +35,10 @@ export const ConnectivityEndpoint = {
      * A ClusterIP service of the region's cluster; with a mesh, a global service (`service.cilium.io/global`).
      */
     Service: "service",
+    /**
+     * A VM in the region's VNet that is not a node of the cluster (a source only). On Azure CNI Overlay and BYO CNI it cannot open a connection to a pod: only the cluster's own nodes reach pod IPs.
+     */
+    Vm: "vm",
 } as const;
 
 /**

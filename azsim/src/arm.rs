@@ -7,13 +7,18 @@ use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// ARM's `ErrorDetail`: `{code, message, target, details}`.
+/// ARM's `ErrorDetail`: `{code, message, target, details}`, plus AKS's `subcode`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
     #[serde(default)]
     pub target: Option<String>,
+    /// AKS answers its validation errors with the category `BadRequest` as the code and the
+    /// specific reason here (e.g. `CiliumDataplaneRequiresNetworkPolicyCilium`). Not in the
+    /// common-types `ErrorDetail` schema, but what AKS sends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subcode: Option<String>,
     #[serde(default)]
     pub details: Vec<ErrorBody>,
 }
@@ -24,6 +29,7 @@ impl ErrorBody {
             code: code.to_string(),
             message: message.into(),
             target: None,
+            subcode: None,
             details: Vec::new(),
         }
     }
@@ -48,6 +54,12 @@ impl ArmError {
     }
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+    /// An AKS validation error as AKS sends it: 400, code `BadRequest`, the reason as `subcode`.
+    pub fn aks_bad_request(subcode: &str, message: impl Into<String>) -> Self {
+        let mut error = Self::bad_request("BadRequest", message);
+        error.body.subcode = Some(subcode.to_string());
+        error
     }
     pub fn not_found(code: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, message)
@@ -82,13 +94,17 @@ pub fn error_json(body: &ErrorBody) -> Value {
     json!({ "error": error_detail_json(body) })
 }
 
-fn error_detail_json(body: &ErrorBody) -> Value {
-    json!({
+pub fn error_detail_json(body: &ErrorBody) -> Value {
+    let mut detail = json!({
         "code": body.code,
         "message": body.message,
         "target": body.target,
         "details": body.details.iter().map(error_detail_json).collect::<Vec<_>>(),
-    })
+    });
+    if let Some(subcode) = &body.subcode {
+        detail["subcode"] = json!(subcode);
+    }
+    detail
 }
 
 /// A response built by a handler; turned into HTTP by [`IntoResponse`].

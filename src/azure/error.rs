@@ -29,7 +29,7 @@ pub struct ArmErrorDetail {
 #[derive(Debug, thiserror::Error)]
 pub enum AzureError {
     /// ARM (or a resource provider) answered with an error status.
-    #[error("{}", describe_arm_error(*status, code, subcode.as_deref(), message, target.as_deref(), request_id.as_deref(), details))]
+    #[error("{}", describe_arm_error(*status, code, subcode.as_deref().map(String::as_str), message, target.as_deref(), request_id.as_deref(), details))]
     Arm {
         /// HTTP status code.
         status: u16,
@@ -40,10 +40,11 @@ pub enum AzureError {
         /// The property or resource the error is about.
         target: Option<String>,
         /// AKS's specific reason when `code` is only the category (`BadRequest`), e.g.
-        /// `CiliumDataplaneRequiresNetworkPolicyCilium`.
-        subcode: Option<String>,
+        /// `CiliumDataplaneRequiresNetworkPolicyCilium`. Boxed, like `request_id`, to keep
+        /// `AzureError` (every client call's `Err`) small.
+        subcode: Option<Box<String>>,
         /// `x-ms-request-id` (or the correlation id) of the failed request, for support cases.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// Nested details.
         details: Vec<ArmErrorDetail>,
     },
@@ -134,7 +135,7 @@ impl AzureError {
     /// AKS's `subcode`: the specific reason behind a `BadRequest`.
     pub fn subcode(&self) -> Option<&str> {
         match self {
-            AzureError::Arm { subcode, .. } => subcode.as_deref(),
+            AzureError::Arm { subcode, .. } => subcode.as_deref().map(String::as_str),
             _ => None,
         }
     }
@@ -227,7 +228,8 @@ pub fn parse_arm_error(
             message = inner_message;
         }
     }
-    let subcode = subcode.filter(|s| !s.trim().is_empty());
+    let subcode = subcode.filter(|s| !s.trim().is_empty()).map(Box::new);
+    let request_id = request_id.map(String::into_boxed_str);
 
     if code.is_empty() {
         code = error_code_header

@@ -556,6 +556,16 @@ async fn check_rejects_bad_address_ranges() {
             &["smaller than /12"],
             |n| n["serviceCidr"] = "10.64.0.0/11".into(),
         ),
+        // "Smaller than /12" refuses /12 itself.
+        Rejection::new(
+            "service range of /12",
+            "serviceCidr",
+            &["10.96.0.0/12 is too large", "smaller than /12"],
+            |n| {
+                n["serviceCidr"] = "10.96.0.0/12".into();
+                n["dnsServiceIP"] = "10.96.0.10".into();
+            },
+        ),
         Rejection::new("reserved pod range", "podCidr", &["reserves"], |n| {
             n["podCidr"] = "169.254.0.0/16".into()
         }),

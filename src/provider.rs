@@ -218,12 +218,18 @@ impl<R: Resource> DynResource for Adapter<R> {
         news: &Value,
         ignore_changes: &[String],
     ) -> Result<DiffResult, OperationError> {
+        // Typed new inputs for the rules that look beyond one leaf; inputs that do not read as
+        // the resource's type fall back to the one-leaf rules.
+        let typed_news = news.to_typed::<R::Inputs>().ok();
         let mut result = diff_inputs(
             old_inputs,
             news,
             ignore_changes,
             R::DELETE_BEFORE_REPLACE,
-            |change| self.0.change_effect(change),
+            |change| match &typed_news {
+                Some((inputs, unknowns)) => self.0.change_effect_given(change, inputs, unknowns),
+                None => self.0.change_effect(change),
+            },
         );
         add_out_of_band_repairs(&mut result, old_state, ignore_changes);
         Ok(result)

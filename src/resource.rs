@@ -252,6 +252,19 @@ pub trait Resource: Send + Sync + 'static {
     /// Whether a change to one input leaf can happen in place.
     fn change_effect(&self, change: &Change<'_>) -> ChangeEffect;
 
+    /// Like [`Resource::change_effect`], for rules that also depend on another of the new inputs
+    /// (a pod range grows in place only with overlay). `unknowns` says which new inputs are not
+    /// known yet.
+    fn change_effect_given(
+        &self,
+        change: &Change<'_>,
+        news: &Self::Inputs,
+        unknowns: &Annotations,
+    ) -> ChangeEffect {
+        let _ = (news, unknowns);
+        self.change_effect(change)
+    }
+
     /// Outputs known before anything exists (deterministic names, ranges), for previews. Inputs that
     /// are also outputs are copied by the adapter; everything else is shown as unknown.
     fn preview(

@@ -328,6 +328,12 @@ async fn bring_your_own_cni_cluster_has_no_plugin() {
         cluster.diff(&refreshed, &inputs).await.changes,
         DiffChanges::DiffNone as i32
     );
+    // Only overlay grows its pod range in place: with BYO CNI the preview says replace.
+    let mut expanded = to_json(&inputs);
+    expanded["podCidr"] = "10.32.0.0/12".into();
+    let expanded = cluster.checked(to_json(&inputs), expanded).await;
+    let diff = cluster.diff(&refreshed, &expanded).await;
+    assert_eq!(diff.replaces, ["podCidr"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -550,6 +556,16 @@ async fn check_rejects_bad_address_ranges() {
             &["smaller than /12"],
             |n| n["serviceCidr"] = "10.64.0.0/11".into(),
         ),
+        // "Smaller than /12" refuses /12 itself.
+        Rejection::new(
+            "service range of /12",
+            "serviceCidr",
+            &["10.96.0.0/12 is too large", "smaller than /12"],
+            |n| {
+                n["serviceCidr"] = "10.96.0.0/12".into();
+                n["dnsServiceIP"] = "10.96.0.10".into();
+            },
+        ),
         Rejection::new("reserved pod range", "podCidr", &["reserves"], |n| {
             n["podCidr"] = "169.254.0.0/16".into()
         }),
@@ -666,6 +682,28 @@ async fn check_rejects_bad_cluster_settings() {
             "systemPool.maxPods",
             &["10 to 250"],
             |n| n["systemPool"] = json!({"maxPods": 500}),
+        ),
+        Rejection::new(
+            "max pods under the absolute minimum of 10",
+            "systemPool.maxPods",
+            &["10 to 250"],
+            |n| n["systemPool"] = json!({"maxPods": 9, "count": 10}),
+        ),
+        Rejection::new(
+            "max pods under 30 without room for 30 pods in the pool",
+            "systemPool.maxPods",
+            &[
+                "room for 20 pods",
+                "at least 30",
+                "systemPool.count to 3 or more",
+            ],
+            |n| n["systemPool"] = json!({"maxPods": 10, "count": 2}),
+        ),
+        Rejection::new(
+            "max pods under 30 with the default node count",
+            "systemPool.maxPods",
+            &["with 2 node(s)", "maxPods to 15 or more"],
+            |n| n["systemPool"] = json!({"maxPods": 14}),
         ),
         Rejection::new(
             "malformed kubernetes version",

@@ -7,13 +7,19 @@ use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// ARM's `ErrorDetail`: `{code, message, target, details}`.
+/// ARM's `ErrorDetail`: `{code, message, target, details}`, plus AKS's `subcode`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
     #[serde(default)]
     pub target: Option<String>,
+    /// AKS answers its validation errors with the category `BadRequest` as the code and the
+    /// specific reason here (e.g. `CiliumDataplaneRequiresNetworkPolicyCilium`). Not in the
+    /// common-types `ErrorDetail` schema, but what AKS sends. Boxed so that `ArmError` stays
+    /// small (it is every handler's `Err`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subcode: Option<Box<String>>,
     #[serde(default)]
     pub details: Vec<ErrorBody>,
 }
@@ -24,6 +30,7 @@ impl ErrorBody {
             code: code.to_string(),
             message: message.into(),
             target: None,
+            subcode: None,
             details: Vec::new(),
         }
     }
@@ -34,8 +41,9 @@ impl ErrorBody {
 pub struct ArmError {
     pub status: StatusCode,
     pub body: ErrorBody,
-    /// Scaled retry hint in milliseconds (429/503 and some 409s).
-    pub retry_after_ms: Option<u64>,
+    /// Scaled retry hint in milliseconds (429/503 and some 409s); 32 bits (49 days) keep
+    /// `ArmError`, every handler's `Err`, small.
+    pub retry_after_ms: Option<u32>,
 }
 
 impl ArmError {
@@ -48,6 +56,12 @@ impl ArmError {
     }
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+    /// An AKS validation error as AKS sends it: 400, code `BadRequest`, the reason as `subcode`.
+    pub fn aks_bad_request(subcode: &str, message: impl Into<String>) -> Self {
+        let mut error = Self::bad_request("BadRequest", message);
+        error.body.subcode = Some(Box::new(subcode.to_string()));
+        error
     }
     pub fn not_found(code: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, message)
@@ -67,7 +81,7 @@ impl ArmError {
         self
     }
     pub fn with_retry_after_ms(mut self, ms: u64) -> Self {
-        self.retry_after_ms = Some(ms);
+        self.retry_after_ms = Some(u32::try_from(ms).unwrap_or(u32::MAX));
         self
     }
     pub fn invalid_content(message: impl Into<String>) -> Self {
@@ -82,13 +96,17 @@ pub fn error_json(body: &ErrorBody) -> Value {
     json!({ "error": error_detail_json(body) })
 }
 
-fn error_detail_json(body: &ErrorBody) -> Value {
-    json!({
+pub fn error_detail_json(body: &ErrorBody) -> Value {
+    let mut detail = json!({
         "code": body.code,
         "message": body.message,
         "target": body.target,
         "details": body.details.iter().map(error_detail_json).collect::<Vec<_>>(),
-    })
+    });
+    if let Some(subcode) = &body.subcode {
+        detail["subcode"] = json!(subcode);
+    }
+    detail
 }
 
 /// A response built by a handler; turned into HTTP by [`IntoResponse`].
@@ -137,7 +155,7 @@ impl From<ArmError> for ArmResponse {
     fn from(error: ArmError) -> Self {
         let mut response = ArmResponse::json(error.status, error.to_json());
         if let Some(ms) = error.retry_after_ms {
-            response = response.retry_after(ms);
+            response = response.retry_after(u64::from(ms));
         }
         response
     }

@@ -48,6 +48,14 @@ impl ClientResponse {
             .and_then(Value::as_str)
             .map(str::to_string)
     }
+    /// `error.subcode` of an AKS error body: the reason behind a `BadRequest`.
+    pub fn error_subcode(&self) -> Option<String> {
+        self.json()
+            .get("error")
+            .and_then(|e| e.get("subcode"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
 }
 
 pub struct Client {

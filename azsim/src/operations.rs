@@ -225,9 +225,7 @@ pub fn status_body(settings: &Settings, operation: &Operation, now_ms: i64) -> V
         "startTime": format_time(operation.start_ms),
         "endTime": operation.end_ms.map(format_time),
         "percentComplete": percent.floor(),
-        "error": operation.error.as_ref().map(|e| json!({
-            "code": e.code, "message": e.message, "target": e.target, "details": e.details,
-        })),
+        "error": operation.error.as_ref().map(crate::arm::error_detail_json),
     })
 }
 

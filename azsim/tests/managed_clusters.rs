@@ -238,11 +238,18 @@ async fn network_profile_validation_rules() {
             "agentPoolProfiles[System-Pool].name",
         ),
     ];
-    for (body, code, target) in cases {
+    for (body, reason, target) in cases {
         let r = sim.put(&path, AKS, body).await;
-        assert_eq!(r.status, 400, "{code}: {}", body_text(&r));
+        assert_eq!(r.status, 400, "{reason}: {}", body_text(&r));
+        // AKS's own validation reasons come as BadRequest with the reason as the subcode;
+        // InvalidParameter is a code of its own.
+        let (code, subcode) = match reason {
+            "InvalidParameter" => ("InvalidParameter", None),
+            reason => ("BadRequest", Some(reason)),
+        };
         assert_eq!(r.error_code().as_deref(), Some(code), "{}", body_text(&r));
-        assert_eq!(r.json()["error"]["target"], target, "{code}");
+        assert_eq!(r.error_subcode().as_deref(), subcode, "{}", body_text(&r));
+        assert_eq!(r.json()["error"]["target"], target, "{reason}");
     }
     // Cilium dataplane with policy "none" and the default service CIDR outside the VNet are fine.
     sim.create_rg("rg2", "westeurope").await;
@@ -276,6 +283,153 @@ async fn network_profile_validation_rules() {
     );
 }
 
+/// The shape AKS answers a validation error with: code BadRequest, the reason as the subcode,
+/// the property as the target.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aks_validation_errors_carry_the_reason_as_subcode() {
+    let sim = start(0.001).await;
+    let subnet = network(&sim).await;
+    let body = with(
+        cluster_body(&subnet),
+        "/properties/networkProfile/networkPolicy",
+        json!("calico"),
+    );
+    let r = sim.put(&sim.aks("rg", "c1"), AKS, body).await;
+    assert_eq!(r.status, 400);
+    let error = &r.json()["error"];
+    assert_eq!(error["code"], "BadRequest", "{error}");
+    assert_eq!(
+        error["subcode"],
+        "CiliumDataplaneRequiresNetworkPolicyCilium"
+    );
+    assert_eq!(error["target"], "networkProfile.networkPolicy");
+    assert!(error["message"].as_str().unwrap().contains("cilium"));
+}
+
+/// Microsoft: the service range must be smaller than /12, so /12 itself is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_range_must_be_smaller_than_a_slash_12() {
+    let sim = start(0.001).await;
+    sim.create_rg("rg", "westeurope").await;
+    sim.vnet("rg", "v", "172.16.0.0/16", "nodes", "172.16.0.0/20")
+        .await;
+    let subnet = sim.subnet_id("rg", "v", "nodes");
+    let service = |cidr: &str, dns: &str| {
+        with(
+            with(
+                cluster_body(&subnet),
+                "/properties/networkProfile/serviceCidr",
+                json!(cidr),
+            ),
+            "/properties/networkProfile/dnsServiceIP",
+            json!(dns),
+        )
+    };
+    for (cidr, dns) in [
+        ("10.64.0.0/11", "10.64.0.10"),
+        ("10.96.0.0/12", "10.96.0.10"),
+    ] {
+        let r = sim.put(&sim.aks("rg", "c1"), AKS, service(cidr, dns)).await;
+        assert_eq!(r.status, 400, "{cidr}: {}", body_text(&r));
+        assert_eq!(r.json()["error"]["target"], "networkProfile.serviceCidr");
+        assert!(
+            body_text(&r).contains("smaller than /12"),
+            "{}",
+            body_text(&r)
+        );
+    }
+    let done = sim
+        .put_and_wait(
+            &sim.aks("rg", "c1"),
+            AKS,
+            service("10.96.0.0/13", "10.96.0.10"),
+        )
+        .await;
+    assert_eq!(
+        done["properties"]["networkProfile"]["serviceCidr"],
+        "10.96.0.0/13"
+    );
+}
+
+/// maxPods is 10 to 250, and under 30 only when the pool has room for 30 pods.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_needs_room_for_30_pods() {
+    let sim = start(0.001).await;
+    let subnet = network(&sim).await;
+    let pool = |max_pods: i64, count: i64| {
+        with(
+            with(
+                cluster_body(&subnet),
+                "/properties/agentPoolProfiles/0/maxPods",
+                json!(max_pods),
+            ),
+            "/properties/agentPoolProfiles/0/count",
+            json!(count),
+        )
+    };
+    for (max_pods, count) in [(9, 10), (10, 2), (14, 2), (29, 1)] {
+        let r = sim
+            .put(&sim.aks("rg", "c1"), AKS, pool(max_pods, count))
+            .await;
+        assert_eq!(
+            r.status,
+            400,
+            "maxPods {max_pods} × {count}: {}",
+            body_text(&r)
+        );
+        assert_eq!(
+            r.json()["error"]["target"],
+            "agentPoolProfiles[system].maxPods"
+        );
+    }
+    let done = sim
+        .put_and_wait(&sim.aks("rg", "c1"), AKS, pool(10, 3))
+        .await;
+    assert_eq!(done["properties"]["agentPoolProfiles"][0]["maxPods"], 10);
+    // Scaling the pool below room for 30 pods is refused too.
+    let r = sim.put(&sim.aks("rg", "c1"), AKS, pool(10, 2)).await;
+    assert_eq!(r.status, 400, "{}", body_text(&r));
+}
+
+/// Learn: the Premium tier and the AKSLongTermSupport plan are enabled and disabled together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn premium_tier_and_long_term_support_go_together() {
+    let sim = start(0.001).await;
+    let subnet = network(&sim).await;
+    let tiered = |tier: &str, plan: Option<&str>| {
+        let body = with(cluster_body(&subnet), "/sku/tier", json!(tier));
+        match plan {
+            Some(plan) => with(body, "/properties/supportPlan", json!(plan)),
+            None => body,
+        }
+    };
+    let refused = [
+        ("Premium", None),
+        ("Premium", Some("KubernetesOfficial")),
+        ("Standard", Some("AKSLongTermSupport")),
+        ("Free", Some("AKSLongTermSupport")),
+    ];
+    for (tier, plan) in refused {
+        let r = sim.put(&sim.aks("rg", "c1"), AKS, tiered(tier, plan)).await;
+        assert_eq!(r.status, 400, "{tier} {plan:?}: {}", body_text(&r));
+        assert_eq!(r.json()["error"]["target"], "properties.supportPlan");
+        assert!(body_text(&r).contains("together"), "{}", body_text(&r));
+    }
+    let path = sim.aks("rg", "c1");
+    let done = sim
+        .put_and_wait(&path, AKS, tiered("Premium", Some("AKSLongTermSupport")))
+        .await;
+    assert_eq!(done["sku"]["tier"], "Premium");
+    assert_eq!(done["properties"]["supportPlan"], "AKSLongTermSupport");
+    // Leaving Premium keeps LTS unless the plan is changed too.
+    let r = sim.put(&path, AKS, tiered("Standard", None)).await;
+    assert_eq!(r.status, 400, "{}", body_text(&r));
+    let done = sim
+        .put_and_wait(&path, AKS, tiered("Standard", Some("KubernetesOfficial")))
+        .await;
+    assert_eq!(done["properties"]["supportPlan"], "KubernetesOfficial");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_default_service_cidr_collides_with_a_10_0_node_subnet() {
     let sim = start(0.001).await;
@@ -290,8 +444,9 @@ async fn the_default_service_cidr_collides_with_a_10_0_node_subnet() {
         "/properties/networkProfile/dnsServiceIP",
     );
     let r = sim.put(&sim.aks("rg", "c"), AKS, body).await;
+    assert_eq!(r.error_code().as_deref(), Some("BadRequest"));
     assert_eq!(
-        r.error_code().as_deref(),
+        r.error_subcode().as_deref(),
         Some("ServiceCidrOverlapExistingSubnetsCidr")
     );
 }
@@ -626,8 +781,9 @@ async fn agent_pools_are_child_resources_too() {
     assert_eq!(r.error_code().as_deref(), Some("PropertyChangeNotAllowed"));
     assert_eq!(r.json()["error"]["target"], "properties.vmSize");
     let r = sim.delete(&format!("{path}/agentPools/system"), AKS).await;
+    assert_eq!(r.error_code().as_deref(), Some("BadRequest"));
     assert_eq!(
-        r.error_code().as_deref(),
+        r.error_subcode().as_deref(),
         Some("MustDefineAtLeastOneSystemPool")
     );
     sim.delete_and_wait(&pool, AKS).await;

@@ -160,7 +160,7 @@ namespace Pulumi.Aksmesh
         public Output<string> ServiceCidr { get; private set; } = null!;
 
         /// <summary>
-        /// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support). Updates in place.
+        /// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
         /// </summary>
         [Output("skuTier")]
         public Output<Pulumi.Aksmesh.SkuTier> SkuTier { get; private set; } = null!;
@@ -317,7 +317,7 @@ namespace Pulumi.Aksmesh
         public Input<string>? ServiceCidr { get; set; }
 
         /// <summary>
-        /// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support). Updates in place.
+        /// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
         /// </summary>
         [Input("skuTier")]
         public Input<Pulumi.Aksmesh.SkuTier>? SkuTier { get; set; }

@@ -134,7 +134,7 @@ export class RegionalCluster extends pulumi.CustomResource {
      */
     declare public readonly serviceCidr: pulumi.Output<string>;
     /**
-     * The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support). Updates in place.
+     * The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
      */
     declare public readonly skuTier: pulumi.Output<enums.SkuTier>;
     /**
@@ -296,7 +296,7 @@ export interface RegionalClusterArgs {
      */
     serviceCidr?: pulumi.Input<string | undefined>;
     /**
-     * The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support). Updates in place.
+     * The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
      */
     skuTier?: pulumi.Input<enums.SkuTier | undefined>;
     /**

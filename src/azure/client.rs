@@ -612,6 +612,7 @@ mod write_failure_tests {
             code: "Code".into(),
             message: String::new(),
             target: None,
+            subcode: None,
             request_id: None,
             details: Vec::new(),
         };

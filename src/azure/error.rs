@@ -29,7 +29,7 @@ pub struct ArmErrorDetail {
 #[derive(Debug, thiserror::Error)]
 pub enum AzureError {
     /// ARM (or a resource provider) answered with an error status.
-    #[error("{}", describe_arm_error(*status, code, message, target.as_deref(), request_id.as_deref(), details))]
+    #[error("{}", describe_arm_error(*status, code, subcode.as_deref().map(String::as_str), message, target.as_deref(), request_id.as_deref(), details))]
     Arm {
         /// HTTP status code.
         status: u16,
@@ -39,8 +39,12 @@ pub enum AzureError {
         message: String,
         /// The property or resource the error is about.
         target: Option<String>,
+        /// AKS's specific reason when `code` is only the category (`BadRequest`), e.g.
+        /// `CiliumDataplaneRequiresNetworkPolicyCilium`. Boxed, like `request_id`, to keep
+        /// `AzureError` (every client call's `Err`) small.
+        subcode: Option<Box<String>>,
         /// `x-ms-request-id` (or the correlation id) of the failed request, for support cases.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// Nested details.
         details: Vec<ArmErrorDetail>,
     },
@@ -128,6 +132,14 @@ impl AzureError {
         }
     }
 
+    /// AKS's `subcode`: the specific reason behind a `BadRequest`.
+    pub fn subcode(&self) -> Option<&str> {
+        match self {
+            AzureError::Arm { subcode, .. } => subcode.as_deref().map(String::as_str),
+            _ => None,
+        }
+    }
+
     /// The HTTP status of an ARM error.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -176,7 +188,9 @@ impl AzureError {
 /// Builds an [`AzureError::Arm`] from a failed response.
 ///
 /// Understands `{"error": {...}}` (common-types `ErrorResponse`), a bare `{code, message}`,
-/// AKS's JSON object serialised into `message`, and missing or non-JSON bodies.
+/// AKS's `subcode` beside the code (AKS answers `BadRequest` with the reason as the subcode, and
+/// an empty subcode when there is none), AKS's JSON object serialised into `message`, and
+/// missing or non-JSON bodies.
 pub fn parse_arm_error(
     status: u16,
     body: &[u8],
@@ -184,17 +198,19 @@ pub fn parse_arm_error(
     request_id: Option<String>,
 ) -> AzureError {
     let parsed = parse_error_body(body);
-    let (mut code, mut message, mut target, mut details) = match parsed {
+    let (mut code, mut message, mut target, mut subcode, details) = match parsed {
         Some(body) => (
             body.code.unwrap_or_default(),
             body.message.unwrap_or_default(),
             body.target,
+            body.subcode,
             body.details
+                .unwrap_or_default()
                 .into_iter()
                 .map(ArmErrorDetail::from)
                 .collect::<Vec<_>>(),
         ),
-        None => (String::new(), body_snippet(body), None, Vec::new()),
+        None => (String::new(), body_snippet(body), None, None, Vec::new()),
     };
 
     // AKS sometimes serialises a whole error object into `message`.
@@ -205,20 +221,15 @@ pub fn parse_arm_error(
         if target.is_none() {
             target = nested.target.clone();
         }
-        if let Some(subcode) = nested.subcode.clone().filter(|s| !s.is_empty()) {
-            details.insert(
-                0,
-                ArmErrorDetail {
-                    code: subcode,
-                    message: nested.message.clone().unwrap_or_default(),
-                    target: nested.target.clone(),
-                },
-            );
+        if subcode.as_deref().is_none_or(str::is_empty) {
+            subcode = nested.subcode.clone();
         }
         if let Some(inner_message) = nested.message.filter(|m| !m.is_empty()) {
             message = inner_message;
         }
     }
+    let subcode = subcode.filter(|s| !s.trim().is_empty()).map(Box::new);
+    let request_id = request_id.map(String::into_boxed_str);
 
     if code.is_empty() {
         code = error_code_header
@@ -235,6 +246,7 @@ pub fn parse_arm_error(
         code,
         message,
         target,
+        subcode,
         request_id,
         details,
     }
@@ -257,8 +269,9 @@ struct RawErrorBody {
     target: Option<String>,
     #[serde(default)]
     subcode: Option<String>,
+    /// AKS sends `"details": null`.
     #[serde(default)]
-    details: Vec<RawErrorDetail>,
+    details: Option<Vec<RawErrorDetail>>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -342,12 +355,16 @@ fn reason_code(status: u16) -> &'static str {
 fn describe_arm_error(
     status: u16,
     code: &str,
+    subcode: Option<&str>,
     message: &str,
     target: Option<&str>,
     request_id: Option<&str>,
     details: &[ArmErrorDetail],
 ) -> String {
-    let mut text = format!("Azure returned HTTP {status} {code}: {message}");
+    let mut text = match subcode {
+        Some(subcode) => format!("Azure returned HTTP {status} {code} ({subcode}): {message}"),
+        None => format!("Azure returned HTTP {status} {code}: {message}"),
+    };
     if let Some(target) = target.filter(|t| !t.is_empty()) {
         text.push_str(&format!(" (target: {target})"));
     }
@@ -424,6 +441,7 @@ mod tests {
             code: code.into(),
             message: message.into(),
             target: None,
+            subcode: None,
             request_id: None,
             details: Vec::new(),
         };
@@ -459,9 +477,11 @@ mod tests {
                 code,
                 message,
                 target,
+                subcode,
                 request_id,
                 details,
             } => {
+                assert_eq!(*subcode, None);
                 assert_eq!(*status, 400);
                 assert_eq!(code, "VnetAddressSpacesOverlap");
                 assert!(message.contains("overlap"));
@@ -495,13 +515,65 @@ mod tests {
         assert_eq!(code, "BadRequest");
         assert_eq!(message, "Cilium dataplane requires network policy cilium.");
         assert_eq!(target.as_deref(), Some("networkProfile.networkPolicy"));
+        assert!(details.is_empty(), "{details:?}");
         assert_eq!(
-            details[0].code,
-            "CiliumDataplaneRequiresNetworkPolicyCilium"
+            error.subcode(),
+            Some("CiliumDataplaneRequiresNetworkPolicyCilium")
         );
         assert!(error
             .to_string()
-            .contains("CiliumDataplaneRequiresNetworkPolicyCilium"));
+            .contains("BadRequest (CiliumDataplaneRequiresNetworkPolicyCilium)"));
+    }
+
+    /// AKS puts the reason beside the code: `BadRequest` plus a `subcode`, inside the
+    /// `error` envelope or bare; an empty subcode means there is none.
+    #[test]
+    fn parses_the_aks_subcode_beside_the_code() {
+        let cilium = "Network policy 'azure' is not supported with networkDataplane 'cilium'.";
+        let rows: [(&[u8], Option<&str>, &str); 4] = [
+            (
+                br#"{"error":{"code":"BadRequest","message":"Network policy 'azure' is not supported with networkDataplane 'cilium'.","target":"networkProfile.networkPolicy","subcode":"CiliumDataplaneRequiresNetworkPolicyCilium","details":[]}}"#,
+                Some("CiliumDataplaneRequiresNetworkPolicyCilium"),
+                cilium,
+            ),
+            (
+                br#"{"code":"BadRequest","details":null,"message":"Network policy 'azure' is not supported with networkDataplane 'cilium'.","subcode":"CiliumDataplaneRequiresNetworkPolicyCilium","target":"networkProfile.networkPolicy"}"#,
+                Some("CiliumDataplaneRequiresNetworkPolicyCilium"),
+                cilium,
+            ),
+            (
+                br#"{"code":"ErrCode_InsufficientVCPUQuota","details":null,"message":"Insufficient regional vcpu quota left","subcode":""}"#,
+                None,
+                "Insufficient regional vcpu quota left",
+            ),
+            (
+                br#"{"error":{"code":"InvalidParameter","message":"bad name","subcode":"  "}}"#,
+                None,
+                "bad name",
+            ),
+        ];
+        for (body, subcode, message) in rows {
+            let error = parse_arm_error(400, body, None, None);
+            assert_eq!(error.subcode(), subcode, "{error:?}");
+            let text = error.to_string();
+            assert!(text.contains(message), "{text}");
+            match subcode {
+                Some(subcode) => {
+                    assert_eq!(error.code(), Some("BadRequest"));
+                    assert!(
+                        text.starts_with(&format!(
+                            "Azure returned HTTP 400 BadRequest ({subcode}): "
+                        )),
+                        "{text}"
+                    );
+                    assert!(
+                        text.contains("(target: networkProfile.networkPolicy)"),
+                        "{text}"
+                    );
+                }
+                None => assert!(!text.contains("()"), "{text}"),
+            }
+        }
     }
 
     #[test]

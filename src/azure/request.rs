@@ -255,6 +255,7 @@ pub(crate) fn map_core_error(error: &azure_core::Error) -> AzureError {
             code: "HttpError".into(),
             message,
             target: None,
+            subcode: None,
             request_id: None,
             details: Vec::new(),
         },

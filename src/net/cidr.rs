@@ -154,10 +154,18 @@ pub enum DnsServiceIpError {
         service_cidr: Ipv4Net,
         suggestion: String,
     },
+    #[error("dnsServiceIP {ip} is the first usable address of serviceCidr {service_cidr}, which the kubernetes service (kubernetes.default) takes; choose another address inside it, e.g. {suggestion}")]
+    KubernetesServiceAddress {
+        ip: Ipv4Addr,
+        service_cidr: Ipv4Net,
+        suggestion: String,
+    },
 }
 
 /// Checks that `ip` can be the cluster DNS service IP of `service_cidr`: inside it, and neither its network
-/// (first) address nor its broadcast (last) address.
+/// (first) address, nor its broadcast (last) address, nor the first usable address, which Kubernetes
+/// gives the `kubernetes` service (Learn, azure-cni-overlay: "Don't use the first IP address in your
+/// address range, such as .1 … used for the kubernetes.default.svc.cluster.local address").
 pub fn check_dns_service_ip(service_cidr: Ipv4Net, ip: Ipv4Addr) -> Result<(), DnsServiceIpError> {
     let service_network = service_cidr.trunc();
     let suggestion = || suggested_dns_ip(service_network);
@@ -182,17 +190,25 @@ pub fn check_dns_service_ip(service_cidr: Ipv4Net, ip: Ipv4Addr) -> Result<(), D
             suggestion: suggestion(),
         });
     }
+    if u64::from(u32::from(ip)) == start(service_network) + 1 {
+        return Err(DnsServiceIpError::KubernetesServiceAddress {
+            ip,
+            service_cidr: service_network,
+            suggestion: suggestion(),
+        });
+    }
     Ok(())
 }
 
-/// The conventional `.10` address when the range is large enough, otherwise the first usable one.
+/// The conventional `.10` address when the range is large enough, otherwise the first address
+/// after the kubernetes service's.
 fn suggested_dns_ip(service_network: Ipv4Net) -> String {
     let first = start(service_network);
     let last = end(service_network);
     let candidate = if first + 10 < last {
         first + 10
     } else {
-        first + 1
+        first + 2
     };
     if candidate < last {
         u32::try_from(candidate)
@@ -390,6 +406,43 @@ mod tests {
         let error =
             check_dns_service_ip(net("10.96.0.0/31"), Ipv4Addr::new(10, 96, 0, 1)).unwrap_err();
         assert!(error.to_string().contains("too small"), "{error}");
+    }
+
+    /// The first usable address belongs to `kubernetes.default`; small ranges never suggest it.
+    #[test]
+    fn dns_service_ip_must_not_be_the_kubernetes_service_address() {
+        let rows = [
+            (
+                "10.96.0.0/16",
+                Ipv4Addr::new(10, 96, 0, 1),
+                "e.g. 10.96.0.10",
+            ),
+            (
+                "10.96.0.0/29",
+                Ipv4Addr::new(10, 96, 0, 1),
+                "e.g. 10.96.0.2",
+            ),
+            (
+                "192.168.4.0/22",
+                Ipv4Addr::new(192, 168, 4, 1),
+                "e.g. 192.168.4.10",
+            ),
+        ];
+        for (range, ip, suggestion) in rows {
+            let error = check_dns_service_ip(net(range), ip).unwrap_err();
+            assert!(
+                matches!(error, DnsServiceIpError::KubernetesServiceAddress { .. }),
+                "{range}: {error:?}"
+            );
+            let text = error.to_string();
+            assert!(text.contains("first usable address"), "{text}");
+            assert!(text.contains("kubernetes service"), "{text}");
+            assert!(text.ends_with(suggestion), "{text}");
+        }
+        assert_eq!(
+            check_dns_service_ip(net("10.96.0.0/29"), Ipv4Addr::new(10, 96, 0, 2)),
+            Ok(())
+        );
     }
 
     #[test]

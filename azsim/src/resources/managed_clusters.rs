@@ -49,8 +49,8 @@ fn resolve_version(requested: &str) -> Result<String, ArmError> {
             return Ok(requested.to_string());
         }
     }
-    Err(ArmError::bad_request(
-        "AgentPoolK8sVersionNotSupported",
+    Err(ArmError::aks_bad_request(
+            "AgentPoolK8sVersionNotSupported",
         format!("Version {requested} is not supported in this region. Please use [az aks get-versions] command to get the supported version list in this region. For more information, please check https://aka.ms/supported-version-list"),
     )
     .with_target("properties.kubernetesVersion"))
@@ -107,8 +107,8 @@ fn resolve_subnet(
                 Ok(address.key)
             } else {
                 let vnet = address.names.first().cloned().unwrap_or_default();
-                Err(ArmError::bad_request(
-                    "SubnetNotFound",
+                Err(ArmError::aks_bad_request(
+            "SubnetNotFound",
                     format!(
                         "Could not find subnet {} in vnet {vnet} from resource group {} of subscription {}.",
                         address.name(),
@@ -305,6 +305,21 @@ fn finish_pool(
             format!("maxPods must be between {low} and {high}, got {max_pods}."),
         ));
     }
+    // Learn (maximum pods per node): under 30 only "if the configuration of each node pool has
+    // space for a minimum of 30 pods"; an autoscaled pool counts its minimum.
+    let autoscaled = props.get("enableAutoScaling").and_then(Value::as_bool) == Some(true);
+    let nodes = if autoscaled {
+        arm::opt_i64(props, "minCount")?
+    } else {
+        arm::opt_i64(props, "count")?
+    }
+    .unwrap_or(1);
+    if max_pods < 30 && nodes.saturating_mul(max_pods) < 30 {
+        return Err(invalid(
+            &format!("{target}.maxPods"),
+            format!("maxPods {max_pods} with {nodes} node(s) leaves room for fewer than 30 pods in the pool; a pool needs room for at least 30 pods."),
+        ));
+    }
     props.insert("maxPods".into(), json!(max_pods));
     if networking == PodNetworking::Overlay
         && props.get("podSubnetID").is_some_and(|v| !v.is_null())
@@ -363,7 +378,7 @@ struct NetworkPlan {
 
 fn parse_cidr(text: &str, target: &str) -> Result<IpNet, ArmError> {
     cidr::parse_prefix(text).map_err(|_| {
-        ArmError::bad_request("CidrStringParseError", format!("Cidr '{text}' is invalid."))
+        ArmError::aks_bad_request("CidrStringParseError", format!("Cidr '{text}' is invalid."))
             .with_target(target)
     })
 }
@@ -429,7 +444,7 @@ fn plan_network(
         None => "none",
     };
     if dataplane == "cilium" && matches!(policy, "azure" | "calico") {
-        return Err(ArmError::bad_request(
+        return Err(ArmError::aks_bad_request(
             "CiliumDataplaneRequiresNetworkPolicyCilium",
             format!("Network policy '{policy}' is not supported with networkDataplane 'cilium'; use networkPolicy 'cilium' (or 'none')."),
         )
@@ -487,7 +502,8 @@ fn plan_network(
         .unwrap_or("10.0.0.0/16")
         .to_string();
     let service_cidr = parse_cidr(&service_text, "networkProfile.serviceCIDR")?;
-    if service_cidr.prefix_len() < 12 && matches!(service_cidr, IpNet::V4(_)) {
+    // Learn: the service range "must be smaller than /12", so /12 itself is refused.
+    if service_cidr.prefix_len() <= 12 && matches!(service_cidr, IpNet::V4(_)) {
         return Err(invalid(
             "networkProfile.serviceCidr",
             format!("The service CIDR {service_cidr} is too large; it must be smaller than /12."),
@@ -503,7 +519,7 @@ fn plan_network(
         )
     })?;
     if !service_cidr.contains(&dns) {
-        return Err(ArmError::bad_request(
+        return Err(ArmError::aks_bad_request(
             "DnsServiceIpOutOfServiceCidr",
             format!("DNSServiceIP {dns} is not within ServiceCIDR {service_cidr}."),
         )
@@ -512,7 +528,7 @@ fn plan_network(
     let network_address = cidr::nth_address(&service_cidr, 0);
     let first_address = cidr::nth_address(&service_cidr, 1);
     if Some(dns) == network_address || Some(dns) == first_address {
-        return Err(ArmError::bad_request(
+        return Err(ArmError::aks_bad_request(
             "InvalidDnsServiceIP",
             format!("DNSServiceIP {dns} must not be the first address of ServiceCIDR {service_cidr}; that address is used by the kubernetes service."),
         )
@@ -640,8 +656,8 @@ fn check_vnet_overlaps(
             if let Some((_, s)) =
                 cidr::first_overlap(&[plan.service_cidr], &network::subnet_prefixes(subnet))
             {
-                return Err(ArmError::bad_request(
-                    "ServiceCidrOverlapExistingSubnetsCidr",
+                return Err(ArmError::aks_bad_request(
+            "ServiceCidrOverlapExistingSubnetsCidr",
                     format!("The specified service CIDR {} is conflicted with an existing subnet CIDR {s} (subnet {}).", plan.service_cidr, subnet.id),
                 )
                 .with_target("networkProfile.serviceCIDR"));
@@ -649,8 +665,8 @@ fn check_vnet_overlaps(
         }
         if let Some(pod) = plan.pod_cidr {
             if let Some((_, space)) = cidr::first_overlap(&[pod], &network::address_space(vnet)) {
-                return Err(ArmError::bad_request(
-                    "NetworkProfileCIDROverlapVNET",
+                return Err(ArmError::aks_bad_request(
+            "NetworkProfileCIDROverlapVNET",
                     format!("The pod CIDR {pod} overlaps with the address space {space} of virtual network {}.", vnet.id),
                 )
                 .with_target("networkProfile.podCIDR"));
@@ -883,6 +899,33 @@ fn parse_inline_pools(props: &Map<String, Value>) -> Result<Option<Vec<NamedPool
     Ok(Some(pools))
 }
 
+/// The support plan, kept from the cluster when the body names none. Learn: "Enabling LTS
+/// requires moving your cluster to the Premium tier and explicitly selecting the LTS support plan"
+/// (long-term-support), and "LongTermSupport and Premium tier should be enabled/disabled
+/// together" (free-standard-pricing-tiers), so each needs the other.
+fn support_plan(
+    props: &Map<String, Value>,
+    old_props: &Map<String, Value>,
+    tier: &str,
+) -> Result<&'static str, ArmError> {
+    let given = arm::opt_str(props, "supportPlan")?
+        .or_else(|| str_of(old_props, "supportPlan"))
+        .unwrap_or("KubernetesOfficial");
+    let plan = one_of(
+        given,
+        &["KubernetesOfficial", "AKSLongTermSupport"],
+        "properties.supportPlan",
+    )?;
+    let premium = tier == "Premium";
+    if premium != (plan == "AKSLongTermSupport") {
+        return Err(invalid(
+            "properties.supportPlan",
+            format!("Support plan '{plan}' is not allowed with the '{tier}' tier: the Premium tier and the AKSLongTermSupport support plan must be enabled and disabled together."),
+        ));
+    }
+    Ok(plan)
+}
+
 pub fn put_cluster(
     world: &mut World,
     ctx: &Ctx,
@@ -946,6 +989,7 @@ pub fn put_cluster(
     )?;
     sku.insert("name".into(), json!(sku_name));
     sku.insert("tier".into(), json!(sku_tier));
+    let support_plan = support_plan(&props, &old_props, sku_tier)?;
 
     // An update without a version keeps the cluster's; only a create gets the default.
     let requested_version = arm::opt_str(&props, "kubernetesVersion")?
@@ -957,15 +1001,15 @@ pub fn put_cluster(
         let (old_major, old_minor) = minor_of(old);
         let (new_major, new_minor) = minor_of(&current_version);
         if (new_major, new_minor) < (old_major, old_minor) {
-            return Err(ArmError::bad_request(
+            return Err(ArmError::aks_bad_request(
                 "NotAllowedDowngrade",
                 format!("Downgrading Kubernetes from {old} to {current_version} is not allowed."),
             )
             .with_target("properties.kubernetesVersion"));
         }
         if new_major == old_major && new_minor > old_minor + 1 {
-            return Err(ArmError::bad_request(
-                "UpgradeNotAllowedSkipMinorVersion",
+            return Err(ArmError::aks_bad_request(
+            "UpgradeNotAllowedSkipMinorVersion",
                 format!("Upgrading Kubernetes from {old} to {current_version} skips a minor version; upgrade one minor version at a time."),
             )
             .with_target("properties.kubernetesVersion"));
@@ -1034,7 +1078,7 @@ pub fn put_cluster(
     let inline = parse_inline_pools(&props)?;
     props.remove("agentPoolProfiles");
     let no_system_pool = || {
-        ArmError::bad_request(
+        ArmError::aks_bad_request(
             "MustDefineAtLeastOneSystemPool",
             "Must define at least one system pool.",
         )
@@ -1161,9 +1205,7 @@ pub fn put_cluster(
         "resourceUID".into(),
         keep_or("resourceUID", &|| json!(short_hex(24))),
     );
-    props
-        .entry("supportPlan")
-        .or_insert_with(|| json!("KubernetesOfficial"));
+    props.insert("supportPlan".into(), json!(support_plan));
     props
         .entry("disableLocalAccounts")
         .or_insert_with(|| json!(false));
@@ -1325,7 +1367,7 @@ pub fn put_agent_pool(
                 .take(siblings.len().saturating_sub(1))
                 .any(|p| str_of(p, "mode") == Some("System"))
         {
-            return Err(ArmError::bad_request(
+            return Err(ArmError::aks_bad_request(
                 "MustDefineAtLeastOneSystemPool",
                 "Must define at least one system pool.",
             ));
@@ -1359,7 +1401,7 @@ pub fn check_delete_agent_pool(world: &World, pool: &Resource) -> Result<(), Arm
     if others {
         Ok(())
     } else {
-        Err(ArmError::bad_request(
+        Err(ArmError::aks_bad_request(
             "MustDefineAtLeastOneSystemPool",
             format!(
                 "Agent pool '{}' is the last system pool of the cluster and cannot be deleted.",
@@ -1457,7 +1499,7 @@ pub fn kubernetes_versions(location: &str) -> Result<ArmResponse, ArmError> {
             }
             json!({
                 "version": minor,
-                "capabilities": {"supportPlan": ["KubernetesOfficial"]},
+                "capabilities": {"supportPlan": ["KubernetesOfficial", "AKSLongTermSupport"]},
                 "isPreview": false,
                 "isDefault": *minor == DEFAULT_KUBERNETES_VERSION,
                 "patchVersions": patch_versions,

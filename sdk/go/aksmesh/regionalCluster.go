@@ -64,7 +64,7 @@ type RegionalCluster struct {
 	RoleAssignmentIds pulumi.StringArrayOutput `pulumi:"roleAssignmentIds"`
 	// The Kubernetes service address range, smaller than /12 and outside the VNet, subnets and `podCidr`. Default: `10.96.0.0/16` (Azure's own default `10.0.0.0/16` collides with typical subnets). Changing it replaces the cluster.
 	ServiceCidr pulumi.StringOutput `pulumi:"serviceCidr"`
-	// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support). Updates in place.
+	// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
 	SkuTier SkuTierOutput `pulumi:"skuTier"`
 	// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
 	SystemPool SystemPoolOutput `pulumi:"systemPool"`
@@ -155,7 +155,7 @@ type regionalClusterArgs struct {
 	ResourceGroupName string `pulumi:"resourceGroupName"`
 	// The Kubernetes service address range, smaller than /12 and outside the VNet, subnets and `podCidr`. Default: `10.96.0.0/16` (Azure's own default `10.0.0.0/16` collides with typical subnets). Changing it replaces the cluster.
 	ServiceCidr *string `pulumi:"serviceCidr"`
-	// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support). Updates in place.
+	// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
 	SkuTier *SkuTier `pulumi:"skuTier"`
 	// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
 	SystemPool *SystemPool `pulumi:"systemPool"`
@@ -195,7 +195,7 @@ type RegionalClusterArgs struct {
 	ResourceGroupName pulumi.StringInput
 	// The Kubernetes service address range, smaller than /12 and outside the VNet, subnets and `podCidr`. Default: `10.96.0.0/16` (Azure's own default `10.0.0.0/16` collides with typical subnets). Changing it replaces the cluster.
 	ServiceCidr pulumi.StringPtrInput
-	// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support). Updates in place.
+	// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
 	SkuTier SkuTierPtrInput
 	// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
 	SystemPool SystemPoolPtrInput
@@ -412,7 +412,7 @@ func (o RegionalClusterOutput) ServiceCidr() pulumi.StringOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringOutput { return v.ServiceCidr }).(pulumi.StringOutput)
 }
 
-// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support). Updates in place.
+// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
 func (o RegionalClusterOutput) SkuTier() SkuTierOutput {
 	return o.ApplyT(func(v *RegionalCluster) SkuTierOutput { return v.SkuTier }).(SkuTierOutput)
 }

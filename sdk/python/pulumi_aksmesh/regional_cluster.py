@@ -57,7 +57,7 @@ class RegionalClusterArgs:
         :param pulumi.Input['PodNetworking'] pod_networking: How pods get addresses: `overlay` (default, Azure CNI Overlay: pods use `podCidr`, outside the VNet), `flat` (Azure CNI with a pod subnet: pods get VNet addresses from `podSubnetId`) or `byoCni` (no CNI installed, `networkPlugin: none`: install your own, nodes stay NotReady until you do). Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] pod_subnet_id: Resource id of the subnet pods take their addresses from: required with `podNetworking: flat` (pass the RegionalNetwork's `podSubnetId` output) and refused otherwise. The cluster identity is granted Network Contributor on it too. Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] service_cidr: The Kubernetes service address range, smaller than /12 and outside the VNet, subnets and `podCidr`. Default: `10.96.0.0/16` (Azure's own default `10.0.0.0/16` collides with typical subnets). Changing it replaces the cluster.
-        :param pulumi.Input['SkuTier'] sku_tier: The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support). Updates in place.
+        :param pulumi.Input['SkuTier'] sku_tier: The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
         :param pulumi.Input['SystemPoolArgs'] system_pool: The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
         :param pulumi.Input[_builtins.str] vnet_cidr: The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
@@ -268,7 +268,7 @@ class RegionalClusterArgs:
     @pulumi.getter(name="skuTier")
     def sku_tier(self) -> pulumi.Input[Optional['SkuTier']]:
         """
-        The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support). Updates in place.
+        The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
         """
         return pulumi.get(self, "sku_tier")
 
@@ -357,7 +357,7 @@ class RegionalCluster(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] pod_subnet_id: Resource id of the subnet pods take their addresses from: required with `podNetworking: flat` (pass the RegionalNetwork's `podSubnetId` output) and refused otherwise. The cluster identity is granted Network Contributor on it too. Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] resource_group_name: The resource group the cluster is created in: pass the RegionalNetwork's `resourceGroupName` output. Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] service_cidr: The Kubernetes service address range, smaller than /12 and outside the VNet, subnets and `podCidr`. Default: `10.96.0.0/16` (Azure's own default `10.0.0.0/16` collides with typical subnets). Changing it replaces the cluster.
-        :param pulumi.Input['SkuTier'] sku_tier: The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support). Updates in place.
+        :param pulumi.Input['SkuTier'] sku_tier: The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
         :param pulumi.Input[Union['SystemPoolArgs', 'SystemPoolArgsDict']] system_pool: The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
         :param pulumi.Input[_builtins.str] vnet_cidr: The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
@@ -697,7 +697,7 @@ class RegionalCluster(pulumi.CustomResource):
     @pulumi.getter(name="skuTier")
     def sku_tier(self) -> pulumi.Output['SkuTier']:
         """
-        The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support). Updates in place.
+        The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
         """
         return pulumi.get(self, "sku_tier")
 

@@ -7,7 +7,7 @@ use crate::azure::models::managed_cluster::{
     ManagedClusterSku, NetworkProfile, OidcIssuerProfile,
 };
 use crate::resources::common::managed_tags;
-use crate::vocabulary::PodNetworking;
+use crate::vocabulary::{PodNetworking, SkuTier};
 
 /// The PUT body for the inputs (defaults resolved).
 pub(super) fn cluster_body(
@@ -37,9 +37,22 @@ pub(super) fn cluster_body(
             }),
             agent_pool_profiles: Some(vec![system_pool_profile(inputs, &resolved)]),
             network_profile: Some(network_profile(&resolved)),
+            support_plan: Some(support_plan(resolved.sku_tier).into()),
             ..Default::default()
         },
         ..Default::default()
+    }
+}
+
+/// The Premium tier and long-term support go together: Learn (long-term-support) "Enabling LTS
+/// requires moving your cluster to the Premium tier and explicitly selecting the LTS support plan",
+/// and leaving Premium requires "explicitly selecting the KubernetesOfficial support plan"
+/// (free-standard-pricing-tiers: "LongTermSupport and Premium tier should be enabled/disabled
+/// together"). So the plan is always sent, following the tier.
+fn support_plan(tier: Option<SkuTier>) -> &'static str {
+    match tier {
+        Some(SkuTier::Premium) => "AKSLongTermSupport",
+        _ => "KubernetesOfficial",
     }
 }
 
@@ -130,6 +143,26 @@ mod tests {
     use crate::azure::models::schema_check::assert_valid_put;
     use crate::vocabulary::{NetworkDataplane, NetworkPolicy};
 
+    /// Premium is long-term support; every other tier asks for the community plan explicitly,
+    /// so leaving Premium also leaves LTS.
+    #[test]
+    fn the_support_plan_follows_the_tier() {
+        let rows = [
+            (None, "Free", "KubernetesOfficial"),
+            (Some(SkuTier::Free), "Free", "KubernetesOfficial"),
+            (Some(SkuTier::Standard), "Standard", "KubernetesOfficial"),
+            (Some(SkuTier::Premium), "Premium", "AKSLongTermSupport"),
+        ];
+        for (tier, sku, plan) in rows {
+            let mut inputs = valid();
+            inputs.sku_tier = tier;
+            assert_eq!(check(&mut inputs), vec![]);
+            let json = serde_json::to_value(cluster_body(&inputs, None)).unwrap();
+            assert_eq!(json["sku"]["tier"], sku, "{tier:?}");
+            assert_eq!(json["properties"]["supportPlan"], plan, "{tier:?}");
+        }
+    }
+
     #[test]
     fn request_bodies_match_the_schema() {
         let id = managed_cluster_id(SUBSCRIPTION, "rg-platform-eastus", "aks-platform-eastus");
@@ -169,6 +202,8 @@ mod tests {
             json["properties"]["agentPoolProfiles"][0]["podSubnetID"],
             pod_subnet()
         );
+
+        assert_eq!(json["properties"]["supportPlan"], "KubernetesOfficial");
 
         let mut byo = valid();
         byo.pod_networking = Some(PodNetworking::ByoCni);

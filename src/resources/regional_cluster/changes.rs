@@ -2,11 +2,12 @@
 //! means the default, so spelling a default out (or dropping it) changes nothing.
 
 use super::types::{
-    DEFAULT_DNS_SERVICE_IP, DEFAULT_MAX_PODS, DEFAULT_POD_CIDR, DEFAULT_POOL_NAME,
-    DEFAULT_SERVICE_CIDR, DEFAULT_VM_SIZE,
+    RegionalClusterInputs, DEFAULT_DNS_SERVICE_IP, DEFAULT_MAX_PODS, DEFAULT_POD_CIDR,
+    DEFAULT_POOL_NAME, DEFAULT_SERVICE_CIDR, DEFAULT_VM_SIZE,
 };
 use crate::azure::ids::ids_equal;
 use crate::net;
+use crate::property::Annotations;
 use crate::resource::{Change, ChangeEffect};
 use crate::resources::common::same_choice;
 use crate::vocabulary::{NetworkDataplane, NetworkPolicy, PodNetworking, Vocabulary};
@@ -45,6 +46,22 @@ pub(super) fn change_effect(change: &Change<'_>) -> ChangeEffect {
     }
 }
 
+/// The rules that depend on another new input: a pod range grows in place only on Azure CNI
+/// Overlay (Learn, azure-cni-overlay-pod-expand: "Shrinking or replacing the range isn't
+/// supported"); with BYO CNI (or a mode not known yet) any new range needs a new cluster.
+pub(super) fn change_effect_given(
+    change: &Change<'_>,
+    news: &RegionalClusterInputs,
+    unknowns: &Annotations,
+) -> ChangeEffect {
+    let overlay =
+        !unknowns.is_unknown("podNetworking") && news.pod_networking() == PodNetworking::Overlay;
+    if change.path == "podCidr" && !overlay {
+        return replace_unless(change, same_pod_range(change));
+    }
+    change_effect(change)
+}
+
 fn text(value: Option<&serde_json::Value>) -> Option<&str> {
     value.and_then(|v| v.as_str())
 }
@@ -78,12 +95,21 @@ fn policy_in_place(change: &Change<'_>) -> bool {
 
 /// AKS can only grow an overlay pod range in place.
 fn pod_range_kept_or_grown(change: &Change<'_>) -> bool {
-    let old = net::parse_cidr(text(change.old).unwrap_or(DEFAULT_POD_CIDR));
-    let new = net::parse_cidr(text(change.new).unwrap_or(DEFAULT_POD_CIDR));
-    match (old, new) {
-        (Ok(old), Ok(new)) => old == new || net::is_expansion(old, new),
-        _ => false,
+    match pod_ranges(change) {
+        Some((old, new)) => old == new || net::is_expansion(old, new),
+        None => false,
     }
+}
+
+/// The same pod range, spelled out or left to the default.
+fn same_pod_range(change: &Change<'_>) -> bool {
+    pod_ranges(change).is_some_and(|(old, new)| old == new)
+}
+
+fn pod_ranges(change: &Change<'_>) -> Option<(ipnet::Ipv4Net, ipnet::Ipv4Net)> {
+    let old = net::parse_cidr(text(change.old).unwrap_or(DEFAULT_POD_CIDR)).ok()?;
+    let new = net::parse_cidr(text(change.new).unwrap_or(DEFAULT_POD_CIDR)).ok()?;
+    Some((old, new))
 }
 
 fn max_pods_or_default(value: Option<&serde_json::Value>) -> i64 {
@@ -278,6 +304,73 @@ mod tests {
             ChangeEffect::Replace,
             "an unknown new range may not be an expansion"
         );
+    }
+
+    /// The whole new inputs decide: only overlay grows its pod range in place.
+    #[test]
+    fn pod_range_expansion_updates_only_on_overlay() {
+        let expand = Change {
+            path: "podCidr",
+            old: Some(&*Box::leak(Box::new("10.244.0.0/16".into()))),
+            new: Some(&*Box::leak(Box::new("10.244.0.0/15".into()))),
+            new_is_unknown: false,
+        };
+        let spelled_default = Change {
+            path: "podCidr",
+            old: None,
+            new: Some(&*Box::leak(Box::new(DEFAULT_POD_CIDR.into()))),
+            new_is_unknown: false,
+        };
+        let mut unknown_mode = Annotations::default();
+        unknown_mode.unknown.insert("podNetworking".into());
+        let inputs = |mode: Option<PodNetworking>| RegionalClusterInputs {
+            pod_networking: mode,
+            ..Default::default()
+        };
+        let rows = [
+            (
+                "overlay by default",
+                inputs(None),
+                Annotations::default(),
+                &expand,
+                ChangeEffect::Update,
+            ),
+            (
+                "overlay",
+                inputs(Some(PodNetworking::Overlay)),
+                Annotations::default(),
+                &expand,
+                ChangeEffect::Update,
+            ),
+            (
+                "BYO CNI",
+                inputs(Some(PodNetworking::ByoCni)),
+                Annotations::default(),
+                &expand,
+                ChangeEffect::Replace,
+            ),
+            (
+                "mode not known yet",
+                inputs(None),
+                unknown_mode,
+                &expand,
+                ChangeEffect::Replace,
+            ),
+            (
+                "BYO CNI spelling out the default",
+                inputs(Some(PodNetworking::ByoCni)),
+                Annotations::default(),
+                &spelled_default,
+                ChangeEffect::Update,
+            ),
+        ];
+        for (case, news, unknowns, change, expected) in rows {
+            assert_eq!(
+                RegionalCluster.change_effect_given(change, &news, &unknowns),
+                expected,
+                "{case}"
+            );
+        }
     }
 
     #[test]

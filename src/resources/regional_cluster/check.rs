@@ -5,8 +5,8 @@ use ipnet::Ipv4Net;
 
 use super::kubernetes_versions;
 use super::types::{
-    default_dns_service_ip, RegionalClusterInputs, SystemPoolInputs, DEFAULT_POD_CIDR,
-    DEFAULT_SERVICE_CIDR,
+    default_dns_service_ip, RegionalClusterInputs, SystemPoolInputs, DEFAULT_NODE_COUNT,
+    DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR,
 };
 use crate::azure::ids::ids_equal;
 use crate::azure::ResourceId;
@@ -289,9 +289,6 @@ fn check_dns_service_ip(
     if let Some(address) = address {
         if let Err(reason) = net::check_dns_service_ip(service_range, address) {
             v.fail("dnsServiceIP", reason.to_string());
-        } else if u32::from(address) == u32::from(service_range.network()).saturating_add(1) {
-            // AKS gives the first usable address to the `kubernetes` service itself.
-            v.fail("dnsServiceIP", format!("dnsServiceIP {address} is the first usable address of serviceCidr {service_range}, which AKS gives to the kubernetes service; use another, e.g. {}", default_dns_service_ip(&service_range.to_string())));
         }
     }
 }
@@ -358,12 +355,37 @@ fn check_system_pool(v: &mut Validator<'_, '_>, pool: &SystemPoolInputs) {
         }
     }
     if let Some(max_pods) = pool.max_pods {
-        if !v.is_unknown("systemPool.maxPods") && !(10..=250).contains(&max_pods) {
-            v.fail(
-                "systemPool.maxPods",
-                format!("maxPods {max_pods} is out of range; AKS allows 10 to 250"),
-            );
+        if !v.is_unknown("systemPool.maxPods") {
+            check_max_pods(v, pool, max_pods);
         }
+    }
+}
+
+/// Learn ("Configure maximum pods per node", azure-cni-overview / concepts-network-ip-address-
+/// planning): maxPods is 10 to 250, and a value under 30 only if the pool still has room for 30
+/// pods (count × maxPods ≥ 30), which keeps space for the system pods.
+fn check_max_pods(v: &mut Validator<'_, '_>, pool: &SystemPoolInputs, max_pods: i64) {
+    const POOL_MINIMUM_PODS: i64 = 30;
+    if !(10..=250).contains(&max_pods) {
+        v.fail(
+            "systemPool.maxPods",
+            format!("maxPods {max_pods} is out of range; AKS allows 10 to 250"),
+        );
+        return;
+    }
+    if max_pods >= POOL_MINIMUM_PODS || v.is_unknown("systemPool.count") {
+        return;
+    }
+    let count = pool.count.unwrap_or(DEFAULT_NODE_COUNT);
+    // A count out of range is reported on its own.
+    if (1..=1000).contains(&count) && count * max_pods < POOL_MINIMUM_PODS {
+        // Both are positive here.
+        let at_least = |needed: i64, per: i64| (needed + per - 1) / per;
+        let nodes_needed = at_least(POOL_MINIMUM_PODS, max_pods);
+        v.fail(
+            "systemPool.maxPods",
+            format!("maxPods {max_pods} with {count} node(s) leaves room for {} pods, but AKS needs room for at least 30 in a pool; set systemPool.count to {nodes_needed} or more, or maxPods to {} or more", count * max_pods, at_least(POOL_MINIMUM_PODS, count)),
+        );
     }
 }
 
@@ -435,8 +457,37 @@ fn vm_size_character(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{check, valid};
-    use super::super::types::{DEFAULT_DNS_SERVICE_IP, DEFAULT_POD_CIDR};
+    use super::super::types::{SystemPoolInputs, DEFAULT_DNS_SERVICE_IP, DEFAULT_POD_CIDR};
     use crate::vocabulary::NetworkPolicy;
+
+    /// maxPods under 30 passes only when the pool has room for 30 pods (count × maxPods ≥ 30).
+    #[test]
+    fn max_pods_under_30_needs_room_for_30_pods() {
+        let rows = [
+            (Some(10), Some(3), true),
+            (Some(10), Some(2), false),
+            (Some(15), None, true),
+            (Some(14), None, false),
+            (Some(30), Some(1), true),
+            (Some(29), Some(1), false),
+            (Some(10), Some(1000), true),
+            (Some(9), Some(1000), false),
+        ];
+        for (max_pods, count, accepted) in rows {
+            let mut inputs = valid();
+            inputs.system_pool = Some(SystemPoolInputs {
+                max_pods,
+                count,
+                ..Default::default()
+            });
+            let failures = check(&mut inputs);
+            assert_eq!(
+                failures.is_empty(),
+                accepted,
+                "maxPods {max_pods:?}, count {count:?}: {failures:?}"
+            );
+        }
+    }
 
     #[test]
     fn check_fills_only_the_name_prefix() {

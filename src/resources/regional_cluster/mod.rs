@@ -63,6 +63,15 @@ impl Resource for RegionalCluster {
         changes::change_effect(change)
     }
 
+    fn change_effect_given(
+        &self,
+        change: &Change<'_>,
+        news: &RegionalClusterInputs,
+        unknowns: &Annotations,
+    ) -> ChangeEffect {
+        changes::change_effect_given(change, news, unknowns)
+    }
+
     fn preview(
         &self,
         inputs: &RegionalClusterInputs,

@@ -88,6 +88,8 @@ pub struct RegionalClusterInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-resolved" = true))]
     pub system_pool: Option<SystemPoolInputs>,
+    /// AKS pricing tier, Free by default. Premium comes with long-term support: aksmesh asks for
+    /// supportPlan AKSLongTermSupport with it (and KubernetesOfficial with Free and Standard).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-resolved" = true))]
     pub sku_tier: Option<SkuTier>,

@@ -526,6 +526,15 @@ fn peered_pod_to_pod(networking: PodNetworking, mesh: MeshMode, a: &str, b: &str
 /// A ClusterIP service across a peering: cluster-local, so only a mesh's global service reaches it.
 fn peered_to_service(source: Endpoint, networking: PodNetworking, mesh: MeshMode, b: &str) -> Fact {
     let name = source.label();
+    if mesh == MeshMode::SelfManaged && source == Endpoint::Node {
+        // A node's own traffic to a ClusterIP goes through kube-proxy, which knows only local
+        // endpoints, unless Cilium replaces kube-proxy; aksmesh's self-managed values set that
+        // only when a cluster's apiServerFqdn is given (Cilium needs k8sServiceHost/Port then).
+        return fails(
+            format!("{name} → global service → kube-proxy → local backends only"),
+            format!("A node reaches a global service through kube-proxy, which load-balances only to backends in its own cluster, so {b}'s backends are not used. Give each cluster's apiServerFqdn to CiliumMesh so its Helm values turn on kubeProxyReplacement (with k8sServiceHost/k8sServicePort); pods are not affected."),
+        );
+    }
     if mesh.is_mesh() {
         let carrier = if networking == PodNetworking::Flat {
             "VNet peering"
@@ -739,7 +748,7 @@ mod tests {
         (ByoCni, SelfManaged, Node, Node, true, "node → VNet peering → node"),
         (ByoCni, SelfManaged, Node, Pod, true, "node → VXLAN tunnel over VNet peering → node → pod"),
         (ByoCni, SelfManaged, Node, Ilb, true, "node → VNet peering → internal load balancer"),
-        (ByoCni, SelfManaged, Node, Service, true, "node → global service (service.cilium.io/global) → Cilium → VXLAN tunnel over VNet peering → pod"),
+        (ByoCni, SelfManaged, Node, Service, false, "node → global service → kube-proxy → local backends only"),
         (ByoCni, SelfManaged, Pod, Node, true, "pod → SNAT to node IP → VNet peering → node"),
         (ByoCni, SelfManaged, Pod, Pod, true, "pod → VXLAN tunnel over VNet peering → node → pod"),
         (ByoCni, SelfManaged, Pod, Ilb, true, "pod → SNAT to node IP → VNet peering → internal load balancer"),

@@ -27,6 +27,7 @@ mod server;
 mod state;
 mod store;
 mod tls;
+mod traffic;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -65,7 +66,13 @@ pub struct Config {
     pub client_id: String,
     pub client_secret: String,
     pub subscription_id: String,
+    /// When set, every ARM exchange is also written here as one JSON file in the traffic format of
+    /// Microsoft's `oav validate-traffic` (README.md "Traffic"). Token and control requests are not.
+    pub traffic_dir: Option<PathBuf>,
 }
+
+/// Environment variable that sets [`Config::traffic_dir`] when the caller left it unset.
+pub const TRAFFIC_DIR_ENV: &str = "AZSIM_TRAFFIC_DIR";
 
 impl Config {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
@@ -79,6 +86,7 @@ impl Config {
             client_id: DEFAULT_CLIENT_ID.into(),
             client_secret: DEFAULT_CLIENT_SECRET.into(),
             subscription_id: DEFAULT_SUBSCRIPTION_ID.into(),
+            traffic_dir: None,
         }
     }
 }
@@ -189,6 +197,15 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     world.commit(&mut store)?;
 
     let log = request_log::RequestLog::open(&dir)?;
+    let traffic_dir = config.traffic_dir.clone().or_else(|| {
+        std::env::var_os(TRAFFIC_DIR_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    let traffic = traffic_dir
+        .as_deref()
+        .map(traffic::TrafficLog::open)
+        .transpose()?;
     let info = StartInfo {
         arm_endpoint: base_url.clone(),
         authority_host: format!("{base_url}/"),
@@ -215,6 +232,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         tokens,
         faults: Mutex::new(faults),
         log,
+        traffic,
         seed: config.seed,
     });
     let (tx, rx) = oneshot::channel();

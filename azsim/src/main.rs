@@ -47,6 +47,10 @@ struct ServeArgs {
     client_secret: String,
     #[arg(long, default_value = azsim::DEFAULT_SUBSCRIPTION_ID)]
     subscription_id: String,
+    /// Also write every ARM exchange as one JSON file here, for `oav validate-traffic` (off by default;
+    /// the environment variable AZSIM_TRAFFIC_DIR does the same).
+    #[arg(long)]
+    traffic_dir: Option<PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -83,6 +87,7 @@ async fn serve(args: ServeArgs) -> std::process::ExitCode {
     config.client_id = args.client_id;
     config.client_secret = args.client_secret;
     config.subscription_id = args.subscription_id;
+    config.traffic_dir = args.traffic_dir;
     let running = match azsim::start(config).await {
         Ok(r) => r,
         Err(e) => {

@@ -32,6 +32,7 @@ use crate::request_log::{Entry, RequestLog};
 use crate::resources::{self, Ctx};
 use crate::state::{Settings, World};
 use crate::store::Store;
+use crate::traffic::{Exchange, TrafficLog};
 
 /// Request bodies larger than this are refused.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub tokens: TokenAuthority,
     pub faults: Mutex<FaultPlan>,
     pub log: RequestLog,
+    /// `oav` traffic files, when configured.
+    pub traffic: Option<TrafficLog>,
     /// Seed used when a new fault spec arrives without one.
     pub seed: u64,
 }
@@ -195,6 +198,13 @@ async fn pipeline(State(state): State<Arc<AppState>>, request: Request, next: Ne
         .get("x-ms-client-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let is_msi = request.uri().path() == "/msi/token";
+    // Only ARM exchanges are traffic: token and control requests are no Azure REST operation.
+    let traffic = state
+        .traffic
+        .as_ref()
+        .filter(|_| !is_control && !is_token && !is_msi);
+    let request_headers = traffic.map(|_| request.headers().clone());
     let (mut parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
@@ -262,6 +272,19 @@ async fn pipeline(State(state): State<Arc<AppState>>, request: Request, next: Ne
     if let Some(client) = client_request_id {
         headers.insert("x-ms-client-request-id", header_value(&client));
     }
+    if let (Some(traffic), Some(request_headers)) = (traffic, request_headers.as_ref()) {
+        response = record_traffic(
+            &state,
+            traffic,
+            &path,
+            method.as_str(),
+            request_headers,
+            log_body.clone(),
+            &request_id,
+            response,
+        )
+        .await;
+    }
     if !is_control {
         let fault = response.extensions().get::<FaultNote>().map(|f| f.0);
         state.log.append(Entry {
@@ -276,6 +299,36 @@ async fn pipeline(State(state): State<Arc<AppState>>, request: Request, next: Ne
         });
     }
     response
+}
+
+/// Buffers the response body, writes the exchange as a traffic file and hands the response on.
+#[allow(clippy::too_many_arguments)]
+async fn record_traffic(
+    state: &AppState,
+    traffic: &TrafficLog,
+    path: &str,
+    method: &str,
+    request_headers: &axum::http::HeaderMap,
+    request_body: Value,
+    request_id: &str,
+    response: Response,
+) -> Response {
+    let (parts, body) = response.into_parts();
+    // azsim's answers are small JSON documents; a body that cannot be read is recorded as empty.
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    traffic.record(Exchange {
+        url: &format!("{}{path}", state.settings.base_url),
+        method,
+        request_headers,
+        request_body,
+        status: parts.status.as_u16(),
+        response_headers: &parts.headers,
+        response_body: &bytes,
+        request_id,
+    });
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn fault_response(

@@ -26,11 +26,19 @@ pub async fn start(time_scale: f64) -> Sim {
 }
 
 pub async fn start_with(time_scale: f64, faults: Option<&str>) -> Sim {
+    start_configured(time_scale, |config| {
+        config.faults = faults.map(str::to_string)
+    })
+    .await
+}
+
+/// Starts azsim with the tests' defaults changed by `adjust`.
+pub async fn start_configured(time_scale: f64, adjust: impl FnOnce(&mut azsim::Config)) -> Sim {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = azsim::Config::new(dir.path());
     config.time_scale = time_scale;
-    config.faults = faults.map(str::to_string);
     config.seed = 42;
+    adjust(&mut config);
     let running = azsim::start(config).await.expect("azsim starts");
     let client = Client::connect(running.info())
         .await

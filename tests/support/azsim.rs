@@ -27,6 +27,7 @@ impl Azsim {
         let data_dir = tempfile::tempdir().expect("azsim data dir");
         let mut config = ::azsim::Config::new(data_dir.path());
         config.time_scale = TIME_SCALE;
+        config.traffic_dir = Some(traffic_dir(label));
         adjust(&mut config);
         let (info_sender, info_receiver) = mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -235,6 +236,17 @@ impl Azsim {
     pub fn request_log(&self) -> PathBuf {
         self.info.request_log.clone()
     }
+}
+
+/// Where this azsim writes its `oav` traffic (kept for scripts/validate-traffic.sh): one directory
+/// per azsim under `AKSMESH_TRAFFIC_DIR` (default `target/arm-traffic`), unique within the process.
+fn traffic_dir(label: &str) -> PathBuf {
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let root = std::env::var("AKSMESH_TRAFFIC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/arm-traffic"));
+    root.join(format!("{label}-{}-{n}", std::process::id()))
 }
 
 impl Drop for Azsim {

@@ -420,7 +420,10 @@ pub fn put(
         }
         _ => return Err(ArmError::internal("not a Front Door type")),
     }
-    props.insert("deploymentStatus".into(), json!("NotStarted"));
+    // Profiles have no deploymentStatus in Microsoft.Cdn 2025-12-01 (only their children do).
+    if address.kind != Kind::FrontDoorProfile {
+        props.insert("deploymentStatus".into(), json!("NotStarted"));
+    }
     stored.insert("properties".into(), Value::Object(props));
     world.insert(new_resource(address, existing, Value::Object(stored)));
     Ok(start_write(
@@ -489,8 +492,13 @@ pub fn upgrade(
     let op = world
         .operation(&op_id)
         .ok_or_else(|| ArmError::internal("the upgrade operation vanished"))?;
+    // The spec's 202 carries the profile (as it is while upgrading).
+    let view = world
+        .get(&address.key)
+        .map(|resource| super::render(world, resource))
+        .unwrap_or(Value::Null);
     Ok(operations::with_polling_headers(
-        ArmResponse::empty(StatusCode::ACCEPTED),
+        ArmResponse::json(StatusCode::ACCEPTED, view),
         ctx.settings,
         op,
         ctx.now_ms,
@@ -523,9 +531,10 @@ pub fn on_write_succeeded(world: &mut World, key: &str) {
     if let Some(resource) = world.get_mut(key) {
         let is_profile = resource.kind == Kind::FrontDoorProfile;
         let props = resource.properties_mut();
-        props.insert("deploymentStatus".into(), json!("Succeeded"));
         if is_profile {
             props.insert("resourceState".into(), json!("Active"));
+        } else {
+            props.insert("deploymentStatus".into(), json!("Succeeded"));
         }
     }
 }

@@ -615,7 +615,7 @@ fn plan_network(
     np.entry("ipFamilies").or_insert_with(|| json!(["IPv4"]));
     if outbound == "loadBalancer" {
         np.entry("loadBalancerProfile").or_insert_with(|| {
-            json!({"managedOutboundIPs": {"count": 1}, "backendPoolType": "nodeIPConfiguration"})
+            json!({"managedOutboundIPs": {"count": 1}, "backendPoolType": "NodeIPConfiguration"})
         });
     }
     Ok(NetworkPlan {

@@ -78,10 +78,12 @@ for (const file of files) {
   const operationId = request.operationInfo?.operationId;
   const status = liveResponse.statusCode;
   let failed = false;
+  let unmatched;
   if (request.isSuccessful === undefined) {
     // No operation in the specs matches (or oav could not validate): a finding of its own.
     const code = request.runtimeException?.code ?? "RUNTIME_ERROR";
-    note(`${liveRequest.method.toUpperCase()} ${template(liveRequest.url)} ${status} unmatched: ${code}`, file);
+    unmatched = `${liveRequest.method.toUpperCase()} ${template(liveRequest.url)}`;
+    note(`${unmatched} unmatched: ${code}`, file);
     failed = true;
   } else {
     for (const [side, outcome] of [["request", request], ["response", response]]) {
@@ -96,9 +98,7 @@ for (const file of files) {
       }
     }
   }
-  const key = operationId && operationId !== "OPERATION_NOT_FOUND" && request.isSuccessful !== undefined
-    ? operationId
-    : "(no operation)";
+  const key = unmatched === undefined ? operationId : `(no operation) ${unmatched}`;
   const counts = perOperation.get(key) ?? { exchanges: 0, failed: 0 };
   counts.exchanges += 1;
   counts.failed += failed ? 1 : 0;

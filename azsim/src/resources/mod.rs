@@ -238,6 +238,12 @@ pub fn render(world: &World, resource: &Resource) -> Value {
                 Value::String(format!("W/\"{}\"", resource.etag)),
             );
         }
+        // An agent pool's eTag lives in its properties (managedClusters.json 2026-05-01).
+        "Microsoft.ContainerService" if resource.kind == Kind::AgentPool => {
+            if let Some(Value::Object(props)) = out.get_mut("properties") {
+                props.insert("eTag".into(), Value::String(resource.etag.clone()));
+            }
+        }
         "Microsoft.ContainerService" => {
             out.insert("eTag".into(), Value::String(resource.etag.clone()));
         }

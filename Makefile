@@ -26,6 +26,7 @@ clean-logs:
 test: lint clean-logs build sdk-check
 	source scripts/env.sh && cargo test --workspace --no-fail-fast 2>&1 | tee target/test-output.txt
 	source scripts/env.sh && scripts/validate-request-logs.sh $(SHARED) $(REQUEST_LOGS)
+	scripts/validate-traffic-selftest.sh $(SHARED)
 	scripts/validate-traffic.sh $(SHARED) $(TRAFFIC) tests/data/oav-known-findings.txt
 
 # The committed SDKs must be exactly what schema.json generates, and the Go SDK must compile.

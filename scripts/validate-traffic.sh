@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks every ARM exchange the azsim tests recorded (scripts and tests keep them under <traffic-dir>,
+# Checks every ARM exchange the azsim tests recorded (tests/support/azsim.rs keeps them under <traffic-dir>,
 # one `oav` traffic file each) against Microsoft's REST API specs in <shared>/azure-specs, with the
 # pinned `oav` (scripts/install-oav.sh). Fails on any error oav reports (additional properties the spec
 # does not define included), on any request that matches no operation, and when nothing was recorded.

@@ -83,6 +83,8 @@ pub struct Annotations {
     pub unknown: BTreeSet<PropertyPath>,
     pub secret: BTreeSet<PropertyPath>,
     pub empty: BTreeSet<PropertyPath>,
+    /// Infinite and NaN numbers, which plain JSON can only hold as null.
+    pub non_finite: BTreeMap<PropertyPath, f64>,
 }
 
 impl Annotations {
@@ -165,7 +167,12 @@ impl Value {
         match self {
             Value::Null => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
-            Value::Number(n) => number_to_json(*n),
+            Value::Number(n) => {
+                if !n.is_finite() {
+                    annotations.non_finite.insert(path.to_string(), *n);
+                }
+                number_to_json(*n)
+            }
             Value::String(s) => {
                 if s.is_empty() {
                     annotations.empty.insert(path.to_string());
@@ -293,9 +300,7 @@ impl Value {
         // JSON has no infinity or NaN, so they would arrive as null, i.e. "not given": refuse them
         // here, where the path is still known.
         let mut errors: Vec<TypeError> = Vec::new();
-        let mut non_finite = Vec::new();
-        self.non_finite_numbers("", &mut non_finite);
-        for (path, number) in non_finite {
+        for (path, number) in std::mem::take(&mut annotations.non_finite) {
             errors.push(TypeError {
                 message: format!(
                     "{PROPERTY_PLACEHOLDER} is {number}, which is not a number aksmesh can use; give a finite number"
@@ -350,30 +355,6 @@ impl Value {
             value: None,
             annotations,
             errors,
-        }
-    }
-}
-
-impl Value {
-    /// Paths of the infinite and NaN numbers in the value.
-    fn non_finite_numbers(&self, path: &str, found: &mut Vec<(PropertyPath, f64)>) {
-        match self {
-            Value::Number(n) if !n.is_finite() => found.push((path.to_string(), *n)),
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    item.non_finite_numbers(&join_index(path, i), found);
-                }
-            }
-            Value::Object(map) => {
-                for (key, item) in map {
-                    item.non_finite_numbers(&join_key(path, key), found);
-                }
-            }
-            Value::Secret(inner) => inner.non_finite_numbers(path, found),
-            Value::Output {
-                value: Some(inner), ..
-            } => inner.non_finite_numbers(path, found),
-            _ => {}
         }
     }
 }

@@ -130,7 +130,11 @@ impl ProviderService {
 }
 
 fn decode(s: Option<&prost_types::Struct>) -> Result<Value, Status> {
-    from_struct(s).map_err(|e| Status::invalid_argument(bounded(e.to_string())))
+    from_struct(s).map_err(decode_error)
+}
+
+fn decode_error(error: DecodeError) -> Status {
+    Status::invalid_argument(bounded(error.to_string()))
 }
 
 /// Inputs that Check and Invoke validate: a value nested too deep is a failure at its property
@@ -140,11 +144,11 @@ fn decode_inputs(
 ) -> Result<Result<Value, Vec<rpc::CheckFailure>>, Status> {
     match from_struct(s) {
         Ok(value) => Ok(Ok(value)),
-        Err(DecodeError::TooDeep { path }) => Ok(Err(vec![rpc::CheckFailure {
-            property: path,
-            reason: too_deep_reason(),
-        }])),
-        Err(error) => Err(Status::invalid_argument(error.to_string())),
+        Err(DecodeError::TooDeep { path }) => Ok(Err(failures(vec![CheckFailure::new(
+            path,
+            too_deep_reason(),
+        )]))),
+        Err(error) => Err(decode_error(error)),
     }
 }
 

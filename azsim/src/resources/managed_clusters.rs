@@ -234,7 +234,9 @@ fn prepare_pool(
             ));
         }
     }
+    // Empty means "not specified" (AgentPoolsCreate_*.json 2026-05-01 send `"orchestratorVersion": ""`).
     let orchestrator = arm::opt_str(&props, "orchestratorVersion")?
+        .filter(|v| !v.is_empty())
         .map(str::to_string)
         .unwrap_or_else(|| cluster_version.to_string());
     let current = resolve_version(&orchestrator)
@@ -977,11 +979,12 @@ pub fn put_cluster(
             ))
         }
     };
-    let sku_name = one_of(
-        arm::opt_str(&sku, "name")?.unwrap_or("Base"),
-        &["Base", "Automatic"],
-        "sku.name",
-    )?;
+    // Microsoft's own 2026-05-01 examples (ManagedClustersCreate_*.json) still send the SKU's
+    // earlier name `Basic` and are answered 200/201, so it is taken as `Base`.
+    let sku_name = match arm::opt_str(&sku, "name")? {
+        Some(name) if name.eq_ignore_ascii_case("Basic") => "Base",
+        name => one_of(name.unwrap_or("Base"), &["Base", "Automatic"], "sku.name")?,
+    };
     let sku_tier = one_of(
         arm::opt_str(&sku, "tier")?.unwrap_or("Free"),
         &["Free", "Standard", "Premium"],
@@ -992,7 +995,10 @@ pub fn put_cluster(
     let support_plan = support_plan(&props, &old_props, sku_tier)?;
 
     // An update without a version keeps the cluster's; only a create gets the default.
+    // An empty version means "not specified", as in Microsoft's 2026-05-01 examples
+    // (ManagedClustersCreate_*.json send `"kubernetesVersion": ""` and get the default).
     let requested_version = arm::opt_str(&props, "kubernetesVersion")?
+        .filter(|v| !v.is_empty())
         .or_else(|| str_of(&old_props, "kubernetesVersion"))
         .unwrap_or(DEFAULT_KUBERNETES_VERSION)
         .to_string();
@@ -1190,6 +1196,17 @@ pub fn put_cluster(
             .replacen(".hcp.", ".portal.hcp.", 1);
         json!(f)
     });
+    // Secrets are write-only: managedClusters.json marks them `x-ms-secret`, so no response
+    // carries them (oav: SECRET_PROPERTY). Azure keeps them; azsim has no use for them.
+    for (profile, secret) in [
+        ("windowsProfile", "adminPassword"),
+        ("servicePrincipalProfile", "secret"),
+        ("aadProfile", "serverAppSecret"),
+    ] {
+        if let Some(Value::Object(p)) = props.get_mut(profile) {
+            p.remove(secret);
+        }
+    }
     props.insert("kubernetesVersion".into(), json!(requested_version));
     props.insert("currentKubernetesVersion".into(), json!(current_version));
     if let Some(p) = &dns_prefix {

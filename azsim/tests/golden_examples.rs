@@ -616,6 +616,7 @@ impl Golden {
             return;
         };
         self.create(&id.text, api, body).await;
+        self.into_mesh_like(&id, hint).await;
     }
 
     /// A minimal valid PUT body for `id`, like `hint` where that matters, after creating what it names.
@@ -749,6 +750,68 @@ impl Golden {
             return None;
         };
         Some(body)
+    }
+
+    /// Where the example shows a mesh already applied (a member's `meshProperties`, a profile's
+    /// `status.lastAppliedMemberLabelSelector`), makes it so: a member selected by a profile of
+    /// the same fleet, applied. (The example's own profile id names another fleet, so the
+    /// profile is made in the member's fleet.)
+    async fn into_mesh_like(&mut self, id: &Id, hint: &Value) {
+        let fleet = match id.kind().as_slice() {
+            ["fleets", "members"] if hint.pointer("/properties/meshProperties").is_some() => {
+                id.parent().expect("a fleet")
+            }
+            ["fleets", "clustermeshprofiles"]
+                if str_at(hint, "/properties/status/lastAppliedMemberLabelSelector").is_some() =>
+            {
+                id.parent().expect("a fleet")
+            }
+            _ => return,
+        };
+        let (profile, selector) = if id.kind().last() == Some(&"clustermeshprofiles") {
+            let selector = str_at(hint, "/properties/status/lastAppliedMemberLabelSelector")
+                .unwrap_or_default()
+                .to_string();
+            // A member the selector picks, on its own cluster.
+            let labels: Map<String, Value> = selector
+                .split(',')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(k, v)| (k.trim().to_string(), json!(v.trim())))
+                .collect();
+            let member = format!("{fleet}/members/meshmember1");
+            let member_hint = json!({"properties": {"labels": labels}});
+            Box::pin(self.ensure(&member, &member_hint)).await;
+            (id.text.clone(), selector)
+        } else {
+            let selector = hint
+                .pointer("/properties/labels")
+                .and_then(Value::as_object)
+                .and_then(|labels| {
+                    labels
+                        .iter()
+                        .find(|(k, _)| !k.starts_with("fleet.azure.com/"))
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                })
+                .unwrap_or_else(|| "env=production".into());
+            let profile = format!("{fleet}/clusterMeshProfiles/meshprofile1");
+            let profile_hint = json!({"properties": {"memberSelector": {"byLabel": selector}}});
+            Box::pin(self.ensure(&profile, &profile_hint)).await;
+            (profile, selector)
+        };
+        let apply = self
+            .sim
+            .client
+            .post(&with_api(&format!("{profile}/apply"), FLEET), None)
+            .await
+            .expect("apply");
+        match follow(&self.sim, &apply).await {
+            Ok(status) if apply.status == 202 && status == "Succeeded" => {}
+            outcome => self.notes.push(format!(
+                "setup: applying {profile} ({selector}) answered {} and ended {outcome:?}: {}",
+                apply.status,
+                body_text(&apply)
+            )),
+        }
     }
 
     /// Creates the two VNets (and the subnets it names) a peering at `id` needs.

@@ -669,10 +669,18 @@ impl Golden {
                 ["profiles"] => json!({"location": "global",
                                        "sku": {"name": "Standard_AzureFrontDoor"}}),
                 ["profiles", "afdendpoints"] => json!({"location": "global", "properties": {}}),
-                ["profiles", "origingroups"] => json!({"properties": {
-                    "loadBalancingSettings": {"sampleSize": 4, "successfulSamplesRequired": 3,
-                                              "additionalLatencyInMilliseconds": 50}
-                }}),
+                ["profiles", "origingroups"] => {
+                    let mut body = json!({"properties": {
+                        "loadBalancingSettings": {"sampleSize": 4, "successfulSamplesRequired": 3,
+                                                  "additionalLatencyInMilliseconds": 50}
+                    }});
+                    for key in ["loadBalancingSettings", "healthProbeSettings"] {
+                        if let Some(v) = props.get(key) {
+                            body["properties"][key] = v.clone();
+                        }
+                    }
+                    body
+                }
                 ["profiles", "origingroups", "origins"] => json!({"properties": {
                     "hostName": props.get("hostName").cloned().unwrap_or(json!("origin.contoso.com"))
                 }}),
@@ -693,7 +701,7 @@ impl Golden {
             }
         } else if id.namespace_is("Microsoft.ContainerService") {
             match kind.as_slice() {
-                ["managedclusters"] => cluster_setup_body(id.name()),
+                ["managedclusters"] => cluster_setup_body(id.name(), hint),
                 ["managedclusters", "agentpools"] => json!({"properties": {
                     "count": 1, "vmSize": "Standard_D4s_v5", "mode": "User", "osType": "Linux"
                 }}),
@@ -877,8 +885,9 @@ impl Golden {
 
 /// A cluster as the provider makes them (overlay, Cilium with ACNS, OIDC issuer), so it can also
 /// join a fleet mesh.
-fn cluster_setup_body(name: &str) -> Value {
-    json!({
+/// Tags and the pools' names, sizes, counts and zones follow `hint` (the example's cluster).
+fn cluster_setup_body(name: &str, hint: &Value) -> Value {
+    let mut body = json!({
         "location": LOCATION,
         "identity": {"type": "SystemAssigned"},
         "properties": {
@@ -894,7 +903,36 @@ fn cluster_setup_body(name: &str) -> Value {
                 "advancedNetworking": {"enabled": true}
             }
         }
-    })
+    });
+    if let Some(tags) = hint.get("tags") {
+        body["tags"] = tags.clone();
+    }
+    if let Some(pools) = hint
+        .pointer("/properties/agentPoolProfiles")
+        .and_then(Value::as_array)
+    {
+        let pools: Vec<Value> = pools
+            .iter()
+            .enumerate()
+            .map(|(i, pool)| {
+                let mut out = json!({
+                    "name": pool.get("name").cloned().unwrap_or(json!(format!("pool{i}"))),
+                    "mode": pool.get("mode").cloned().unwrap_or(json!(if i == 0 { "System" } else { "User" })),
+                    "count": pool.get("count").cloned().unwrap_or(json!(1)),
+                    "vmSize": pool.get("vmSize").cloned().unwrap_or(json!("Standard_D4s_v5")),
+                    "osType": "Linux", "type": "VirtualMachineScaleSets"
+                });
+                if let Some(zones) = pool.get("availabilityZones") {
+                    out["availabilityZones"] = zones.clone();
+                }
+                out
+            })
+            .collect();
+        if !pools.is_empty() {
+            body["properties"]["agentPoolProfiles"] = json!(pools);
+        }
+    }
+    body
 }
 
 // ---------------------------------------------------------------------------------------------

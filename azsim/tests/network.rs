@@ -310,6 +310,16 @@ async fn sync_levels_follow_address_space_changes_and_sync_remote_address_space(
         view["properties"]["remoteVirtualNetworkAddressSpace"]["addressPrefixes"],
         json!(["10.0.0.0/16", "10.2.0.0/16"])
     );
+    // a's own peering: the local space as peered (its last PUT) and as it is now.
+    let own = sim.get(&ab, NET).await.json();
+    assert_eq!(
+        own["properties"]["localAddressSpace"]["addressPrefixes"],
+        json!(["10.0.0.0/16"])
+    );
+    assert_eq!(
+        own["properties"]["localVirtualNetworkAddressSpace"]["addressPrefixes"],
+        json!(["10.0.0.0/16", "10.2.0.0/16"])
+    );
 
     // A PUT without the flag keeps the stale view; with it the peering re-syncs.
     sim.put_and_wait(&ba, NET, peering_body(&a)).await;

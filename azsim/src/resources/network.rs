@@ -581,6 +581,8 @@ fn prepare_peering(
             "peeringSyncLevel",
             "remoteAddressSpace",
             "remoteVirtualNetworkAddressSpace",
+            "localAddressSpace",
+            "localVirtualNetworkAddressSpace",
             "remoteBgpCommunities",
             "remoteVirtualNetworkEncryption",
         ],
@@ -692,6 +694,13 @@ fn prepare_peering(
     }
     props.insert("remoteVirtualNetwork".into(), json!({ "id": remote_id }));
     props.insert("remoteAddressSpace".into(), snapshot);
+    // virtualNetwork.json 2025-07-01: `localAddressSpace` is "the local address space of the local
+    // virtual network that is peered" (as of this peering's last PUT, like `remoteAddressSpace`);
+    // `localVirtualNetworkAddressSpace`, the current one, is added when rendering.
+    props.insert(
+        "localAddressSpace".into(),
+        json!({ "addressPrefixes": local_space.iter().map(ToString::to_string).collect::<Vec<_>>() }),
+    );
     let state = existing
         .map(peering_state)
         .unwrap_or("Initiated")
@@ -821,6 +830,12 @@ pub fn render_peering(world: &World, peering: &Resource, out: &mut Map<String, V
     };
     if let Some(Value::Object(props)) = out.get_mut("properties") {
         props.insert("peeringSyncLevel".into(), Value::String(level.into()));
+        if let Some(local) = world.get(&local_key) {
+            props.insert(
+                "localVirtualNetworkAddressSpace".into(),
+                json!({ "addressPrefixes": address_space(local).iter().map(ToString::to_string).collect::<Vec<_>>() }),
+            );
+        }
         if let Some(r) = remote {
             props.insert(
                 "remoteVirtualNetworkAddressSpace".into(),

@@ -22,9 +22,23 @@ pub(super) async fn read(
     let Some(vnet) = azure.get::<VirtualNetwork>(&vnet_id, options).await? else {
         return Ok(None);
     };
+    Ok(Some(recorded(
+        &vnet_id,
+        &vnet,
+        azure.subscription_id(),
+        old,
+    )))
+}
+
+/// What the provider records from the live VNet: inputs that reproduce it and the outputs.
+pub(crate) fn recorded(
+    vnet_id: &ResourceId,
+    vnet: &VirtualNetwork,
+    subscription: &str,
+    old: Option<(&RegionalNetworkInputs, &RegionalNetworkState)>,
+) -> ReadResult<RegionalNetworkInputs, RegionalNetworkState> {
     let resource_group = vnet_id.resource_group().unwrap_or_default().to_string();
-    let inputs = live_inputs(&vnet_id, &vnet, old.map(|(inputs, _)| inputs));
-    let subscription = azure.subscription_id();
+    let inputs = live_inputs(vnet_id, vnet, old.map(|(inputs, _)| inputs));
     let state = RegionalNetworkState {
         resource_group_id: resource_group_id(subscription, &resource_group).to_string(),
         resource_group_name: resource_group,
@@ -35,14 +49,14 @@ pub(super) async fn read(
             .pod_subnet_cidr
             .as_ref()
             .map(|_| vnet_id.child("subnets", POD_SUBNET_NAME).to_string()),
-        out_of_band_changes: failed_parts(&vnet_id, &vnet, &inputs),
+        out_of_band_changes: failed_parts(vnet_id, vnet, &inputs),
         inputs: inputs.clone(),
     };
-    Ok(Some(ReadResult {
+    ReadResult {
         id: state.vnet_id.clone(),
         inputs,
         state,
-    }))
+    }
 }
 
 /// Inputs that reproduce the live VNet (refresh keeps `old`'s prefix; import recovers it).

@@ -451,8 +451,11 @@ fn record(reader: Reader, path: &str, body: &Value) -> Result<Value, String> {
         Reader::RoleAssignment => decode::<RoleAssignment>(body).map(|_| json!({})),
         Reader::VirtualNetwork => {
             let vnet: VirtualNetwork = decode(body)?;
-            let result = regional_network::recorded(&parse_id(path)?, &vnet, SUBSCRIPTION, None);
-            Ok(result_json(&result))
+            let id = parse_id(path)?;
+            let mut recorded =
+                result_json(&regional_network::recorded(&id, &vnet, SUBSCRIPTION, None));
+            recorded["refused"] = json!(regional_network::unmanageable(&id, &vnet, true));
+            Ok(recorded)
         }
         Reader::Peering => {
             let peering: VirtualNetworkPeering = decode(body)?;
@@ -697,6 +700,14 @@ fn spec_example_responses_decode_and_record_the_examples_values() {
                         continue;
                     }
                 };
+                // No example VNet is laid out as RegionalNetwork's own: import must refuse them.
+                if matches!(operation.reader, Reader::VirtualNetwork)
+                    && !recorded["refused"].is_string()
+                {
+                    failures.push(format!(
+                        "{at}: importing a VNet RegionalNetwork did not make must be refused"
+                    ));
+                }
                 // Every AKS example is a kubenet cluster, which RegionalCluster cannot state.
                 let kubenet = body.pointer("/properties/networkProfile/networkPlugin")
                     == Some(&json!("kubenet"));

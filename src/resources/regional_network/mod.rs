@@ -15,7 +15,7 @@ mod preview;
 mod read;
 mod types;
 #[cfg(test)]
-pub(crate) use read::recorded;
+pub(crate) use read::{recorded, unmanageable};
 
 use async_trait::async_trait;
 

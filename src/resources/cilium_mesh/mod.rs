@@ -23,6 +23,10 @@ mod self_managed;
 #[cfg(test)]
 mod tests;
 mod types;
+#[cfg(test)]
+pub(crate) use fleet::{
+    mesh_status as member_mesh_status, recorded as recorded_fleet, Live as LiveFleet,
+};
 
 use async_trait::async_trait;
 use serde_json::Value;

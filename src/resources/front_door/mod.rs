@@ -16,6 +16,8 @@ mod check;
 mod drift;
 mod read;
 mod types;
+#[cfg(test)]
+pub(crate) use read::{recorded, Children};
 
 use async_trait::async_trait;
 

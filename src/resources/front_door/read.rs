@@ -16,11 +16,12 @@ use crate::resources::common::user_tags;
 use crate::vocabulary::{ForwardingProtocol, FrontDoorSku as Sku, ProbeProtocol, Vocabulary};
 
 /// The profile's children as Azure has them; any may be missing.
-struct Children {
-    endpoint: Option<AfdEndpoint>,
-    group: Option<AfdOriginGroup>,
-    route: Option<AfdRoute>,
-    origins: Vec<AfdOrigin>,
+#[derive(Default)]
+pub(crate) struct Children {
+    pub(crate) endpoint: Option<AfdEndpoint>,
+    pub(crate) group: Option<AfdOriginGroup>,
+    pub(crate) route: Option<AfdRoute>,
+    pub(crate) origins: Vec<AfdOrigin>,
 }
 
 pub(super) async fn read(
@@ -33,24 +34,53 @@ pub(super) async fn read(
     let Some(profile) = azure.get::<FrontDoorProfile>(&profile_id, options).await? else {
         return Ok(None);
     };
+    let ids = live_ids(
+        &profile_id,
+        azure.subscription_id(),
+        old.map(|(inputs, _)| inputs),
+    );
+    let live = read_children(azure, options, &ids).await?;
+    Ok(Some(recorded(
+        &profile_id,
+        azure.subscription_id(),
+        &profile,
+        live,
+        old,
+    )))
+}
+
+/// The ids of the profile's children, named as the old inputs (or an import) name them.
+fn live_ids(profile_id: &ResourceId, subscription: &str, old: Option<&FrontDoorInputs>) -> Ids {
+    let resource_group = kept_resource_group(profile_id, old);
+    let names = Names {
+        profile: profile_id.name().to_string(),
+        endpoint: kept_name_prefix(profile_id, old),
+    };
+    let subscription = profile_id.subscription_id().unwrap_or(subscription);
+    Ids::new(subscription, &resource_group, &names)
+}
+
+/// What the provider records from the live profile and its children.
+pub(crate) fn recorded(
+    profile_id: &ResourceId,
+    subscription: &str,
+    profile: &FrontDoorProfile,
+    live: Children,
+    old: Option<(&FrontDoorInputs, &FrontDoorState)>,
+) -> ReadResult<FrontDoorInputs, FrontDoorState> {
     let old_inputs = old.map(|(inputs, _)| inputs);
-    let resource_group = kept_resource_group(&profile_id, old_inputs);
-    let name_prefix = kept_name_prefix(&profile_id, old_inputs);
+    let resource_group = kept_resource_group(profile_id, old_inputs);
+    let name_prefix = kept_name_prefix(profile_id, old_inputs);
     let names = Names {
         profile: profile_id.name().to_string(),
         endpoint: name_prefix.clone(),
     };
-    let subscription = profile_id
-        .subscription_id()
-        .unwrap_or(azure.subscription_id())
-        .to_string();
-    let ids = Ids::new(&subscription, &resource_group, &names);
-    let live = read_children(azure, options, &ids).await?;
-    let inputs = live_inputs(resource_group, name_prefix, &profile, &live, old_inputs);
+    let ids = live_ids(profile_id, subscription, old_inputs);
+    let inputs = live_inputs(resource_group, name_prefix, profile, &live, old_inputs);
     let mut out_of_band_changes = failed_parts(
         &names,
         &LiveParts {
-            profile: &profile,
+            profile,
             endpoint: live.endpoint.as_ref(),
             group: live.group.as_ref(),
             origins: &live.origins,
@@ -69,7 +99,9 @@ pub(super) async fn read(
         profile_name: names.profile.clone(),
         endpoint_name: names.endpoint.clone(),
         profile_id: match old {
-            Some((_, state)) if ids_equal(&state.profile_id, id) => state.profile_id.clone(),
+            Some((_, state)) if ids_equal(&state.profile_id, profile_id.as_str()) => {
+                state.profile_id.clone()
+            }
             _ => ids.profile.clone(),
         },
         endpoint_id: ids.endpoint,
@@ -79,14 +111,14 @@ pub(super) async fn read(
             .endpoint
             .and_then(|e| e.properties.host_name)
             .unwrap_or_default(),
-        front_door_id: profile.properties.front_door_id.unwrap_or_default(),
+        front_door_id: profile.properties.front_door_id.clone().unwrap_or_default(),
         out_of_band_changes,
     };
-    Ok(Some(ReadResult {
+    ReadResult {
         id: state.profile_id.clone(),
         inputs,
         state,
-    }))
+    }
 }
 
 /// Why an id is not a Front Door profile id.

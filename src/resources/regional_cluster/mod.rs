@@ -24,6 +24,8 @@ mod roles;
 #[cfg(test)]
 mod test_support;
 mod types;
+#[cfg(test)]
+pub(crate) use read::{recorded, unmanageable};
 
 use async_trait::async_trait;
 

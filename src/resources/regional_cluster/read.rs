@@ -26,8 +26,66 @@ pub(super) async fn read(
     else {
         return Ok(None);
     };
-    let inputs = live_inputs(&cluster_id, &cluster, old.map(|(inputs, _)| inputs));
-    let kubeconfig = read_kubeconfig(azure, context, &cluster_id, old).await?;
+    if let Some(reason) = unmanageable(&cluster_id, &cluster, old.is_none()) {
+        return Err(ResourceError::invalid(reason));
+    }
+    let mut result = recorded(&cluster_id, &cluster, old);
+    result.state.kubeconfig = read_kubeconfig(azure, context, &cluster_id, old).await?;
+    result
+        .state
+        .out_of_band_changes
+        .extend(missing_role_assignments(azure, context, &result.inputs, &cluster).await?);
+    Ok(Some(result))
+}
+
+/// Why RegionalCluster cannot take this live cluster into its state, if it cannot: recording it
+/// would claim something Azure does not have, and the next update would act on that claim.
+pub(crate) fn unmanageable(
+    cluster_id: &ResourceId,
+    cluster: &ManagedCluster,
+    importing: bool,
+) -> Option<String> {
+    let name = cluster_id.name();
+    let plugin = cluster
+        .properties
+        .network_profile
+        .as_ref()
+        .and_then(|n| n.network_plugin.as_deref());
+    // kubenet (and any plugin to come) is none of overlay, flat or BYO CNI: reading it as flat
+    // Azure CNI with Cilium would be false. Microsoft Learn: kubenet retires on 31 March 2028,
+    // and a kubenet cluster can be upgraded in place to Azure CNI Overlay.
+    if let Some(plugin) =
+        plugin.filter(|p| !["azure", "none"].iter().any(|k| p.eq_ignore_ascii_case(k)))
+    {
+        return Some(format!(
+            "AKS cluster {name} uses network plugin '{plugin}'; RegionalCluster manages Azure CNI (overlay or flat) and BYO CNI clusters only. Upgrade the cluster to Azure CNI Overlay (`az aks update --network-plugin azure --network-plugin-mode overlay`) and import it again, or manage it with another provider"
+        ));
+    }
+    // An update PUTs the cluster named aks-{namePrefix}-{location}: an imported cluster named
+    // otherwise would be left alone and a second one created beside it.
+    let location = cluster.location.to_ascii_lowercase();
+    let named_by_aksmesh = name
+        .to_ascii_lowercase()
+        .strip_prefix("aks-")
+        .and_then(|rest| rest.strip_suffix(&format!("-{location}")))
+        .is_some_and(|prefix| !prefix.is_empty());
+    if importing && !named_by_aksmesh {
+        return Some(format!(
+            "AKS cluster {name} is not named aks-{{namePrefix}}-{}, the name RegionalCluster gives its cluster, so an update would create another cluster beside it; manage it with another provider, or create its replacement with RegionalCluster",
+            cluster.location
+        ));
+    }
+    None
+}
+
+/// What the provider records from the live cluster itself (the kubeconfig and the role
+/// assignments' presence come from other calls).
+pub(crate) fn recorded(
+    cluster_id: &ResourceId,
+    cluster: &ManagedCluster,
+    old: Option<(&RegionalClusterInputs, &RegionalClusterState)>,
+) -> ReadResult<RegionalClusterInputs, RegionalClusterState> {
+    let inputs = live_inputs(cluster_id, cluster, old.map(|(inputs, _)| inputs));
     let role_assignment_ids = old
         .map(|(_, state)| state.role_assignment_ids.clone())
         .unwrap_or_else(|| {
@@ -36,18 +94,14 @@ pub(super) async fn read(
                 .map(|(_, id)| id)
                 .collect()
         });
-    let mut state = state_from(&inputs, &cluster, cluster_id.as_str());
-    state.kubeconfig = kubeconfig;
+    let mut state = state_from(&inputs, cluster, cluster_id.as_str());
     state.role_assignment_ids = role_assignment_ids;
-    state.out_of_band_changes = failed_parts(&inputs, &cluster);
-    state
-        .out_of_band_changes
-        .extend(missing_role_assignments(azure, context, &inputs, &cluster).await?);
-    Ok(Some(ReadResult {
+    state.out_of_band_changes = failed_parts(&inputs, cluster);
+    ReadResult {
         id: state.cluster_id.clone(),
         inputs,
         state,
-    }))
+    }
 }
 
 /// The cluster and the agent pool aksmesh writes when Azure reports them Failed: the next update
@@ -148,5 +202,90 @@ pub(super) fn state_from(
         role_assignment_ids: Vec::new(),
         kubeconfig: None,
         out_of_band_changes: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Import and refresh take in only clusters RegionalCluster can state truthfully and update
+    /// in place.
+    #[test]
+    fn clusters_it_cannot_manage_are_refused_with_the_reason() {
+        let rg = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters";
+        let cases = [
+            // (name, location, plugin, importing, refused because)
+            (
+                "aks-platform-westeurope",
+                "westeurope",
+                Some("azure"),
+                true,
+                None,
+            ),
+            (
+                "aks-platform-westeurope",
+                "WestEurope",
+                Some("none"),
+                true,
+                None,
+            ),
+            ("AKS-Platform-WestEurope", "westeurope", None, true, None),
+            (
+                "aks-platform-westeurope",
+                "westeurope",
+                Some("kubenet"),
+                false,
+                Some("network plugin 'kubenet'"),
+            ),
+            (
+                "aks-platform-westeurope",
+                "westeurope",
+                Some("kubenet"),
+                true,
+                Some("network plugin 'kubenet'"),
+            ),
+            (
+                "clustername1",
+                "westeurope",
+                Some("azure"),
+                true,
+                Some("is not named aks-{namePrefix}-westeurope"),
+            ),
+            (
+                "aks--westeurope",
+                "westeurope",
+                Some("azure"),
+                true,
+                Some("is not named"),
+            ),
+            (
+                "aks-platform-eastus",
+                "westeurope",
+                Some("azure"),
+                true,
+                Some("is not named"),
+            ),
+            // Refresh keeps a cluster already in state whatever its name.
+            ("clustername1", "westeurope", Some("azure"), false, None),
+            ("aks-é-westeurope", "westeurope", Some("azure"), true, None),
+        ];
+        for (name, location, plugin, importing, refused) in cases {
+            let cluster: ManagedCluster = serde_json::from_value(json!({
+                "location": location,
+                "properties": {"networkProfile": {"networkPlugin": plugin}}
+            }))
+            .unwrap();
+            let id = ResourceId::parse(&format!("{rg}/{name}")).unwrap();
+            let reason = unmanageable(&id, &cluster, importing);
+            match (refused, &reason) {
+                (None, None) => {}
+                (Some(expected), Some(reason)) => {
+                    assert!(reason.contains(expected), "{name}: {reason}")
+                }
+                _ => panic!("{name} {plugin:?} importing={importing}: {reason:?}"),
+            }
+        }
     }
 }

@@ -14,6 +14,8 @@ mod delete;
 mod preview;
 mod read;
 mod types;
+#[cfg(test)]
+pub(crate) use read::{recorded, unmanageable};
 
 use async_trait::async_trait;
 

@@ -20,6 +20,8 @@ mod preview;
 mod read;
 mod status;
 mod types;
+#[cfg(test)]
+pub(crate) use read::recorded;
 
 use async_trait::async_trait;
 

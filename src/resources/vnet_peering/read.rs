@@ -35,6 +35,20 @@ pub(super) async fn refresh(
     let remote = azure
         .get::<VirtualNetworkPeering>(&ResourceId::parse(&remote_id)?, &options)
         .await?;
+    recorded(id, remote_id, inputs, state, local, remote)
+}
+
+/// What the provider records from the two live directions (`None`: that direction is gone).
+// The outcome refresh itself answers, so no conversion sits between them.
+#[allow(clippy::result_large_err)]
+pub(crate) fn recorded(
+    id: &str,
+    remote_id: String,
+    inputs: &VnetPeeringInputs,
+    state: &VnetPeeringState,
+    local: Option<VirtualNetworkPeering>,
+    remote: Option<VirtualNetworkPeering>,
+) -> ReadOutcome<VnetPeeringInputs, VnetPeeringState> {
     let (local, remote) = match (local, remote) {
         (Some(local), Some(remote)) => (local, remote),
         (None, None) => return Ok(None),

@@ -4,6 +4,8 @@
 mod apply;
 mod delete;
 mod read;
+#[cfg(test)]
+pub(crate) use read::{recorded, Live};
 
 use std::collections::BTreeMap;
 
@@ -17,7 +19,7 @@ pub(super) use read::read_fleet;
 /// A member's mesh state, `properties.meshProperties.status.state` (empty when the member is in no
 /// mesh), and the reason, `…status.error.message` (fleets.json 2026-03-02-preview, `MeshProperties`
 /// and `MeshMemberStatus`).
-fn mesh_status(member: &FleetMember) -> (String, Option<String>) {
+pub(crate) fn mesh_status(member: &FleetMember) -> (String, Option<String>) {
     let status = member
         .properties
         .mesh_properties

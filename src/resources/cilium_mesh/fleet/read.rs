@@ -12,7 +12,7 @@ use crate::resources::common::failed_in_azure;
 use crate::vocabulary::CiliumMeshMode;
 
 /// What Azure holds for one fleet mesh.
-struct Live {
+pub(crate) struct Live {
     profile_id: ResourceId,
     fleet: ResourceId,
     fleet_location: Option<String>,
@@ -55,9 +55,18 @@ pub(in crate::resources::cilium_mesh) async fn read_fleet(
     let Some(live) = read_live(azure, options, id).await? else {
         return Ok(None);
     };
+    Ok(Some(recorded(id, &live, old)))
+}
+
+/// What the provider records from the live profile, fleet and members.
+pub(crate) fn recorded(
+    id: &str,
+    live: &Live,
+    old: Option<(&CiliumMeshInputs, &CiliumMeshState)>,
+) -> ReadResult<CiliumMeshInputs, CiliumMeshState> {
     let (inputs, mut state) = match old {
-        Some((inputs, state)) => refreshed(&live, inputs, state),
-        None => imported(&live),
+        Some((inputs, state)) => refreshed(live, inputs, state),
+        None => imported(live),
     };
     state.members = inputs
         .clusters
@@ -82,12 +91,12 @@ pub(in crate::resources::cilium_mesh) async fn read_fleet(
             }
         }
     }
-    state.out_of_band_changes = failed_parts(&live, &state);
-    Ok(Some(ReadResult {
+    state.out_of_band_changes = failed_parts(live, &state);
+    ReadResult {
         id: id.to_string(),
         inputs,
         state,
-    }))
+    }
 }
 
 /// What aksmesh writes that Azure reports Failed: the fleet it created, the members of the listed
@@ -144,26 +153,39 @@ async fn read_live(
         return Ok(None);
     };
     let live_fleet = azure.get::<Fleet>(&fleet, options).await?;
-    let fleet_state = live_fleet
-        .as_ref()
-        .and_then(|f| f.properties.as_ref())
-        .and_then(|p| p.provisioning_state.clone());
-    let label = profile
-        .properties
-        .member_selector
-        .as_ref()
-        .map(|s| s.by_label.clone())
-        .unwrap_or_default();
     let members: Vec<FleetMember> = azure.list(&fleet, "members", options).await?;
-    Ok(Some(Live {
-        profile_id,
-        fleet,
-        fleet_location: live_fleet.and_then(|f| f.location),
-        fleet_state,
-        profile_state: profile.properties.provisioning_state.clone(),
-        label,
-        members,
-    }))
+    Ok(Some(Live::new(profile_id, &profile, live_fleet, members)))
+}
+
+impl Live {
+    /// The mesh from what Azure answered for the profile (its parent is the fleet), the fleet
+    /// (`None` when gone) and the fleet's members.
+    pub(crate) fn new(
+        profile_id: ResourceId,
+        profile: &ClusterMeshProfile,
+        fleet: Option<Fleet>,
+        members: Vec<FleetMember>,
+    ) -> Live {
+        let fleet_state = fleet
+            .as_ref()
+            .and_then(|f| f.properties.as_ref())
+            .and_then(|p| p.provisioning_state.clone());
+        let label = profile
+            .properties
+            .member_selector
+            .as_ref()
+            .map(|s| s.by_label.clone())
+            .unwrap_or_default();
+        Live {
+            fleet: profile_id.parent().unwrap_or_else(|| profile_id.clone()),
+            profile_id,
+            fleet_location: fleet.and_then(|f| f.location),
+            fleet_state,
+            profile_state: profile.properties.provisioning_state.clone(),
+            label,
+            members,
+        }
+    }
 }
 
 /// Refresh: clusters whose member is gone or unlabelled drop out of the inputs, so the diff shows

@@ -616,7 +616,7 @@ impl Golden {
             return;
         };
         self.create(&id.text, api, body).await;
-        self.into_mesh_like(&id, hint).await;
+        self.put_in_mesh_like(&id, hint).await;
     }
 
     /// A minimal valid PUT body for `id`, like `hint` where that matters, after creating what it names.
@@ -764,7 +764,7 @@ impl Golden {
     /// `status.lastAppliedMemberLabelSelector`), makes it so: a member selected by a profile of
     /// the same fleet, applied. (The example's own profile id names another fleet, so the
     /// profile is made in the member's fleet.)
-    async fn into_mesh_like(&mut self, id: &Id, hint: &Value) {
+    async fn put_in_mesh_like(&mut self, id: &Id, hint: &Value) {
         let fleet = match id.kind().as_slice() {
             ["fleets", "members"] if hint.pointer("/properties/meshProperties").is_some() => {
                 id.parent().expect("a fleet")

@@ -1165,33 +1165,30 @@ async fn run(case: &Case, reads: &BTreeMap<String, Vec<String>>, traffic: &Path)
             let hint = body.clone().unwrap_or(Value::Null);
             prepare_put(&mut golden, &target_id, &hint, &settled).await;
         }
+        // A list: its parent (when it is a resource) with children like the example's items.
+        "GET" if case.operation_id.contains("_List") => {
+            let parent = target.rsplit_once('/').map(|(p, _)| p).unwrap_or_default();
+            if parse_id(parent).resource_group.is_some() {
+                golden.ensure(parent, &Value::Null).await;
+                let items = settled.get("value").and_then(Value::as_array);
+                for item in items.into_iter().flatten() {
+                    if let Some(name) = item.get("name").and_then(Value::as_str) {
+                        golden.ensure(&format!("{target}/{name}"), item).await;
+                    }
+                }
+            }
+        }
+        // Reads, deletes and actions: the resource itself, like the example's response shows it.
         _ => {
             let resource = if case.method == "POST" {
                 // `…/{name}/apply`, `…/listClusterUserCredential`: the action's resource.
-                target
-                    .rsplit_once('/')
-                    .map(|(r, _)| r.to_string())
-                    .unwrap_or_default()
+                target.rsplit_once('/').map(|(r, _)| r).unwrap_or_default()
             } else {
-                target.clone()
+                target.as_str()
             };
-            let is_resource = !parse_id(&resource).types.is_empty()
-                || (parse_id(&resource).resource_group.is_some()
-                    && !resource.to_ascii_lowercase().ends_with("/resources"));
-            if case.operation_id.contains("_List") && !case.operation_id.contains("Credentials") {
-                // A list: its parent exists, with the listed children like the example's.
-                if let Some(items) = settled.get("value").and_then(Value::as_array) {
-                    for item in items {
-                        if let Some(name) = item.get("name").and_then(Value::as_str) {
-                            golden.ensure(&format!("{resource}/{name}"), item).await;
-                        }
-                    }
-                }
-                if !target_id.types.is_empty() {
-                    golden.ensure(&target, &Value::Null).await;
-                }
-            } else if is_resource {
-                golden.ensure(&resource, &settled).await;
+            let id = parse_id(resource);
+            if !id.types.is_empty() || id.resource_group.is_some() {
+                golden.ensure(resource, &settled).await;
             }
         }
     }

@@ -513,8 +513,12 @@ fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
 }
 
 fn prefixes(value: Option<&Value>) -> Vec<String> {
+    strings(value.and_then(|v| v.get("addressPrefixes")))
+}
+
+/// The strings of a JSON array (none when it is not one).
+fn strings(value: Option<&Value>) -> Vec<String> {
     value
-        .and_then(|v| v.get("addressPrefixes"))
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -844,18 +848,7 @@ impl Golden {
             }
         };
         let local = id.parent().expect("a peering has a VNet");
-        let names = |key: &str| -> Vec<String> {
-            props
-                .get(key)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let names = |key: &str| strings(props.get(key));
         for (vnet, space, subnets) in [
             (local, local_space, names("localSubnetNames")),
             (remote.to_string(), remote_space, names("remoteSubnetNames")),

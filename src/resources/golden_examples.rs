@@ -27,7 +27,7 @@ use crate::azure::models::resource_group::ResourceGroup;
 use crate::azure::models::role_assignment::RoleAssignment;
 use crate::azure::ResourceId;
 use crate::resource::ReadResult;
-use crate::resources::cilium_mesh::{CiliumMeshInputs, CiliumMeshState, MeshClusterInputs};
+use crate::resources::cilium_mesh::{CiliumMeshInputs, CiliumMeshState};
 use crate::resources::vnet_peering::{VnetPeeringInputs, VnetPeeringState};
 use crate::resources::{cilium_mesh, front_door, regional_cluster, regional_network, vnet_peering};
 use crate::vocabulary::CiliumMeshMode;
@@ -392,14 +392,7 @@ fn fleet_mesh(
     let inputs = CiliumMeshInputs {
         mode: Some(CiliumMeshMode::Fleet),
         name_prefix: "golden".into(),
-        clusters: members
-            .iter()
-            .map(|m| MeshClusterInputs {
-                name: m.name.clone().unwrap_or_default(),
-                cluster_id: m.properties.cluster_resource_id.clone(),
-                ..Default::default()
-            })
-            .collect(),
+        clusters: members.iter().map(cilium_mesh::mesh_cluster).collect(),
         ..Default::default()
     };
     let state = CiliumMeshState {

@@ -25,7 +25,7 @@ mod tests;
 mod types;
 #[cfg(test)]
 pub(crate) use fleet::{
-    mesh_status as member_mesh_status, recorded as recorded_fleet, Live as LiveFleet,
+    mesh_cluster, mesh_status as member_mesh_status, recorded as recorded_fleet, Live as LiveFleet,
 };
 
 use async_trait::async_trait;

@@ -5,7 +5,7 @@ mod apply;
 mod delete;
 mod read;
 #[cfg(test)]
-pub(crate) use read::{recorded, Live};
+pub(crate) use read::{mesh_cluster, recorded, Live};
 
 use std::collections::BTreeMap;
 

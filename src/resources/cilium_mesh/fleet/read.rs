@@ -188,6 +188,15 @@ impl Live {
     }
 }
 
+/// The mesh cluster a member stands for, as inputs name it.
+pub(crate) fn mesh_cluster(member: &FleetMember) -> MeshClusterInputs {
+    MeshClusterInputs {
+        name: member.name.clone().unwrap_or_default(),
+        cluster_id: member.properties.cluster_resource_id.clone(),
+        ..Default::default()
+    }
+}
+
 /// Refresh: clusters whose member is gone or unlabelled drop out of the inputs, so the diff shows
 /// them and the next update puts them back.
 fn refreshed(
@@ -228,11 +237,7 @@ fn imported(live: &Live) -> (CiliumMeshInputs, CiliumMeshState) {
             .members
             .iter()
             .filter(|m| live.labelled(m))
-            .map(|m| MeshClusterInputs {
-                name: m.name.clone().unwrap_or_default(),
-                cluster_id: m.properties.cluster_resource_id.clone(),
-                ..Default::default()
-            })
+            .map(mesh_cluster)
             .collect(),
         ..Default::default()
     };

@@ -2,7 +2,7 @@
 //!
 //! It serves HTTPS on 127.0.0.1 with its own CA, issues Entra-style tokens to one client,
 //! and implements resource groups, networking, AKS, role assignments, Front Door and Fleet
-//! with ARM's semantics (long-running operations, error shapes, conflicts), realistic
+//! with ARM's semantics (long-running operations, error shapes, conflicts, subscription throttling), realistic
 //! durations scaled by `time_scale`, fault injection and durable state. See README.md.
 //!
 //! ```no_run

@@ -46,8 +46,11 @@ async fn every_kind_reports_its_own_bucket_with_arm_defaults() {
         ("DELETE", missing_rg, DELETES, 198),
     ];
     for (method, path, header, expected) in cases {
-        let body =
-            (method == "PUT" || method == "PATCH").then(|| json!({"location": "westeurope"}));
+        let body = match method {
+            "PUT" => Some(json!({"location": "westeurope"})),
+            "PATCH" => Some(json!({"tags": {"team": "platform"}})),
+            _ => None,
+        };
         let r = sim
             .client
             .request(method, &path, body.as_ref())
@@ -71,10 +74,16 @@ async fn errors_and_polls_count_too() {
     let r = sim.get(&sim.rg("absent"), RG).await;
     assert_eq!(r.status, 404);
     assert_eq!(remaining(&r, READS), Some(249));
-    // An unsupported api-version is refused after throttling as well.
-    let r = sim.get(&sim.rg("absent"), "1999-01-01").await;
-    assert_eq!(r.status, 400);
-    assert_eq!(remaining(&r, READS), Some(248));
+    // A 404 from a write costs a write.
+    let r = sim
+        .put(
+            &sim.net("absent", "virtualNetworks/v"),
+            NET,
+            json!({"location": "westeurope"}),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(remaining(&r, WRITES), Some(199));
     sim.create_rg("rg", "westeurope").await;
     let vnet = sim.net("rg", "virtualNetworks/v");
     let r = sim
@@ -90,7 +99,7 @@ async fn errors_and_polls_count_too() {
         .to_string();
     let r = sim.client.get(&poll).await.expect("poll");
     assert_eq!(r.status, 200);
-    assert_eq!(remaining(&r, READS), Some(247), "a poll is a read");
+    assert_eq!(remaining(&r, READS), Some(248), "a poll is a read");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -259,7 +259,8 @@ async fn throttling_can_be_turned_off() {
 #[tokio::test]
 async fn invalid_limits_are_refused_at_start() {
     // (what is wrong, the change)
-    let cases: [(&str, fn(&mut ThrottleConfig)); 3] = [
+    type Change = fn(&mut ThrottleConfig);
+    let cases: [(&str, Change); 3] = [
         ("empty reads bucket", |t| t.reads.capacity = 0),
         ("no write refill", |t| t.writes.refill_per_second = 0.0),
         ("NaN delete refill", |t| {

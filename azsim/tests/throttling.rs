@@ -278,3 +278,43 @@ async fn invalid_limits_are_refused_at_start() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_flags_set_the_buckets_or_turn_them_off() {
+    // (flags, the writes header a first PUT carries)
+    let cases: [(&[&str], Option<&str>); 4] = [
+        (&[], Some("199")),
+        (&["--write-bucket", "7", "--write-refill", "0.5"], Some("6")),
+        (&["--throttle", "on", "--write-bucket", "3"], Some("2")),
+        (&["--throttle", "off", "--write-bucket", "3"], None),
+    ];
+    for (flags, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let mut process = spawn(dir.path(), 1.0, flags);
+        let client = azsim::client::Client::connect(&process.info)
+            .await
+            .expect("client connects");
+        let rg = format!(
+            "/subscriptions/{}/resourceGroups/rg?api-version={RG}",
+            process.info.subscription_id
+        );
+        let r = client
+            .put(&rg, &json!({"location": "westeurope"}))
+            .await
+            .expect("PUT");
+        assert_eq!(r.status, 201, "{flags:?}");
+        assert_eq!(r.header(WRITES), expected, "{flags:?}");
+        process.child.kill().expect("stop azsim");
+        process.child.wait().expect("reaped");
+    }
+    // A bucket that can never hold a token is refused with a reason.
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_azsim"))
+        .args(["serve", "--read-bucket", "0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("azsim runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("reads bucket"), "{stderr}");
+}

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use azsim::client::Client;
 use common::{spawn, Process};
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn kill_9(process: &mut Process) {
     // Child::kill sends SIGKILL on Unix.

@@ -2,7 +2,7 @@
 //!
 //! It serves HTTPS on 127.0.0.1 with its own CA, issues Entra-style tokens to one client,
 //! and implements resource groups, networking, AKS, role assignments, Front Door and Fleet
-//! with ARM's semantics (long-running operations, error shapes, conflicts), realistic
+//! with ARM's semantics (long-running operations, error shapes, conflicts, subscription throttling), realistic
 //! durations scaled by `time_scale`, fault injection and durable state. See README.md.
 //!
 //! ```no_run
@@ -26,6 +26,7 @@ mod resources;
 mod server;
 mod state;
 mod store;
+mod throttle;
 mod tls;
 mod traffic;
 
@@ -39,6 +40,7 @@ use tokio::task::JoinHandle;
 pub use faults::FaultSpecError;
 pub use operations::base_duration_ms;
 pub use state::Action;
+pub use throttle::{BucketLimit, RequestKind, ThrottleConfig, ARM_DELETES, ARM_READS, ARM_WRITES};
 
 pub const DEFAULT_TENANT_ID: &str = "72f988bf-0000-4000-8000-000000000001";
 pub const DEFAULT_CLIENT_ID: &str = "aksmesh-test-client";
@@ -69,6 +71,9 @@ pub struct Config {
     /// When set, every ARM exchange is also written here as one JSON file in the traffic format of
     /// Microsoft's `oav validate-traffic` (README.md "Traffic"). Token and control requests are not.
     pub traffic_dir: Option<PathBuf>,
+    /// ARM's subscription throttling (token buckets per subscription, principal and kind; README.md
+    /// "Throttling"). On by default with Microsoft's published limits.
+    pub throttle: ThrottleConfig,
 }
 
 /// Environment variable that sets [`Config::traffic_dir`] when the caller left it unset.
@@ -87,6 +92,7 @@ impl Config {
             client_secret: DEFAULT_CLIENT_SECRET.into(),
             subscription_id: DEFAULT_SUBSCRIPTION_ID.into(),
             traffic_dir: None,
+            throttle: ThrottleConfig::default(),
         }
     }
 }
@@ -165,6 +171,10 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             config.time_scale
         )));
     }
+    config
+        .throttle
+        .validate()
+        .map_err(|e| Error::Config(format!("throttling: {e}")))?;
     let dir = config.data_dir.clone();
     std::fs::create_dir_all(&dir)?;
     let tls = tls::load_or_create(&dir)?;
@@ -234,6 +244,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         log,
         traffic,
         seed: config.seed,
+        throttle: throttle::Throttle::new(config.throttle.clone(), config.time_scale),
     });
     let (tx, rx) = oneshot::channel();
     let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config.clone());

@@ -51,6 +51,28 @@ struct ServeArgs {
     /// the environment variable AZSIM_TRAFFIC_DIR does the same).
     #[arg(long)]
     traffic_dir: Option<PathBuf>,
+    /// ARM's subscription throttling (token buckets per subscription, principal and kind):
+    /// `on` (Microsoft's limits unless changed below) or `off`.
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    throttle: String,
+    /// Tokens in the reads bucket (GET).
+    #[arg(long, default_value_t = azsim::ARM_READS.capacity)]
+    read_bucket: u32,
+    /// Read tokens back per simulated second.
+    #[arg(long, default_value_t = azsim::ARM_READS.refill_per_second)]
+    read_refill: f64,
+    /// Tokens in the writes bucket (PUT, PATCH, POST).
+    #[arg(long, default_value_t = azsim::ARM_WRITES.capacity)]
+    write_bucket: u32,
+    /// Write tokens back per simulated second.
+    #[arg(long, default_value_t = azsim::ARM_WRITES.refill_per_second)]
+    write_refill: f64,
+    /// Tokens in the deletes bucket (DELETE).
+    #[arg(long, default_value_t = azsim::ARM_DELETES.capacity)]
+    delete_bucket: u32,
+    /// Delete tokens back per simulated second.
+    #[arg(long, default_value_t = azsim::ARM_DELETES.refill_per_second)]
+    delete_refill: f64,
 }
 
 fn main() -> std::process::ExitCode {
@@ -88,6 +110,21 @@ async fn serve(args: ServeArgs) -> std::process::ExitCode {
     config.client_secret = args.client_secret;
     config.subscription_id = args.subscription_id;
     config.traffic_dir = args.traffic_dir;
+    config.throttle = azsim::ThrottleConfig {
+        enabled: args.throttle == "on",
+        reads: azsim::BucketLimit {
+            capacity: args.read_bucket,
+            refill_per_second: args.read_refill,
+        },
+        writes: azsim::BucketLimit {
+            capacity: args.write_bucket,
+            refill_per_second: args.write_refill,
+        },
+        deletes: azsim::BucketLimit {
+            capacity: args.delete_bucket,
+            refill_per_second: args.delete_refill,
+        },
+    };
     let running = match azsim::start(config).await {
         Ok(r) => r,
         Err(e) => {

@@ -32,6 +32,7 @@ use crate::request_log::{Entry, RequestLog};
 use crate::resources::{self, Ctx};
 use crate::state::{Settings, World};
 use crate::store::Store;
+use crate::throttle::{self, Decision, RequestKind, Throttle};
 use crate::traffic::{Exchange, TrafficLog};
 
 /// Request bodies larger than this are refused.
@@ -52,6 +53,8 @@ pub struct AppState {
     pub traffic: Option<TrafficLog>,
     /// Seed used when a new fault spec arrives without one.
     pub seed: u64,
+    /// ARM's subscription token buckets.
+    pub throttle: Throttle,
 }
 
 impl AppState {
@@ -434,15 +437,84 @@ fn drop_connection(state: &AppState, request: &Request, fault: &'static str) {
 async fn arm_handler(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let settings = &state.settings;
     let now = now_ms();
-    if let Err(error) = state.tokens.verify(settings, request.headers(), now / 1000) {
-        let code = error.body.code.clone();
-        let mut response = ArmResponse::from(error).into_response();
-        response.headers_mut().insert(
-            "www-authenticate",
-            header_value(&auth::www_authenticate(settings, &code)),
-        );
-        return response;
+    let claims = match state.tokens.verify(settings, request.headers(), now / 1000) {
+        Ok(claims) => claims,
+        Err(error) => {
+            let code = error.body.code.clone();
+            let mut response = ArmResponse::from(error).into_response();
+            response.headers_mut().insert(
+                "www-authenticate",
+                header_value(&auth::www_authenticate(settings, &code)),
+            );
+            return response;
+        }
+    };
+    // ARM throttles an authenticated request before it reaches the resource provider; the
+    // request then counts whatever the provider answers (faults and errors included).
+    let kind = RequestKind::of(request.method());
+    let principal = if claims.oid.is_empty() {
+        claims.sub.as_str()
+    } else {
+        claims.oid.as_str()
+    };
+    let path = request.uri().path().to_string();
+    let decision = throttle::subscription_of(&path).and_then(|subscription| {
+        state
+            .throttle
+            .take(subscription, principal, kind, std::time::Instant::now())
+            .map(|decision| (subscription, decision))
+    });
+    let remaining = match decision {
+        Some((subscription, Decision::Throttled { wait_ms, .. })) => {
+            return throttled_response(&state.throttle, subscription, principal, kind, wait_ms)
+        }
+        Some((_, Decision::Allowed { remaining })) => Some(remaining),
+        None => None,
+    };
+    let mut response = arm_request(&state, request, now).await;
+    if let Some(remaining) = remaining {
+        response
+            .headers_mut()
+            .insert(kind.header(), header_value(&remaining.to_string()));
     }
+    response
+}
+
+/// 429 `TooManyRequests` for an empty bucket, shaped as ARM answers it.
+fn throttled_response(
+    throttle: &Throttle,
+    subscription: &str,
+    principal: &str,
+    kind: RequestKind,
+    wait_ms: u64,
+) -> Response {
+    let (seconds, _) = arm::retry_after_values(wait_ms);
+    let limit = match kind {
+        RequestKind::Read => throttle.config().reads,
+        RequestKind::Write => throttle.config().writes,
+        RequestKind::Delete => throttle.config().deletes,
+    };
+    let error = ArmError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequests",
+        format!(
+            "Number of '{}' requests for subscription '{subscription}' by principal '{principal}' exceeded the limit (a bucket of {} tokens refilling {} per second). Please try again after '{seconds}' seconds, when a token is back. See https://aka.ms/arm-throttling.",
+            kind.label(),
+            limit.capacity,
+            limit.refill_per_second,
+        ),
+    )
+    .with_retry_after_ms(wait_ms);
+    let mut response = ArmResponse::from(error).into_response();
+    response
+        .headers_mut()
+        .insert(kind.header(), HeaderValue::from_static("0"));
+    response
+}
+
+/// Faults, then the request itself, for an authenticated request that got a token.
+async fn arm_request(state: &AppState, request: Request, now: i64) -> Response {
+    let settings = &state.settings;
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let fault = state
@@ -455,7 +527,7 @@ async fn arm_handler(State(state): State<Arc<AppState>>, request: Request) -> Re
     if let Some(fault) = fault {
         match fault.kind {
             FaultKind::Drop => {
-                drop_connection(&state, &request, fault.kind.label());
+                drop_connection(state, &request, fault.kind.label());
                 return std::future::pending::<Response>().await;
             }
             FaultKind::DropAfter => drop_after = true,
@@ -463,13 +535,13 @@ async fn arm_handler(State(state): State<Arc<AppState>>, request: Request) -> Re
             kind => return fault_response(kind, fault.retry_after_seconds, &path, settings),
         }
     }
-    let response = match process(&state, &request, now, inject_lro_failure) {
+    let response = match process(state, &request, now, inject_lro_failure) {
         Ok(response) => response,
         Err(error) => ArmResponse::from(error),
     };
     let mut response = response.into_response();
     if drop_after {
-        drop_connection(&state, &request, "drop-after");
+        drop_connection(state, &request, "drop-after");
         return std::future::pending::<Response>().await;
     }
     if inject_lro_failure {
@@ -612,6 +684,10 @@ async fn health(State(state): State<Arc<AppState>>, request: Request) -> Respons
             "pendingOperations": pending,
             "timeScale": state.settings.time_scale,
             "subscriptionId": state.settings.subscription_id,
+            "throttle": {
+                "enabled": state.throttle.enabled(),
+                "throttled": state.throttle.throttled(),
+            },
         }),
     )
     .into_response()

@@ -1,64 +1,13 @@
 //! Persistence across `kill -9`: the real binary is started, written to, killed with
 //! SIGKILL between requests and restarted on the same data dir.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
 use azsim::client::Client;
-use azsim::StartInfo;
-use serde_json::{json, Value};
-
-struct Process {
-    child: Child,
-    info: StartInfo,
-}
-
-fn spawn(dir: &Path, time_scale: f64) -> Process {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_azsim"))
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--time-scale",
-            &time_scale.to_string(),
-            "--data-dir",
-        ])
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("azsim binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("start line");
-    let v: Value = serde_json::from_str(&line).expect("start line is JSON");
-    let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-    let arm = text("armEndpoint");
-    let port = arm.rsplit(':').next().unwrap().parse().unwrap();
-    let ca_path = text("caCertPath");
-    let info = StartInfo {
-        arm_endpoint: arm,
-        authority_host: text("authorityHost"),
-        token_endpoint: text("tokenEndpoint"),
-        ca_cert_path: ca_path.clone().into(),
-        tenant_id: text("tenantId"),
-        client_id: text("clientId"),
-        client_secret: text("clientSecret"),
-        subscription_id: text("subscriptionId"),
-        request_log: text("requestLog").into(),
-        control_endpoint: text("controlEndpoint"),
-        federated_token_path: text("federatedTokenPath").into(),
-        identity_endpoint: text("identityEndpoint"),
-        identity_header: text("identityHeader"),
-        ca_pem: std::fs::read_to_string(&ca_path).expect("CA file"),
-        port,
-    };
-    Process { child, info }
-}
+use common::{spawn, Process};
+use serde_json::json;
 
 fn kill_9(process: &mut Process) {
     // Child::kill sends SIGKILL on Unix.
@@ -73,7 +22,7 @@ fn api(path: &str, version: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completed_writes_survive_kill_9_and_operations_resume() {
     let dir = tempfile::tempdir().unwrap();
-    let mut first = spawn(dir.path(), 0.01);
+    let mut first = spawn(dir.path(), 0.01, &[]);
     let client = Client::connect(&first.info).await.unwrap();
     let sub = format!("/subscriptions/{}", first.info.subscription_id);
     let rg = format!("{sub}/resourceGroups/rg");
@@ -130,7 +79,7 @@ async fn completed_writes_survive_kill_9_and_operations_resume() {
     let old_ca = first.info.ca_pem.clone();
     kill_9(&mut first);
 
-    let mut second = spawn(dir.path(), 0.01);
+    let mut second = spawn(dir.path(), 0.01, &[]);
     assert_eq!(second.info.ca_pem, old_ca, "the CA survives restarts");
     let mut client = Client::anonymous(&second.info).unwrap();
     client.set_token(Some(old_token));
@@ -194,7 +143,7 @@ async fn completed_writes_survive_kill_9_and_operations_resume() {
     assert_eq!(r.status, 202);
     kill_9(&mut second);
     std::thread::sleep(Duration::from_millis(400));
-    let mut third = spawn(dir.path(), 0.01);
+    let mut third = spawn(dir.path(), 0.01, &[]);
     let client = Client::connect(&third.info).await.unwrap();
     let r = client
         .get(&api(&format!("{sub}/resourceGroups/rg-3"), "2025-04-01"))

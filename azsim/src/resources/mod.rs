@@ -320,7 +320,7 @@ pub fn busy_error(kind: Kind, id: &str, running: &str) -> ArmError {
     }
 }
 
-fn running_action(world: &World, resource: &Resource) -> &'static str {
+pub(crate) fn running_action(world: &World, resource: &Resource) -> &'static str {
     resource
         .operation
         .as_ref()
@@ -335,7 +335,16 @@ fn running_action(world: &World, resource: &Resource) -> &'static str {
 }
 
 /// Resources that must be idle for a write to `address` (one write per VNet, per cluster).
-fn lock_group<'a>(
+///
+/// Network: one write at a time per VNet, its subnets and peerings included; a second one answers
+/// 409 `AnotherOperationInProgress` "Another operation on this or dependent resource is in
+/// progress" (Azure's wording, e.g. microsoft/AzureTRE#2222 for a subnet PUT). Learn's
+/// "Understand how Azure Resource Manager throttles requests" (Error code) describes the same lock:
+/// the Network RP answers `RetryableErrorDueToAnotherOperation` when the target resource is locked
+/// by another operation (azsim answers the 409 `AnotherOperationInProgress` the RP gives a PUT).
+/// AKS: one operation per cluster and its agent pools (`OperationNotAllowed`,
+/// aka.ms/aks-pending-operation).
+pub(crate) fn lock_group<'a>(
     world: &'a World,
     settings: &Settings,
     address: &ResourceAddress,

@@ -611,6 +611,7 @@ fn prepare_peering(
         )
         .with_target("properties.remoteVirtualNetwork.id")
     })?;
+    check_remote_provisioned(world, ctx, &remote_address, remote, address)?;
     if let Some(e) = existing {
         if remote_key(e).as_deref() != Some(remote_address.key.as_str()) {
             return Err(ArmError::bad_request(
@@ -744,6 +745,52 @@ pub fn put_peering(
         &address.key,
         existing.is_none(),
         Vec::new(),
+    ))
+}
+
+/// A peering PUT is a write on its own (local) VNet only: the one-write-per-VNet rule (409
+/// `AnotherOperationInProgress`, checked before this) holds the local VNet, not the remote one.
+/// The remote VNet must however be provisioned: while a write on it (the VNet, a subnet or a
+/// peering of it) is running, Network answers 400 `ReferencedResourceNotProvisioned` ("Cannot
+/// proceed with operation because resource {remote vnet} used by resource {peering} is not in
+/// Succeeded state. Resource is in Updating state and the last operation that updated/is updating
+/// the resource is PutSubnetOperation"), as reported from Azure in
+/// hashicorp/terraform-provider-azurerm#2605 (fixed by retrying, #3392) and
+/// pulumi/pulumi-azure-native#4340. A subnet or peering write puts its VNet in `Updating` (the
+/// message above), so any write in the remote VNet's lock group counts.
+fn check_remote_provisioned(
+    world: &World,
+    ctx: &Ctx,
+    remote_address: &ResourceAddress,
+    remote: &Resource,
+    peering: &ResourceAddress,
+) -> Result<(), ArmError> {
+    let busy = super::lock_group(world, ctx.settings, remote_address)
+        .into_iter()
+        .find(|r| r.is_busy());
+    let Some(busy) = busy else {
+        return Ok(());
+    };
+    let verb = match super::running_action(world, busy) {
+        "Deleting" => "Delete",
+        _ => "Put",
+    };
+    let type_name = match busy.kind {
+        Kind::Subnet => "Subnet",
+        Kind::VirtualNetworkPeering => "VirtualNetworkPeering",
+        _ => "VirtualNetwork",
+    };
+    let state = if verb == "Delete" && busy.kind == Kind::VirtualNetwork {
+        "Deleting"
+    } else {
+        "Updating"
+    };
+    Err(ArmError::bad_request(
+        "ReferencedResourceNotProvisioned",
+        format!(
+            "Cannot proceed with operation because resource {} used by resource {} is not in Succeeded state. Resource is in {state} state and the last operation that updated/is updating the resource is {verb}{type_name}Operation.",
+            remote.id, peering.id
+        ),
     ))
 }
 

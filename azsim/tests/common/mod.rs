@@ -287,3 +287,57 @@ pub fn cluster_body(subnet_id: &str) -> Value {
         }
     })
 }
+
+/// The real `azsim serve` binary, started on a data dir.
+pub struct Process {
+    pub child: std::process::Child,
+    pub info: azsim::StartInfo,
+}
+
+/// Starts `azsim serve` on `dir` with `extra` flags and reads its start line.
+pub fn spawn(dir: &std::path::Path, time_scale: f64, extra: &[&str]) -> Process {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_azsim"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--time-scale",
+            &time_scale.to_string(),
+            "--data-dir",
+        ])
+        .arg(dir)
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("azsim binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    use std::io::BufRead;
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("start line");
+    let v: Value = serde_json::from_str(&line).expect("start line is JSON");
+    let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let arm = text("armEndpoint");
+    let port = arm.rsplit(':').next().unwrap().parse().unwrap();
+    let ca_path = text("caCertPath");
+    let info = azsim::StartInfo {
+        arm_endpoint: arm,
+        authority_host: text("authorityHost"),
+        token_endpoint: text("tokenEndpoint"),
+        ca_cert_path: ca_path.clone().into(),
+        tenant_id: text("tenantId"),
+        client_id: text("clientId"),
+        client_secret: text("clientSecret"),
+        subscription_id: text("subscriptionId"),
+        request_log: text("requestLog").into(),
+        control_endpoint: text("controlEndpoint"),
+        federated_token_path: text("federatedTokenPath").into(),
+        identity_endpoint: text("identityEndpoint"),
+        identity_header: text("identityHeader"),
+        ca_pem: std::fs::read_to_string(&ca_path).expect("CA file"),
+        port,
+    };
+    Process { child, info }
+}

@@ -320,6 +320,7 @@ impl ArmClient {
             kind: OperationKind::Action,
             resource_url: &url,
             poll_interval: self.inner.config.effective_poll_interval(),
+            started: tokio::time::Instant::now(),
             progress: options.progress.as_deref(),
             deadline: &deadline,
         };
@@ -415,6 +416,7 @@ impl ArmClient {
             kind,
             resource_url: &resource_url,
             poll_interval: self.inner.config.effective_poll_interval(),
+            started: tokio::time::Instant::now(),
             progress: options.progress.as_deref(),
             deadline: &deadline,
         };

@@ -23,6 +23,7 @@ use azure_core::http::Method;
 
 use super::ids::ResourceId;
 use super::models::ArmResource;
+use super::pacing::{Pacer, RequestKind, ThrottleStats};
 use super::request::{ArmPipeline, ArmRequest, ArmResponse};
 use super::retry::send_with_retry;
 use super::transport::build_http_client;
@@ -89,7 +90,8 @@ impl fmt::Debug for OperationOptions {
     }
 }
 
-/// Client of Azure Resource Manager. Cheap to clone: clones share the pipeline and write locks.
+/// Client of Azure Resource Manager. Cheap to clone: clones share the pipeline, the write locks
+/// and the pacer, so one client per process paces every operation together.
 #[derive(Clone)]
 pub struct ArmClient {
     inner: Arc<ClientInner>,
@@ -99,6 +101,7 @@ struct ClientInner {
     config: ArmClientConfig,
     pipeline: ArmPipeline,
     locks: WriteLocks,
+    pacer: Pacer,
 }
 
 impl fmt::Debug for ArmClient {
@@ -142,11 +145,13 @@ impl ArmClient {
             http_client,
             &config.application_id,
         );
+        let pacer = Pacer::new(config.pacing.clone(), config.throttle_log.clone());
         Ok(ArmClient {
             inner: Arc::new(ClientInner {
                 config,
                 pipeline,
                 locks: WriteLocks::default(),
+                pacer,
             }),
         })
     }
@@ -154,6 +159,11 @@ impl ArmClient {
     /// The configuration in use.
     pub fn config(&self) -> &ArmClientConfig {
         &self.inner.config
+    }
+
+    /// The 429s this client received and the delays its pacing added, since it was built.
+    pub fn throttle_stats(&self) -> ThrottleStats {
+        self.inner.pacer.stats()
     }
 
     /// The subscription resources are created in.
@@ -310,6 +320,7 @@ impl ArmClient {
             kind: OperationKind::Action,
             resource_url: &url,
             poll_interval: self.inner.config.effective_poll_interval(),
+            started: tokio::time::Instant::now(),
             progress: options.progress.as_deref(),
             deadline: &deadline,
         };
@@ -405,6 +416,7 @@ impl ArmClient {
             kind,
             resource_url: &resource_url,
             poll_interval: self.inner.config.effective_poll_interval(),
+            started: tokio::time::Instant::now(),
             progress: options.progress.as_deref(),
             deadline: &deadline,
         };
@@ -580,8 +592,13 @@ impl ClientInner {
         deadline: &OperationDeadline,
     ) -> AzureResult<ArmResponse> {
         self.check_origin(&request.url)?;
-        send_with_retry(&self.config.retry, deadline, accepted, || {
-            self.pipeline.send(request)
+        let kind = RequestKind::of(request.method);
+        // Every attempt, retries and polls included, passes the shared pacer.
+        send_with_retry(&self.config.retry, deadline, accepted, move || async move {
+            let ticket = self.pacer.admit(kind, deadline).await?;
+            let outcome = self.pipeline.send(request).await;
+            ticket.answered(&outcome);
+            outcome
         })
         .await
     }

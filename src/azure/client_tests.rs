@@ -944,3 +944,221 @@ fn relative_ids_cannot_be_expressed() {
         );
     }
 }
+
+/// A subscription bucket on the fake server: `capacity` tokens refilling at `rate` per second.
+struct ServerBucket {
+    state: Mutex<(f64, std::time::Instant)>,
+    capacity: f64,
+    rate: f64,
+    lowest: Mutex<f64>,
+}
+
+impl ServerBucket {
+    fn new(capacity: f64, rate: f64) -> Arc<Self> {
+        Arc::new(ServerBucket {
+            state: Mutex::new((capacity, std::time::Instant::now())),
+            capacity,
+            rate,
+            lowest: Mutex::new(capacity),
+        })
+    }
+
+    /// Takes a token: `Ok(remaining)`, or `Err(ms until one is back)`.
+    fn take(&self) -> Result<f64, u64> {
+        let mut state = self.state.lock().unwrap();
+        let now = std::time::Instant::now();
+        let refill = self.rate * now.duration_since(state.1).as_secs_f64();
+        *state = ((state.0 + refill).min(self.capacity), now);
+        if state.0 < 1.0 {
+            return Err(((1.0 - state.0) / self.rate * 1000.0).ceil() as u64);
+        }
+        state.0 -= 1.0;
+        let mut lowest = self.lowest.lock().unwrap();
+        *lowest = lowest.min(state.0);
+        Ok(state.0)
+    }
+}
+
+/// Reads against a bucket of 20 refilling at 100/s: a warm-up GET, then 60 at once. With the
+/// remaining-reads header the pacer spaces them and the bucket never empties; without it, nothing
+/// is paced and the server throttles, yet every read succeeds after its retries.
+#[tokio::test]
+async fn pacing_keeps_the_read_bucket_from_emptying() {
+    for headers in [true, false] {
+        let bucket = ServerBucket::new(20.0, 100.0);
+        let server = bucket.clone();
+        let fake = FakeArm::handled(Box::new(move |_: &Seen| match server.take() {
+            Ok(remaining) => {
+                let mut answer = vec![];
+                if headers {
+                    answer.push((
+                        "x-ms-ratelimit-remaining-subscription-reads",
+                        format!("{}", remaining.floor()),
+                    ));
+                }
+                Answer::Respond(200, answer, json!({"properties": {}}))
+            }
+            Err(wait_ms) => Answer::Respond(
+                429,
+                vec![("retry-after-ms", wait_ms.to_string())],
+                json!({"error": {"code": "SubscriptionRequestsThrottled", "message": "slow down"}}),
+            ),
+        }));
+        let mut config = config();
+        // 10 ms per read; a reserve of 10 reads.
+        config.pacing.reads_per_second = 100.0;
+        config.pacing.reserve = Duration::from_millis(100);
+        let client = ArmClient::from_parts(
+            config,
+            Arc::new(FakeCredential { fail: false }),
+            fake.clone(),
+        )
+        .unwrap();
+        let id = ResourceId::parse(VNET).unwrap();
+        let options = OperationOptions::default();
+        client.get::<VirtualNetwork>(&id, &options).await.unwrap();
+        let started = std::time::Instant::now();
+        let reads = (0..60).map(|_| client.get::<VirtualNetwork>(&id, &options));
+        for result in futures::future::join_all(reads).await {
+            assert!(result.unwrap().is_some(), "headers: {headers}");
+        }
+        let elapsed = started.elapsed();
+        let stats = client.throttle_stats();
+        let lowest = *bucket.lowest.lock().unwrap();
+        if headers {
+            assert_eq!(stats.throttled, 0, "{stats:?}");
+            // 19 left after the warm-up, ~9 reads at once, the rest one per 10 ms.
+            assert!((45..=55).contains(&stats.paced_requests), "{stats:?}");
+            assert!(lowest >= 5.0, "the bucket fell to {lowest}");
+            assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
+            assert_eq!(fake.seen().len(), 61);
+        } else {
+            assert!(stats.throttled > 0, "{stats:?}");
+            assert!(lowest < 1.0, "the bucket only fell to {lowest}");
+            assert_eq!(fake.seen().len() as u64, 61 + stats.throttled);
+        }
+        assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    }
+}
+
+/// A throttling 429 with `Retry-After` holds every read until then, not only the one that got it;
+/// writes go on.
+#[tokio::test]
+async fn a_throttled_read_holds_all_reads_until_retry_after() {
+    let arrivals: Arc<Mutex<Vec<(String, std::time::Instant)>>> = Arc::default();
+    let recorder = arrivals.clone();
+    let fake = FakeArm::handled(Box::new(move |seen: &Seen| {
+        let line = seen.line();
+        let mut arrivals = recorder.lock().unwrap();
+        let first = arrivals.is_empty();
+        arrivals.push((line, std::time::Instant::now()));
+        if first {
+            return respond(
+                429,
+                &[("retry-after-ms", "300")],
+                json!({"error": {"code": "SubscriptionRequestsThrottled", "message": "slow down"}}),
+            );
+        }
+        respond(
+            200,
+            &[],
+            json!({"properties": {"provisioningState": "Succeeded"}}),
+        )
+    }));
+    let client = client(&fake);
+    let options = OperationOptions::default();
+    let first = ResourceId::parse(&format!("{VNET}/subnets/one")).unwrap();
+    let second = ResourceId::parse(&format!("{VNET}/subnets/two")).unwrap();
+    let other_vnet = ResourceId::parse(&VNET.replace("vnet-a", "vnet-b")).unwrap();
+    let body = vnet_body();
+    let started = std::time::Instant::now();
+    let later = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::join!(
+            client.get::<Subnet>(&second, &options),
+            client.put::<VirtualNetwork>(&other_vnet, &body, &options),
+        )
+    };
+    let (first_read, (second_read, write)) =
+        tokio::join!(client.get::<Subnet>(&first, &options), later);
+    first_read.unwrap();
+    second_read.unwrap();
+    write.unwrap();
+    let arrivals = arrivals.lock().unwrap().clone();
+    let at = |line: &str, nth: usize| {
+        arrivals
+            .iter()
+            .filter(|(seen, _)| seen == line)
+            .nth(nth)
+            .map(|(_, at)| at.duration_since(started))
+            .unwrap_or_else(|| panic!("no {line} #{nth} in {arrivals:?}"))
+    };
+    let held = Duration::from_millis(290);
+    assert!(at(&format!("GET {first}"), 1) >= held, "{arrivals:?}");
+    assert!(at(&format!("GET {second}"), 0) >= held, "{arrivals:?}");
+    assert!(
+        at(&format!("PUT {other_vnet}"), 0) < Duration::from_millis(250),
+        "{arrivals:?}"
+    );
+    let stats = client.throttle_stats();
+    assert_eq!((stats.throttled, stats.throttled_by_kind), (1, [1, 0, 0]));
+}
+
+/// The Network RP takes one write per VNet at a time: peerings of one VNet are queued behind each
+/// other, peerings of different VNets go in parallel.
+#[tokio::test]
+async fn peerings_of_one_vnet_are_queued() {
+    let vnet = |name: &str| VNET.replace("vnet-a", name);
+    let peering =
+        |from: &str, to: &str| format!("{}/virtualNetworkPeerings/{from}-{to}", vnet(from));
+    // (first peering, second peering, requests between the two PUTs)
+    let cases = [
+        // Same VNet: the first one's operation poll and final GET come first.
+        (peering("vnet-a", "vnet-b"), peering("vnet-a", "vnet-c"), 3),
+        // Different VNets (the two directions of one peering): both PUTs at once.
+        (peering("vnet-a", "vnet-b"), peering("vnet-b", "vnet-a"), 1),
+    ];
+    for (first, second, gap) in cases {
+        let fake = FakeArm::handled(Box::new(|seen: &Seen| {
+            let path = seen.url.path().to_owned();
+            match seen.method.as_str() {
+                "PUT" => Answer::Respond(
+                    201,
+                    vec![
+                        ("azure-asyncoperation", format!("{ARM}/operations{path}")),
+                        ("retry-after-ms", "20".into()),
+                    ],
+                    Value::Null,
+                ),
+                "GET" if path.starts_with("/operations") => {
+                    respond(200, &[], json!({"status": "Succeeded"}))
+                }
+                _ => respond(
+                    200,
+                    &[],
+                    json!({"properties": {"provisioningState": "Succeeded", "peeringState": "Initiated"}}),
+                ),
+            }
+        }));
+        let client = client(&fake);
+        let body = VirtualNetworkPeering::default();
+        let options = OperationOptions::default();
+        let (one, two) = (
+            ResourceId::parse(&first).unwrap(),
+            ResourceId::parse(&second).unwrap(),
+        );
+        let (one, two) = tokio::join!(
+            client.put::<VirtualNetworkPeering>(&one, &body, &options),
+            client.put::<VirtualNetworkPeering>(&two, &body, &options),
+        );
+        one.unwrap();
+        two.unwrap();
+        let lines = fake.lines();
+        let puts: Vec<usize> = (lines.iter().enumerate())
+            .filter(|(_, line)| line.starts_with("PUT"))
+            .map(|(index, _)| index)
+            .collect();
+        assert_eq!(puts.len(), 2, "{lines:#?}");
+        assert_eq!(puts[1] - puts[0], gap, "{first} then {second}: {lines:#?}");
+    }
+}

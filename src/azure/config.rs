@@ -1,12 +1,14 @@
 //! Configuration of the ARM client: where ARM and Entra ID live, who we are, how we authenticate.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use azure_core::credentials::Secret;
 use url::Url;
 
 use super::error::{AzureError, AzureResult};
+use super::pacing::PacingPolicy;
 use super::retry::RetryPolicy;
 
 /// ARM endpoint of the Azure public cloud.
@@ -101,6 +103,11 @@ pub struct ArmClientConfig {
     pub retry: RetryPolicy,
     /// Deadline of plain reads (GET, list) including their retries.
     pub read_timeout: Duration,
+    /// How the client paces itself under ARM's subscription throttling.
+    pub pacing: PacingPolicy,
+    /// A file that gets one JSON line per 429 answer (`{"event":"throttled","kind":"writes",…}`),
+    /// for benchmarks that cannot ask the client in-process.
+    pub throttle_log: Option<PathBuf>,
 }
 
 impl ArmClientConfig {
@@ -122,6 +129,8 @@ impl ArmClientConfig {
             application_id: "pulumi-aksmesh".into(),
             retry: RetryPolicy::default(),
             read_timeout: Duration::from_secs(5 * 60),
+            pacing: PacingPolicy::default(),
+            throttle_log: None,
         }
     }
 
@@ -251,6 +260,8 @@ impl fmt::Debug for ArmClientConfig {
             .field("application_id", &self.application_id)
             .field("retry", &self.retry)
             .field("read_timeout", &self.read_timeout)
+            .field("pacing", &self.pacing)
+            .field("throttle_log", &self.throttle_log)
             .finish()
     }
 }

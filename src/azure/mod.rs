@@ -13,6 +13,7 @@ pub mod error;
 pub mod ids;
 mod lro;
 pub mod models;
+mod pacing;
 mod request;
 pub mod retry;
 pub mod transport;
@@ -25,6 +26,7 @@ pub use client::{
 pub use config::{ArmClientConfig, AuthMethod};
 pub use error::{ArmErrorDetail, AzureError, AzureResult};
 pub use ids::ResourceId;
+pub use pacing::{PacingPolicy, ThrottleStats};
 pub use retry::RetryPolicy;
 
 /// Re-exported so callers can build secrets and credentials without naming azure_core.

@@ -1,18 +1,81 @@
 //! Prints the provider's start-up and protocol figures (a benchmark, not a test):
-//! time from process start to the printed port, the GetSchema round trip, and RSS after Configure.
+//! time from process start to the printed port, the GetSchema round trip, RSS after Configure, and
+//! the provider CPU of `estimateCost` and `analyzeConnectivity` for a 20-region full mesh.
 //!
 //! `cargo run --release --example bench_provider -- target/release/pulumi-resource-aksmesh`
 
 use std::time::{Duration, Instant};
 
 use aksmesh::rpc::pulumirpc::resource_provider_client::ResourceProviderClient;
-use aksmesh::rpc::pulumirpc::{ConfigureRequest, GetSchemaRequest};
+use aksmesh::rpc::pulumirpc::{ConfigureRequest, GetSchemaRequest, InvokeRequest};
 
 #[path = "support/plugin.rs"]
 mod plugin;
 
 const STARTS: usize = 50;
 const SCHEMA_CALLS: usize = 500;
+const INVOKES: u32 = 50;
+/// Twenty regions a global platform might run in (issue 16's scale).
+const TWENTY_REGIONS: [&str; 20] = [
+    "eastus",
+    "eastus2",
+    "westus2",
+    "westus3",
+    "centralus",
+    "canadacentral",
+    "brazilsouth",
+    "northeurope",
+    "westeurope",
+    "uksouth",
+    "francecentral",
+    "germanywestcentral",
+    "swedencentral",
+    "switzerlandnorth",
+    "uaenorth",
+    "southafricanorth",
+    "centralindia",
+    "japaneast",
+    "koreacentral",
+    "australiaeast",
+];
+
+/// CPU time (user + system) the process has used so far.
+fn cpu_time(pid: u32) -> Duration {
+    let ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name (which may hold spaces) end with ')'.
+            let rest = stat.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    // Linux reports clock ticks of 1/100 s (USER_HZ).
+    Duration::from_millis(ticks * 10)
+}
+
+fn to_struct(value: serde_json::Value) -> prost_types::Struct {
+    fn to_value(value: serde_json::Value) -> prost_types::Value {
+        use prost_types::value::Kind;
+        let kind = match value {
+            serde_json::Value::Null => Kind::NullValue(0),
+            serde_json::Value::Bool(b) => Kind::BoolValue(b),
+            serde_json::Value::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::String(s) => Kind::StringValue(s),
+            serde_json::Value::Array(items) => Kind::ListValue(prost_types::ListValue {
+                values: items.into_iter().map(to_value).collect(),
+            }),
+            serde_json::Value::Object(_) => Kind::StructValue(to_struct(value)),
+        };
+        prost_types::Value { kind: Some(kind) }
+    }
+    let serde_json::Value::Object(map) = value else {
+        return prost_types::Struct::default();
+    };
+    prost_types::Struct {
+        fields: map.into_iter().map(|(k, v)| (k, to_value(v))).collect(),
+    }
+}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
@@ -107,6 +170,47 @@ async fn main() {
     let configure_time = configure_started.elapsed();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let rss = rss_kib(child.id());
+
+    // Provider CPU per call of the two functions a 20-region platform leans on.
+    let cost_args = serde_json::json!({
+        "regions": TWENTY_REGIONS.iter().map(|r| serde_json::json!({"location": r, "clusterTier": "Standard"})).collect::<Vec<_>>(),
+        "crossRegionTrafficGbPerMonth": 10000,
+        "frontDoor": {"requestsPerMonth": 100000000, "egressGbPerMonth": 1000, "originGbPerMonth": 100},
+    });
+    let connectivity_args = serde_json::json!({
+        "regions": TWENTY_REGIONS,
+        "peerAll": true,
+        "podNetworking": "overlay",
+    });
+    let mut invoke_cpu = Vec::new();
+    for (token, args) in [
+        ("aksmesh:index:estimateCost", cost_args),
+        ("aksmesh:index:analyzeConnectivity", connectivity_args),
+    ] {
+        let before = cpu_time(child.id());
+        let started = Instant::now();
+        for _ in 0..INVOKES {
+            let response = client
+                .invoke(InvokeRequest {
+                    tok: token.into(),
+                    args: Some(to_struct(args.clone())),
+                    ..Default::default()
+                })
+                .await
+                .expect("invoke")
+                .into_inner();
+            assert!(
+                response.failures.is_empty(),
+                "{token}: {:?}",
+                response.failures
+            );
+        }
+        invoke_cpu.push((
+            token,
+            (cpu_time(child.id()) - before) / INVOKES,
+            started.elapsed() / INVOKES,
+        ));
+    }
     let _ = child.kill();
     let _ = child.wait();
 
@@ -132,4 +236,11 @@ async fn main() {
         "  RSS after Configure: {:.1} MB ({rss} KiB)   target <= 15 MB",
         rss as f64 / 1024.0
     );
+    for (token, cpu, wall) in invoke_cpu {
+        println!(
+            "  {token}, 20 regions, full mesh ({INVOKES} calls): provider CPU {} per call, round trip {}   target < 50 ms CPU",
+            millis(cpu),
+            millis(wall)
+        );
+    }
 }

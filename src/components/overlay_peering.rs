@@ -54,14 +54,31 @@ pub fn peering_child_name(component: &str, first: &str, second: &str) -> String 
     format!("{component}-{first}-{second}")
 }
 
-/// Checks a set of networks to be fully meshed: unique names, no overlapping address space, and no
-/// overlay pod CIDR that overlaps a peered VNet (its packets would be swallowed by the overlay).
+/// Azure's limit of peerings on one virtual network (Microsoft Learn, "Azure subscription and
+/// service limits", Networking limits: "Virtual network peerings per virtual network: 500").
+pub const MAX_PEERINGS_PER_VNET: usize = 500;
+
+/// Checks a set of networks to be fully meshed: within Azure's peerings per VNet, unique names, no
+/// overlapping address space, and no overlay pod CIDR that overlaps a peered VNet (its packets would
+/// be swallowed by the overlay).
 pub fn check_networks(
     networks: &[PeeredNetwork],
     path: &str,
     unknowns: &Annotations,
 ) -> Vec<CheckFailure> {
     let mut failures = Vec::new();
+    // A full mesh of n networks puts n - 1 peerings on every VNet.
+    if networks.len() > MAX_PEERINGS_PER_VNET + 1 {
+        failures.push(CheckFailure::new(
+            path,
+            format!(
+                "{} networks in a full mesh need {} peerings on every VNet, but Azure allows {MAX_PEERINGS_PER_VNET} per virtual network; mesh at most {} networks (fewer if the VNets have other peerings), or split them into meshes",
+                networks.len(),
+                networks.len() - 1,
+                MAX_PEERINGS_PER_VNET + 1
+            ),
+        ));
+    }
     let mut names = BTreeSet::new();
     let mut ranges: Vec<(String, String, ipnet::Ipv4Net)> = Vec::new();
     for (i, network) in networks.iter().enumerate() {
@@ -279,6 +296,41 @@ mod tests {
             networks: Vec::new(),
         };
         assert!(OverlayPeering.check(&inputs, &unknown).is_empty());
+    }
+
+    /// Azure's 500 peerings per VNet: a full mesh of 501 networks fits, 502 do not.
+    #[test]
+    fn a_mesh_beyond_azures_peerings_per_vnet_is_refused_with_the_numbers() {
+        for (count, refused) in [(2, false), (501, false), (502, true), (600, true)] {
+            let networks: Vec<PeeredNetwork> = (0..count)
+                .map(|i| {
+                    let space = format!("10.{}.{}.0/24", i / 256, i % 256);
+                    network(&format!("n{i}"), &space, None)
+                })
+                .collect();
+            let failures = check_networks(&networks, "networks", &Annotations::default());
+            let at_networks: Vec<_> = failures
+                .iter()
+                .filter(|f| f.property == "networks")
+                .collect();
+            assert_eq!(
+                at_networks.len(),
+                usize::from(refused),
+                "{count}: {failures:?}"
+            );
+            if refused {
+                let reason = &at_networks[0].reason;
+                assert!(
+                    reason.contains(&format!(
+                        "{count} networks in a full mesh need {} peerings",
+                        count - 1
+                    )) && reason.contains("allows 500 per virtual network"),
+                    "{reason}"
+                );
+            }
+            // Nothing else is wrong with these networks.
+            assert_eq!(failures.len(), at_networks.len(), "{failures:?}");
+        }
     }
 
     fn network(name: &str, space: &str, pods: Option<&str>) -> PeeredNetwork {

@@ -123,8 +123,9 @@ pub struct Verdict {
 
 impl Verdict {
     pub fn is_cross_region(&self) -> bool {
-        crate::regions::canonical(&self.source_region)
-            != crate::regions::canonical(&self.destination_region)
+        self.source_region != self.destination_region
+            && crate::regions::canonical(&self.source_region)
+                != crate::regions::canonical(&self.destination_region)
     }
 }
 
@@ -232,12 +233,39 @@ pub fn analyze(topology: &Topology) -> Result<Vec<Verdict>, TopologyError> {
     if let Some(error) = validate(topology).into_iter().next() {
         return Err(error);
     }
-    let mut verdicts = Vec::new();
-    for a in &topology.regions {
-        for b in &topology.regions {
+    // Region names and peered pairs made canonical once: the matrix has regions² × sources ×
+    // destinations cells (8,000 at 20 regions), and asking `Topology::peered` for each would
+    // compare every pair again.
+    let canonical: Vec<String> = topology
+        .regions
+        .iter()
+        .map(|r| crate::regions::canonical(r))
+        .collect();
+    let peered_pairs: std::collections::HashSet<(String, String)> = topology
+        .peered_pairs
+        .iter()
+        .flat_map(|(x, y)| {
+            let (x, y) = (crate::regions::canonical(x), crate::regions::canonical(y));
+            [(x.clone(), y.clone()), (y, x)]
+        })
+        .collect();
+    let mut verdicts = Vec::with_capacity(
+        topology.regions.len().pow(2) * Endpoint::SOURCES.len() * Endpoint::DESTINATIONS.len(),
+    );
+    for (a, canonical_a) in topology.regions.iter().zip(&canonical) {
+        for (b, canonical_b) in topology.regions.iter().zip(&canonical) {
+            let within = canonical_a == canonical_b;
+            let peered =
+                !within && peered_pairs.contains(&(canonical_a.clone(), canonical_b.clone()));
             for source in Endpoint::SOURCES {
                 for destination in Endpoint::DESTINATIONS {
-                    verdicts.push(verdict(topology, a, source, b, destination));
+                    verdicts.push(verdict_between(
+                        topology,
+                        (a, source),
+                        (b, destination),
+                        within,
+                        peered,
+                    ));
                 }
             }
         }
@@ -256,6 +284,23 @@ pub fn verdict(
     let peered = topology.peered(source_region, destination_region);
     let within =
         crate::regions::canonical(source_region) == crate::regions::canonical(destination_region);
+    verdict_between(
+        topology,
+        (source_region, source),
+        (destination_region, destination),
+        within,
+        peered,
+    )
+}
+
+/// [`verdict`] once it is known whether the two regions are one and whether they are peered.
+fn verdict_between(
+    topology: &Topology,
+    (source_region, source): (&str, Endpoint),
+    (destination_region, destination): (&str, Endpoint),
+    within: bool,
+    peered: bool,
+) -> Verdict {
     let fact = if source == Endpoint::Vm && (within || peered) {
         vm_fact(
             topology.pod_networking,

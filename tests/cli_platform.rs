@@ -302,3 +302,69 @@ fn python_self_managed_mesh_is_stable_and_front_door_follows_regions() {
     run(&project, "destroy", &[]);
     assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
 }
+
+/// Ten regions in a full mesh of peerings (issue 16) under azsim's default ARM throttling: `up`
+/// converges with no error, a refresh finds nothing changed, and `destroy` leaves azsim empty.
+/// Ten regions need more than MultiRegionAks's eight automatic address slots, so each region
+/// names its own /15 VNet (room for the /16 node and pod subnets) and /14 pod CIDR.
+#[test]
+fn ten_regions_in_a_full_mesh_converge_under_arm_throttling() {
+    const REGIONS: [&str; 10] = [
+        "eastus",
+        "westeurope",
+        "southeastasia",
+        "westus2",
+        "northeurope",
+        "uksouth",
+        "japaneast",
+        "australiaeast",
+        "canadacentral",
+        "centralindia",
+    ];
+    let azsim = Azsim::start("cli-platform-ten-regions");
+    assert_eq!(
+        azsim.health()["throttle"]["enabled"],
+        true,
+        "throttling is on by default"
+    );
+    let regions: String = REGIONS
+        .iter()
+        .enumerate()
+        .map(|(i, location)| {
+            format!(
+                "        - location: {location}\n          vnetCidr: 10.{}.0.0/15\n          podCidr: 10.{}.0.0/14\n",
+                2 * i,
+                128 + 4 * i
+            )
+        })
+        .collect();
+    let body = format!(
+        "resources:\n  platform:\n    type: aksmesh:index:MultiRegionAks\n    properties:\n      enableVnetPeering: true\n      regions:\n{regions}outputs:\n  clusters: ${{platform.clusters}}\n  peerings: ${{platform.peerings}}\n"
+    );
+    let project = Project::new("ten-regions", "yaml", &body, &[]);
+    project.use_azsim(&azsim);
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    let pairs = REGIONS.len() * (REGIONS.len() - 1) / 2;
+    assert_eq!(azsim.ids_of_type("managedClusters").len(), REGIONS.len());
+    assert_eq!(azsim.ids_of_type("virtualNetworkPeerings").len(), 2 * pairs);
+    let outputs = project.outputs();
+    assert_eq!(outputs["peerings"].as_array().map(Vec::len), Some(pairs));
+    assert!(
+        outputs["peerings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|p| p.to_string().contains("Connected")),
+        "{}",
+        outputs["peerings"]
+    );
+    project
+        .pulumi(&["refresh", "--yes", "--expect-no-changes"])
+        .success();
+    project
+        .pulumi(&["destroy", "--yes", "--skip-preview"])
+        .success();
+    assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
+    // What ARM throttling answered 429 (if any) the provider absorbed: every step above succeeded.
+    println!("azsim throttle: {}", azsim.health()["throttle"]);
+}

@@ -1104,8 +1104,9 @@ async fn a_throttled_read_holds_all_reads_until_retry_after() {
     assert_eq!((stats.throttled, stats.throttled_by_kind), (1, [1, 0, 0]));
 }
 
-/// The Network RP takes one write per VNet at a time: peerings of one VNet are queued behind each
-/// other, peerings of different VNets go in parallel.
+/// The Network RP takes one write per VNet at a time, and a peering write needs its remote VNet
+/// idle: peerings that share a VNet, either end, are queued behind each other; peerings of
+/// unrelated VNets go in parallel.
 #[tokio::test]
 async fn peerings_of_one_vnet_are_queued() {
     let vnet = |name: &str| VNET.replace("vnet-a", name);
@@ -1114,11 +1115,16 @@ async fn peerings_of_one_vnet_are_queued() {
     // (first peering, second peering, requests between the two PUTs)
     let cases = [
         // Same VNet: the first one's operation poll and final GET come first.
-        (peering("vnet-a", "vnet-b"), peering("vnet-a", "vnet-c"), 3),
-        // Different VNets (the two directions of one peering): both PUTs at once.
-        (peering("vnet-a", "vnet-b"), peering("vnet-b", "vnet-a"), 1),
+        (("vnet-a", "vnet-b"), ("vnet-a", "vnet-c"), 3),
+        // The two directions of one peering: each names the other's VNet as remote.
+        (("vnet-a", "vnet-b"), ("vnet-b", "vnet-a"), 3),
+        // One's remote VNet is the other's own.
+        (("vnet-a", "vnet-b"), ("vnet-c", "vnet-a"), 3),
+        // Nothing shared: both PUTs at once.
+        (("vnet-a", "vnet-b"), ("vnet-c", "vnet-d"), 1),
     ];
-    for (first, second, gap) in cases {
+    for ((from_one, to_one), (from_two, to_two), gap) in cases {
+        let (first, second) = (peering(from_one, to_one), peering(from_two, to_two));
         let fake = FakeArm::handled(Box::new(|seen: &Seen| {
             let path = seen.url.path().to_owned();
             match seen.method.as_str() {
@@ -1141,15 +1147,21 @@ async fn peerings_of_one_vnet_are_queued() {
             }
         }));
         let client = client(&fake);
-        let body = VirtualNetworkPeering::default();
+        let body = |to: &str| -> VirtualNetworkPeering {
+            serde_json::from_value(
+                json!({"properties": {"remoteVirtualNetwork": {"id": vnet(to)}}}),
+            )
+            .unwrap()
+        };
         let options = OperationOptions::default();
         let (one, two) = (
             ResourceId::parse(&first).unwrap(),
             ResourceId::parse(&second).unwrap(),
         );
+        let (body_one, body_two) = (body(to_one), body(to_two));
         let (one, two) = tokio::join!(
-            client.put::<VirtualNetworkPeering>(&one, &body, &options),
-            client.put::<VirtualNetworkPeering>(&two, &body, &options),
+            client.put::<VirtualNetworkPeering>(&one, &body_one, &options),
+            client.put::<VirtualNetworkPeering>(&two, &body_two, &options),
         );
         one.unwrap();
         two.unwrap();

@@ -2,7 +2,10 @@
 //!
 //! The Network RP allows one write per VNet at a time (`AnotherOperationInProgress`) and AKS one
 //! operation per cluster (`OperationNotAllowed`); waiting for our own earlier write is cheaper and
-//! quieter than colliding with it and backing off.
+//! quieter than colliding with it and backing off. A peering write also needs its remote VNet idle
+//! (Azure answers `ReferencedResourceNotProvisioned` while the remote VNet is being written, as
+//! reported in hashicorp/terraform-provider-azurerm#2605), so it holds both VNets' locks, taken
+//! in one global order so that the two directions of a pair cannot deadlock.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,31 +35,52 @@ pub(crate) fn lock_key(id: &str) -> Option<String> {
 }
 
 impl WriteLocks {
-    /// Waits for the lock of `id`'s VNet or cluster (if any), bounded by the deadline and cancel.
+    /// Waits for the locks of the VNets or cluster `ids` are written under (any that have one),
+    /// bounded by the deadline and cancel. Locks are taken in sorted order, so writes that need
+    /// the same locks queue instead of deadlocking.
     pub(crate) async fn acquire(
         &self,
-        id: &str,
+        ids: &[&str],
         deadline: &OperationDeadline,
-    ) -> AzureResult<Option<WriteGuard>> {
-        let Some(key) = lock_key(id) else {
-            return Ok(None);
-        };
-        let lock = {
-            // A poisoned map only means another thread panicked while inserting; the map is fine.
-            let mut locks = self
-                .locks
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            // Drop entries nobody holds or waits for, so the map does not grow without bound.
-            locks.retain(|_, lock| Arc::strong_count(lock) > 1);
-            locks.entry(key.clone()).or_default().clone()
-        };
-        if lock.try_lock().is_err() {
-            tracing::info!(scope = %key, operation = %deadline.operation, "waiting for an earlier write to the same resource");
+    ) -> AzureResult<Vec<WriteGuard>> {
+        let mut keys: Vec<String> = ids.iter().filter_map(|id| lock_key(id)).collect();
+        keys.sort();
+        keys.dedup();
+        let mut guards = Vec::with_capacity(keys.len());
+        for key in keys {
+            let lock = {
+                // A poisoned map only means another thread panicked while inserting; the map is fine.
+                let mut locks = self
+                    .locks
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                // Drop entries nobody holds or waits for, so the map does not grow without bound.
+                locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+                locks.entry(key.clone()).or_default().clone()
+            };
+            if lock.try_lock().is_err() {
+                tracing::info!(scope = %key, operation = %deadline.operation, "waiting for an earlier write to the same resource");
+            }
+            let guard = deadline.run(lock.lock_owned()).await?;
+            guards.push(WriteGuard { _guard: guard });
         }
-        let guard = deadline.run(lock.lock_owned()).await?;
-        Ok(Some(WriteGuard { _guard: guard }))
+        Ok(guards)
     }
+}
+
+/// The remote VNet a peering write names in its body (`properties.remoteVirtualNetwork.id`).
+pub(crate) fn remote_vnet_of(id: &str, body: Option<&[u8]>) -> Option<String> {
+    let id = ResourceId::parse(id).ok()?;
+    if !id
+        .resource_type()
+        .eq_ignore_ascii_case("Microsoft.Network/virtualNetworks/virtualNetworkPeerings")
+    {
+        return None;
+    }
+    let body: serde_json::Value = serde_json::from_slice(body?).ok()?;
+    body.pointer("/properties/remoteVirtualNetwork/id")?
+        .as_str()
+        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -89,30 +113,57 @@ mod tests {
         let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v";
         let deadline =
             OperationDeadline::new("first", Duration::from_secs(5), CancellationToken::new());
-        let held = locks.acquire(id, &deadline).await.unwrap();
-        assert!(held.is_some());
+        let held = locks.acquire(&[id], &deadline).await.unwrap();
+        assert_eq!(held.len(), 1);
 
         let cancel = CancellationToken::new();
         let waiting = OperationDeadline::new("second", Duration::from_secs(5), cancel.clone());
         cancel.cancel();
         assert!(locks
-            .acquire(&format!("{id}/subnets/x"), &waiting)
+            .acquire(&[&format!("{id}/subnets/x")], &waiting)
             .await
             .is_err());
 
         let short =
             OperationDeadline::new("third", Duration::from_millis(20), CancellationToken::new());
-        assert!(locks.acquire(id, &short).await.is_err());
+        assert!(locks.acquire(&[id], &short).await.is_err());
 
         drop(held);
         let again =
             OperationDeadline::new("fourth", Duration::from_secs(5), CancellationToken::new());
-        assert!(locks.acquire(id, &again).await.unwrap().is_some());
+        assert_eq!(locks.acquire(&[id], &again).await.unwrap().len(), 1);
         // Unrelated ids do not lock.
         assert!(locks
-            .acquire("/subscriptions/s/resourceGroups/rg", &again)
+            .acquire(&["/subscriptions/s/resourceGroups/rg"], &again)
             .await
             .unwrap()
-            .is_none());
+            .is_empty());
+    }
+
+    #[test]
+    fn a_peering_write_names_its_remote_vnet() {
+        let peering = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/a/virtualNetworkPeerings/a-b";
+        let remote =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/b";
+        let body = format!(r#"{{"properties": {{"remoteVirtualNetwork": {{"id": "{remote}"}}}}}}"#);
+        let cases: [(&str, Option<&str>, Option<&str>); 5] = [
+            (peering, Some(&body), Some(remote)),
+            (peering, None, None),
+            (peering, Some("not json"), None),
+            (peering, Some("{}"), None),
+            // A VNet body may mention peerings; only a peering write is held by its remote.
+            (
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/a",
+                Some(&body),
+                None,
+            ),
+        ];
+        for (id, body, expected) in cases {
+            assert_eq!(
+                remote_vnet_of(id, body.map(str::as_bytes)).as_deref(),
+                expected,
+                "{id} {body:?}"
+            );
+        }
     }
 }

@@ -119,6 +119,12 @@ impl Azsim {
         }
     }
 
+    /// azsim's health: resource count, pending operations and, under `throttle`, whether ARM
+    /// throttling is on and how many requests of each kind it answered 429.
+    pub fn health(&self) -> serde_json::Value {
+        self.control_get("health")
+    }
+
     /// The ids of azsim's resources whose type ends with `suffix` (case-insensitive).
     pub fn ids_of_type(&self, suffix: &str) -> Vec<String> {
         self.resources()

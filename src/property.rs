@@ -224,12 +224,16 @@ impl Value {
 
     /// Builds a value from plain JSON, marking the given paths secret.
     pub fn from_plain(json: &serde_json::Value, secret_paths: &BTreeSet<PropertyPath>) -> Value {
-        Self::from_plain_at(json, "", secret_paths)
+        // With no secret path, nodes need no names (large outputs, such as a 20-region
+        // connectivity matrix, have tens of thousands of them).
+        let root = (!secret_paths.is_empty()).then_some("");
+        Self::from_plain_at(json, root, secret_paths)
     }
 
+    /// `path` is the node's property path, or `None` when no path is secret.
     fn from_plain_at(
         json: &serde_json::Value,
-        path: &str,
+        path: Option<&str>,
         secret_paths: &BTreeSet<PropertyPath>,
     ) -> Value {
         use serde_json::Value as Json;
@@ -242,29 +246,35 @@ impl Value {
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| Self::from_plain_at(v, &join_index(path, i), secret_paths))
+                    .map(|(i, v)| {
+                        let child = path.map(|path| join_index(path, i));
+                        Self::from_plain_at(v, child.as_deref(), secret_paths)
+                    })
                     .collect(),
             ),
             Json::Object(map) => Value::Object(
                 map.iter()
                     .map(|(k, v)| {
+                        let child = path.map(|path| join_key(path, k));
                         (
                             k.clone(),
-                            Self::from_plain_at(v, &join_key(path, k), secret_paths),
+                            Self::from_plain_at(v, child.as_deref(), secret_paths),
                         )
                     })
                     .collect(),
             ),
         };
-        let secret = secret_paths.contains(path) || secret_paths.contains(&any_index(path));
-        if !path.is_empty() && secret && !matches!(value, Value::Null) {
+        let secret = path.is_some_and(|path| {
+            !path.is_empty()
+                && (secret_paths.contains(path) || secret_paths.contains(&any_index(path)))
+        });
+        if secret && !matches!(value, Value::Null) {
             Value::Secret(Box::new(value))
         } else {
             value
         }
     }
 
-    /// Serialises a typed value into a property value, marking `secret_paths` secret.
     pub fn from_typed<T: Serialize>(
         typed: &T,
         secret_paths: &BTreeSet<PropertyPath>,

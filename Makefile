@@ -11,7 +11,7 @@ export AKSMESH_REQUEST_LOG_DIR := $(REQUEST_LOGS)
 TRAFFIC := $(abspath target/arm-traffic)
 export AKSMESH_TRAFFIC_DIR := $(TRAFFIC)
 
-.PHONY: demo test lint build bench bench-storm clean-logs sdk-check
+.PHONY: demo test lint build bench bench-storm bench-scale clean-logs sdk-check
 
 build:
 	cargo build --workspace --bins
@@ -44,3 +44,7 @@ bench:
 # 10 `up`/`destroy` cycles of a 3-region peered platform with ~20 % of ARM requests failing (a few minutes).
 bench-storm:
 	source scripts/env.sh && "$$AKSMESH_PYTHON" scripts/bench-storm.py
+
+# 3, 10 and 20 regions in a full mesh, up/refresh/destroy under ARM throttling (issue 16; several minutes).
+bench-scale:
+	source scripts/env.sh && "$$AKSMESH_PYTHON" scripts/bench-scale.py

@@ -274,6 +274,71 @@ mod tests {
         }
     }
 
+    /// Address-space refusals name the region, the number that fits and an input MultiRegionAks
+    /// has (never the planner settings it does not take).
+    #[test]
+    fn address_space_refusals_give_the_numbers_and_a_fix_this_component_takes() {
+        let regions = [
+            "eastus",
+            "westeurope",
+            "southeastasia",
+            "westus2",
+            "northeurope",
+            "uksouth",
+            "japaneast",
+            "australiaeast",
+            "canadacentral",
+            "centralindia",
+        ];
+        let platform = |count: usize, vnet: Option<&str>| -> MultiRegionAksInputs {
+            let regions: Vec<_> = regions[..count]
+                .iter()
+                .map(|location| serde_json::json!({"location": location, "vnetCidr": vnet}))
+                .collect();
+            serde_json::from_value(serde_json::json!({ "regions": regions })).unwrap()
+        };
+        let cases = [
+            // (inputs, property, the reason contains)
+            (platform(8, None), None, ""),
+            (
+                platform(9, None),
+                Some("regions[8].vnetCidr"),
+                "MultiRegionAks plans at most 8 of them",
+            ),
+            (
+                platform(1, Some("10.0.0.0/16")),
+                Some("regions[0].vnetCidr"),
+                "use a /15 or larger VNet",
+            ),
+        ];
+        for (inputs, property, reason) in cases {
+            let failures = check::check(&inputs, &Annotations::default());
+            match property {
+                None => assert!(failures.is_empty(), "{failures:?}"),
+                Some(property) => {
+                    assert_eq!(failures.len(), 1, "{failures:?}");
+                    assert_eq!(failures[0].property.as_str(), property);
+                    assert!(
+                        failures[0].reason.contains(reason),
+                        "{}",
+                        failures[0].reason
+                    );
+                    for absent in [
+                        "nodeSubnetPrefixLength",
+                        "larger baseCidr",
+                        "raise vnetPrefixLength",
+                    ] {
+                        assert!(
+                            !failures[0].reason.contains(absent),
+                            "{}",
+                            failures[0].reason
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn check_reports_bad_regions_and_modes_at_their_paths() {
         use crate::component::{ComponentAdapter, ComponentError, DynComponent};
@@ -330,6 +395,7 @@ mod tests {
             "uksouth",
         ]);
         let failures = MultiRegionAks.check(&too_many, &Annotations::default());
-        assert_eq!(failures[0].property, "regions");
+        // At the region whose range is missing: that is where the fix goes.
+        assert_eq!(failures[0].property, "regions[8].vnetCidr");
     }
 }

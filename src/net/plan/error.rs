@@ -20,14 +20,14 @@ impl PoolKind {
         }
     }
 
-    pub(super) fn region_field(self) -> &'static str {
+    pub fn region_field(self) -> &'static str {
         match self {
             PoolKind::Vnet => "vnetCidr",
             PoolKind::PodCidr => "podCidr",
         }
     }
 
-    pub(super) fn prefix_field(self) -> &'static str {
+    pub fn prefix_field(self) -> &'static str {
         match self {
             PoolKind::Vnet => "vnetPrefixLength",
             PoolKind::PodCidr => "podCidrPrefixLength",

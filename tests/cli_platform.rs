@@ -343,7 +343,11 @@ fn ten_regions_in_a_full_mesh_converge_under_arm_throttling() {
     );
     let project = Project::new("ten-regions", "yaml", &body, &[]);
     project.use_azsim(&azsim);
-    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    // The engine runs 4 operations per core at once by default; let all regions go at once.
+    let parallel = ["--parallel", "64"];
+    project
+        .pulumi(&[&["up", "--yes", "--skip-preview"][..], &parallel].concat())
+        .success();
     let pairs = REGIONS.len() * (REGIONS.len() - 1) / 2;
     assert_eq!(azsim.ids_of_type("managedClusters").len(), REGIONS.len());
     assert_eq!(azsim.ids_of_type("virtualNetworkPeerings").len(), 2 * pairs);
@@ -362,7 +366,7 @@ fn ten_regions_in_a_full_mesh_converge_under_arm_throttling() {
         .pulumi(&["refresh", "--yes", "--expect-no-changes"])
         .success();
     project
-        .pulumi(&["destroy", "--yes", "--skip-preview"])
+        .pulumi(&[&["destroy", "--yes", "--skip-preview"][..], &parallel].concat())
         .success();
     assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
     // What ARM throttling answered 429 (if any) the provider absorbed: every step above succeeded.

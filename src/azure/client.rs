@@ -399,7 +399,7 @@ impl ArmClient {
             (self.inner.url_for(id, api_version, &[])).map_err(WriteFailure::refused)?;
         let remote_vnet = super::write_locks::remote_vnet_of(id, body.as_deref());
         let scopes: Vec<&str> = std::iter::once(id).chain(remote_vnet.as_deref()).collect();
-        let _write_guards =
+        let _write_guard =
             (self.inner.locks.acquire(&scopes, &deadline).await).map_err(WriteFailure::refused)?;
         let request = ArmRequest::new(method, url, body);
         let delete = method == Method::Delete;

@@ -4,26 +4,45 @@
 //! operation per cluster (`OperationNotAllowed`); waiting for our own earlier write is cheaper and
 //! quieter than colliding with it and backing off. A peering write also needs its remote VNet idle
 //! (Azure answers `ReferencedResourceNotProvisioned` while the remote VNet is being written, as
-//! reported in hashicorp/terraform-provider-azurerm#2605), so it holds both VNets' locks, taken
-//! in one global order so that the two directions of a pair cannot deadlock.
+//! reported in hashicorp/terraform-provider-azurerm#2605), so it holds both VNets. A write takes
+//! all its scopes at once or waits holding none: holding one VNet while waiting for another would
+//! idle that VNet for every other peering of it, and with many regions in a full mesh the
+//! peerings would run nearly one at a time.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::Mutex;
 
-use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+use tokio::sync::Notify;
 
 use super::deadline::OperationDeadline;
 use super::error::AzureResult;
 use super::ids::ResourceId;
 
-/// Held while a write and its long-running operation are in flight.
-pub(crate) struct WriteGuard {
-    _guard: OwnedMutexGuard<()>,
+/// Held while a write and its long-running operation are in flight; dropping it frees its scopes.
+pub(crate) struct WriteGuard<'a> {
+    locks: &'a WriteLocks,
+    scopes: Vec<String>,
 }
 
+impl Drop for WriteGuard<'_> {
+    fn drop(&mut self) {
+        if self.scopes.is_empty() {
+            return;
+        }
+        let mut held = self.locks.held();
+        for scope in &self.scopes {
+            held.remove(scope);
+        }
+        drop(held);
+        self.locks.released.notify_waiters();
+    }
+}
+
+/// The VNets and clusters being written, and a signal for writes waiting on them.
 #[derive(Default, Debug)]
 pub(crate) struct WriteLocks {
-    locks: Mutex<HashMap<String, Arc<AsyncMutex<()>>>>,
+    held: Mutex<HashSet<String>>,
+    released: Notify,
 }
 
 /// The key a write to `id` is serialised under: the lower-cased VNet or managed cluster id.
@@ -35,36 +54,45 @@ pub(crate) fn lock_key(id: &str) -> Option<String> {
 }
 
 impl WriteLocks {
-    /// Waits for the locks of the VNets or cluster `ids` are written under (any that have one),
-    /// bounded by the deadline and cancel. Locks are taken in sorted order, so writes that need
-    /// the same locks queue instead of deadlocking.
+    fn held(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        // A poisoned set only means another thread panicked while changing it; the set is fine.
+        self.held
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Waits until no other write holds any of the VNets or cluster `ids` are written under, then
+    /// takes them all; bounded by the deadline and cancel. Ids without such a scope lock nothing.
     pub(crate) async fn acquire(
         &self,
         ids: &[&str],
         deadline: &OperationDeadline,
-    ) -> AzureResult<Vec<WriteGuard>> {
-        let mut keys: Vec<String> = ids.iter().filter_map(|id| lock_key(id)).collect();
-        keys.sort();
-        keys.dedup();
-        let mut guards = Vec::with_capacity(keys.len());
-        for key in keys {
-            let lock = {
-                // A poisoned map only means another thread panicked while inserting; the map is fine.
-                let mut locks = self
-                    .locks
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                // Drop entries nobody holds or waits for, so the map does not grow without bound.
-                locks.retain(|_, lock| Arc::strong_count(lock) > 1);
-                locks.entry(key.clone()).or_default().clone()
-            };
-            if lock.try_lock().is_err() {
-                tracing::info!(scope = %key, operation = %deadline.operation, "waiting for an earlier write to the same resource");
+    ) -> AzureResult<WriteGuard<'_>> {
+        let mut scopes: Vec<String> = ids.iter().filter_map(|id| lock_key(id)).collect();
+        scopes.sort();
+        scopes.dedup();
+        let mut announced = false;
+        loop {
+            // Listen before looking, so a release between the look and the wait is not missed.
+            let released = self.released.notified();
+            tokio::pin!(released);
+            released.as_mut().enable();
+            {
+                let mut held = self.held();
+                if scopes.iter().all(|scope| !held.contains(scope)) {
+                    held.extend(scopes.iter().cloned());
+                    return Ok(WriteGuard {
+                        locks: self,
+                        scopes,
+                    });
+                }
             }
-            let guard = deadline.run(lock.lock_owned()).await?;
-            guards.push(WriteGuard { _guard: guard });
+            if !announced {
+                tracing::info!(scopes = ?scopes, operation = %deadline.operation, "waiting for an earlier write to the same resource");
+                announced = true;
+            }
+            deadline.run(released.as_mut()).await?;
         }
-        Ok(guards)
     }
 }
 
@@ -114,7 +142,7 @@ mod tests {
         let deadline =
             OperationDeadline::new("first", Duration::from_secs(5), CancellationToken::new());
         let held = locks.acquire(&[id], &deadline).await.unwrap();
-        assert_eq!(held.len(), 1);
+        assert_eq!(held.scopes.len(), 1);
 
         let cancel = CancellationToken::new();
         let waiting = OperationDeadline::new("second", Duration::from_secs(5), cancel.clone());
@@ -131,13 +159,53 @@ mod tests {
         drop(held);
         let again =
             OperationDeadline::new("fourth", Duration::from_secs(5), CancellationToken::new());
-        assert_eq!(locks.acquire(&[id], &again).await.unwrap().len(), 1);
+        assert_eq!(locks.acquire(&[id], &again).await.unwrap().scopes.len(), 1);
         // Unrelated ids do not lock.
         assert!(locks
             .acquire(&["/subscriptions/s/resourceGroups/rg"], &again)
             .await
             .unwrap()
+            .scopes
             .is_empty());
+    }
+
+    /// A write waits holding nothing: while (b, c) is written, (a, b) waits, and (a, d) need not
+    /// wait behind it for `a`.
+    #[tokio::test]
+    async fn a_waiting_write_holds_none_of_its_scopes() {
+        let vnet = |name: &str| {
+            format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/{name}")
+        };
+        let (a, b, c, d) = (vnet("a"), vnet("b"), vnet("c"), vnet("d"));
+        let locks = WriteLocks::default();
+        let deadline =
+            || OperationDeadline::new("w", Duration::from_secs(5), CancellationToken::new());
+        let first = locks.acquire(&[&b, &c], &deadline()).await.unwrap();
+        let waiting_deadline = deadline();
+        let waiting_ids = [a.as_str(), b.as_str()];
+        let waiting = locks.acquire(&waiting_ids, &waiting_deadline);
+        tokio::pin!(waiting);
+        // (a, b) cannot start while b is written…
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), waiting.as_mut())
+                .await
+                .is_err()
+        );
+        // …and does not keep a from (a, d).
+        let independent = tokio::time::timeout(
+            Duration::from_millis(50),
+            locks.acquire(&[&a, &d], &deadline()),
+        )
+        .await
+        .expect("a is free")
+        .unwrap();
+        drop(independent);
+        drop(first);
+        let second = tokio::time::timeout(Duration::from_secs(1), waiting)
+            .await
+            .expect("the waiting write starts once b is free")
+            .unwrap();
+        assert_eq!(second.scopes.len(), 2);
     }
 
     #[test]

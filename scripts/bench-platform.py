@@ -12,80 +12,29 @@ The engine starts the provider, so the provider is measured through a wrapper th
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench_support import program, provider_usage, provider_wrapper, sh, start_azsim, yaml_project
+
 TIME_SCALE = os.environ.get("AKSMESH_BENCH_TIME_SCALE", "0.01")  # AKS create = 3.6 s
 
 
-def sh(args, cwd=None, env=None, check=True):
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        sys.exit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def program(regions, peering):
-    lines = ["resources:", "  platform:", "    type: aksmesh:index:MultiRegionAks", "    properties:",
-             f"      enableVnetPeering: {'true' if peering else 'false'}", "      regions:"]
-    for location, vnet, pods in regions:
-        lines.append(f"        - location: {location}")
-        if vnet:
-            lines.append(f"          vnetCidr: {vnet}")
-            lines.append(f"          podCidr: {pods}")
-    lines += ["outputs:", "  peerings: ${platform.peerings}"]
-    return "\n".join(lines) + "\n"
-
-
 def main():
-    sh(["cargo", "build", "--release", "--quiet", "--workspace", "--bins"], cwd=ROOT)
     work = tempfile.mkdtemp(prefix="aksmesh-bench-")
-    azsim = subprocess.Popen([os.path.join(ROOT, "target/release/azsim"), "serve", "--port", "0", "--data-dir",
-                              os.path.join(work, "azsim"), "--time-scale", TIME_SCALE], stdout=subprocess.PIPE, text=True)
+    azsim, info = start_azsim(work, TIME_SCALE)
     try:
-        info = json.loads(azsim.stdout.readline())
-        # The wrapper appends "user system maxrss-kB" per provider process to a file.
-        plugin_dir = os.path.join(work, "plugin")
-        os.makedirs(plugin_dir)
-        measurements = os.path.join(work, "provider-usage.txt")
-        wrapper = os.path.join(plugin_dir, "pulumi-resource-aksmesh")
-        with open(wrapper, "w") as f:
-            f.write(f"#!/bin/sh\nexec /usr/bin/time -a -o {measurements} -f '%U %S %M' "
-                    f"{os.path.join(ROOT, 'target/release/pulumi-resource-aksmesh')} \"$@\"\n")
-        os.chmod(wrapper, 0o755)
+        plugin_dir, measurements = provider_wrapper(work)
 
         def run(name, regions, peering, command):
-            project = os.path.join(work, name)
-            os.makedirs(project, exist_ok=True)
-            with open(os.path.join(project, "Pulumi.yaml"), "w") as f:
-                f.write(f"name: {name}\nruntime: yaml\nplugins:\n  providers:\n    - name: aksmesh\n      path: {plugin_dir}\n")
-                f.write(program(regions, peering))
-            env = dict(os.environ, PULUMI_BACKEND_URL=f"file://{work}/state-{name}", PULUMI_CONFIG_PASSPHRASE="bench")
-            os.makedirs(f"{work}/state-{name}", exist_ok=True)
-            if not os.path.exists(os.path.join(project, "Pulumi.dev.yaml")):
-                sh(["pulumi", "stack", "init", "dev", "--non-interactive"], cwd=project, env=env)
-                for key, value in [("subscriptionId", info["subscriptionId"]), ("tenantId", info["tenantId"]),
-                                   ("clientId", info["clientId"]), ("authentication", "clientSecret"),
-                                   ("armEndpoint", info["armEndpoint"]), ("authorityHost", info["authorityHost"]),
-                                   ("trustedCaCertificate", info["caCertPath"])]:
-                    sh(["pulumi", "config", "set", f"aksmesh:{key}", value], cwd=project, env=env)
-                sh(["pulumi", "config", "set", "--secret", "aksmesh:clientSecret", info["clientSecret"]], cwd=project, env=env)
+            project, env = yaml_project(work, name, plugin_dir, program(regions, peering), info)
             if os.path.exists(measurements):
                 os.remove(measurements)
             started = time.monotonic()
             args = ["pulumi", command, "--yes", "--skip-preview"] if command != "preview" else ["pulumi", "preview"]
             sh(args + ["--non-interactive"], cwd=project, env=env)
             wall = time.monotonic() - started
-            cpu, rss = 0.0, 0
-            with open(measurements) as f:
-                for line in f:
-                    parts = line.split()
-                    if len(parts) == 3 and parts[0].replace(".", "").isdigit():
-                        cpu += float(parts[0]) + float(parts[1])
-                        rss = max(rss, int(parts[2]))
+            cpu, rss = provider_usage(measurements)
             return wall, cpu, rss
 
         log = info["requestLog"]

@@ -25,14 +25,13 @@ AKSMESH_BENCH_SIZES the sizes (e.g. "3,10").
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 import ssl
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench_support import program, provider_usage, provider_wrapper, sh, start_azsim, yaml_project
+
 TIME_SCALE = float(os.environ.get("AKSMESH_BENCH_TIME_SCALE", "0.05"))  # AKS create = 18 s
 SIZES = [int(n) for n in os.environ.get("AKSMESH_BENCH_SIZES", "3,10,20").split(",")]
 WRITE_REFILL_PER_SECOND = 10  # ARM's write and delete buckets (azsim's defaults)
@@ -42,68 +41,29 @@ REGIONS = ["eastus", "westeurope", "southeastasia", "westus2", "northeurope", "u
            "switzerlandnorth", "southafricanorth"]
 
 
-def sh(args, cwd=None, env=None, check=True):
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        sys.exit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def program(count):
+def regions(count):
     """Regions beyond MultiRegionAks's eight automatic slots name their own ranges: /14 VNets
     from 10.0.0.0/9 and /14 overlay pod CIDRs from 10.128.0.0/9."""
-    lines = ["resources:", "  platform:", "    type: aksmesh:index:MultiRegionAks", "    properties:",
-             "      enableVnetPeering: true", "      regions:"]
-    for i, location in enumerate(REGIONS[:count]):
-        lines += [f"        - location: {location}", f"          vnetCidr: 10.{4 * i}.0.0/14",
-                  f"          podCidr: 10.{128 + 4 * i}.0.0/14"]
-    lines += ["outputs:", "  peerings: ${platform.peerings}"]
-    return "\n".join(lines) + "\n"
+    return [(location, f"10.{4 * i}.0.0/14", f"10.{128 + 4 * i}.0.0/14") for i, location in enumerate(REGIONS[:count])]
 
 
 def main():
-    sh(["cargo", "build", "--release", "--quiet", "--workspace", "--bins"], cwd=ROOT)
     work = tempfile.mkdtemp(prefix="aksmesh-scale-")
-    azsim = subprocess.Popen([os.path.join(ROOT, "target/release/azsim"), "serve", "--port", "0", "--data-dir",
-                              os.path.join(work, "azsim"), "--time-scale", str(TIME_SCALE)],
-                             stdout=subprocess.PIPE, text=True)
+    azsim, info = start_azsim(work, TIME_SCALE)
     try:
-        info = json.loads(azsim.stdout.readline())
         tls = ssl.create_default_context(cafile=info["caCertPath"])
 
         def throttled():
             with urllib.request.urlopen(f"{info['controlEndpoint']}/health", context=tls) as response:
                 return json.load(response)["throttle"]["throttled"]
 
-        plugin_dir = os.path.join(work, "plugin")
-        os.makedirs(plugin_dir)
-        usage = os.path.join(work, "provider-usage.txt")
+        plugin_dir, usage = provider_wrapper(work)
         throttle_log = os.path.join(work, "throttle.jsonl")
-        wrapper = os.path.join(plugin_dir, "pulumi-resource-aksmesh")
-        with open(wrapper, "w") as f:
-            f.write(f"#!/bin/sh\nexec /usr/bin/time -a -o {usage} -f '%U %S %M' "
-                    f"{os.path.join(ROOT, 'target/release/pulumi-resource-aksmesh')} \"$@\"\n")
-        os.chmod(wrapper, 0o755)
         log = info["requestLog"]
 
         def step(name, count, command):
-            project = os.path.join(work, name)
-            env = dict(os.environ, PULUMI_BACKEND_URL=f"file://{work}/state-{name}",
-                       PULUMI_CONFIG_PASSPHRASE="bench", AKSMESH_THROTTLE_LOG=throttle_log)
-            if not os.path.exists(project):
-                os.makedirs(project)
-                os.makedirs(f"{work}/state-{name}")
-                with open(os.path.join(project, "Pulumi.yaml"), "w") as f:
-                    f.write(f"name: {name}\nruntime: yaml\nplugins:\n  providers:\n    - name: aksmesh\n"
-                            f"      path: {plugin_dir}\n" + program(count))
-                sh(["pulumi", "stack", "init", "dev", "--non-interactive"], cwd=project, env=env)
-                for key, value in [("subscriptionId", info["subscriptionId"]), ("tenantId", info["tenantId"]),
-                                   ("clientId", info["clientId"]), ("authentication", "clientSecret"),
-                                   ("armEndpoint", info["armEndpoint"]), ("authorityHost", info["authorityHost"]),
-                                   ("trustedCaCertificate", info["caCertPath"])]:
-                    sh(["pulumi", "config", "set", f"aksmesh:{key}", value], cwd=project, env=env)
-                sh(["pulumi", "config", "set", "--secret", "aksmesh:clientSecret", info["clientSecret"]],
-                   cwd=project, env=env)
+            project, env = yaml_project(work, name, plugin_dir, program(regions(count), True), info,
+                                        AKSMESH_THROTTLE_LOG=throttle_log)
             for path in (usage, throttle_log):
                 if os.path.exists(path):
                     os.remove(path)
@@ -119,13 +79,7 @@ def main():
             with open(log) as f:
                 requests = [json.loads(line) for line in f.readlines()[before_lines:] if line.strip()]
             after_429 = throttled()
-            cpu, rss = 0.0, 0
-            if os.path.exists(usage):
-                for line in open(usage):
-                    parts = line.split()
-                    if len(parts) == 3 and parts[0].replace(".", "").isdigit():
-                        cpu += float(parts[0]) + float(parts[1])
-                        rss = max(rss, int(parts[2]))
+            cpu, rss = provider_usage(usage)
             seen = sum(1 for _ in open(throttle_log)) if os.path.exists(throttle_log) else 0
             output = result.stdout + result.stderr
             surfaced = (result.returncode != 0) + output.count("429")

@@ -32,7 +32,9 @@ def start_azsim(work, time_scale):
     """Builds the release binaries and starts azsim; returns the process and its start line."""
     sh(["cargo", "build", "--release", "--quiet", "--workspace", "--bins"], cwd=ROOT)
     azsim = subprocess.Popen([os.path.join(ROOT, "target/release/azsim"), "serve", "--port", "0", "--data-dir",
-                              os.path.join(work, "azsim"), "--time-scale", str(time_scale)],
+                              os.path.join(work, "azsim"), "--time-scale", str(time_scale),
+                              # e.g. "--throttle off", to compare
+                              *os.environ.get("AKSMESH_BENCH_AZSIM_ARGS", "").split()],
                              stdout=subprocess.PIPE, text=True)
     return azsim, json.loads(azsim.stdout.readline())
 

@@ -85,11 +85,18 @@ impl Topology {
     /// Whether the VNets of two distinct regions are directly peered.
     pub fn peered(&self, a: &str, b: &str) -> bool {
         let (a, b) = (crate::regions::canonical(a), crate::regions::canonical(b));
-        a != b
-            && self.peered_pairs.iter().any(|(x, y)| {
+        a != b && self.canonical_peerings().contains(&(a, b))
+    }
+
+    /// The peered pairs with canonical region names, in both orders.
+    fn canonical_peerings(&self) -> std::collections::HashSet<(String, String)> {
+        self.peered_pairs
+            .iter()
+            .flat_map(|(x, y)| {
                 let (x, y) = (crate::regions::canonical(x), crate::regions::canonical(y));
-                (x == a && y == b) || (x == b && y == a)
+                [(x.clone(), y.clone()), (y, x)]
             })
+            .collect()
     }
 
     /// Every pair of distinct regions, for `peerAll`.
@@ -241,14 +248,7 @@ pub fn analyze(topology: &Topology) -> Result<Vec<Verdict>, TopologyError> {
         .iter()
         .map(|r| crate::regions::canonical(r))
         .collect();
-    let peered_pairs: std::collections::HashSet<(String, String)> = topology
-        .peered_pairs
-        .iter()
-        .flat_map(|(x, y)| {
-            let (x, y) = (crate::regions::canonical(x), crate::regions::canonical(y));
-            [(x.clone(), y.clone()), (y, x)]
-        })
-        .collect();
+    let peered_pairs = topology.canonical_peerings();
     let mut verdicts = Vec::with_capacity(
         topology.regions.len().pow(2) * Endpoint::SOURCES.len() * Endpoint::DESTINATIONS.len(),
     );
@@ -259,7 +259,7 @@ pub fn analyze(topology: &Topology) -> Result<Vec<Verdict>, TopologyError> {
                 !within && peered_pairs.contains(&(canonical_a.clone(), canonical_b.clone()));
             for source in Endpoint::SOURCES {
                 for destination in Endpoint::DESTINATIONS {
-                    verdicts.push(verdict_between(
+                    verdicts.push(verdict(
                         topology,
                         (a, source),
                         (b, destination),
@@ -273,28 +273,9 @@ pub fn analyze(topology: &Topology) -> Result<Vec<Verdict>, TopologyError> {
     Ok(verdicts)
 }
 
-/// The answer for one source and destination (regions must be in a valid topology).
-pub fn verdict(
-    topology: &Topology,
-    source_region: &str,
-    source: Endpoint,
-    destination_region: &str,
-    destination: Endpoint,
-) -> Verdict {
-    let peered = topology.peered(source_region, destination_region);
-    let within =
-        crate::regions::canonical(source_region) == crate::regions::canonical(destination_region);
-    verdict_between(
-        topology,
-        (source_region, source),
-        (destination_region, destination),
-        within,
-        peered,
-    )
-}
-
-/// [`verdict`] once it is known whether the two regions are one and whether they are peered.
-fn verdict_between(
+/// The answer for one source and destination, given whether their regions are one and whether
+/// they are peered (regions must be in a valid topology).
+fn verdict(
     topology: &Topology,
     (source_region, source): (&str, Endpoint),
     (destination_region, destination): (&str, Endpoint),

@@ -11,19 +11,15 @@ The engine starts the provider, so the provider is measured through a wrapper th
 """
 import json
 import os
-import shutil
-import tempfile
 import time
 
-from bench_support import program, provider_usage, provider_wrapper, sh, start_azsim, yaml_project
+from bench_support import program, provider_usage, provider_wrapper, sh, azsim_running, yaml_project
 
 TIME_SCALE = os.environ.get("AKSMESH_BENCH_TIME_SCALE", "0.01")  # AKS create = 3.6 s
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="aksmesh-bench-")
-    azsim, info = start_azsim(work, TIME_SCALE)
-    try:
+    with azsim_running("aksmesh-bench-", TIME_SCALE) as (work, info):
         plugin_dir, measurements = provider_wrapper(work)
 
         def run(name, regions, peering, command):
@@ -69,10 +65,6 @@ def main():
         print("  targets: provider CPU <= 5 % of up wall time, peak RSS <= 30 MB")
         total, writes, polls = two_requests
         print(f"  ARM requests of a two-region up with peering: {total} ({writes} writes, {polls} operation polls, {total - writes - polls} other GETs)")
-    finally:
-        azsim.terminate()
-        azsim.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -24,13 +24,11 @@ AKSMESH_BENCH_SIZES the sizes (e.g. "3,10").
 """
 import json
 import os
-import shutil
-import tempfile
 import time
 import urllib.request
 import ssl
 
-from bench_support import program, provider_usage, provider_wrapper, sh, start_azsim, yaml_project
+from bench_support import program, provider_usage, provider_wrapper, sh, azsim_running, yaml_project
 
 TIME_SCALE = float(os.environ.get("AKSMESH_BENCH_TIME_SCALE", "0.05"))  # AKS create = 18 s
 SIZES = [int(n) for n in os.environ.get("AKSMESH_BENCH_SIZES", "3,10,20").split(",")]
@@ -48,9 +46,7 @@ def regions(count):
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="aksmesh-scale-")
-    azsim, info = start_azsim(work, TIME_SCALE)
-    try:
+    with azsim_running("aksmesh-scale-", TIME_SCALE) as (work, info):
         tls = ssl.create_default_context(cafile=info["caCertPath"])
 
         def throttled():
@@ -124,10 +120,6 @@ def main():
                 if figures["failed"]:
                     print("      FAILED:\n" + figures["output"][-3000:])
         print("  targets at 20 regions: 0 surfaced, wall <= 1.2x, requests <= 1.3x, provider CPU <= 2 %, RSS <= 40 MB")
-    finally:
-        azsim.terminate()
-        azsim.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """What the MultiRegionAks benchmarks share: release builds, one azsim, the provider measured
 through a /usr/bin/time wrapper, and YAML projects configured against azsim."""
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -28,15 +31,23 @@ def program(regions, peering):
     return "\n".join(lines) + "\n"
 
 
-def start_azsim(work, time_scale):
-    """Builds the release binaries and starts azsim; returns the process and its start line."""
+@contextlib.contextmanager
+def azsim_running(prefix, time_scale):
+    """Builds the release binaries and runs azsim in a fresh work directory; yields the directory
+    and azsim's start line, and stops azsim and removes the directory afterwards."""
     sh(["cargo", "build", "--release", "--quiet", "--workspace", "--bins"], cwd=ROOT)
+    work = tempfile.mkdtemp(prefix=prefix)
     azsim = subprocess.Popen([os.path.join(ROOT, "target/release/azsim"), "serve", "--port", "0", "--data-dir",
                               os.path.join(work, "azsim"), "--time-scale", str(time_scale),
                               # e.g. "--throttle off", to compare
                               *os.environ.get("AKSMESH_BENCH_AZSIM_ARGS", "").split()],
                              stdout=subprocess.PIPE, text=True)
-    return azsim, json.loads(azsim.stdout.readline())
+    try:
+        yield work, json.loads(azsim.stdout.readline())
+    finally:
+        azsim.terminate()
+        azsim.wait()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def provider_wrapper(work):

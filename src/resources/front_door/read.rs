@@ -34,12 +34,12 @@ pub(super) async fn read(
     let Some(profile) = azure.get::<FrontDoorProfile>(&profile_id, options).await? else {
         return Ok(None);
     };
-    let ids = live_ids(
+    let layout = Layout::of(
         &profile_id,
         azure.subscription_id(),
         old.map(|(inputs, _)| inputs),
     );
-    let live = read_children(azure, options, &ids).await?;
+    let live = read_children(azure, options, &layout.ids).await?;
     Ok(Some(recorded(
         &profile_id,
         azure.subscription_id(),
@@ -49,15 +49,32 @@ pub(super) async fn read(
     )))
 }
 
-/// The ids of the profile's children, named as the old inputs (or an import) name them.
-fn live_ids(profile_id: &ResourceId, subscription: &str, old: Option<&FrontDoorInputs>) -> Ids {
-    let resource_group = kept_resource_group(profile_id, old);
-    let names = Names {
-        profile: profile_id.name().to_string(),
-        endpoint: kept_name_prefix(profile_id, old),
-    };
-    let subscription = profile_id.subscription_id().unwrap_or(subscription);
-    Ids::new(subscription, &resource_group, &names)
+/// The resource group, name prefix, names and ids of a profile's parts, kept as the old inputs
+/// (or an import) write them.
+struct Layout {
+    resource_group: String,
+    name_prefix: String,
+    names: Names,
+    ids: Ids,
+}
+
+impl Layout {
+    fn of(profile_id: &ResourceId, subscription: &str, old: Option<&FrontDoorInputs>) -> Layout {
+        let resource_group = kept_resource_group(profile_id, old);
+        let name_prefix = kept_name_prefix(profile_id, old);
+        let names = Names {
+            profile: profile_id.name().to_string(),
+            endpoint: name_prefix.clone(),
+        };
+        let subscription = profile_id.subscription_id().unwrap_or(subscription);
+        let ids = Ids::new(subscription, &resource_group, &names);
+        Layout {
+            resource_group,
+            name_prefix,
+            names,
+            ids,
+        }
+    }
 }
 
 /// What the provider records from the live profile and its children.
@@ -69,13 +86,12 @@ pub(crate) fn recorded(
     old: Option<(&FrontDoorInputs, &FrontDoorState)>,
 ) -> ReadResult<FrontDoorInputs, FrontDoorState> {
     let old_inputs = old.map(|(inputs, _)| inputs);
-    let resource_group = kept_resource_group(profile_id, old_inputs);
-    let name_prefix = kept_name_prefix(profile_id, old_inputs);
-    let names = Names {
-        profile: profile_id.name().to_string(),
-        endpoint: name_prefix.clone(),
-    };
-    let ids = live_ids(profile_id, subscription, old_inputs);
+    let Layout {
+        resource_group,
+        name_prefix,
+        names,
+        ids,
+    } = Layout::of(profile_id, subscription, old_inputs);
     let inputs = live_inputs(resource_group, name_prefix, profile, &live, old_inputs);
     let mut out_of_band_changes = failed_parts(
         &names,

@@ -13,7 +13,8 @@ pub use cidr::{
     reserved_overlap, CidrError, DnsServiceIpError, RESERVED,
 };
 pub use plan::{
-    plan_address_space, AddressPlan, PlanError, PlanRequest, PoolKind, RegionPlan, RegionRequest,
-    DEFAULT_BASE_CIDR, DEFAULT_NODE_SUBNET_PREFIX_LENGTH, DEFAULT_POD_CIDR_PREFIX_LENGTH,
-    DEFAULT_POD_SUBNET_PREFIX_LENGTH, DEFAULT_VNET_PREFIX_LENGTH, DNS_SERVICE_IP_OFFSET,
+    longest_vnet_prefix_for, plan_address_space, AddressPlan, PlanError, PlanRequest, PoolKind,
+    RegionPlan, RegionRequest, DEFAULT_BASE_CIDR, DEFAULT_NODE_SUBNET_PREFIX_LENGTH,
+    DEFAULT_POD_CIDR_PREFIX_LENGTH, DEFAULT_POD_SUBNET_PREFIX_LENGTH, DEFAULT_VNET_PREFIX_LENGTH,
+    DNS_SERVICE_IP_OFFSET,
 };

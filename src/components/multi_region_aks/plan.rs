@@ -80,7 +80,7 @@ fn failure(error: &PlanError) -> CheckFailure {
             format!("{}.vnetCidr", join_index("regions", *index)),
             format!(
                 "regions[{index}].vnetCidr {vnet_cidr} ({location}) is too small for MultiRegionAks's /{node_subnet_prefix_length} node subnet and /{pod_subnet_prefix_length} pod subnet; use a /{} or larger VNet",
-                node_subnet_prefix_length.min(pod_subnet_prefix_length).saturating_sub(1)
+                net::longest_vnet_prefix_for(*node_subnet_prefix_length, *pod_subnet_prefix_length)
             ),
         ),
         other => CheckFailure::new(other.field(), other.to_string()),

@@ -5,6 +5,13 @@ use thiserror::Error;
 
 use super::limits::SMALLEST_BASE_PREFIX_LENGTH;
 
+/// The longest VNet prefix that holds a node subnet and a pod subnet of these lengths.
+pub fn longest_vnet_prefix_for(node_subnet_prefix_length: u8, pod_subnet_prefix_length: u8) -> u8 {
+    node_subnet_prefix_length
+        .min(pod_subnet_prefix_length)
+        .saturating_sub(1)
+}
+
 /// Which per-region pool ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PoolKind {
@@ -91,7 +98,7 @@ pub enum PlanError {
          subnet and a /{pod_subnet_prefix_length} pod subnet; use a /{largest_fitting_prefix_length} or larger VNet, \
          or raise nodeSubnetPrefixLength and podSubnetPrefixLength above {vnet_prefix_length}",
         vnet_prefix_length = vnet_cidr.prefix_len(),
-        largest_fitting_prefix_length = (*node_subnet_prefix_length).min(*pod_subnet_prefix_length).saturating_sub(1)
+        largest_fitting_prefix_length = longest_vnet_prefix_for(*node_subnet_prefix_length, *pod_subnet_prefix_length)
     )]
     VnetTooSmall {
         index: usize,

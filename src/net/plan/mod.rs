@@ -48,7 +48,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-pub use error::{PlanError, PoolKind};
+pub use error::{longest_vnet_prefix_for, PlanError, PoolKind};
 pub use planner::plan_address_space;
 pub use types::{
     AddressPlan, PlanRequest, RegionPlan, RegionRequest, DEFAULT_BASE_CIDR,

@@ -54,27 +54,12 @@ fn cpu_time(pid: u32) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// Invoke arguments as the engine sends them, built by the provider's own conversion.
 fn to_struct(value: serde_json::Value) -> prost_types::Struct {
-    fn to_value(value: serde_json::Value) -> prost_types::Value {
-        use prost_types::value::Kind;
-        let kind = match value {
-            serde_json::Value::Null => Kind::NullValue(0),
-            serde_json::Value::Bool(b) => Kind::BoolValue(b),
-            serde_json::Value::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or(0.0)),
-            serde_json::Value::String(s) => Kind::StringValue(s),
-            serde_json::Value::Array(items) => Kind::ListValue(prost_types::ListValue {
-                values: items.into_iter().map(to_value).collect(),
-            }),
-            serde_json::Value::Object(_) => Kind::StructValue(to_struct(value)),
-        };
-        prost_types::Value { kind: Some(kind) }
-    }
-    let serde_json::Value::Object(map) = value else {
-        return prost_types::Struct::default();
-    };
-    prost_types::Struct {
-        fields: map.into_iter().map(|(k, v)| (k, to_value(v))).collect(),
-    }
+    aksmesh::rpc::values::to_struct(&aksmesh::property::Value::from_plain(
+        &value,
+        &Default::default(),
+    ))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -30,6 +30,8 @@ pub struct DiffResult {
     /// Paths compared against the old state rather than the old inputs (the engine shows them
     /// from the outputs): live changes that refresh found and no input expresses.
     pub state_paths: BTreeSet<PropertyPath>,
+    /// What the change does beyond the property diff, for the engine to show on the resource.
+    pub notes: Vec<String>,
 }
 
 impl DiffResult {

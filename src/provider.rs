@@ -232,6 +232,13 @@ impl<R: Resource> DynResource for Adapter<R> {
             },
         );
         add_out_of_band_repairs(&mut result, old_state, ignore_changes);
+        if result.has_changes() {
+            if let (Ok((old, _)), Some((new, _))) =
+                (old_inputs.to_typed::<R::Inputs>(), &typed_news)
+            {
+                result.notes = self.0.change_notes(&old, new);
+            }
+        }
         Ok(result)
     }
 

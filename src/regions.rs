@@ -82,6 +82,28 @@ pub fn canonical(location: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// The regions with availability zones: one dated data file that names its source.
+const REGIONS_WITH_ZONES: &str = include_str!("regions_with_zones.json");
+
+/// Whether `location` (in any spelling) has availability zones, so pools spread over zones 1–3.
+pub fn has_availability_zones(location: &str) -> bool {
+    static REGIONS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let regions = REGIONS.get_or_init(|| {
+        let file: serde_json::Value =
+            serde_json::from_str(REGIONS_WITH_ZONES).unwrap_or(serde_json::Value::Null);
+        file["regions"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|r| r.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let location = canonical(location);
+    regions.contains(&location)
+}
+
 /// Whether `location` (in any spelling) names a region aksmesh knows.
 pub fn is_known(location: &str) -> bool {
     KNOWN_REGIONS.contains(&canonical(location).as_str())
@@ -134,6 +156,33 @@ mod tests {
         for (given, canonical_form, known) in cases {
             assert_eq!(canonical(given), canonical_form);
             assert_eq!(is_known(given), known, "{given}");
+        }
+    }
+
+    /// The data file parses, names only regions aksmesh knows, and draws the line where Learn does.
+    #[test]
+    fn zone_regions_come_from_the_dated_file() {
+        let file: serde_json::Value = serde_json::from_str(REGIONS_WITH_ZONES).unwrap();
+        assert!(file["source"]
+            .as_str()
+            .unwrap()
+            .contains("learn.microsoft.com"));
+        assert!(file["retrieved"].as_str().is_some());
+        for region in file["regions"].as_array().unwrap() {
+            assert!(is_known(region.as_str().unwrap()), "{region}");
+        }
+        let rows = [
+            ("eastus", true),
+            ("West Europe", true),
+            ("swedencentral", true),
+            ("westus", false),
+            ("northcentralus", false),
+            ("ukwest", false),
+            ("australiasoutheast", false),
+            ("mars", false),
+        ];
+        for (region, zones) in rows {
+            assert_eq!(has_availability_zones(region), zones, "{region}");
         }
     }
 

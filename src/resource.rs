@@ -265,6 +265,13 @@ pub trait Resource: Send + Sync + 'static {
         self.change_effect(change)
     }
 
+    /// What a change does beyond its property diff, in sentences the preview shows on the
+    /// resource ("rotates pool systemPool: ..."). Only called when both inputs read as the type.
+    fn change_notes(&self, old: &Self::Inputs, new: &Self::Inputs) -> Vec<String> {
+        let _ = (old, new);
+        Vec::new()
+    }
+
     /// Outputs known before anything exists (deterministic names, ranges), for previews. Inputs that
     /// are also outputs are copied by the adapter; everything else is shown as unknown.
     fn preview(

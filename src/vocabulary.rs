@@ -157,6 +157,39 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// The Linux OS image of a node pool (`osSKU`; the Windows images are not offered: system
+    /// pools must run Linux, and aksmesh's pools share the node subnet's Linux defaults).
+    OsSku {
+        AzureLinux = "AzureLinux",
+        AzureLinux3 = "AzureLinux3",
+        Ubuntu = "Ubuntu",
+        Ubuntu2204 = "Ubuntu2204",
+        Ubuntu2404 = "Ubuntu2404",
+    }
+}
+
+vocabulary! {
+    /// Where a node's OS disk lives (`osDiskType`).
+    OsDiskType {
+        /// On the VM's cache or temporary disk: faster, and AKS's default where it fits.
+        Ephemeral = "Ephemeral",
+        /// An Azure managed disk.
+        Managed = "Managed",
+    }
+}
+
+vocabulary! {
+    /// Which defaults a new cluster's pools and tier get.
+    ClusterProfile {
+        /// A system pool of 2 nodes over the region's zones, Free tier, no user pool.
+        Basic = "basic",
+        /// What a security review accepts: a system pool of 3 zonal nodes tainted
+        /// `CriticalAddonsOnly`, one autoscaled user pool, Standard tier.
+        Production = "production",
+    }
+}
+
+vocabulary! {
     /// Whether (and how) a Cilium Cluster Mesh joins the clusters, as the connectivity model sees it.
     #[derive(Default)]
     MeshMode {

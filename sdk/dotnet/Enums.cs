@@ -45,6 +45,43 @@ namespace Pulumi.Aksmesh
     }
 
     /// <summary>
+    /// Which defaults a new cluster's pools and tier get.
+    /// </summary>
+    [EnumType]
+    public readonly struct ClusterProfile : IEquatable<ClusterProfile>
+    {
+        private readonly string _value;
+
+        private ClusterProfile(string value)
+        {
+            _value = value ?? throw new ArgumentNullException(nameof(value));
+        }
+
+        /// <summary>
+        /// A system pool of 2 nodes over the region's zones, Free tier, no user pool.
+        /// </summary>
+        public static ClusterProfile Basic { get; } = new ClusterProfile("basic");
+        /// <summary>
+        /// A system pool of 3 zonal nodes tainted CriticalAddonsOnly, one autoscaled user pool (`user`, 2 to 10 nodes), Standard tier.
+        /// </summary>
+        public static ClusterProfile Production { get; } = new ClusterProfile("production");
+
+        public static bool operator ==(ClusterProfile left, ClusterProfile right) => left.Equals(right);
+        public static bool operator !=(ClusterProfile left, ClusterProfile right) => !left.Equals(right);
+
+        public static explicit operator string(ClusterProfile value) => value._value;
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override bool Equals(object? obj) => obj is ClusterProfile other && Equals(other);
+        public bool Equals(ClusterProfile other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override int GetHashCode() => _value?.GetHashCode() ?? 0;
+
+        public override string ToString() => _value;
+    }
+
+    /// <summary>
     /// Something in a region that traffic starts from or goes to.
     /// </summary>
     [EnumType]
@@ -209,6 +246,77 @@ namespace Pulumi.Aksmesh
         [EditorBrowsable(EditorBrowsableState.Never)]
         public override bool Equals(object? obj) => obj is NetworkPolicy other && Equals(other);
         public bool Equals(NetworkPolicy other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override int GetHashCode() => _value?.GetHashCode() ?? 0;
+
+        public override string ToString() => _value;
+    }
+
+    /// <summary>
+    /// Where a node's OS disk lives.
+    /// </summary>
+    [EnumType]
+    public readonly struct OsDiskType : IEquatable<OsDiskType>
+    {
+        private readonly string _value;
+
+        private OsDiskType(string value)
+        {
+            _value = value ?? throw new ArgumentNullException(nameof(value));
+        }
+
+        /// <summary>
+        /// On the VM's cache or temporary disk: faster; AKS's default where it fits.
+        /// </summary>
+        public static OsDiskType Ephemeral { get; } = new OsDiskType("Ephemeral");
+        /// <summary>
+        /// An Azure managed disk.
+        /// </summary>
+        public static OsDiskType Managed { get; } = new OsDiskType("Managed");
+
+        public static bool operator ==(OsDiskType left, OsDiskType right) => left.Equals(right);
+        public static bool operator !=(OsDiskType left, OsDiskType right) => !left.Equals(right);
+
+        public static explicit operator string(OsDiskType value) => value._value;
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override bool Equals(object? obj) => obj is OsDiskType other && Equals(other);
+        public bool Equals(OsDiskType other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override int GetHashCode() => _value?.GetHashCode() ?? 0;
+
+        public override string ToString() => _value;
+    }
+
+    /// <summary>
+    /// The Linux OS image of a node pool.
+    /// </summary>
+    [EnumType]
+    public readonly struct OsSku : IEquatable<OsSku>
+    {
+        private readonly string _value;
+
+        private OsSku(string value)
+        {
+            _value = value ?? throw new ArgumentNullException(nameof(value));
+        }
+
+        public static OsSku AzureLinux { get; } = new OsSku("AzureLinux");
+        public static OsSku AzureLinux3 { get; } = new OsSku("AzureLinux3");
+        public static OsSku Ubuntu { get; } = new OsSku("Ubuntu");
+        public static OsSku Ubuntu2204 { get; } = new OsSku("Ubuntu2204");
+        public static OsSku Ubuntu2404 { get; } = new OsSku("Ubuntu2404");
+
+        public static bool operator ==(OsSku left, OsSku right) => left.Equals(right);
+        public static bool operator !=(OsSku left, OsSku right) => !left.Equals(right);
+
+        public static explicit operator string(OsSku value) => value._value;
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override bool Equals(object? obj) => obj is OsSku other && Equals(other);
+        public bool Equals(OsSku other) => string.Equals(_value, other._value, StringComparison.Ordinal);
 
         [EditorBrowsable(EditorBrowsableState.Never)]
         public override int GetHashCode() => _value?.GetHashCode() ?? 0;

@@ -22,6 +22,12 @@ namespace Pulumi.Aksmesh
         public Output<bool> AdvancedNetworking { get; private set; } = null!;
 
         /// <summary>
+        /// The ARM agent pool that carries each pool now, by the pool's name (`systemPool.name` or the userPools key): a rotation gives a pool a new agent pool with a generated name.
+        /// </summary>
+        [Output("agentPoolNames")]
+        public Output<ImmutableDictionary<string, string>?> AgentPoolNames { get; private set; } = null!;
+
+        /// <summary>
         /// The AKS cluster's Azure resource id (also the Pulumi id; import with it).
         /// </summary>
         [Output("clusterId")]
@@ -142,6 +148,12 @@ namespace Pulumi.Aksmesh
         public Output<string?> PrincipalId { get; private set; } = null!;
 
         /// <summary>
+        /// Which defaults a new cluster gets: `basic` (default) or `production`. Fixed when the cluster is created; changing it later changes nothing (set the settings themselves). A cluster created before profiles existed has none and keeps the settings it was created with.
+        /// </summary>
+        [Output("profile")]
+        public Output<Pulumi.Aksmesh.ClusterProfile?> Profile { get; private set; } = null!;
+
+        /// <summary>
         /// The resource group the cluster is created in: pass the RegionalNetwork's `resourceGroupName` output. Changing it replaces the cluster.
         /// </summary>
         [Output("resourceGroupName")]
@@ -166,7 +178,7 @@ namespace Pulumi.Aksmesh
         public Output<Pulumi.Aksmesh.SkuTier> SkuTier { get; private set; } = null!;
 
         /// <summary>
-        /// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
+        /// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
         /// </summary>
         [Output("systemPool")]
         public Output<Outputs.SystemPool> SystemPool { get; private set; } = null!;
@@ -176,6 +188,12 @@ namespace Pulumi.Aksmesh
         /// </summary>
         [Output("tags")]
         public Output<ImmutableDictionary<string, string>?> Tags { get; private set; } = null!;
+
+        /// <summary>
+        /// User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
+        /// </summary>
+        [Output("userPools")]
+        public Output<ImmutableDictionary<string, Outputs.NodePool>> UserPools { get; private set; } = null!;
 
         /// <summary>
         /// The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
@@ -305,6 +323,12 @@ namespace Pulumi.Aksmesh
         public Input<string>? PodSubnetId { get; set; }
 
         /// <summary>
+        /// Which defaults a new cluster gets: `basic` (default) or `production`. Fixed when the cluster is created; changing it later changes nothing (set the settings themselves). A cluster created before profiles existed has none and keeps the settings it was created with.
+        /// </summary>
+        [Input("profile")]
+        public Input<Pulumi.Aksmesh.ClusterProfile>? Profile { get; set; }
+
+        /// <summary>
         /// The resource group the cluster is created in: pass the RegionalNetwork's `resourceGroupName` output. Changing it replaces the cluster.
         /// </summary>
         [Input("resourceGroupName", required: true)]
@@ -323,7 +347,7 @@ namespace Pulumi.Aksmesh
         public Input<Pulumi.Aksmesh.SkuTier>? SkuTier { get; set; }
 
         /// <summary>
-        /// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
+        /// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
         /// </summary>
         [Input("systemPool")]
         public Input<Inputs.SystemPoolArgs>? SystemPool { get; set; }
@@ -338,6 +362,18 @@ namespace Pulumi.Aksmesh
         {
             get => _tags ?? (_tags = new InputMap<string>());
             set => _tags = value;
+        }
+
+        [Input("userPools")]
+        private InputMap<Inputs.NodePoolArgs>? _userPools;
+
+        /// <summary>
+        /// User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
+        /// </summary>
+        public InputMap<Inputs.NodePoolArgs> UserPools
+        {
+            get => _userPools ?? (_userPools = new InputMap<Inputs.NodePoolArgs>());
+            set => _userPools = value;
         }
 
         /// <summary>

@@ -42,6 +42,10 @@ export class RegionalCluster extends pulumi.CustomResource {
      */
     declare public readonly advancedNetworking: pulumi.Output<boolean>;
     /**
+     * The ARM agent pool that carries each pool now, by the pool's name (`systemPool.name` or the userPools key): a rotation gives a pool a new agent pool with a generated name.
+     */
+    declare public /*out*/ readonly agentPoolNames: pulumi.Output<{[key: string]: string} | undefined>;
+    /**
      * The AKS cluster's Azure resource id (also the Pulumi id; import with it).
      */
     declare public /*out*/ readonly clusterId: pulumi.Output<string>;
@@ -122,6 +126,10 @@ export class RegionalCluster extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly principalId: pulumi.Output<string | undefined>;
     /**
+     * Which defaults a new cluster gets: `basic` (default) or `production`. Fixed when the cluster is created; changing it later changes nothing (set the settings themselves). A cluster created before profiles existed has none and keeps the settings it was created with.
+     */
+    declare public readonly profile: pulumi.Output<enums.ClusterProfile | undefined>;
+    /**
      * The resource group the cluster is created in: pass the RegionalNetwork's `resourceGroupName` output. Changing it replaces the cluster.
      */
     declare public readonly resourceGroupName: pulumi.Output<string>;
@@ -138,13 +146,17 @@ export class RegionalCluster extends pulumi.CustomResource {
      */
     declare public readonly skuTier: pulumi.Output<enums.SkuTier>;
     /**
-     * The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
+     * The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
      */
     declare public readonly systemPool: pulumi.Output<outputs.SystemPool>;
     /**
      * Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string} | undefined>;
+    /**
+     * User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
+     */
+    declare public readonly userPools: pulumi.Output<{[key: string]: outputs.NodePool}>;
     /**
      * The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
      */
@@ -182,12 +194,15 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["podCidr"] = args?.podCidr;
             resourceInputs["podNetworking"] = args?.podNetworking;
             resourceInputs["podSubnetId"] = args?.podSubnetId;
+            resourceInputs["profile"] = args?.profile;
             resourceInputs["resourceGroupName"] = args?.resourceGroupName;
             resourceInputs["serviceCidr"] = args?.serviceCidr;
             resourceInputs["skuTier"] = args?.skuTier;
             resourceInputs["systemPool"] = args?.systemPool;
             resourceInputs["tags"] = args?.tags;
+            resourceInputs["userPools"] = args?.userPools;
             resourceInputs["vnetCidr"] = args?.vnetCidr;
+            resourceInputs["agentPoolNames"] = undefined /*out*/;
             resourceInputs["clusterId"] = undefined /*out*/;
             resourceInputs["clusterName"] = undefined /*out*/;
             resourceInputs["currentKubernetesVersion"] = undefined /*out*/;
@@ -200,6 +215,7 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["roleAssignmentIds"] = undefined /*out*/;
         } else {
             resourceInputs["advancedNetworking"] = undefined /*out*/;
+            resourceInputs["agentPoolNames"] = undefined /*out*/;
             resourceInputs["clusterId"] = undefined /*out*/;
             resourceInputs["clusterName"] = undefined /*out*/;
             resourceInputs["currentKubernetesVersion"] = undefined /*out*/;
@@ -220,12 +236,14 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["podNetworking"] = undefined /*out*/;
             resourceInputs["podSubnetId"] = undefined /*out*/;
             resourceInputs["principalId"] = undefined /*out*/;
+            resourceInputs["profile"] = undefined /*out*/;
             resourceInputs["resourceGroupName"] = undefined /*out*/;
             resourceInputs["roleAssignmentIds"] = undefined /*out*/;
             resourceInputs["serviceCidr"] = undefined /*out*/;
             resourceInputs["skuTier"] = undefined /*out*/;
             resourceInputs["systemPool"] = undefined /*out*/;
             resourceInputs["tags"] = undefined /*out*/;
+            resourceInputs["userPools"] = undefined /*out*/;
             resourceInputs["vnetCidr"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -288,6 +306,10 @@ export interface RegionalClusterArgs {
      */
     podSubnetId?: pulumi.Input<string | undefined>;
     /**
+     * Which defaults a new cluster gets: `basic` (default) or `production`. Fixed when the cluster is created; changing it later changes nothing (set the settings themselves). A cluster created before profiles existed has none and keeps the settings it was created with.
+     */
+    profile?: pulumi.Input<enums.ClusterProfile | undefined>;
+    /**
      * The resource group the cluster is created in: pass the RegionalNetwork's `resourceGroupName` output. Changing it replaces the cluster.
      */
     resourceGroupName: pulumi.Input<string>;
@@ -300,13 +322,17 @@ export interface RegionalClusterArgs {
      */
     skuTier?: pulumi.Input<enums.SkuTier | undefined>;
     /**
-     * The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
+     * The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
      */
     systemPool?: pulumi.Input<inputs.SystemPoolArgs | undefined>;
     /**
      * Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
+     */
+    userPools?: pulumi.Input<{[key: string]: pulumi.Input<inputs.NodePoolArgs>} | undefined>;
     /**
      * The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
      */

@@ -459,6 +459,9 @@ impl ResourceProvider for ProviderService {
         let result = resource
             .diff(&old_inputs, &old_state, &news, &request.ignore_changes)
             .map_err(|e| self.operation_status(e, None))?;
+        for note in &result.notes {
+            self.engine.log(Severity::Info, &request.urn, note, false);
+        }
         Ok(Response::new(diff_response(result)))
     }
 

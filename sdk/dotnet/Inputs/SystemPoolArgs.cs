@@ -11,33 +11,93 @@ namespace Pulumi.Aksmesh.Inputs
 {
 
     /// <summary>
-    /// The cluster's system node pool.
+    /// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
     /// </summary>
     public sealed class SystemPoolArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// Number of nodes, 1 to 1000. Default: 2. Updates in place.
+        /// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+        /// </summary>
+        [Input("autoscaling")]
+        public Input<Inputs.AutoscalingArgs>? Autoscaling { get; set; }
+
+        /// <summary>
+        /// A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
         /// </summary>
         [Input("count")]
         public Input<int>? Count { get; set; }
 
         /// <summary>
-        /// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+        /// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
         /// </summary>
         [Input("maxPods")]
         public Input<int>? MaxPods { get; set; }
 
         /// <summary>
-        /// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+        /// Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+        /// </summary>
+        [Input("maxSurge")]
+        public Input<string>? MaxSurge { get; set; }
+
+        /// <summary>
+        /// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it rotates the pool.
         /// </summary>
         [Input("name")]
         public Input<string>? Name { get; set; }
 
+        [Input("nodeLabels")]
+        private InputMap<string>? _nodeLabels;
+
         /// <summary>
-        /// VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+        /// Kubernetes labels of the nodes. Updates in place.
+        /// </summary>
+        public InputMap<string> NodeLabels
+        {
+            get => _nodeLabels ?? (_nodeLabels = new InputMap<string>());
+            set => _nodeLabels = value;
+        }
+
+        [Input("nodeTaints")]
+        private InputList<string>? _nodeTaints;
+
+        /// <summary>
+        /// Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+        /// </summary>
+        public InputList<string> NodeTaints
+        {
+            get => _nodeTaints ?? (_nodeTaints = new InputList<string>());
+            set => _nodeTaints = value;
+        }
+
+        /// <summary>
+        /// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+        /// </summary>
+        [Input("osDiskType")]
+        public Input<Pulumi.Aksmesh.OsDiskType>? OsDiskType { get; set; }
+
+        /// <summary>
+        /// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        /// </summary>
+        [Input("osSku")]
+        public Input<Pulumi.Aksmesh.OsSku>? OsSku { get; set; }
+
+        /// <summary>
+        /// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
         /// </summary>
         [Input("vmSize")]
         public Input<string>? VmSize { get; set; }
+
+        [Input("zones")]
+        private InputList<string>? _zones;
+
+        /// <summary>
+        /// Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+        /// </summary>
+        public InputList<string> Zones
+        {
+            get => _zones ?? (_zones = new InputList<string>());
+            set => _zones = value;
+        }
 
         public SystemPoolArgs()
         {

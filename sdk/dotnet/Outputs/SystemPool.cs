@@ -11,42 +11,91 @@ namespace Pulumi.Aksmesh.Outputs
 {
 
     /// <summary>
-    /// The cluster's system node pool.
+    /// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
     /// </summary>
     [OutputType]
     public sealed class SystemPool
     {
         /// <summary>
-        /// Number of nodes, 1 to 1000. Default: 2. Updates in place.
+        /// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+        /// </summary>
+        public readonly Outputs.Autoscaling? Autoscaling;
+        /// <summary>
+        /// A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
         /// </summary>
         public readonly int? Count;
         /// <summary>
-        /// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+        /// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
         /// </summary>
         public readonly int? MaxPods;
         /// <summary>
-        /// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+        /// Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+        /// </summary>
+        public readonly string? MaxSurge;
+        /// <summary>
+        /// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it rotates the pool.
         /// </summary>
         public readonly string? Name;
         /// <summary>
-        /// VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+        /// Kubernetes labels of the nodes. Updates in place.
+        /// </summary>
+        public readonly ImmutableDictionary<string, string>? NodeLabels;
+        /// <summary>
+        /// Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+        /// </summary>
+        public readonly ImmutableArray<string> NodeTaints;
+        /// <summary>
+        /// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+        /// </summary>
+        public readonly Pulumi.Aksmesh.OsDiskType? OsDiskType;
+        /// <summary>
+        /// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        /// </summary>
+        public readonly Pulumi.Aksmesh.OsSku? OsSku;
+        /// <summary>
+        /// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
         /// </summary>
         public readonly string? VmSize;
+        /// <summary>
+        /// Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+        /// </summary>
+        public readonly ImmutableArray<string> Zones;
 
         [OutputConstructor]
         private SystemPool(
+            Outputs.Autoscaling? autoscaling,
+
             int? count,
 
             int? maxPods,
 
+            string? maxSurge,
+
             string? name,
 
-            string? vmSize)
+            ImmutableDictionary<string, string>? nodeLabels,
+
+            ImmutableArray<string> nodeTaints,
+
+            Pulumi.Aksmesh.OsDiskType? osDiskType,
+
+            Pulumi.Aksmesh.OsSku? osSku,
+
+            string? vmSize,
+
+            ImmutableArray<string> zones)
         {
+            Autoscaling = autoscaling;
             Count = count;
             MaxPods = maxPods;
+            MaxSurge = maxSurge;
             Name = name;
+            NodeLabels = nodeLabels;
+            NodeTaints = nodeTaints;
+            OsDiskType = osDiskType;
+            OsSku = osSku;
             VmSize = vmSize;
+            Zones = zones;
         }
     }
 }

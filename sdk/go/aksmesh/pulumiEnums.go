@@ -178,6 +178,174 @@ func (in *ciliumMeshModePtr) ToCiliumMeshModePtrOutputWithContext(ctx context.Co
 	return pulumi.ToOutputWithContext(ctx, in).(CiliumMeshModePtrOutput)
 }
 
+// Which defaults a new cluster's pools and tier get.
+type ClusterProfile string
+
+const (
+	// A system pool of 2 nodes over the region's zones, Free tier, no user pool.
+	ClusterProfileBasic = ClusterProfile("basic")
+	// A system pool of 3 zonal nodes tainted CriticalAddonsOnly, one autoscaled user pool (`user`, 2 to 10 nodes), Standard tier.
+	ClusterProfileProduction = ClusterProfile("production")
+)
+
+func (ClusterProfile) ElementType() reflect.Type {
+	return reflect.TypeOf((*ClusterProfile)(nil)).Elem()
+}
+
+func (e ClusterProfile) ToClusterProfileOutput() ClusterProfileOutput {
+	return pulumi.ToOutput(e).(ClusterProfileOutput)
+}
+
+func (e ClusterProfile) ToClusterProfileOutputWithContext(ctx context.Context) ClusterProfileOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(ClusterProfileOutput)
+}
+
+func (e ClusterProfile) ToClusterProfilePtrOutput() ClusterProfilePtrOutput {
+	return e.ToClusterProfilePtrOutputWithContext(context.Background())
+}
+
+func (e ClusterProfile) ToClusterProfilePtrOutputWithContext(ctx context.Context) ClusterProfilePtrOutput {
+	return ClusterProfile(e).ToClusterProfileOutputWithContext(ctx).ToClusterProfilePtrOutputWithContext(ctx)
+}
+
+func (e ClusterProfile) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e ClusterProfile) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e ClusterProfile) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e ClusterProfile) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type ClusterProfileOutput struct{ *pulumi.OutputState }
+
+func (ClusterProfileOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ClusterProfile)(nil)).Elem()
+}
+
+func (o ClusterProfileOutput) ToClusterProfileOutput() ClusterProfileOutput {
+	return o
+}
+
+func (o ClusterProfileOutput) ToClusterProfileOutputWithContext(ctx context.Context) ClusterProfileOutput {
+	return o
+}
+
+func (o ClusterProfileOutput) ToClusterProfilePtrOutput() ClusterProfilePtrOutput {
+	return o.ToClusterProfilePtrOutputWithContext(context.Background())
+}
+
+func (o ClusterProfileOutput) ToClusterProfilePtrOutputWithContext(ctx context.Context) ClusterProfilePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ClusterProfile) *ClusterProfile {
+		return &v
+	}).(ClusterProfilePtrOutput)
+}
+
+func (o ClusterProfileOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o ClusterProfileOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e ClusterProfile) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o ClusterProfileOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o ClusterProfileOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e ClusterProfile) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type ClusterProfilePtrOutput struct{ *pulumi.OutputState }
+
+func (ClusterProfilePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ClusterProfile)(nil)).Elem()
+}
+
+func (o ClusterProfilePtrOutput) ToClusterProfilePtrOutput() ClusterProfilePtrOutput {
+	return o
+}
+
+func (o ClusterProfilePtrOutput) ToClusterProfilePtrOutputWithContext(ctx context.Context) ClusterProfilePtrOutput {
+	return o
+}
+
+func (o ClusterProfilePtrOutput) Elem() ClusterProfileOutput {
+	return o.ApplyT(func(v *ClusterProfile) ClusterProfile {
+		if v != nil {
+			return *v
+		}
+		var ret ClusterProfile
+		return ret
+	}).(ClusterProfileOutput)
+}
+
+func (o ClusterProfilePtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o ClusterProfilePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *ClusterProfile) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// ClusterProfileInput is an input type that accepts values of the ClusterProfile enum
+// A concrete instance of `ClusterProfileInput` can be one of the following:
+//
+//	ClusterProfileBasic
+//	ClusterProfileProduction
+type ClusterProfileInput interface {
+	pulumi.Input
+
+	ToClusterProfileOutput() ClusterProfileOutput
+	ToClusterProfileOutputWithContext(context.Context) ClusterProfileOutput
+}
+
+var clusterProfilePtrType = reflect.TypeOf((**ClusterProfile)(nil)).Elem()
+
+type ClusterProfilePtrInput interface {
+	pulumi.Input
+
+	ToClusterProfilePtrOutput() ClusterProfilePtrOutput
+	ToClusterProfilePtrOutputWithContext(context.Context) ClusterProfilePtrOutput
+}
+
+type clusterProfilePtr string
+
+func ClusterProfilePtr(v string) ClusterProfilePtrInput {
+	return (*clusterProfilePtr)(&v)
+}
+
+func (*clusterProfilePtr) ElementType() reflect.Type {
+	return clusterProfilePtrType
+}
+
+func (in *clusterProfilePtr) ToClusterProfilePtrOutput() ClusterProfilePtrOutput {
+	return pulumi.ToOutput(in).(ClusterProfilePtrOutput)
+}
+
+func (in *clusterProfilePtr) ToClusterProfilePtrOutputWithContext(ctx context.Context) ClusterProfilePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(ClusterProfilePtrOutput)
+}
+
 // Something in a region that traffic starts from or goes to.
 type ConnectivityEndpoint string
 
@@ -790,6 +958,346 @@ func (in *networkPolicyPtr) ToNetworkPolicyPtrOutputWithContext(ctx context.Cont
 	return pulumi.ToOutputWithContext(ctx, in).(NetworkPolicyPtrOutput)
 }
 
+// Where a node's OS disk lives.
+type OsDiskType string
+
+const (
+	// On the VM's cache or temporary disk: faster; AKS's default where it fits.
+	OsDiskTypeEphemeral = OsDiskType("Ephemeral")
+	// An Azure managed disk.
+	OsDiskTypeManaged = OsDiskType("Managed")
+)
+
+func (OsDiskType) ElementType() reflect.Type {
+	return reflect.TypeOf((*OsDiskType)(nil)).Elem()
+}
+
+func (e OsDiskType) ToOsDiskTypeOutput() OsDiskTypeOutput {
+	return pulumi.ToOutput(e).(OsDiskTypeOutput)
+}
+
+func (e OsDiskType) ToOsDiskTypeOutputWithContext(ctx context.Context) OsDiskTypeOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(OsDiskTypeOutput)
+}
+
+func (e OsDiskType) ToOsDiskTypePtrOutput() OsDiskTypePtrOutput {
+	return e.ToOsDiskTypePtrOutputWithContext(context.Background())
+}
+
+func (e OsDiskType) ToOsDiskTypePtrOutputWithContext(ctx context.Context) OsDiskTypePtrOutput {
+	return OsDiskType(e).ToOsDiskTypeOutputWithContext(ctx).ToOsDiskTypePtrOutputWithContext(ctx)
+}
+
+func (e OsDiskType) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e OsDiskType) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e OsDiskType) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e OsDiskType) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type OsDiskTypeOutput struct{ *pulumi.OutputState }
+
+func (OsDiskTypeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*OsDiskType)(nil)).Elem()
+}
+
+func (o OsDiskTypeOutput) ToOsDiskTypeOutput() OsDiskTypeOutput {
+	return o
+}
+
+func (o OsDiskTypeOutput) ToOsDiskTypeOutputWithContext(ctx context.Context) OsDiskTypeOutput {
+	return o
+}
+
+func (o OsDiskTypeOutput) ToOsDiskTypePtrOutput() OsDiskTypePtrOutput {
+	return o.ToOsDiskTypePtrOutputWithContext(context.Background())
+}
+
+func (o OsDiskTypeOutput) ToOsDiskTypePtrOutputWithContext(ctx context.Context) OsDiskTypePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v OsDiskType) *OsDiskType {
+		return &v
+	}).(OsDiskTypePtrOutput)
+}
+
+func (o OsDiskTypeOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o OsDiskTypeOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e OsDiskType) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o OsDiskTypeOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o OsDiskTypeOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e OsDiskType) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type OsDiskTypePtrOutput struct{ *pulumi.OutputState }
+
+func (OsDiskTypePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**OsDiskType)(nil)).Elem()
+}
+
+func (o OsDiskTypePtrOutput) ToOsDiskTypePtrOutput() OsDiskTypePtrOutput {
+	return o
+}
+
+func (o OsDiskTypePtrOutput) ToOsDiskTypePtrOutputWithContext(ctx context.Context) OsDiskTypePtrOutput {
+	return o
+}
+
+func (o OsDiskTypePtrOutput) Elem() OsDiskTypeOutput {
+	return o.ApplyT(func(v *OsDiskType) OsDiskType {
+		if v != nil {
+			return *v
+		}
+		var ret OsDiskType
+		return ret
+	}).(OsDiskTypeOutput)
+}
+
+func (o OsDiskTypePtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o OsDiskTypePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *OsDiskType) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// OsDiskTypeInput is an input type that accepts values of the OsDiskType enum
+// A concrete instance of `OsDiskTypeInput` can be one of the following:
+//
+//	OsDiskTypeEphemeral
+//	OsDiskTypeManaged
+type OsDiskTypeInput interface {
+	pulumi.Input
+
+	ToOsDiskTypeOutput() OsDiskTypeOutput
+	ToOsDiskTypeOutputWithContext(context.Context) OsDiskTypeOutput
+}
+
+var osDiskTypePtrType = reflect.TypeOf((**OsDiskType)(nil)).Elem()
+
+type OsDiskTypePtrInput interface {
+	pulumi.Input
+
+	ToOsDiskTypePtrOutput() OsDiskTypePtrOutput
+	ToOsDiskTypePtrOutputWithContext(context.Context) OsDiskTypePtrOutput
+}
+
+type osDiskTypePtr string
+
+func OsDiskTypePtr(v string) OsDiskTypePtrInput {
+	return (*osDiskTypePtr)(&v)
+}
+
+func (*osDiskTypePtr) ElementType() reflect.Type {
+	return osDiskTypePtrType
+}
+
+func (in *osDiskTypePtr) ToOsDiskTypePtrOutput() OsDiskTypePtrOutput {
+	return pulumi.ToOutput(in).(OsDiskTypePtrOutput)
+}
+
+func (in *osDiskTypePtr) ToOsDiskTypePtrOutputWithContext(ctx context.Context) OsDiskTypePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(OsDiskTypePtrOutput)
+}
+
+// The Linux OS image of a node pool.
+type OsSku string
+
+const (
+	OsSkuAzureLinux  = OsSku("AzureLinux")
+	OsSkuAzureLinux3 = OsSku("AzureLinux3")
+	OsSkuUbuntu      = OsSku("Ubuntu")
+	OsSkuUbuntu2204  = OsSku("Ubuntu2204")
+	OsSkuUbuntu2404  = OsSku("Ubuntu2404")
+)
+
+func (OsSku) ElementType() reflect.Type {
+	return reflect.TypeOf((*OsSku)(nil)).Elem()
+}
+
+func (e OsSku) ToOsSkuOutput() OsSkuOutput {
+	return pulumi.ToOutput(e).(OsSkuOutput)
+}
+
+func (e OsSku) ToOsSkuOutputWithContext(ctx context.Context) OsSkuOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(OsSkuOutput)
+}
+
+func (e OsSku) ToOsSkuPtrOutput() OsSkuPtrOutput {
+	return e.ToOsSkuPtrOutputWithContext(context.Background())
+}
+
+func (e OsSku) ToOsSkuPtrOutputWithContext(ctx context.Context) OsSkuPtrOutput {
+	return OsSku(e).ToOsSkuOutputWithContext(ctx).ToOsSkuPtrOutputWithContext(ctx)
+}
+
+func (e OsSku) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e OsSku) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e OsSku) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e OsSku) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type OsSkuOutput struct{ *pulumi.OutputState }
+
+func (OsSkuOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*OsSku)(nil)).Elem()
+}
+
+func (o OsSkuOutput) ToOsSkuOutput() OsSkuOutput {
+	return o
+}
+
+func (o OsSkuOutput) ToOsSkuOutputWithContext(ctx context.Context) OsSkuOutput {
+	return o
+}
+
+func (o OsSkuOutput) ToOsSkuPtrOutput() OsSkuPtrOutput {
+	return o.ToOsSkuPtrOutputWithContext(context.Background())
+}
+
+func (o OsSkuOutput) ToOsSkuPtrOutputWithContext(ctx context.Context) OsSkuPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v OsSku) *OsSku {
+		return &v
+	}).(OsSkuPtrOutput)
+}
+
+func (o OsSkuOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o OsSkuOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e OsSku) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o OsSkuOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o OsSkuOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e OsSku) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type OsSkuPtrOutput struct{ *pulumi.OutputState }
+
+func (OsSkuPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**OsSku)(nil)).Elem()
+}
+
+func (o OsSkuPtrOutput) ToOsSkuPtrOutput() OsSkuPtrOutput {
+	return o
+}
+
+func (o OsSkuPtrOutput) ToOsSkuPtrOutputWithContext(ctx context.Context) OsSkuPtrOutput {
+	return o
+}
+
+func (o OsSkuPtrOutput) Elem() OsSkuOutput {
+	return o.ApplyT(func(v *OsSku) OsSku {
+		if v != nil {
+			return *v
+		}
+		var ret OsSku
+		return ret
+	}).(OsSkuOutput)
+}
+
+func (o OsSkuPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o OsSkuPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *OsSku) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// OsSkuInput is an input type that accepts values of the OsSku enum
+// A concrete instance of `OsSkuInput` can be one of the following:
+//
+//	OsSkuAzureLinux
+//	OsSkuAzureLinux3
+//	OsSkuUbuntu
+//	OsSkuUbuntu2204
+//	OsSkuUbuntu2404
+type OsSkuInput interface {
+	pulumi.Input
+
+	ToOsSkuOutput() OsSkuOutput
+	ToOsSkuOutputWithContext(context.Context) OsSkuOutput
+}
+
+var osSkuPtrType = reflect.TypeOf((**OsSku)(nil)).Elem()
+
+type OsSkuPtrInput interface {
+	pulumi.Input
+
+	ToOsSkuPtrOutput() OsSkuPtrOutput
+	ToOsSkuPtrOutputWithContext(context.Context) OsSkuPtrOutput
+}
+
+type osSkuPtr string
+
+func OsSkuPtr(v string) OsSkuPtrInput {
+	return (*osSkuPtr)(&v)
+}
+
+func (*osSkuPtr) ElementType() reflect.Type {
+	return osSkuPtrType
+}
+
+func (in *osSkuPtr) ToOsSkuPtrOutput() OsSkuPtrOutput {
+	return pulumi.ToOutput(in).(OsSkuPtrOutput)
+}
+
+func (in *osSkuPtr) ToOsSkuPtrOutputWithContext(ctx context.Context) OsSkuPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(OsSkuPtrOutput)
+}
+
 // How pods get IP addresses.
 type PodNetworking string
 
@@ -1135,18 +1643,26 @@ func (in *skuTierPtr) ToSkuTierPtrOutputWithContext(ctx context.Context) SkuTier
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*CiliumMeshModeInput)(nil)).Elem(), CiliumMeshMode("fleet"))
 	pulumi.RegisterInputType(reflect.TypeOf((*CiliumMeshModePtrInput)(nil)).Elem(), CiliumMeshMode("fleet"))
+	pulumi.RegisterInputType(reflect.TypeOf((*ClusterProfileInput)(nil)).Elem(), ClusterProfile("basic"))
+	pulumi.RegisterInputType(reflect.TypeOf((*ClusterProfilePtrInput)(nil)).Elem(), ClusterProfile("basic"))
 	pulumi.RegisterInputType(reflect.TypeOf((*MeshModeInput)(nil)).Elem(), MeshMode("none"))
 	pulumi.RegisterInputType(reflect.TypeOf((*MeshModePtrInput)(nil)).Elem(), MeshMode("none"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetworkDataplaneInput)(nil)).Elem(), NetworkDataplane("cilium"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetworkDataplanePtrInput)(nil)).Elem(), NetworkDataplane("cilium"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetworkPolicyInput)(nil)).Elem(), NetworkPolicy("cilium"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetworkPolicyPtrInput)(nil)).Elem(), NetworkPolicy("cilium"))
+	pulumi.RegisterInputType(reflect.TypeOf((*OsDiskTypeInput)(nil)).Elem(), OsDiskType("Ephemeral"))
+	pulumi.RegisterInputType(reflect.TypeOf((*OsDiskTypePtrInput)(nil)).Elem(), OsDiskType("Ephemeral"))
+	pulumi.RegisterInputType(reflect.TypeOf((*OsSkuInput)(nil)).Elem(), OsSku("AzureLinux"))
+	pulumi.RegisterInputType(reflect.TypeOf((*OsSkuPtrInput)(nil)).Elem(), OsSku("AzureLinux"))
 	pulumi.RegisterInputType(reflect.TypeOf((*PodNetworkingInput)(nil)).Elem(), PodNetworking("overlay"))
 	pulumi.RegisterInputType(reflect.TypeOf((*PodNetworkingPtrInput)(nil)).Elem(), PodNetworking("overlay"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SkuTierInput)(nil)).Elem(), SkuTier("Free"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SkuTierPtrInput)(nil)).Elem(), SkuTier("Free"))
 	pulumi.RegisterOutputType(CiliumMeshModeOutput{})
 	pulumi.RegisterOutputType(CiliumMeshModePtrOutput{})
+	pulumi.RegisterOutputType(ClusterProfileOutput{})
+	pulumi.RegisterOutputType(ClusterProfilePtrOutput{})
 	pulumi.RegisterOutputType(ConnectivityEndpointOutput{})
 	pulumi.RegisterOutputType(ConnectivityEndpointPtrOutput{})
 	pulumi.RegisterOutputType(MeshModeOutput{})
@@ -1155,6 +1671,10 @@ func init() {
 	pulumi.RegisterOutputType(NetworkDataplanePtrOutput{})
 	pulumi.RegisterOutputType(NetworkPolicyOutput{})
 	pulumi.RegisterOutputType(NetworkPolicyPtrOutput{})
+	pulumi.RegisterOutputType(OsDiskTypeOutput{})
+	pulumi.RegisterOutputType(OsDiskTypePtrOutput{})
+	pulumi.RegisterOutputType(OsSkuOutput{})
+	pulumi.RegisterOutputType(OsSkuPtrOutput{})
 	pulumi.RegisterOutputType(PodNetworkingOutput{})
 	pulumi.RegisterOutputType(PodNetworkingPtrOutput{})
 	pulumi.RegisterOutputType(SkuTierOutput{})

@@ -13,6 +13,165 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// The cluster autoscaler's range for a pool.
+type Autoscaling struct {
+	// Most nodes, at most 1000 (AKS's per-pool maximum).
+	MaxCount int `pulumi:"maxCount"`
+	// Fewest nodes: 1 or more in the system pool, 0 or more in a user pool.
+	MinCount int `pulumi:"minCount"`
+}
+
+// AutoscalingInput is an input type that accepts AutoscalingArgs and AutoscalingOutput values.
+// You can construct a concrete instance of `AutoscalingInput` via:
+//
+//	AutoscalingArgs{...}
+type AutoscalingInput interface {
+	pulumi.Input
+
+	ToAutoscalingOutput() AutoscalingOutput
+	ToAutoscalingOutputWithContext(context.Context) AutoscalingOutput
+}
+
+// The cluster autoscaler's range for a pool.
+type AutoscalingArgs struct {
+	// Most nodes, at most 1000 (AKS's per-pool maximum).
+	MaxCount pulumi.IntInput `pulumi:"maxCount"`
+	// Fewest nodes: 1 or more in the system pool, 0 or more in a user pool.
+	MinCount pulumi.IntInput `pulumi:"minCount"`
+}
+
+func (AutoscalingArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Autoscaling)(nil)).Elem()
+}
+
+func (i AutoscalingArgs) ToAutoscalingOutput() AutoscalingOutput {
+	return i.ToAutoscalingOutputWithContext(context.Background())
+}
+
+func (i AutoscalingArgs) ToAutoscalingOutputWithContext(ctx context.Context) AutoscalingOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AutoscalingOutput)
+}
+
+func (i AutoscalingArgs) ToAutoscalingPtrOutput() AutoscalingPtrOutput {
+	return i.ToAutoscalingPtrOutputWithContext(context.Background())
+}
+
+func (i AutoscalingArgs) ToAutoscalingPtrOutputWithContext(ctx context.Context) AutoscalingPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AutoscalingOutput).ToAutoscalingPtrOutputWithContext(ctx)
+}
+
+// AutoscalingPtrInput is an input type that accepts AutoscalingArgs, AutoscalingPtr and AutoscalingPtrOutput values.
+// You can construct a concrete instance of `AutoscalingPtrInput` via:
+//
+//	        AutoscalingArgs{...}
+//
+//	or:
+//
+//	        nil
+type AutoscalingPtrInput interface {
+	pulumi.Input
+
+	ToAutoscalingPtrOutput() AutoscalingPtrOutput
+	ToAutoscalingPtrOutputWithContext(context.Context) AutoscalingPtrOutput
+}
+
+type autoscalingPtrType AutoscalingArgs
+
+func AutoscalingPtr(v *AutoscalingArgs) AutoscalingPtrInput {
+	return (*autoscalingPtrType)(v)
+}
+
+func (*autoscalingPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Autoscaling)(nil)).Elem()
+}
+
+func (i *autoscalingPtrType) ToAutoscalingPtrOutput() AutoscalingPtrOutput {
+	return i.ToAutoscalingPtrOutputWithContext(context.Background())
+}
+
+func (i *autoscalingPtrType) ToAutoscalingPtrOutputWithContext(ctx context.Context) AutoscalingPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AutoscalingPtrOutput)
+}
+
+// The cluster autoscaler's range for a pool.
+type AutoscalingOutput struct{ *pulumi.OutputState }
+
+func (AutoscalingOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Autoscaling)(nil)).Elem()
+}
+
+func (o AutoscalingOutput) ToAutoscalingOutput() AutoscalingOutput {
+	return o
+}
+
+func (o AutoscalingOutput) ToAutoscalingOutputWithContext(ctx context.Context) AutoscalingOutput {
+	return o
+}
+
+func (o AutoscalingOutput) ToAutoscalingPtrOutput() AutoscalingPtrOutput {
+	return o.ToAutoscalingPtrOutputWithContext(context.Background())
+}
+
+func (o AutoscalingOutput) ToAutoscalingPtrOutputWithContext(ctx context.Context) AutoscalingPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Autoscaling) *Autoscaling {
+		return &v
+	}).(AutoscalingPtrOutput)
+}
+
+// Most nodes, at most 1000 (AKS's per-pool maximum).
+func (o AutoscalingOutput) MaxCount() pulumi.IntOutput {
+	return o.ApplyT(func(v Autoscaling) int { return v.MaxCount }).(pulumi.IntOutput)
+}
+
+// Fewest nodes: 1 or more in the system pool, 0 or more in a user pool.
+func (o AutoscalingOutput) MinCount() pulumi.IntOutput {
+	return o.ApplyT(func(v Autoscaling) int { return v.MinCount }).(pulumi.IntOutput)
+}
+
+type AutoscalingPtrOutput struct{ *pulumi.OutputState }
+
+func (AutoscalingPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Autoscaling)(nil)).Elem()
+}
+
+func (o AutoscalingPtrOutput) ToAutoscalingPtrOutput() AutoscalingPtrOutput {
+	return o
+}
+
+func (o AutoscalingPtrOutput) ToAutoscalingPtrOutputWithContext(ctx context.Context) AutoscalingPtrOutput {
+	return o
+}
+
+func (o AutoscalingPtrOutput) Elem() AutoscalingOutput {
+	return o.ApplyT(func(v *Autoscaling) Autoscaling {
+		if v != nil {
+			return *v
+		}
+		var ret Autoscaling
+		return ret
+	}).(AutoscalingOutput)
+}
+
+// Most nodes, at most 1000 (AKS's per-pool maximum).
+func (o AutoscalingPtrOutput) MaxCount() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Autoscaling) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.MaxCount
+	}).(pulumi.IntPtrOutput)
+}
+
+// Fewest nodes: 1 or more in the system pool, 0 or more in a user pool.
+func (o AutoscalingPtrOutput) MinCount() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Autoscaling) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.MinCount
+	}).(pulumi.IntPtrOutput)
+}
+
 // The shared Cilium CA, PEM encoded. Put it in the `cilium-ca` secret of every cluster, or pass it as the chart's `tls.ca.cert` / `tls.ca.key` (base64 of these PEM strings).
 type CiliumMeshCa struct {
 	// The CA certificate (PEM).
@@ -1868,6 +2027,187 @@ func (o MultiRegionAksRegionArrayOutput) Index(i pulumi.IntInput) MultiRegionAks
 	}).(MultiRegionAksRegionOutput)
 }
 
+// A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+type NodePool struct {
+	// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+	Autoscaling *Autoscaling `pulumi:"autoscaling"`
+	// A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
+	Count *int `pulumi:"count"`
+	// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
+	MaxPods *int `pulumi:"maxPods"`
+	// Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+	MaxSurge *string `pulumi:"maxSurge"`
+	// Kubernetes labels of the nodes. Updates in place.
+	NodeLabels map[string]string `pulumi:"nodeLabels"`
+	// Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+	NodeTaints []string `pulumi:"nodeTaints"`
+	// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+	OsDiskType *OsDiskType `pulumi:"osDiskType"`
+	// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+	OsSku *OsSku `pulumi:"osSku"`
+	// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
+	VmSize *string `pulumi:"vmSize"`
+	// Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+	Zones []string `pulumi:"zones"`
+}
+
+// NodePoolInput is an input type that accepts NodePoolArgs and NodePoolOutput values.
+// You can construct a concrete instance of `NodePoolInput` via:
+//
+//	NodePoolArgs{...}
+type NodePoolInput interface {
+	pulumi.Input
+
+	ToNodePoolOutput() NodePoolOutput
+	ToNodePoolOutputWithContext(context.Context) NodePoolOutput
+}
+
+// A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+type NodePoolArgs struct {
+	// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+	Autoscaling AutoscalingPtrInput `pulumi:"autoscaling"`
+	// A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
+	Count pulumi.IntPtrInput `pulumi:"count"`
+	// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
+	MaxPods pulumi.IntPtrInput `pulumi:"maxPods"`
+	// Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+	MaxSurge pulumi.StringPtrInput `pulumi:"maxSurge"`
+	// Kubernetes labels of the nodes. Updates in place.
+	NodeLabels pulumi.StringMapInput `pulumi:"nodeLabels"`
+	// Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+	NodeTaints pulumi.StringArrayInput `pulumi:"nodeTaints"`
+	// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+	OsDiskType OsDiskTypePtrInput `pulumi:"osDiskType"`
+	// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+	OsSku OsSkuPtrInput `pulumi:"osSku"`
+	// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
+	VmSize pulumi.StringPtrInput `pulumi:"vmSize"`
+	// Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+	Zones pulumi.StringArrayInput `pulumi:"zones"`
+}
+
+func (NodePoolArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*NodePool)(nil)).Elem()
+}
+
+func (i NodePoolArgs) ToNodePoolOutput() NodePoolOutput {
+	return i.ToNodePoolOutputWithContext(context.Background())
+}
+
+func (i NodePoolArgs) ToNodePoolOutputWithContext(ctx context.Context) NodePoolOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NodePoolOutput)
+}
+
+// NodePoolMapInput is an input type that accepts NodePoolMap and NodePoolMapOutput values.
+// You can construct a concrete instance of `NodePoolMapInput` via:
+//
+//	NodePoolMap{ "key": NodePoolArgs{...} }
+type NodePoolMapInput interface {
+	pulumi.Input
+
+	ToNodePoolMapOutput() NodePoolMapOutput
+	ToNodePoolMapOutputWithContext(context.Context) NodePoolMapOutput
+}
+
+type NodePoolMap map[string]NodePoolInput
+
+func (NodePoolMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]NodePool)(nil)).Elem()
+}
+
+func (i NodePoolMap) ToNodePoolMapOutput() NodePoolMapOutput {
+	return i.ToNodePoolMapOutputWithContext(context.Background())
+}
+
+func (i NodePoolMap) ToNodePoolMapOutputWithContext(ctx context.Context) NodePoolMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NodePoolMapOutput)
+}
+
+// A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+type NodePoolOutput struct{ *pulumi.OutputState }
+
+func (NodePoolOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*NodePool)(nil)).Elem()
+}
+
+func (o NodePoolOutput) ToNodePoolOutput() NodePoolOutput {
+	return o
+}
+
+func (o NodePoolOutput) ToNodePoolOutputWithContext(ctx context.Context) NodePoolOutput {
+	return o
+}
+
+// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+func (o NodePoolOutput) Autoscaling() AutoscalingPtrOutput {
+	return o.ApplyT(func(v NodePool) *Autoscaling { return v.Autoscaling }).(AutoscalingPtrOutput)
+}
+
+// A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
+func (o NodePoolOutput) Count() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v NodePool) *int { return v.Count }).(pulumi.IntPtrOutput)
+}
+
+// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
+func (o NodePoolOutput) MaxPods() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v NodePool) *int { return v.MaxPods }).(pulumi.IntPtrOutput)
+}
+
+// Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+func (o NodePoolOutput) MaxSurge() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v NodePool) *string { return v.MaxSurge }).(pulumi.StringPtrOutput)
+}
+
+// Kubernetes labels of the nodes. Updates in place.
+func (o NodePoolOutput) NodeLabels() pulumi.StringMapOutput {
+	return o.ApplyT(func(v NodePool) map[string]string { return v.NodeLabels }).(pulumi.StringMapOutput)
+}
+
+// Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+func (o NodePoolOutput) NodeTaints() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v NodePool) []string { return v.NodeTaints }).(pulumi.StringArrayOutput)
+}
+
+// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+func (o NodePoolOutput) OsDiskType() OsDiskTypePtrOutput {
+	return o.ApplyT(func(v NodePool) *OsDiskType { return v.OsDiskType }).(OsDiskTypePtrOutput)
+}
+
+// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+func (o NodePoolOutput) OsSku() OsSkuPtrOutput {
+	return o.ApplyT(func(v NodePool) *OsSku { return v.OsSku }).(OsSkuPtrOutput)
+}
+
+// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
+func (o NodePoolOutput) VmSize() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v NodePool) *string { return v.VmSize }).(pulumi.StringPtrOutput)
+}
+
+// Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+func (o NodePoolOutput) Zones() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v NodePool) []string { return v.Zones }).(pulumi.StringArrayOutput)
+}
+
+type NodePoolMapOutput struct{ *pulumi.OutputState }
+
+func (NodePoolMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]NodePool)(nil)).Elem()
+}
+
+func (o NodePoolMapOutput) ToNodePoolMapOutput() NodePoolMapOutput {
+	return o
+}
+
+func (o NodePoolMapOutput) ToNodePoolMapOutputWithContext(ctx context.Context) NodePoolMapOutput {
+	return o
+}
+
+func (o NodePoolMapOutput) MapIndex(k pulumi.StringInput) NodePoolOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) NodePool {
+		return vs[0].(map[string]NodePool)[vs[1].(string)]
+	}).(NodePoolOutput)
+}
+
 // One-way traffic between two regions of the estimate.
 type PairTraffic struct {
 	// Source location; one of `regions`.
@@ -2564,16 +2904,30 @@ func (o RegionalClusterSummaryMapOutput) MapIndex(k pulumi.StringInput) Regional
 	}).(RegionalClusterSummaryOutput)
 }
 
-// The cluster's system node pool.
+// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
 type SystemPool struct {
-	// Number of nodes, 1 to 1000. Default: 2. Updates in place.
+	// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+	Autoscaling *Autoscaling `pulumi:"autoscaling"`
+	// A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
 	Count *int `pulumi:"count"`
-	// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+	// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
 	MaxPods *int `pulumi:"maxPods"`
-	// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+	// Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+	MaxSurge *string `pulumi:"maxSurge"`
+	// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it rotates the pool.
 	Name *string `pulumi:"name"`
-	// VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+	// Kubernetes labels of the nodes. Updates in place.
+	NodeLabels map[string]string `pulumi:"nodeLabels"`
+	// Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+	NodeTaints []string `pulumi:"nodeTaints"`
+	// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+	OsDiskType *OsDiskType `pulumi:"osDiskType"`
+	// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+	OsSku *OsSku `pulumi:"osSku"`
+	// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
 	VmSize *string `pulumi:"vmSize"`
+	// Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+	Zones []string `pulumi:"zones"`
 }
 
 // SystemPoolInput is an input type that accepts SystemPoolArgs and SystemPoolOutput values.
@@ -2587,16 +2941,30 @@ type SystemPoolInput interface {
 	ToSystemPoolOutputWithContext(context.Context) SystemPoolOutput
 }
 
-// The cluster's system node pool.
+// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
 type SystemPoolArgs struct {
-	// Number of nodes, 1 to 1000. Default: 2. Updates in place.
+	// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+	Autoscaling AutoscalingPtrInput `pulumi:"autoscaling"`
+	// A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
 	Count pulumi.IntPtrInput `pulumi:"count"`
-	// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+	// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
 	MaxPods pulumi.IntPtrInput `pulumi:"maxPods"`
-	// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+	// Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+	MaxSurge pulumi.StringPtrInput `pulumi:"maxSurge"`
+	// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it rotates the pool.
 	Name pulumi.StringPtrInput `pulumi:"name"`
-	// VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+	// Kubernetes labels of the nodes. Updates in place.
+	NodeLabels pulumi.StringMapInput `pulumi:"nodeLabels"`
+	// Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+	NodeTaints pulumi.StringArrayInput `pulumi:"nodeTaints"`
+	// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+	OsDiskType OsDiskTypePtrInput `pulumi:"osDiskType"`
+	// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+	OsSku OsSkuPtrInput `pulumi:"osSku"`
+	// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
 	VmSize pulumi.StringPtrInput `pulumi:"vmSize"`
+	// Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+	Zones pulumi.StringArrayInput `pulumi:"zones"`
 }
 
 func (SystemPoolArgs) ElementType() reflect.Type {
@@ -2652,7 +3020,7 @@ func (i *systemPoolPtrType) ToSystemPoolPtrOutputWithContext(ctx context.Context
 	return pulumi.ToOutputWithContext(ctx, i).(SystemPoolPtrOutput)
 }
 
-// The cluster's system node pool.
+// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
 type SystemPoolOutput struct{ *pulumi.OutputState }
 
 func (SystemPoolOutput) ElementType() reflect.Type {
@@ -2677,24 +3045,59 @@ func (o SystemPoolOutput) ToSystemPoolPtrOutputWithContext(ctx context.Context) 
 	}).(SystemPoolPtrOutput)
 }
 
-// Number of nodes, 1 to 1000. Default: 2. Updates in place.
+// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+func (o SystemPoolOutput) Autoscaling() AutoscalingPtrOutput {
+	return o.ApplyT(func(v SystemPool) *Autoscaling { return v.Autoscaling }).(AutoscalingPtrOutput)
+}
+
+// A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
 func (o SystemPoolOutput) Count() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v SystemPool) *int { return v.Count }).(pulumi.IntPtrOutput)
 }
 
-// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
 func (o SystemPoolOutput) MaxPods() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v SystemPool) *int { return v.MaxPods }).(pulumi.IntPtrOutput)
 }
 
-// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+// Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+func (o SystemPoolOutput) MaxSurge() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SystemPool) *string { return v.MaxSurge }).(pulumi.StringPtrOutput)
+}
+
+// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it rotates the pool.
 func (o SystemPoolOutput) Name() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v SystemPool) *string { return v.Name }).(pulumi.StringPtrOutput)
 }
 
-// VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+// Kubernetes labels of the nodes. Updates in place.
+func (o SystemPoolOutput) NodeLabels() pulumi.StringMapOutput {
+	return o.ApplyT(func(v SystemPool) map[string]string { return v.NodeLabels }).(pulumi.StringMapOutput)
+}
+
+// Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+func (o SystemPoolOutput) NodeTaints() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v SystemPool) []string { return v.NodeTaints }).(pulumi.StringArrayOutput)
+}
+
+// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+func (o SystemPoolOutput) OsDiskType() OsDiskTypePtrOutput {
+	return o.ApplyT(func(v SystemPool) *OsDiskType { return v.OsDiskType }).(OsDiskTypePtrOutput)
+}
+
+// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+func (o SystemPoolOutput) OsSku() OsSkuPtrOutput {
+	return o.ApplyT(func(v SystemPool) *OsSku { return v.OsSku }).(OsSkuPtrOutput)
+}
+
+// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
 func (o SystemPoolOutput) VmSize() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v SystemPool) *string { return v.VmSize }).(pulumi.StringPtrOutput)
+}
+
+// Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+func (o SystemPoolOutput) Zones() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v SystemPool) []string { return v.Zones }).(pulumi.StringArrayOutput)
 }
 
 type SystemPoolPtrOutput struct{ *pulumi.OutputState }
@@ -2721,7 +3124,17 @@ func (o SystemPoolPtrOutput) Elem() SystemPoolOutput {
 	}).(SystemPoolOutput)
 }
 
-// Number of nodes, 1 to 1000. Default: 2. Updates in place.
+// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+func (o SystemPoolPtrOutput) Autoscaling() AutoscalingPtrOutput {
+	return o.ApplyT(func(v *SystemPool) *Autoscaling {
+		if v == nil {
+			return nil
+		}
+		return v.Autoscaling
+	}).(AutoscalingPtrOutput)
+}
+
+// A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
 func (o SystemPoolPtrOutput) Count() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *SystemPool) *int {
 		if v == nil {
@@ -2731,7 +3144,7 @@ func (o SystemPoolPtrOutput) Count() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
-// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+// Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
 func (o SystemPoolPtrOutput) MaxPods() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *SystemPool) *int {
 		if v == nil {
@@ -2741,7 +3154,17 @@ func (o SystemPoolPtrOutput) MaxPods() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
-// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+// Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+func (o SystemPoolPtrOutput) MaxSurge() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SystemPool) *string {
+		if v == nil {
+			return nil
+		}
+		return v.MaxSurge
+	}).(pulumi.StringPtrOutput)
+}
+
+// Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it rotates the pool.
 func (o SystemPoolPtrOutput) Name() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SystemPool) *string {
 		if v == nil {
@@ -2751,7 +3174,47 @@ func (o SystemPoolPtrOutput) Name() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+// Kubernetes labels of the nodes. Updates in place.
+func (o SystemPoolPtrOutput) NodeLabels() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *SystemPool) map[string]string {
+		if v == nil {
+			return nil
+		}
+		return v.NodeLabels
+	}).(pulumi.StringMapOutput)
+}
+
+// Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+func (o SystemPoolPtrOutput) NodeTaints() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *SystemPool) []string {
+		if v == nil {
+			return nil
+		}
+		return v.NodeTaints
+	}).(pulumi.StringArrayOutput)
+}
+
+// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+func (o SystemPoolPtrOutput) OsDiskType() OsDiskTypePtrOutput {
+	return o.ApplyT(func(v *SystemPool) *OsDiskType {
+		if v == nil {
+			return nil
+		}
+		return v.OsDiskType
+	}).(OsDiskTypePtrOutput)
+}
+
+// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+func (o SystemPoolPtrOutput) OsSku() OsSkuPtrOutput {
+	return o.ApplyT(func(v *SystemPool) *OsSku {
+		if v == nil {
+			return nil
+		}
+		return v.OsSku
+	}).(OsSkuPtrOutput)
+}
+
+// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
 func (o SystemPoolPtrOutput) VmSize() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SystemPool) *string {
 		if v == nil {
@@ -2761,7 +3224,19 @@ func (o SystemPoolPtrOutput) VmSize() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+func (o SystemPoolPtrOutput) Zones() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *SystemPool) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Zones
+	}).(pulumi.StringArrayOutput)
+}
+
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*AutoscalingInput)(nil)).Elem(), AutoscalingArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AutoscalingPtrInput)(nil)).Elem(), AutoscalingArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*CiliumMeshClusterInputInput)(nil)).Elem(), CiliumMeshClusterInputArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*CiliumMeshClusterInputArrayInput)(nil)).Elem(), CiliumMeshClusterInputArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectivityPeeringInput)(nil)).Elem(), ConnectivityPeeringArgs{})
@@ -2778,6 +3253,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksMeshPtrInput)(nil)).Elem(), MultiRegionAksMeshArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksRegionInput)(nil)).Elem(), MultiRegionAksRegionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*MultiRegionAksRegionArrayInput)(nil)).Elem(), MultiRegionAksRegionArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NodePoolInput)(nil)).Elem(), NodePoolArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NodePoolMapInput)(nil)).Elem(), NodePoolMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PairTrafficInput)(nil)).Elem(), PairTrafficArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PairTrafficArrayInput)(nil)).Elem(), PairTrafficArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PeeredNetworkInput)(nil)).Elem(), PeeredNetworkArgs{})
@@ -2788,6 +3265,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*RegionAddressRequestArrayInput)(nil)).Elem(), RegionAddressRequestArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SystemPoolInput)(nil)).Elem(), SystemPoolArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SystemPoolPtrInput)(nil)).Elem(), SystemPoolArgs{})
+	pulumi.RegisterOutputType(AutoscalingOutput{})
+	pulumi.RegisterOutputType(AutoscalingPtrOutput{})
 	pulumi.RegisterOutputType(CiliumMeshCaOutput{})
 	pulumi.RegisterOutputType(CiliumMeshCaPtrOutput{})
 	pulumi.RegisterOutputType(CiliumMeshClusterInputOutput{})
@@ -2820,6 +3299,8 @@ func init() {
 	pulumi.RegisterOutputType(MultiRegionAksMeshPtrOutput{})
 	pulumi.RegisterOutputType(MultiRegionAksRegionOutput{})
 	pulumi.RegisterOutputType(MultiRegionAksRegionArrayOutput{})
+	pulumi.RegisterOutputType(NodePoolOutput{})
+	pulumi.RegisterOutputType(NodePoolMapOutput{})
 	pulumi.RegisterOutputType(PairTrafficOutput{})
 	pulumi.RegisterOutputType(PairTrafficArrayOutput{})
 	pulumi.RegisterOutputType(PeeredNetworkOutput{})

@@ -18,6 +18,8 @@ type RegionalCluster struct {
 
 	// Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
 	AdvancedNetworking pulumi.BoolOutput `pulumi:"advancedNetworking"`
+	// The ARM agent pool that carries each pool now, by the pool's name (`systemPool.name` or the userPools key): a rotation gives a pool a new agent pool with a generated name.
+	AgentPoolNames pulumi.StringMapOutput `pulumi:"agentPoolNames"`
 	// The AKS cluster's Azure resource id (also the Pulumi id; import with it).
 	ClusterId pulumi.StringOutput `pulumi:"clusterId"`
 	// The AKS cluster's name, `aks-{namePrefix}-{location}`.
@@ -58,6 +60,8 @@ type RegionalCluster struct {
 	PodSubnetId pulumi.StringPtrOutput `pulumi:"podSubnetId"`
 	// Object id of the cluster's system-assigned identity, for further role assignments.
 	PrincipalId pulumi.StringPtrOutput `pulumi:"principalId"`
+	// Which defaults a new cluster gets: `basic` (default) or `production`. Fixed when the cluster is created; changing it later changes nothing (set the settings themselves). A cluster created before profiles existed has none and keeps the settings it was created with.
+	Profile ClusterProfilePtrOutput `pulumi:"profile"`
 	// The resource group the cluster is created in: pass the RegionalNetwork's `resourceGroupName` output. Changing it replaces the cluster.
 	ResourceGroupName pulumi.StringOutput `pulumi:"resourceGroupName"`
 	// The Network Contributor role assignments aksmesh created for the cluster identity on its subnets; deleting the cluster removes them.
@@ -66,10 +70,12 @@ type RegionalCluster struct {
 	ServiceCidr pulumi.StringOutput `pulumi:"serviceCidr"`
 	// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
 	SkuTier SkuTierOutput `pulumi:"skuTier"`
-	// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
+	// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
 	SystemPool SystemPoolOutput `pulumi:"systemPool"`
 	// Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
+	// User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
+	UserPools NodePoolMapOutput `pulumi:"userPools"`
 	// The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
 	VnetCidr pulumi.StringPtrOutput `pulumi:"vnetCidr"`
 }
@@ -151,16 +157,20 @@ type regionalClusterArgs struct {
 	PodNetworking *PodNetworking `pulumi:"podNetworking"`
 	// Resource id of the subnet pods take their addresses from: required with `podNetworking: flat` (pass the RegionalNetwork's `podSubnetId` output) and refused otherwise. The cluster identity is granted Network Contributor on it too. Changing it replaces the cluster.
 	PodSubnetId *string `pulumi:"podSubnetId"`
+	// Which defaults a new cluster gets: `basic` (default) or `production`. Fixed when the cluster is created; changing it later changes nothing (set the settings themselves). A cluster created before profiles existed has none and keeps the settings it was created with.
+	Profile *ClusterProfile `pulumi:"profile"`
 	// The resource group the cluster is created in: pass the RegionalNetwork's `resourceGroupName` output. Changing it replaces the cluster.
 	ResourceGroupName string `pulumi:"resourceGroupName"`
 	// The Kubernetes service address range, smaller than /12 and outside the VNet, subnets and `podCidr`. Default: `10.96.0.0/16` (Azure's own default `10.0.0.0/16` collides with typical subnets). Changing it replaces the cluster.
 	ServiceCidr *string `pulumi:"serviceCidr"`
 	// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
 	SkuTier *SkuTier `pulumi:"skuTier"`
-	// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
+	// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
 	SystemPool *SystemPool `pulumi:"systemPool"`
 	// Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
 	Tags map[string]string `pulumi:"tags"`
+	// User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
+	UserPools map[string]NodePool `pulumi:"userPools"`
 	// The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
 	VnetCidr *string `pulumi:"vnetCidr"`
 }
@@ -191,16 +201,20 @@ type RegionalClusterArgs struct {
 	PodNetworking PodNetworkingPtrInput
 	// Resource id of the subnet pods take their addresses from: required with `podNetworking: flat` (pass the RegionalNetwork's `podSubnetId` output) and refused otherwise. The cluster identity is granted Network Contributor on it too. Changing it replaces the cluster.
 	PodSubnetId pulumi.StringPtrInput
+	// Which defaults a new cluster gets: `basic` (default) or `production`. Fixed when the cluster is created; changing it later changes nothing (set the settings themselves). A cluster created before profiles existed has none and keeps the settings it was created with.
+	Profile ClusterProfilePtrInput
 	// The resource group the cluster is created in: pass the RegionalNetwork's `resourceGroupName` output. Changing it replaces the cluster.
 	ResourceGroupName pulumi.StringInput
 	// The Kubernetes service address range, smaller than /12 and outside the VNet, subnets and `podCidr`. Default: `10.96.0.0/16` (Azure's own default `10.0.0.0/16` collides with typical subnets). Changing it replaces the cluster.
 	ServiceCidr pulumi.StringPtrInput
 	// The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
 	SkuTier SkuTierPtrInput
-	// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
+	// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
 	SystemPool SystemPoolPtrInput
 	// Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
 	Tags pulumi.StringMapInput
+	// User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
+	UserPools NodePoolMapInput
 	// The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
 	VnetCidr pulumi.StringPtrInput
 }
@@ -295,6 +309,11 @@ func (o RegionalClusterOutput) ToRegionalClusterOutputWithContext(ctx context.Co
 // Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
 func (o RegionalClusterOutput) AdvancedNetworking() pulumi.BoolOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.BoolOutput { return v.AdvancedNetworking }).(pulumi.BoolOutput)
+}
+
+// The ARM agent pool that carries each pool now, by the pool's name (`systemPool.name` or the userPools key): a rotation gives a pool a new agent pool with a generated name.
+func (o RegionalClusterOutput) AgentPoolNames() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *RegionalCluster) pulumi.StringMapOutput { return v.AgentPoolNames }).(pulumi.StringMapOutput)
 }
 
 // The AKS cluster's Azure resource id (also the Pulumi id; import with it).
@@ -397,6 +416,11 @@ func (o RegionalClusterOutput) PrincipalId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringPtrOutput { return v.PrincipalId }).(pulumi.StringPtrOutput)
 }
 
+// Which defaults a new cluster gets: `basic` (default) or `production`. Fixed when the cluster is created; changing it later changes nothing (set the settings themselves). A cluster created before profiles existed has none and keeps the settings it was created with.
+func (o RegionalClusterOutput) Profile() ClusterProfilePtrOutput {
+	return o.ApplyT(func(v *RegionalCluster) ClusterProfilePtrOutput { return v.Profile }).(ClusterProfilePtrOutput)
+}
+
 // The resource group the cluster is created in: pass the RegionalNetwork's `resourceGroupName` output. Changing it replaces the cluster.
 func (o RegionalClusterOutput) ResourceGroupName() pulumi.StringOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringOutput { return v.ResourceGroupName }).(pulumi.StringOutput)
@@ -417,7 +441,7 @@ func (o RegionalClusterOutput) SkuTier() SkuTierOutput {
 	return o.ApplyT(func(v *RegionalCluster) SkuTierOutput { return v.SkuTier }).(SkuTierOutput)
 }
 
-// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
+// The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
 func (o RegionalClusterOutput) SystemPool() SystemPoolOutput {
 	return o.ApplyT(func(v *RegionalCluster) SystemPoolOutput { return v.SystemPool }).(SystemPoolOutput)
 }
@@ -425,6 +449,11 @@ func (o RegionalClusterOutput) SystemPool() SystemPoolOutput {
 // Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
 func (o RegionalClusterOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
+}
+
+// User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
+func (o RegionalClusterOutput) UserPools() NodePoolMapOutput {
+	return o.ApplyT(func(v *RegionalCluster) NodePoolMapOutput { return v.UserPools }).(NodePoolMapOutput)
 }
 
 // The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).

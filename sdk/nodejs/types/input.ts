@@ -7,6 +7,20 @@ import * as outputs from "../types/output";
 import * as enums from "../types/enums";
 
 /**
+ * The cluster autoscaler's range for a pool.
+ */
+export interface AutoscalingArgs {
+    /**
+     * Most nodes, at most 1000 (AKS's per-pool maximum).
+     */
+    maxCount: pulumi.Input<number>;
+    /**
+     * Fewest nodes: 1 or more in the system pool, 0 or more in a user pool.
+     */
+    minCount: pulumi.Input<number>;
+}
+
+/**
  * One cluster of the mesh: pass the RegionalCluster's and RegionalNetwork's outputs.
  */
 export interface CiliumMeshClusterInputArgs {
@@ -273,6 +287,52 @@ export interface MultiRegionAksRegionArgs {
 }
 
 /**
+ * A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+ */
+export interface NodePoolArgs {
+    /**
+     * Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+     */
+    autoscaling?: pulumi.Input<inputs.AutoscalingArgs | undefined>;
+    /**
+     * A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
+     */
+    count?: pulumi.Input<number | undefined>;
+    /**
+     * Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
+     */
+    maxPods?: pulumi.Input<number | undefined>;
+    /**
+     * Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+     */
+    maxSurge?: pulumi.Input<string | undefined>;
+    /**
+     * Kubernetes labels of the nodes. Updates in place.
+     */
+    nodeLabels?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+     */
+    nodeTaints?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+     */
+    osDiskType?: pulumi.Input<enums.OsDiskType | undefined>;
+    /**
+     * The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+     */
+    osSku?: pulumi.Input<enums.OsSku | undefined>;
+    /**
+     * VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
+     */
+    vmSize?: pulumi.Input<string | undefined>;
+    /**
+     * Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+     */
+    zones?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+}
+
+/**
  * One-way traffic between two regions of the estimate.
  */
 export interface PairTraffic {
@@ -385,23 +445,51 @@ export interface RegionAddressRequestArgs {
 }
 
 /**
- * The cluster's system node pool.
+ * The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
  */
 export interface SystemPoolArgs {
     /**
-     * Number of nodes, 1 to 1000. Default: 2. Updates in place.
+     * Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+     */
+    autoscaling?: pulumi.Input<inputs.AutoscalingArgs | undefined>;
+    /**
+     * A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
      */
     count?: pulumi.Input<number | undefined>;
     /**
-     * Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+     * Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
      */
     maxPods?: pulumi.Input<number | undefined>;
     /**
-     * Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+     * Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+     */
+    maxSurge?: pulumi.Input<string | undefined>;
+    /**
+     * Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it rotates the pool.
      */
     name?: pulumi.Input<string | undefined>;
     /**
-     * VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+     * Kubernetes labels of the nodes. Updates in place.
+     */
+    nodeLabels?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+     */
+    nodeTaints?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+     */
+    osDiskType?: pulumi.Input<enums.OsDiskType | undefined>;
+    /**
+     * The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+     */
+    osSku?: pulumi.Input<enums.OsSku | undefined>;
+    /**
+     * VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
      */
     vmSize?: pulumi.Input<string | undefined>;
+    /**
+     * Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+     */
+    zones?: pulumi.Input<pulumi.Input<string>[] | undefined>;
 }

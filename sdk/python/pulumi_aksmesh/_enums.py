@@ -8,10 +8,13 @@ from enum import Enum
 
 __all__ = [
     'CiliumMeshMode',
+    'ClusterProfile',
     'ConnectivityEndpoint',
     'MeshMode',
     'NetworkDataplane',
     'NetworkPolicy',
+    'OsDiskType',
+    'OsSku',
     'PodNetworking',
     'SkuTier',
 ]
@@ -29,6 +32,21 @@ class CiliumMeshMode(_builtins.str, Enum):
     SELF_MANAGED = "selfManaged"
     """
     BYO CNI clusters running Cilium you install with Helm; aksmesh generates the mesh configuration.
+    """
+
+
+@pulumi.type_token("aksmesh:index:ClusterProfile")
+class ClusterProfile(_builtins.str, Enum):
+    """
+    Which defaults a new cluster's pools and tier get.
+    """
+    BASIC = "basic"
+    """
+    A system pool of 2 nodes over the region's zones, Free tier, no user pool.
+    """
+    PRODUCTION = "production"
+    """
+    A system pool of 3 zonal nodes tainted CriticalAddonsOnly, one autoscaled user pool (`user`, 2 to 10 nodes), Standard tier.
     """
 
 
@@ -114,6 +132,33 @@ class NetworkPolicy(_builtins.str, Enum):
     """
     No network policy enforcement (Azure dataplane).
     """
+
+
+@pulumi.type_token("aksmesh:index:OsDiskType")
+class OsDiskType(_builtins.str, Enum):
+    """
+    Where a node's OS disk lives.
+    """
+    EPHEMERAL = "Ephemeral"
+    """
+    On the VM's cache or temporary disk: faster; AKS's default where it fits.
+    """
+    MANAGED = "Managed"
+    """
+    An Azure managed disk.
+    """
+
+
+@pulumi.type_token("aksmesh:index:OsSku")
+class OsSku(_builtins.str, Enum):
+    """
+    The Linux OS image of a node pool.
+    """
+    AZURE_LINUX = "AzureLinux"
+    AZURE_LINUX3 = "AzureLinux3"
+    UBUNTU = "Ubuntu"
+    UBUNTU2204 = "Ubuntu2204"
+    UBUNTU2404 = "Ubuntu2404"
 
 
 @pulumi.type_token("aksmesh:index:PodNetworking")

@@ -16,6 +16,8 @@ from . import _utilities
 from ._enums import *
 
 __all__ = [
+    'AutoscalingArgs',
+    'AutoscalingArgsDict',
     'CiliumMeshClusterInputArgs',
     'CiliumMeshClusterInputArgsDict',
     'ConnectivityPeering',
@@ -32,6 +34,8 @@ __all__ = [
     'MultiRegionAksMeshArgsDict',
     'MultiRegionAksRegionArgs',
     'MultiRegionAksRegionArgsDict',
+    'NodePoolArgs',
+    'NodePoolArgsDict',
     'PairTraffic',
     'PairTrafficDict',
     'PeeredNetworkArgs',
@@ -43,6 +47,58 @@ __all__ = [
     'SystemPoolArgs',
     'SystemPoolArgsDict',
 ]
+
+class AutoscalingArgsDict(TypedDict):
+    """
+    The cluster autoscaler's range for a pool.
+    """
+    max_count: pulumi.Input[_builtins.int]
+    """
+    Most nodes, at most 1000 (AKS's per-pool maximum).
+    """
+    min_count: pulumi.Input[_builtins.int]
+    """
+    Fewest nodes: 1 or more in the system pool, 0 or more in a user pool.
+    """
+
+@pulumi.input_type
+class AutoscalingArgs:
+    def __init__(__self__, *,
+                 max_count: pulumi.Input[_builtins.int],
+                 min_count: pulumi.Input[_builtins.int]):
+        """
+        The cluster autoscaler's range for a pool.
+
+        :param pulumi.Input[_builtins.int] max_count: Most nodes, at most 1000 (AKS's per-pool maximum).
+        :param pulumi.Input[_builtins.int] min_count: Fewest nodes: 1 or more in the system pool, 0 or more in a user pool.
+        """
+        pulumi.set(__self__, "max_count", max_count)
+        pulumi.set(__self__, "min_count", min_count)
+
+    @_builtins.property
+    @pulumi.getter(name="maxCount")
+    def max_count(self) -> pulumi.Input[_builtins.int]:
+        """
+        Most nodes, at most 1000 (AKS's per-pool maximum).
+        """
+        return pulumi.get(self, "max_count")
+
+    @max_count.setter
+    def max_count(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "max_count", value)
+
+    @_builtins.property
+    @pulumi.getter(name="minCount")
+    def min_count(self) -> pulumi.Input[_builtins.int]:
+        """
+        Fewest nodes: 1 or more in the system pool, 0 or more in a user pool.
+        """
+        return pulumi.get(self, "min_count")
+
+    @min_count.setter
+    def min_count(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "min_count", value)
+
 
 class CiliumMeshClusterInputArgsDict(TypedDict):
     """
@@ -908,6 +964,220 @@ class MultiRegionAksRegionArgs:
         pulumi.set(self, "vnet_cidr", value)
 
 
+class NodePoolArgsDict(TypedDict):
+    """
+    A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+    """
+    autoscaling: NotRequired[pulumi.Input[Optional['AutoscalingArgsDict']]]
+    """
+    Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+    """
+    count: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
+    """
+    max_pods: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
+    """
+    max_surge: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+    """
+    node_labels: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
+    """
+    Kubernetes labels of the nodes. Updates in place.
+    """
+    node_taints: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+    """
+    os_disk_type: NotRequired[pulumi.Input[Optional['OsDiskType']]]
+    """
+    `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+    """
+    os_sku: NotRequired[pulumi.Input[Optional['OsSku']]]
+    """
+    The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+    """
+    vm_size: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
+    """
+    zones: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+    """
+
+@pulumi.input_type
+class NodePoolArgs:
+    def __init__(__self__, *,
+                 autoscaling: pulumi.Input[Optional['AutoscalingArgs']] = None,
+                 count: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_pods: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_surge: pulumi.Input[Optional[_builtins.str]] = None,
+                 node_labels: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 node_taints: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 os_disk_type: pulumi.Input[Optional['OsDiskType']] = None,
+                 os_sku: pulumi.Input[Optional['OsSku']] = None,
+                 vm_size: pulumi.Input[Optional[_builtins.str]] = None,
+                 zones: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
+        """
+        A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+
+        :param pulumi.Input['AutoscalingArgs'] autoscaling: Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+        :param pulumi.Input[_builtins.int] count: A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
+        :param pulumi.Input[_builtins.int] max_pods: Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
+        :param pulumi.Input[_builtins.str] max_surge: Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] node_labels: Kubernetes labels of the nodes. Updates in place.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] node_taints: Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+        :param pulumi.Input['OsDiskType'] os_disk_type: `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+        :param pulumi.Input['OsSku'] os_sku: The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        :param pulumi.Input[_builtins.str] vm_size: VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] zones: Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+        """
+        if autoscaling is not None:
+            pulumi.set(__self__, "autoscaling", autoscaling)
+        if count is not None:
+            pulumi.set(__self__, "count", count)
+        if max_pods is not None:
+            pulumi.set(__self__, "max_pods", max_pods)
+        if max_surge is not None:
+            pulumi.set(__self__, "max_surge", max_surge)
+        if node_labels is not None:
+            pulumi.set(__self__, "node_labels", node_labels)
+        if node_taints is not None:
+            pulumi.set(__self__, "node_taints", node_taints)
+        if os_disk_type is not None:
+            pulumi.set(__self__, "os_disk_type", os_disk_type)
+        if os_sku is not None:
+            pulumi.set(__self__, "os_sku", os_sku)
+        if vm_size is not None:
+            pulumi.set(__self__, "vm_size", vm_size)
+        if zones is not None:
+            pulumi.set(__self__, "zones", zones)
+
+    @_builtins.property
+    @pulumi.getter
+    def autoscaling(self) -> pulumi.Input[Optional['AutoscalingArgs']]:
+        """
+        Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+        """
+        return pulumi.get(self, "autoscaling")
+
+    @autoscaling.setter
+    def autoscaling(self, value: pulumi.Input[Optional['AutoscalingArgs']]):
+        pulumi.set(self, "autoscaling", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def count(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
+        """
+        return pulumi.get(self, "count")
+
+    @count.setter
+    def count(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "count", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxPods")
+    def max_pods(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
+        """
+        return pulumi.get(self, "max_pods")
+
+    @max_pods.setter
+    def max_pods(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_pods", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxSurge")
+    def max_surge(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+        """
+        return pulumi.get(self, "max_surge")
+
+    @max_surge.setter
+    def max_surge(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "max_surge", value)
+
+    @_builtins.property
+    @pulumi.getter(name="nodeLabels")
+    def node_labels(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
+        """
+        Kubernetes labels of the nodes. Updates in place.
+        """
+        return pulumi.get(self, "node_labels")
+
+    @node_labels.setter
+    def node_labels(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "node_labels", value)
+
+    @_builtins.property
+    @pulumi.getter(name="nodeTaints")
+    def node_taints(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+        """
+        return pulumi.get(self, "node_taints")
+
+    @node_taints.setter
+    def node_taints(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "node_taints", value)
+
+    @_builtins.property
+    @pulumi.getter(name="osDiskType")
+    def os_disk_type(self) -> pulumi.Input[Optional['OsDiskType']]:
+        """
+        `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+        """
+        return pulumi.get(self, "os_disk_type")
+
+    @os_disk_type.setter
+    def os_disk_type(self, value: pulumi.Input[Optional['OsDiskType']]):
+        pulumi.set(self, "os_disk_type", value)
+
+    @_builtins.property
+    @pulumi.getter(name="osSku")
+    def os_sku(self) -> pulumi.Input[Optional['OsSku']]:
+        """
+        The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        """
+        return pulumi.get(self, "os_sku")
+
+    @os_sku.setter
+    def os_sku(self, value: pulumi.Input[Optional['OsSku']]):
+        pulumi.set(self, "os_sku", value)
+
+    @_builtins.property
+    @pulumi.getter(name="vmSize")
+    def vm_size(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
+        """
+        return pulumi.get(self, "vm_size")
+
+    @vm_size.setter
+    def vm_size(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "vm_size", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def zones(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+        """
+        return pulumi.get(self, "zones")
+
+    @zones.setter
+    def zones(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "zones", value)
+
+
 class PairTrafficDict(TypedDict):
     """
     One-way traffic between two regions of the estimate.
@@ -1218,54 +1488,122 @@ class RegionAddressRequest:
 
 class SystemPoolArgsDict(TypedDict):
     """
-    The cluster's system node pool.
+    The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
+    """
+    autoscaling: NotRequired[pulumi.Input[Optional['AutoscalingArgsDict']]]
+    """
+    Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
     """
     count: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Number of nodes, 1 to 1000. Default: 2. Updates in place.
+    A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
     """
     max_pods: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+    Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
+    """
+    max_surge: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
     """
     name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+    Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it rotates the pool.
+    """
+    node_labels: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
+    """
+    Kubernetes labels of the nodes. Updates in place.
+    """
+    node_taints: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+    """
+    os_disk_type: NotRequired[pulumi.Input[Optional['OsDiskType']]]
+    """
+    `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+    """
+    os_sku: NotRequired[pulumi.Input[Optional['OsSku']]]
+    """
+    The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
     """
     vm_size: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+    VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
+    """
+    zones: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
     """
 
 @pulumi.input_type
 class SystemPoolArgs:
     def __init__(__self__, *,
+                 autoscaling: pulumi.Input[Optional['AutoscalingArgs']] = None,
                  count: pulumi.Input[Optional[_builtins.int]] = None,
                  max_pods: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_surge: pulumi.Input[Optional[_builtins.str]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
-                 vm_size: pulumi.Input[Optional[_builtins.str]] = None):
+                 node_labels: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 node_taints: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 os_disk_type: pulumi.Input[Optional['OsDiskType']] = None,
+                 os_sku: pulumi.Input[Optional['OsSku']] = None,
+                 vm_size: pulumi.Input[Optional[_builtins.str]] = None,
+                 zones: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
-        The cluster's system node pool.
+        The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
 
-        :param pulumi.Input[_builtins.int] count: Number of nodes, 1 to 1000. Default: 2. Updates in place.
-        :param pulumi.Input[_builtins.int] max_pods: Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
-        :param pulumi.Input[_builtins.str] name: Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
-        :param pulumi.Input[_builtins.str] vm_size: VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+        :param pulumi.Input['AutoscalingArgs'] autoscaling: Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+        :param pulumi.Input[_builtins.int] count: A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
+        :param pulumi.Input[_builtins.int] max_pods: Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
+        :param pulumi.Input[_builtins.str] max_surge: Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+        :param pulumi.Input[_builtins.str] name: Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it rotates the pool.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] node_labels: Kubernetes labels of the nodes. Updates in place.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] node_taints: Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+        :param pulumi.Input['OsDiskType'] os_disk_type: `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+        :param pulumi.Input['OsSku'] os_sku: The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        :param pulumi.Input[_builtins.str] vm_size: VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] zones: Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
         """
+        if autoscaling is not None:
+            pulumi.set(__self__, "autoscaling", autoscaling)
         if count is not None:
             pulumi.set(__self__, "count", count)
         if max_pods is not None:
             pulumi.set(__self__, "max_pods", max_pods)
+        if max_surge is not None:
+            pulumi.set(__self__, "max_surge", max_surge)
         if name is not None:
             pulumi.set(__self__, "name", name)
+        if node_labels is not None:
+            pulumi.set(__self__, "node_labels", node_labels)
+        if node_taints is not None:
+            pulumi.set(__self__, "node_taints", node_taints)
+        if os_disk_type is not None:
+            pulumi.set(__self__, "os_disk_type", os_disk_type)
+        if os_sku is not None:
+            pulumi.set(__self__, "os_sku", os_sku)
         if vm_size is not None:
             pulumi.set(__self__, "vm_size", vm_size)
+        if zones is not None:
+            pulumi.set(__self__, "zones", zones)
+
+    @_builtins.property
+    @pulumi.getter
+    def autoscaling(self) -> pulumi.Input[Optional['AutoscalingArgs']]:
+        """
+        Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+        """
+        return pulumi.get(self, "autoscaling")
+
+    @autoscaling.setter
+    def autoscaling(self, value: pulumi.Input[Optional['AutoscalingArgs']]):
+        pulumi.set(self, "autoscaling", value)
 
     @_builtins.property
     @pulumi.getter
     def count(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Number of nodes, 1 to 1000. Default: 2. Updates in place.
+        A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
         """
         return pulumi.get(self, "count")
 
@@ -1277,7 +1615,7 @@ class SystemPoolArgs:
     @pulumi.getter(name="maxPods")
     def max_pods(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+        Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
         """
         return pulumi.get(self, "max_pods")
 
@@ -1286,10 +1624,22 @@ class SystemPoolArgs:
         pulumi.set(self, "max_pods", value)
 
     @_builtins.property
+    @pulumi.getter(name="maxSurge")
+    def max_surge(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+        """
+        return pulumi.get(self, "max_surge")
+
+    @max_surge.setter
+    def max_surge(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "max_surge", value)
+
+    @_builtins.property
     @pulumi.getter
     def name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+        Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it rotates the pool.
         """
         return pulumi.get(self, "name")
 
@@ -1298,15 +1648,75 @@ class SystemPoolArgs:
         pulumi.set(self, "name", value)
 
     @_builtins.property
+    @pulumi.getter(name="nodeLabels")
+    def node_labels(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
+        """
+        Kubernetes labels of the nodes. Updates in place.
+        """
+        return pulumi.get(self, "node_labels")
+
+    @node_labels.setter
+    def node_labels(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "node_labels", value)
+
+    @_builtins.property
+    @pulumi.getter(name="nodeTaints")
+    def node_taints(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+        """
+        return pulumi.get(self, "node_taints")
+
+    @node_taints.setter
+    def node_taints(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "node_taints", value)
+
+    @_builtins.property
+    @pulumi.getter(name="osDiskType")
+    def os_disk_type(self) -> pulumi.Input[Optional['OsDiskType']]:
+        """
+        `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+        """
+        return pulumi.get(self, "os_disk_type")
+
+    @os_disk_type.setter
+    def os_disk_type(self, value: pulumi.Input[Optional['OsDiskType']]):
+        pulumi.set(self, "os_disk_type", value)
+
+    @_builtins.property
+    @pulumi.getter(name="osSku")
+    def os_sku(self) -> pulumi.Input[Optional['OsSku']]:
+        """
+        The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        """
+        return pulumi.get(self, "os_sku")
+
+    @os_sku.setter
+    def os_sku(self, value: pulumi.Input[Optional['OsSku']]):
+        pulumi.set(self, "os_sku", value)
+
+    @_builtins.property
     @pulumi.getter(name="vmSize")
     def vm_size(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+        VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
         """
         return pulumi.get(self, "vm_size")
 
     @vm_size.setter
     def vm_size(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "vm_size", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def zones(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+        """
+        return pulumi.get(self, "zones")
+
+    @zones.setter
+    def zones(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "zones", value)
 
 

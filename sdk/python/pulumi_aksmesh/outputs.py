@@ -17,6 +17,7 @@ from . import outputs
 from ._enums import *
 
 __all__ = [
+    'Autoscaling',
     'CiliumMeshCa',
     'CiliumMeshClusterOutput',
     'CiliumMeshMember',
@@ -27,11 +28,65 @@ __all__ = [
     'CostScenario',
     'FrontDoorOrigin',
     'FrontDoorSummary',
+    'NodePool',
     'PeeringLink',
     'RegionAddressPlan',
     'RegionalClusterSummary',
     'SystemPool',
 ]
+
+@pulumi.output_type
+class Autoscaling(dict):
+    """
+    The cluster autoscaler's range for a pool.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "maxCount":
+            suggest = "max_count"
+        elif key == "minCount":
+            suggest = "min_count"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in Autoscaling. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        Autoscaling.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        Autoscaling.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 max_count: _builtins.int,
+                 min_count: _builtins.int):
+        """
+        The cluster autoscaler's range for a pool.
+
+        :param _builtins.int max_count: Most nodes, at most 1000 (AKS's per-pool maximum).
+        :param _builtins.int min_count: Fewest nodes: 1 or more in the system pool, 0 or more in a user pool.
+        """
+        pulumi.set(__self__, "max_count", max_count)
+        pulumi.set(__self__, "min_count", min_count)
+
+    @_builtins.property
+    @pulumi.getter(name="maxCount")
+    def max_count(self) -> _builtins.int:
+        """
+        Most nodes, at most 1000 (AKS's per-pool maximum).
+        """
+        return pulumi.get(self, "max_count")
+
+    @_builtins.property
+    @pulumi.getter(name="minCount")
+    def min_count(self) -> _builtins.int:
+        """
+        Fewest nodes: 1 or more in the system pool, 0 or more in a user pool.
+        """
+        return pulumi.get(self, "min_count")
+
 
 @pulumi.output_type
 class CiliumMeshCa(dict):
@@ -766,6 +821,167 @@ class FrontDoorSummary(dict):
 
 
 @pulumi.output_type
+class NodePool(dict):
+    """
+    A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "maxPods":
+            suggest = "max_pods"
+        elif key == "maxSurge":
+            suggest = "max_surge"
+        elif key == "nodeLabels":
+            suggest = "node_labels"
+        elif key == "nodeTaints":
+            suggest = "node_taints"
+        elif key == "osDiskType":
+            suggest = "os_disk_type"
+        elif key == "osSku":
+            suggest = "os_sku"
+        elif key == "vmSize":
+            suggest = "vm_size"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in NodePool. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        NodePool.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        NodePool.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 autoscaling: Optional['outputs.Autoscaling'] = None,
+                 count: Optional[_builtins.int] = None,
+                 max_pods: Optional[_builtins.int] = None,
+                 max_surge: Optional[_builtins.str] = None,
+                 node_labels: Optional[Mapping[str, _builtins.str]] = None,
+                 node_taints: Optional[Sequence[_builtins.str]] = None,
+                 os_disk_type: Optional['OsDiskType'] = None,
+                 os_sku: Optional['OsSku'] = None,
+                 vm_size: Optional[_builtins.str] = None,
+                 zones: Optional[Sequence[_builtins.str]] = None):
+        """
+        A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+
+        :param 'Autoscaling' autoscaling: Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+        :param _builtins.int count: A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
+        :param _builtins.int max_pods: Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
+        :param _builtins.str max_surge: Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+        :param Mapping[str, _builtins.str] node_labels: Kubernetes labels of the nodes. Updates in place.
+        :param Sequence[_builtins.str] node_taints: Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+        :param 'OsDiskType' os_disk_type: `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+        :param 'OsSku' os_sku: The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        :param _builtins.str vm_size: VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
+        :param Sequence[_builtins.str] zones: Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+        """
+        if autoscaling is not None:
+            pulumi.set(__self__, "autoscaling", autoscaling)
+        if count is not None:
+            pulumi.set(__self__, "count", count)
+        if max_pods is not None:
+            pulumi.set(__self__, "max_pods", max_pods)
+        if max_surge is not None:
+            pulumi.set(__self__, "max_surge", max_surge)
+        if node_labels is not None:
+            pulumi.set(__self__, "node_labels", node_labels)
+        if node_taints is not None:
+            pulumi.set(__self__, "node_taints", node_taints)
+        if os_disk_type is not None:
+            pulumi.set(__self__, "os_disk_type", os_disk_type)
+        if os_sku is not None:
+            pulumi.set(__self__, "os_sku", os_sku)
+        if vm_size is not None:
+            pulumi.set(__self__, "vm_size", vm_size)
+        if zones is not None:
+            pulumi.set(__self__, "zones", zones)
+
+    @_builtins.property
+    @pulumi.getter
+    def autoscaling(self) -> Optional['outputs.Autoscaling']:
+        """
+        Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+        """
+        return pulumi.get(self, "autoscaling")
+
+    @_builtins.property
+    @pulumi.getter
+    def count(self) -> Optional[_builtins.int]:
+        """
+        A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
+        """
+        return pulumi.get(self, "count")
+
+    @_builtins.property
+    @pulumi.getter(name="maxPods")
+    def max_pods(self) -> Optional[_builtins.int]:
+        """
+        Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
+        """
+        return pulumi.get(self, "max_pods")
+
+    @_builtins.property
+    @pulumi.getter(name="maxSurge")
+    def max_surge(self) -> Optional[_builtins.str]:
+        """
+        Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+        """
+        return pulumi.get(self, "max_surge")
+
+    @_builtins.property
+    @pulumi.getter(name="nodeLabels")
+    def node_labels(self) -> Optional[Mapping[str, _builtins.str]]:
+        """
+        Kubernetes labels of the nodes. Updates in place.
+        """
+        return pulumi.get(self, "node_labels")
+
+    @_builtins.property
+    @pulumi.getter(name="nodeTaints")
+    def node_taints(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+        """
+        return pulumi.get(self, "node_taints")
+
+    @_builtins.property
+    @pulumi.getter(name="osDiskType")
+    def os_disk_type(self) -> Optional['OsDiskType']:
+        """
+        `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+        """
+        return pulumi.get(self, "os_disk_type")
+
+    @_builtins.property
+    @pulumi.getter(name="osSku")
+    def os_sku(self) -> Optional['OsSku']:
+        """
+        The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        """
+        return pulumi.get(self, "os_sku")
+
+    @_builtins.property
+    @pulumi.getter(name="vmSize")
+    def vm_size(self) -> Optional[_builtins.str]:
+        """
+        VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
+        """
+        return pulumi.get(self, "vm_size")
+
+    @_builtins.property
+    @pulumi.getter
+    def zones(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+        """
+        return pulumi.get(self, "zones")
+
+
+@pulumi.output_type
 class PeeringLink(dict):
     """
     One bidirectional peering of the mesh.
@@ -996,13 +1212,23 @@ class RegionalClusterSummary(dict):
 @pulumi.output_type
 class SystemPool(dict):
     """
-    The cluster's system node pool.
+    The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
     """
     @staticmethod
     def __key_warning(key: str):
         suggest = None
         if key == "maxPods":
             suggest = "max_pods"
+        elif key == "maxSurge":
+            suggest = "max_surge"
+        elif key == "nodeLabels":
+            suggest = "node_labels"
+        elif key == "nodeTaints":
+            suggest = "node_taints"
+        elif key == "osDiskType":
+            suggest = "os_disk_type"
+        elif key == "osSku":
+            suggest = "os_sku"
         elif key == "vmSize":
             suggest = "vm_size"
 
@@ -1018,32 +1244,68 @@ class SystemPool(dict):
         return super().get(key, default)
 
     def __init__(__self__, *,
+                 autoscaling: Optional['outputs.Autoscaling'] = None,
                  count: Optional[_builtins.int] = None,
                  max_pods: Optional[_builtins.int] = None,
+                 max_surge: Optional[_builtins.str] = None,
                  name: Optional[_builtins.str] = None,
-                 vm_size: Optional[_builtins.str] = None):
+                 node_labels: Optional[Mapping[str, _builtins.str]] = None,
+                 node_taints: Optional[Sequence[_builtins.str]] = None,
+                 os_disk_type: Optional['OsDiskType'] = None,
+                 os_sku: Optional['OsSku'] = None,
+                 vm_size: Optional[_builtins.str] = None,
+                 zones: Optional[Sequence[_builtins.str]] = None):
         """
-        The cluster's system node pool.
+        The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
 
-        :param _builtins.int count: Number of nodes, 1 to 1000. Default: 2. Updates in place.
-        :param _builtins.int max_pods: Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
-        :param _builtins.str name: Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
-        :param _builtins.str vm_size: VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+        :param 'Autoscaling' autoscaling: Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+        :param _builtins.int count: A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
+        :param _builtins.int max_pods: Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
+        :param _builtins.str max_surge: Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+        :param _builtins.str name: Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it rotates the pool.
+        :param Mapping[str, _builtins.str] node_labels: Kubernetes labels of the nodes. Updates in place.
+        :param Sequence[_builtins.str] node_taints: Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+        :param 'OsDiskType' os_disk_type: `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+        :param 'OsSku' os_sku: The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        :param _builtins.str vm_size: VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
+        :param Sequence[_builtins.str] zones: Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
         """
+        if autoscaling is not None:
+            pulumi.set(__self__, "autoscaling", autoscaling)
         if count is not None:
             pulumi.set(__self__, "count", count)
         if max_pods is not None:
             pulumi.set(__self__, "max_pods", max_pods)
+        if max_surge is not None:
+            pulumi.set(__self__, "max_surge", max_surge)
         if name is not None:
             pulumi.set(__self__, "name", name)
+        if node_labels is not None:
+            pulumi.set(__self__, "node_labels", node_labels)
+        if node_taints is not None:
+            pulumi.set(__self__, "node_taints", node_taints)
+        if os_disk_type is not None:
+            pulumi.set(__self__, "os_disk_type", os_disk_type)
+        if os_sku is not None:
+            pulumi.set(__self__, "os_sku", os_sku)
         if vm_size is not None:
             pulumi.set(__self__, "vm_size", vm_size)
+        if zones is not None:
+            pulumi.set(__self__, "zones", zones)
+
+    @_builtins.property
+    @pulumi.getter
+    def autoscaling(self) -> Optional['outputs.Autoscaling']:
+        """
+        Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
+        """
+        return pulumi.get(self, "autoscaling")
 
     @_builtins.property
     @pulumi.getter
     def count(self) -> Optional[_builtins.int]:
         """
-        Number of nodes, 1 to 1000. Default: 2. Updates in place.
+        A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
         """
         return pulumi.get(self, "count")
 
@@ -1051,24 +1313,72 @@ class SystemPool(dict):
     @pulumi.getter(name="maxPods")
     def max_pods(self) -> Optional[_builtins.int]:
         """
-        Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it replaces the cluster (AKS fixes it when a pool is created).
+        Maximum pods per node, 10 to 250. Default: AKS's default (250 for overlay, flat and BYO CNI). Changing it rotates the pool (AKS fixes it when a pool is created).
         """
         return pulumi.get(self, "max_pods")
+
+    @_builtins.property
+    @pulumi.getter(name="maxSurge")
+    def max_surge(self) -> Optional[_builtins.str]:
+        """
+        Extra nodes during an upgrade: a number ("1") or a percentage of the pool ("33%"). Default: AKS's (10%). Updates in place.
+        """
+        return pulumi.get(self, "max_surge")
 
     @_builtins.property
     @pulumi.getter
     def name(self) -> Optional[_builtins.str]:
         """
-        Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it replaces the cluster.
+        Pool name: 1 to 12 lower-case letters and digits, starting with a letter. Default: `system`. Changing it rotates the pool.
         """
         return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter(name="nodeLabels")
+    def node_labels(self) -> Optional[Mapping[str, _builtins.str]]:
+        """
+        Kubernetes labels of the nodes. Updates in place.
+        """
+        return pulumi.get(self, "node_labels")
+
+    @_builtins.property
+    @pulumi.getter(name="nodeTaints")
+    def node_taints(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
+        """
+        return pulumi.get(self, "node_taints")
+
+    @_builtins.property
+    @pulumi.getter(name="osDiskType")
+    def os_disk_type(self) -> Optional['OsDiskType']:
+        """
+        `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
+        """
+        return pulumi.get(self, "os_disk_type")
+
+    @_builtins.property
+    @pulumi.getter(name="osSku")
+    def os_sku(self) -> Optional['OsSku']:
+        """
+        The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        """
+        return pulumi.get(self, "os_sku")
 
     @_builtins.property
     @pulumi.getter(name="vmSize")
     def vm_size(self) -> Optional[_builtins.str]:
         """
-        VM size of the nodes (at least 2 vCPUs and 4 GB). Default: `Standard_D4s_v5`. Changing it replaces the cluster.
+        VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
         """
         return pulumi.get(self, "vm_size")
+
+    @_builtins.property
+    @pulumi.getter
+    def zones(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
+        """
+        return pulumi.get(self, "zones")
 
 

@@ -35,10 +35,12 @@ class RegionalClusterArgs:
                  pod_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_networking: pulumi.Input[Optional['PodNetworking']] = None,
                  pod_subnet_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 profile: pulumi.Input[Optional['ClusterProfile']] = None,
                  service_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  sku_tier: pulumi.Input[Optional['SkuTier']] = None,
                  system_pool: pulumi.Input[Optional['SystemPoolArgs']] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]] = None,
                  vnet_cidr: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a RegionalCluster resource.
@@ -56,10 +58,12 @@ class RegionalClusterArgs:
         :param pulumi.Input[_builtins.str] pod_cidr: The pod address range for `overlay` and `byoCni` (refused with `flat`). Default: `10.244.0.0/16`. Each overlay node takes a /24 from it. It must overlap neither the VNet, the node subnet, `serviceCidr` nor the AKS-reserved ranges; it may be reused by other clusters. Expanding it (a larger range containing the old one, e.g. /16 → /15) updates in place; any other change replaces the cluster.
         :param pulumi.Input['PodNetworking'] pod_networking: How pods get addresses: `overlay` (default, Azure CNI Overlay: pods use `podCidr`, outside the VNet), `flat` (Azure CNI with a pod subnet: pods get VNet addresses from `podSubnetId`) or `byoCni` (no CNI installed, `networkPlugin: none`: install your own, nodes stay NotReady until you do). Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] pod_subnet_id: Resource id of the subnet pods take their addresses from: required with `podNetworking: flat` (pass the RegionalNetwork's `podSubnetId` output) and refused otherwise. The cluster identity is granted Network Contributor on it too. Changing it replaces the cluster.
+        :param pulumi.Input['ClusterProfile'] profile: Which defaults a new cluster gets: `basic` (default) or `production`. Fixed when the cluster is created; changing it later changes nothing (set the settings themselves). A cluster created before profiles existed has none and keeps the settings it was created with.
         :param pulumi.Input[_builtins.str] service_cidr: The Kubernetes service address range, smaller than /12 and outside the VNet, subnets and `podCidr`. Default: `10.96.0.0/16` (Azure's own default `10.0.0.0/16` collides with typical subnets). Changing it replaces the cluster.
         :param pulumi.Input['SkuTier'] sku_tier: The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
-        :param pulumi.Input['SystemPoolArgs'] system_pool: The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
+        :param pulumi.Input['SystemPoolArgs'] system_pool: The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
+        :param pulumi.Input[Mapping[str, pulumi.Input['NodePoolArgs']]] user_pools: User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
         :param pulumi.Input[_builtins.str] vnet_cidr: The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
         """
         pulumi.set(__self__, "location", location)
@@ -85,6 +89,8 @@ class RegionalClusterArgs:
             pulumi.set(__self__, "pod_networking", pod_networking)
         if pod_subnet_id is not None:
             pulumi.set(__self__, "pod_subnet_id", pod_subnet_id)
+        if profile is not None:
+            pulumi.set(__self__, "profile", profile)
         if service_cidr is not None:
             pulumi.set(__self__, "service_cidr", service_cidr)
         if sku_tier is not None:
@@ -93,6 +99,8 @@ class RegionalClusterArgs:
             pulumi.set(__self__, "system_pool", system_pool)
         if tags is not None:
             pulumi.set(__self__, "tags", tags)
+        if user_pools is not None:
+            pulumi.set(__self__, "user_pools", user_pools)
         if vnet_cidr is not None:
             pulumi.set(__self__, "vnet_cidr", vnet_cidr)
 
@@ -253,6 +261,18 @@ class RegionalClusterArgs:
         pulumi.set(self, "pod_subnet_id", value)
 
     @_builtins.property
+    @pulumi.getter
+    def profile(self) -> pulumi.Input[Optional['ClusterProfile']]:
+        """
+        Which defaults a new cluster gets: `basic` (default) or `production`. Fixed when the cluster is created; changing it later changes nothing (set the settings themselves). A cluster created before profiles existed has none and keeps the settings it was created with.
+        """
+        return pulumi.get(self, "profile")
+
+    @profile.setter
+    def profile(self, value: pulumi.Input[Optional['ClusterProfile']]):
+        pulumi.set(self, "profile", value)
+
+    @_builtins.property
     @pulumi.getter(name="serviceCidr")
     def service_cidr(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -280,7 +300,7 @@ class RegionalClusterArgs:
     @pulumi.getter(name="systemPool")
     def system_pool(self) -> pulumi.Input[Optional['SystemPoolArgs']]:
         """
-        The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
+        The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
         """
         return pulumi.get(self, "system_pool")
 
@@ -299,6 +319,18 @@ class RegionalClusterArgs:
     @tags.setter
     def tags(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
         pulumi.set(self, "tags", value)
+
+    @_builtins.property
+    @pulumi.getter(name="userPools")
+    def user_pools(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]]:
+        """
+        User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
+        """
+        return pulumi.get(self, "user_pools")
+
+    @user_pools.setter
+    def user_pools(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]]):
+        pulumi.set(self, "user_pools", value)
 
     @_builtins.property
     @pulumi.getter(name="vnetCidr")
@@ -331,11 +363,13 @@ class RegionalCluster(pulumi.CustomResource):
                  pod_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_networking: pulumi.Input[Optional['PodNetworking']] = None,
                  pod_subnet_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 profile: pulumi.Input[Optional['ClusterProfile']] = None,
                  resource_group_name: pulumi.Input[Optional[_builtins.str]] = None,
                  service_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  sku_tier: pulumi.Input[Optional['SkuTier']] = None,
                  system_pool: pulumi.Input[Optional[Union['SystemPoolArgs', 'SystemPoolArgsDict']]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['NodePoolArgs', 'NodePoolArgsDict']]]]] = None,
                  vnet_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
@@ -355,11 +389,13 @@ class RegionalCluster(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] pod_cidr: The pod address range for `overlay` and `byoCni` (refused with `flat`). Default: `10.244.0.0/16`. Each overlay node takes a /24 from it. It must overlap neither the VNet, the node subnet, `serviceCidr` nor the AKS-reserved ranges; it may be reused by other clusters. Expanding it (a larger range containing the old one, e.g. /16 → /15) updates in place; any other change replaces the cluster.
         :param pulumi.Input['PodNetworking'] pod_networking: How pods get addresses: `overlay` (default, Azure CNI Overlay: pods use `podCidr`, outside the VNet), `flat` (Azure CNI with a pod subnet: pods get VNet addresses from `podSubnetId`) or `byoCni` (no CNI installed, `networkPlugin: none`: install your own, nodes stay NotReady until you do). Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] pod_subnet_id: Resource id of the subnet pods take their addresses from: required with `podNetworking: flat` (pass the RegionalNetwork's `podSubnetId` output) and refused otherwise. The cluster identity is granted Network Contributor on it too. Changing it replaces the cluster.
+        :param pulumi.Input['ClusterProfile'] profile: Which defaults a new cluster gets: `basic` (default) or `production`. Fixed when the cluster is created; changing it later changes nothing (set the settings themselves). A cluster created before profiles existed has none and keeps the settings it was created with.
         :param pulumi.Input[_builtins.str] resource_group_name: The resource group the cluster is created in: pass the RegionalNetwork's `resourceGroupName` output. Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] service_cidr: The Kubernetes service address range, smaller than /12 and outside the VNet, subnets and `podCidr`. Default: `10.96.0.0/16` (Azure's own default `10.0.0.0/16` collides with typical subnets). Changing it replaces the cluster.
         :param pulumi.Input['SkuTier'] sku_tier: The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
-        :param pulumi.Input[Union['SystemPoolArgs', 'SystemPoolArgsDict']] system_pool: The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
+        :param pulumi.Input[Union['SystemPoolArgs', 'SystemPoolArgsDict']] system_pool: The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
+        :param pulumi.Input[Mapping[str, pulumi.Input[Union['NodePoolArgs', 'NodePoolArgsDict']]]] user_pools: User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
         :param pulumi.Input[_builtins.str] vnet_cidr: The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
         """
         ...
@@ -398,11 +434,13 @@ class RegionalCluster(pulumi.CustomResource):
                  pod_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_networking: pulumi.Input[Optional['PodNetworking']] = None,
                  pod_subnet_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 profile: pulumi.Input[Optional['ClusterProfile']] = None,
                  resource_group_name: pulumi.Input[Optional[_builtins.str]] = None,
                  service_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  sku_tier: pulumi.Input[Optional['SkuTier']] = None,
                  system_pool: pulumi.Input[Optional[Union['SystemPoolArgs', 'SystemPoolArgsDict']]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['NodePoolArgs', 'NodePoolArgsDict']]]]] = None,
                  vnet_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -429,6 +467,7 @@ class RegionalCluster(pulumi.CustomResource):
             __props__.__dict__["pod_cidr"] = pod_cidr
             __props__.__dict__["pod_networking"] = pod_networking
             __props__.__dict__["pod_subnet_id"] = pod_subnet_id
+            __props__.__dict__["profile"] = profile
             if resource_group_name is None and not opts.urn:
                 raise TypeError("Missing required property 'resource_group_name'")
             __props__.__dict__["resource_group_name"] = resource_group_name
@@ -436,7 +475,9 @@ class RegionalCluster(pulumi.CustomResource):
             __props__.__dict__["sku_tier"] = sku_tier
             __props__.__dict__["system_pool"] = system_pool
             __props__.__dict__["tags"] = tags
+            __props__.__dict__["user_pools"] = user_pools
             __props__.__dict__["vnet_cidr"] = vnet_cidr
+            __props__.__dict__["agent_pool_names"] = None
             __props__.__dict__["cluster_id"] = None
             __props__.__dict__["cluster_name"] = None
             __props__.__dict__["current_kubernetes_version"] = None
@@ -472,6 +513,7 @@ class RegionalCluster(pulumi.CustomResource):
         __props__ = RegionalClusterArgs.__new__(RegionalClusterArgs)
 
         __props__.__dict__["advanced_networking"] = None
+        __props__.__dict__["agent_pool_names"] = None
         __props__.__dict__["cluster_id"] = None
         __props__.__dict__["cluster_name"] = None
         __props__.__dict__["current_kubernetes_version"] = None
@@ -492,12 +534,14 @@ class RegionalCluster(pulumi.CustomResource):
         __props__.__dict__["pod_networking"] = None
         __props__.__dict__["pod_subnet_id"] = None
         __props__.__dict__["principal_id"] = None
+        __props__.__dict__["profile"] = None
         __props__.__dict__["resource_group_name"] = None
         __props__.__dict__["role_assignment_ids"] = None
         __props__.__dict__["service_cidr"] = None
         __props__.__dict__["sku_tier"] = None
         __props__.__dict__["system_pool"] = None
         __props__.__dict__["tags"] = None
+        __props__.__dict__["user_pools"] = None
         __props__.__dict__["vnet_cidr"] = None
         return RegionalCluster(resource_name, opts=opts, __props__=__props__)
 
@@ -508,6 +552,14 @@ class RegionalCluster(pulumi.CustomResource):
         Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
         """
         return pulumi.get(self, "advanced_networking")
+
+    @_builtins.property
+    @pulumi.getter(name="agentPoolNames")
+    def agent_pool_names(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
+        """
+        The ARM agent pool that carries each pool now, by the pool's name (`systemPool.name` or the userPools key): a rotation gives a pool a new agent pool with a generated name.
+        """
+        return pulumi.get(self, "agent_pool_names")
 
     @_builtins.property
     @pulumi.getter(name="clusterId")
@@ -670,6 +722,14 @@ class RegionalCluster(pulumi.CustomResource):
         return pulumi.get(self, "principal_id")
 
     @_builtins.property
+    @pulumi.getter
+    def profile(self) -> pulumi.Output[Optional['ClusterProfile']]:
+        """
+        Which defaults a new cluster gets: `basic` (default) or `production`. Fixed when the cluster is created; changing it later changes nothing (set the settings themselves). A cluster created before profiles existed has none and keeps the settings it was created with.
+        """
+        return pulumi.get(self, "profile")
+
+    @_builtins.property
     @pulumi.getter(name="resourceGroupName")
     def resource_group_name(self) -> pulumi.Output[_builtins.str]:
         """
@@ -705,7 +765,7 @@ class RegionalCluster(pulumi.CustomResource):
     @pulumi.getter(name="systemPool")
     def system_pool(self) -> pulumi.Output['outputs.SystemPool']:
         """
-        The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5`. Its `count` updates in place; `name`, `vmSize` and `maxPods` replace the cluster.
+        The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
         """
         return pulumi.get(self, "system_pool")
 
@@ -716,6 +776,14 @@ class RegionalCluster(pulumi.CustomResource):
         Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
         """
         return pulumi.get(self, "tags")
+
+    @_builtins.property
+    @pulumi.getter(name="userPools")
+    def user_pools(self) -> pulumi.Output[Mapping[str, 'outputs.NodePool']]:
+        """
+        User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
+        """
+        return pulumi.get(self, "user_pools")
 
     @_builtins.property
     @pulumi.getter(name="vnetCidr")

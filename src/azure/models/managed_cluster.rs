@@ -170,12 +170,43 @@ pub struct IdentityProfileEntry {
     pub object_id: Option<String>,
 }
 
-/// An inline agent pool.
+/// `managedClusters/agentPools`: one pool as its own resource, so adding, changing or removing a
+/// pool never writes the cluster.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentPool {
+    /// Read-only.
+    #[serde(default, skip_serializing)]
+    pub id: Option<String>,
+    /// Read-only: the URL names the pool.
+    #[serde(default, skip_serializing)]
+    pub name: Option<String>,
+    /// The pool's settings; its `name` stays empty, so none is sent.
+    pub properties: AgentPoolProfile,
+}
+
+/// Surge settings of a pool's upgrades.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentPoolUpgradeSettings {
+    /// A number ("1") or a percentage ("33%"); AKS's default is 10%.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_surge: Option<String>,
+}
+
+/// An inline agent pool (and, without its name, an agent pool's properties).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentPoolProfile {
-    /// Pool name, `^[a-z][a-z0-9]{0,11}$`.
+    /// Pool name, `^[a-z][a-z0-9]{0,11}$`; empty in an agentPools body, whose URL names it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
+    /// Azure tags of the pool's nodes; aksmesh marks which pool of the program a pool carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<super::Tags>,
+    /// Surge settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade_settings: Option<AgentPoolUpgradeSettings>,
     /// `System`, `User` or `Gateway`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,

@@ -45,6 +45,7 @@ api_version!(api_versions::NETWORK =>
 );
 api_version!(api_versions::MANAGED_CLUSTERS =>
     managed_cluster::ManagedCluster,
+    managed_cluster::AgentPool,
     managed_cluster::KubernetesVersionList,
 );
 api_version!(api_versions::ROLE_ASSIGNMENTS => role_assignment::RoleAssignment);

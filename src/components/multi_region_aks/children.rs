@@ -13,10 +13,10 @@ use crate::property::Value;
 use crate::resources::cilium_mesh::{CiliumMesh, CiliumMeshInputs, MeshClusterInputs, VnetPair};
 use crate::resources::front_door::{FrontDoor, FrontDoorInputs, FrontDoorOrigin};
 use crate::resources::regional_cluster::{
-    RegionalCluster, RegionalClusterInputs, SystemPoolInputs,
+    NodePoolSettings, RegionalCluster, RegionalClusterInputs, SystemPoolInputs,
 };
 use crate::resources::regional_network::{RegionalNetwork, RegionalNetworkInputs};
-use crate::vocabulary::{CiliumMeshMode, NetworkDataplane, PodNetworking};
+use crate::vocabulary::{CiliumMeshMode, ClusterProfile, NetworkDataplane, PodNetworking};
 
 use super::{ingress_dns_label, MultiRegionAksInputs};
 
@@ -103,9 +103,12 @@ impl Platform<'_> {
         let flat = inputs.flat();
         let region = &inputs.regions[region];
         let pool = SystemPoolInputs {
-            count: region.node_count.map(i64::from),
-            vm_size: region.vm_size.clone(),
-            ..Default::default()
+            name: None,
+            settings: NodePoolSettings {
+                count: region.node_count.map(i64::from),
+                vm_size: region.vm_size.clone(),
+                ..Default::default()
+            },
         };
         RegionalClusterInputs {
             location: ranges.location.clone(),
@@ -126,6 +129,7 @@ impl Platform<'_> {
                 .clone()
                 .and_then(|version| links.optional_text(version)),
             system_pool: (pool != SystemPoolInputs::default()).then_some(pool),
+            profile: Some(ClusterProfile::Production),
             tags: links.map(self.raw_tags.clone()),
             ..Default::default()
         }

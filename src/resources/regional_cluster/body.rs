@@ -1,6 +1,7 @@
 //! The ARM request body: the ManagedCluster PUT built from the inputs with defaults resolved.
 
-use super::types::{RegionalClusterInputs, RegionalClusterState, DEFAULT_POOL_NAME};
+use super::pools::{agent_pool_body, pool_specs};
+use super::types::{RegionalClusterInputs, RegionalClusterState};
 use crate::azure::models::managed_cluster::{
     AdvancedNetworking, AdvancedNetworkingObservability, AdvancedNetworkingSecurity,
     AgentPoolProfile, ManagedCluster, ManagedClusterIdentity, ManagedClusterProperties,
@@ -35,7 +36,11 @@ pub(super) fn cluster_body(
                 enabled: Some(true),
                 issuer_url: None,
             }),
-            agent_pool_profiles: Some(vec![system_pool_profile(inputs, &resolved)]),
+            // The pools are written as agentPools after creation: a cluster PUT without them
+            // keeps them (Azure/AKS#1511, pulumi-azure-native#579), and AKS needs one at creation.
+            agent_pool_profiles: previous
+                .is_none()
+                .then(|| vec![system_pool_profile(inputs)]),
             network_profile: Some(network_profile(&resolved)),
             support_plan: Some(support_plan(resolved.sku_tier).into()),
             ..Default::default()
@@ -107,27 +112,13 @@ fn advanced_networking(enabled: bool) -> AdvancedNetworking {
     }
 }
 
-fn system_pool_profile(
-    inputs: &RegionalClusterInputs,
-    resolved: &RegionalClusterInputs,
-) -> AgentPoolProfile {
-    let pool = resolved.system_pool.clone().unwrap_or_default();
-    let flat = resolved.pod_networking() == PodNetworking::Flat;
+/// The system pool inline in the cluster's creation, tagged like the agent pool it becomes.
+fn system_pool_profile(inputs: &RegionalClusterInputs) -> AgentPoolProfile {
+    let specs = pool_specs(inputs);
+    let system = &specs[0];
     AgentPoolProfile {
-        name: pool.name.unwrap_or_else(|| DEFAULT_POOL_NAME.into()),
-        mode: Some("System".into()),
-        count: pool.count.and_then(|count| i32::try_from(count).ok()),
-        vm_size: pool.vm_size,
-        os_type: Some("Linux".into()),
-        pool_type: Some("VirtualMachineScaleSets".into()),
-        max_pods: pool.max_pods.and_then(|max| i32::try_from(max).ok()),
-        vnet_subnet_id: Some(inputs.node_subnet_id.clone()),
-        pod_subnet_id: if flat {
-            inputs.pod_subnet_id.clone()
-        } else {
-            None
-        },
-        ..Default::default()
+        name: system.name.clone(),
+        ..agent_pool_body(system, inputs, inputs.kubernetes_version.as_deref(), None)
     }
 }
 

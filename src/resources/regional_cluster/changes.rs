@@ -2,8 +2,7 @@
 //! means the default, so spelling a default out (or dropping it) changes nothing.
 
 use super::types::{
-    RegionalClusterInputs, DEFAULT_DNS_SERVICE_IP, DEFAULT_MAX_PODS, DEFAULT_POD_CIDR,
-    DEFAULT_POOL_NAME, DEFAULT_SERVICE_CIDR, DEFAULT_VM_SIZE,
+    RegionalClusterInputs, DEFAULT_DNS_SERVICE_IP, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR,
 };
 use crate::azure::ids::ids_equal;
 use crate::net;
@@ -34,14 +33,8 @@ pub(super) fn change_effect(change: &Change<'_>) -> ChangeEffect {
         "serviceCidr" => replace_unless(change, same_with_default(change, DEFAULT_SERVICE_CIDR)),
         "dnsServiceIP" => replace_unless(change, same_with_default(change, DEFAULT_DNS_SERVICE_IP)),
         "podCidr" => replace_unless(change, pod_range_kept_or_grown(change)),
-        "systemPool.name" => replace_unless(change, same_with_default(change, DEFAULT_POOL_NAME)),
-        "systemPool.vmSize" => replace_unless(change, same_with_default(change, DEFAULT_VM_SIZE)),
-        // AKS fixes maxPods when a pool is created.
-        "systemPool.maxPods" => replace_unless(
-            change,
-            max_pods_or_default(change.old) == max_pods_or_default(change.new),
-        ),
-        "systemPool" => replace_unless(change, same_pool_immutables(change)),
+        // No pool setting replaces the cluster: what AKS fixes at a pool's creation rotates the
+        // pool (`pools`), the rest updates it in place.
         _ => ChangeEffect::Update,
     }
 }
@@ -110,28 +103,6 @@ fn pod_ranges(change: &Change<'_>) -> Option<(ipnet::Ipv4Net, ipnet::Ipv4Net)> {
     let old = net::parse_cidr(text(change.old).unwrap_or(DEFAULT_POD_CIDR)).ok()?;
     let new = net::parse_cidr(text(change.new).unwrap_or(DEFAULT_POD_CIDR)).ok()?;
     Some((old, new))
-}
-
-fn max_pods_or_default(value: Option<&serde_json::Value>) -> i64 {
-    value.and_then(|v| v.as_i64()).unwrap_or(DEFAULT_MAX_PODS)
-}
-
-/// The whole pool object appeared or disappeared: only its immutable fields matter.
-fn same_pool_immutables(change: &Change<'_>) -> bool {
-    let field = |value: Option<&serde_json::Value>, key: &str, default: &str| {
-        value
-            .and_then(|pool| pool.get(key))
-            .and_then(|v| v.as_str())
-            .unwrap_or(default)
-            .to_string()
-    };
-    let max_pods = |value: Option<&serde_json::Value>| {
-        max_pods_or_default(value.and_then(|pool| pool.get("maxPods")))
-    };
-    field(change.old, "name", DEFAULT_POOL_NAME) == field(change.new, "name", DEFAULT_POOL_NAME)
-        && field(change.old, "vmSize", DEFAULT_VM_SIZE)
-            == field(change.new, "vmSize", DEFAULT_VM_SIZE)
-        && max_pods(change.old) == max_pods(change.new)
 }
 
 #[cfg(test)]
@@ -206,38 +177,46 @@ mod tests {
             update("podSubnetId", pod_subnet().into(), node_subnet().into()),
             ChangeEffect::Replace
         );
-        assert_eq!(
-            update(
+    }
+
+    /// No pool setting replaces the cluster, not even those AKS fixes at a pool's creation: those
+    /// rotate the pool instead (`pools::rotations`).
+    #[test]
+    fn no_pool_setting_replaces_the_cluster() {
+        let rows: [(&str, Option<serde_json::Value>, Option<serde_json::Value>); 9] = [
+            (
                 "systemPool.vmSize",
-                "Standard_D4s_v5".into(),
-                "Standard_D8s_v5".into()
+                Some("Standard_D4s_v5".into()),
+                Some("Standard_D8s_v5".into()),
             ),
-            ChangeEffect::Replace
-        );
-        assert_eq!(
-            update("systemPool.name", "system".into(), "sys".into()),
-            ChangeEffect::Replace
-        );
-        assert_eq!(
-            effect("systemPool.name", None, Some("system".into())),
-            ChangeEffect::Update
-        );
-        assert_eq!(
-            update("systemPool.maxPods", 110.into(), 250.into()),
-            ChangeEffect::Replace
-        );
-        assert_eq!(
-            effect("systemPool", None, Some(serde_json::json!({"count": 3}))),
-            ChangeEffect::Update
-        );
-        assert_eq!(
-            effect(
+            ("systemPool.name", Some("system".into()), Some("sys".into())),
+            ("systemPool.maxPods", Some(110.into()), Some(250.into())),
+            ("systemPool.zones[0]", Some("1".into()), Some("2".into())),
+            ("systemPool.osSku", None, Some("Ubuntu".into())),
+            (
                 "systemPool",
                 None,
-                Some(serde_json::json!({"vmSize": "Standard_D8s_v5"}))
+                Some(serde_json::json!({"vmSize": "Standard_D8s_v5"})),
             ),
-            ChangeEffect::Replace
-        );
+            (
+                "userPools.apps.osDiskType",
+                Some("Managed".into()),
+                Some("Ephemeral".into()),
+            ),
+            (
+                "userPools.apps",
+                Some(serde_json::json!({"count": 3})),
+                None,
+            ),
+            (
+                "userPools.gpu",
+                None,
+                Some(serde_json::json!({"vmSize": "Standard_NC6s_v3"})),
+            ),
+        ];
+        for (path, old, new) in rows {
+            assert_eq!(effect(path, old, new), ChangeEffect::Update, "{path}");
+        }
     }
 
     #[test]

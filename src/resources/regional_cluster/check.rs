@@ -5,23 +5,30 @@ use ipnet::Ipv4Net;
 
 use super::kubernetes_versions;
 use super::types::{
-    default_dns_service_ip, RegionalClusterInputs, SystemPoolInputs, DEFAULT_NODE_COUNT,
-    DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR,
+    default_dns_service_ip, NodePoolSettings, RegionalClusterInputs, DEFAULT_NODE_COUNT,
+    DEFAULT_POD_CIDR, DEFAULT_POOL_NAME, DEFAULT_SERVICE_CIDR,
 };
 use crate::azure::ids::ids_equal;
 use crate::azure::ResourceId;
 use crate::net;
 use crate::resource::{CheckContext, CheckFailure};
 use crate::resources::common::Validator;
-use crate::vocabulary::{NetworkDataplane, NetworkPolicy, PodNetworking};
+use crate::vocabulary::{ClusterProfile, NetworkDataplane, NetworkPolicy, PodNetworking};
 
 /// A range input and whether it is the default (messages then say how to move it).
 type RangeOrDefault = (Ipv4Net, bool);
 
 pub(super) fn check(
     inputs: &mut RegionalClusterInputs,
+    olds: Option<&RegionalClusterInputs>,
     context: &CheckContext<'_>,
 ) -> Vec<CheckFailure> {
+    // The profile chooses a new cluster's defaults; an existing cluster keeps its own (none for
+    // one created before profiles, which keeps the shape it was created with).
+    inputs.profile = match olds {
+        Some(olds) => olds.profile,
+        None => Some(inputs.profile.unwrap_or(ClusterProfile::Basic)),
+    };
     let mut v = Validator::new(context);
     check_names(&mut v, inputs);
     let networking = check_networking(&mut v, inputs);
@@ -36,9 +43,7 @@ pub(super) fn check(
             }
         }
     }
-    if let Some(pool) = inputs.system_pool.as_ref() {
-        check_system_pool(&mut v, pool);
-    }
+    check_pools(&mut v, inputs);
     v.tags("tags", &inputs.tags);
     v.failures
 }
@@ -331,60 +336,214 @@ fn check_overlaps(
     }
 }
 
-fn check_system_pool(v: &mut Validator<'_, '_>, pool: &SystemPoolInputs) {
-    if let Some(name) = pool.name.as_deref() {
-        if !v.is_unknown("systemPool.name") && !valid_pool_name(name) {
-            v.fail("systemPool.name", format!("'{name}' is not a valid agent pool name: 1 to 12 lower-case letters and digits, starting with a letter"));
+/// The system pool and the user pools: each pool's settings, and the names.
+fn check_pools(v: &mut Validator<'_, '_>, inputs: &RegionalClusterInputs) {
+    let system_name = inputs
+        .system_pool
+        .as_ref()
+        .and_then(|pool| pool.name.clone())
+        .unwrap_or_else(|| DEFAULT_POOL_NAME.into());
+    if let Some(pool) = inputs.system_pool.as_ref() {
+        if let Some(name) = pool.name.as_deref() {
+            if !v.is_unknown("systemPool.name") && !valid_pool_name(name) {
+                v.fail("systemPool.name", format!("'{name}' is not a valid agent pool name: 1 to 12 lower-case letters and digits, starting with a letter"));
+            }
         }
+        check_pool(v, "systemPool", &pool.settings, true, &inputs.location);
     }
+    let Some(pools) = inputs.user_pools.as_ref() else {
+        return;
+    };
+    // Learn (quotas-skus-regions): at most 100 node pools per cluster.
+    if pools.len() >= MAX_POOLS {
+        v.fail(
+            "userPools",
+            format!("{} user pools and the system pool make {} node pools, but an AKS cluster has at most {MAX_POOLS}; remove {} of them", pools.len(), pools.len() + 1, pools.len() + 1 - MAX_POOLS),
+        );
+    }
+    for (name, pool) in pools {
+        let path = format!("userPools.{name}");
+        if !valid_pool_name(name) {
+            v.fail(&path, format!("'{name}' is not a valid agent pool name: 1 to 12 lower-case letters and digits, starting with a letter; rename the key"));
+        } else if *name == system_name {
+            v.fail(
+                &path,
+                format!("'{name}' is the system pool's name; give the user pool another name"),
+            );
+        }
+        check_pool(v, &path, pool, false, &inputs.location);
+    }
+}
+
+/// Learn (quotas-skus-regions): 100 node pools per cluster, 1000 nodes per pool.
+const MAX_POOLS: usize = 100;
+const MAX_NODES_PER_POOL: i64 = 1000;
+
+/// One pool's settings: VM size, count or autoscaling, zones in this region, maxPods, surge and
+/// taints.
+fn check_pool(
+    v: &mut Validator<'_, '_>,
+    path: &str,
+    pool: &NodePoolSettings,
+    system: bool,
+    location: &str,
+) {
+    let at = |field: &str| format!("{path}.{field}");
     if let Some(size) = pool.vm_size.as_deref() {
         v.name(
-            "systemPool.vmSize",
+            &at("vmSize"),
             size,
             64,
             "letters, digits and '_' (e.g. Standard_D4s_v5)",
             vm_size_character,
         );
     }
+    // A system pool always keeps a node for the cluster's own pods.
+    let least = i64::from(system);
+    let kind = if system {
+        "a system pool"
+    } else {
+        "a user pool"
+    };
     if let Some(count) = pool.count {
-        if !v.is_unknown("systemPool.count") && !(1..=1000).contains(&count) {
+        if !v.is_unknown(&at("count")) && !(least..=MAX_NODES_PER_POOL).contains(&count) {
             v.fail(
-                "systemPool.count",
-                format!("{count} nodes requested; a system pool has 1 to 1000 nodes"),
+                &at("count"),
+                format!(
+                    "{count} nodes requested; {kind} has {least} to {MAX_NODES_PER_POOL} nodes"
+                ),
             );
         }
     }
+    if let Some(range) = &pool.autoscaling {
+        if pool.count.is_some() && !v.is_unknown(&at("count")) {
+            v.fail(
+                &at("count"),
+                "give either count or autoscaling: with autoscaling the cluster autoscaler sets the node count between minCount and maxCount; remove count",
+            );
+        }
+        if !v.is_unknown(&at("autoscaling")) {
+            if range.min_count > range.max_count {
+                v.fail(
+                    &at("autoscaling.minCount"),
+                    format!(
+                        "minCount {} is above maxCount {}; lower minCount or raise maxCount",
+                        range.min_count, range.max_count
+                    ),
+                );
+            }
+            if range.min_count < least {
+                v.fail(
+                    &at("autoscaling.minCount"),
+                    format!("minCount {} is below {least}; {kind} scales between {least} and {MAX_NODES_PER_POOL} nodes", range.min_count),
+                );
+            }
+            if range.max_count > MAX_NODES_PER_POOL {
+                v.fail(
+                    &at("autoscaling.maxCount"),
+                    format!("maxCount {} is above AKS's {MAX_NODES_PER_POOL} nodes per pool; lower it, or add another pool", range.max_count),
+                );
+            }
+        }
+    }
+    if let Some(zones) = &pool.zones {
+        if !v.is_unknown(&at("zones")) {
+            check_zones(v, &at("zones"), zones, location);
+        }
+    }
     if let Some(max_pods) = pool.max_pods {
-        if !v.is_unknown("systemPool.maxPods") {
-            check_max_pods(v, pool, max_pods);
+        if !v.is_unknown(&at("maxPods")) {
+            let nodes = pool
+                .autoscaling
+                .as_ref()
+                .map(|range| range.min_count)
+                .or(pool.count)
+                .unwrap_or(DEFAULT_NODE_COUNT);
+            check_max_pods(v, path, nodes, max_pods);
+        }
+    }
+    if let Some(surge) = pool.max_surge.as_deref() {
+        if !v.is_unknown(&at("maxSurge")) && !valid_surge(surge) {
+            v.fail(&at("maxSurge"), format!("'{surge}' is not a surge: give a node count (\"1\") or a percentage of the pool (\"33%\", 1% to 100%)"));
+        }
+    }
+    for (i, taint) in pool.node_taints.iter().flatten().enumerate() {
+        let taint_path = format!("{path}.nodeTaints[{i}]");
+        if !v.is_unknown(&taint_path) && !valid_taint(taint) {
+            v.fail(&taint_path, format!("'{taint}' is not a taint: write key=value:Effect, with Effect NoSchedule, PreferNoSchedule or NoExecute (e.g. CriticalAddonsOnly=true:NoSchedule)"));
         }
     }
 }
 
+/// Zones are 1, 2 and 3, each once, and only where the region has them.
+fn check_zones(v: &mut Validator<'_, '_>, path: &str, zones: &[String], location: &str) {
+    let mut seen = Vec::new();
+    for zone in zones {
+        if !["1", "2", "3"].contains(&zone.as_str()) {
+            v.fail(
+                path,
+                format!("'{zone}' is not an availability zone; use \"1\", \"2\" and \"3\""),
+            );
+        } else if seen.contains(&zone) {
+            v.fail(
+                path,
+                format!("zone {zone} is listed twice; list each zone once"),
+            );
+        }
+        seen.push(zone);
+    }
+    let region = crate::regions::canonical(location);
+    if !zones.is_empty()
+        && crate::regions::is_known(&region)
+        && !crate::regions::has_availability_zones(&region)
+    {
+        v.fail(path, format!("{region} has no availability zones, so its pools cannot be spread over zones; remove zones (or set it to []), or choose a region with zones"));
+    }
+}
+
+/// `5` or `33%`.
+fn valid_surge(surge: &str) -> bool {
+    match surge.strip_suffix('%') {
+        Some(percent) => percent.parse::<u32>().is_ok_and(|p| (1..=100).contains(&p)),
+        None => surge.parse::<u32>().is_ok_and(|n| n >= 1),
+    }
+}
+
+/// `key=value:Effect` (the value may be empty); Kubernetes' three effects.
+fn valid_taint(taint: &str) -> bool {
+    let Some((key_value, effect)) = taint.rsplit_once(':') else {
+        return false;
+    };
+    let key = key_value.split_once('=').map_or(key_value, |(key, _)| key);
+    !key.is_empty()
+        && !key.contains(char::is_whitespace)
+        && ["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&effect)
+}
+
 /// Learn ("Configure maximum pods per node", azure-cni-overview / concepts-network-ip-address-
 /// planning): maxPods is 10 to 250, and a value under 30 only if the pool still has room for 30
-/// pods (count × maxPods ≥ 30), which keeps space for the system pods.
-fn check_max_pods(v: &mut Validator<'_, '_>, pool: &SystemPoolInputs, max_pods: i64) {
+/// pods (nodes × maxPods ≥ 30), which keeps space for the system pods.
+fn check_max_pods(v: &mut Validator<'_, '_>, path: &str, count: i64, max_pods: i64) {
     const POOL_MINIMUM_PODS: i64 = 30;
+    let at = format!("{path}.maxPods");
     if !(10..=250).contains(&max_pods) {
         v.fail(
-            "systemPool.maxPods",
+            &at,
             format!("maxPods {max_pods} is out of range; AKS allows 10 to 250"),
         );
         return;
     }
-    if max_pods >= POOL_MINIMUM_PODS || v.is_unknown("systemPool.count") {
+    if max_pods >= POOL_MINIMUM_PODS || v.is_unknown(&format!("{path}.count")) {
         return;
     }
-    let count = pool.count.unwrap_or(DEFAULT_NODE_COUNT);
     // A count out of range is reported on its own.
     if (1..=1000).contains(&count) && count * max_pods < POOL_MINIMUM_PODS {
         // Both are positive here.
         let at_least = |needed: i64, per: i64| (needed + per - 1) / per;
         let nodes_needed = at_least(POOL_MINIMUM_PODS, max_pods);
         v.fail(
-            "systemPool.maxPods",
-            format!("maxPods {max_pods} with {count} node(s) leaves room for {} pods, but AKS needs room for at least 30 in a pool; set systemPool.count to {nodes_needed} or more, or maxPods to {} or more", count * max_pods, at_least(POOL_MINIMUM_PODS, count)),
+            &at,
+            format!("maxPods {max_pods} with {count} node(s) leaves room for {} pods, but AKS needs room for at least 30 in a pool; set {path}.count to {nodes_needed} or more, or maxPods to {} or more", count * max_pods, at_least(POOL_MINIMUM_PODS, count)),
         );
     }
 }
@@ -457,8 +616,11 @@ fn vm_size_character(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{check, valid};
-    use super::super::types::{SystemPoolInputs, DEFAULT_DNS_SERVICE_IP, DEFAULT_POD_CIDR};
-    use crate::vocabulary::NetworkPolicy;
+    use super::super::types::RegionalClusterInputs;
+    use super::super::types::{
+        Autoscaling, NodePoolSettings, SystemPoolInputs, DEFAULT_DNS_SERVICE_IP, DEFAULT_POD_CIDR,
+    };
+    use crate::vocabulary::{ClusterProfile, NetworkPolicy};
 
     /// maxPods under 30 passes only when the pool has room for 30 pods (count × maxPods ≥ 30).
     #[test]
@@ -476,9 +638,12 @@ mod tests {
         for (max_pods, count, accepted) in rows {
             let mut inputs = valid();
             inputs.system_pool = Some(SystemPoolInputs {
-                max_pods,
-                count,
-                ..Default::default()
+                name: None,
+                settings: NodePoolSettings {
+                    max_pods,
+                    count,
+                    ..Default::default()
+                },
             });
             let failures = check(&mut inputs);
             assert_eq!(
@@ -508,5 +673,196 @@ mod tests {
             Some(DEFAULT_DNS_SERVICE_IP)
         );
         assert_eq!(resolved.network_policy, Some(NetworkPolicy::Cilium));
+    }
+
+    /// Every pool problem is reported at once, at the pool's own path.
+    #[test]
+    fn pool_settings_are_checked_where_they_are_written() {
+        type Edit = fn(&mut NodePoolSettings);
+        let rows: [(&str, &str, Edit, Option<&str>); 14] = [
+            ("eastus", "fixed count", |p| p.count = Some(3), None),
+            (
+                "eastus",
+                "autoscaling",
+                |p| {
+                    p.autoscaling = Some(Autoscaling {
+                        min_count: 1,
+                        max_count: 5,
+                    })
+                },
+                None,
+            ),
+            (
+                "eastus",
+                "count and autoscaling",
+                |p| {
+                    p.count = Some(3);
+                    p.autoscaling = Some(Autoscaling {
+                        min_count: 1,
+                        max_count: 5,
+                    })
+                },
+                Some("userPools.apps.count"),
+            ),
+            (
+                "eastus",
+                "min above max",
+                |p| {
+                    p.autoscaling = Some(Autoscaling {
+                        min_count: 6,
+                        max_count: 5,
+                    })
+                },
+                Some("userPools.apps.autoscaling.minCount"),
+            ),
+            (
+                "eastus",
+                "beyond AKS's per-pool maximum",
+                |p| {
+                    p.autoscaling = Some(Autoscaling {
+                        min_count: 1,
+                        max_count: 1001,
+                    })
+                },
+                Some("userPools.apps.autoscaling.maxCount"),
+            ),
+            (
+                "eastus",
+                "too many nodes",
+                |p| p.count = Some(1001),
+                Some("userPools.apps.count"),
+            ),
+            (
+                "eastus",
+                "zones",
+                |p| p.zones = Some(vec!["1".into(), "3".into()]),
+                None,
+            ),
+            (
+                "eastus",
+                "zone 4",
+                |p| p.zones = Some(vec!["4".into()]),
+                Some("userPools.apps.zones"),
+            ),
+            (
+                "eastus",
+                "zone twice",
+                |p| p.zones = Some(vec!["1".into(), "1".into()]),
+                Some("userPools.apps.zones"),
+            ),
+            (
+                "westus",
+                "zones where the region has none",
+                |p| p.zones = Some(vec!["1".into()]),
+                Some("userPools.apps.zones"),
+            ),
+            (
+                "westus",
+                "no zones where the region has none",
+                |p| p.zones = Some(vec![]),
+                None,
+            ),
+            (
+                "eastus",
+                "surge",
+                |p| p.max_surge = Some("0%".into()),
+                Some("userPools.apps.maxSurge"),
+            ),
+            (
+                "eastus",
+                "taint",
+                |p| p.node_taints = Some(vec!["gpu=true".into()]),
+                Some("userPools.apps.nodeTaints[0]"),
+            ),
+            (
+                "eastus",
+                "good taint and surge",
+                |p| {
+                    p.node_taints = Some(vec!["gpu=true:NoSchedule".into()]);
+                    p.max_surge = Some("33%".into())
+                },
+                None,
+            ),
+        ];
+        for (location, case, edit, refused_at) in rows {
+            let mut inputs = valid();
+            inputs.location = location.into();
+            let mut pool = NodePoolSettings::default();
+            edit(&mut pool);
+            inputs.user_pools = Some(std::collections::BTreeMap::from([(
+                "apps".to_string(),
+                pool,
+            )]));
+            let failures = check(&mut inputs);
+            let paths: Vec<String> = failures.iter().map(|f| f.property.to_string()).collect();
+            match refused_at {
+                None => assert!(failures.is_empty(), "{case}: {failures:?}"),
+                Some(path) => assert!(paths.iter().any(|p| p == path), "{case}: {paths:?}"),
+            }
+            if let (Some(_), "zones where the region has none") = (refused_at, case) {
+                assert!(
+                    failures[0].reason.contains("westus"),
+                    "names the region: {failures:?}"
+                );
+            }
+        }
+        let mut inputs = valid();
+        inputs.user_pools = Some(std::collections::BTreeMap::from([
+            ("system".to_string(), NodePoolSettings::default()),
+            (
+                "Bad-Name".to_string(),
+                NodePoolSettings {
+                    count: Some(-1),
+                    ..Default::default()
+                },
+            ),
+        ]));
+        let paths: Vec<String> = check(&mut inputs)
+            .iter()
+            .map(|f| f.property.to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "userPools.Bad-Name",
+                "userPools.Bad-Name.count",
+                "userPools.system"
+            ]
+        );
+    }
+
+    /// A new cluster records its profile; an existing one keeps the one it had (none when it was
+    /// created before profiles), whatever the program now asks.
+    #[test]
+    fn the_profile_is_fixed_when_the_cluster_is_created() {
+        use crate::resource::{CheckContext, Resource};
+        let unknowns = crate::property::Annotations::default();
+        let context = CheckContext {
+            unknowns: &unknowns,
+            name: "Platform",
+        };
+        let rows = [
+            (None, None, Some(ClusterProfile::Basic)),
+            (
+                Some(ClusterProfile::Production),
+                None,
+                Some(ClusterProfile::Production),
+            ),
+            (Some(ClusterProfile::Production), Some(None), None),
+            (
+                Some(ClusterProfile::Production),
+                Some(Some(ClusterProfile::Basic)),
+                Some(ClusterProfile::Basic),
+            ),
+        ];
+        for (asked, old, recorded) in rows {
+            let olds = old.map(|profile| RegionalClusterInputs { profile, ..valid() });
+            let mut inputs = RegionalClusterInputs {
+                profile: asked,
+                ..valid()
+            };
+            super::super::RegionalCluster.check(&mut inputs, olds.as_ref(), &context);
+            assert_eq!(inputs.profile, recorded, "{asked:?} over {old:?}");
+        }
     }
 }

@@ -2,17 +2,21 @@
 //! the old inputs wrote it when Azure agrees, as Azure reports it where it differs, and left out
 //! when the old inputs (or an import) leave it to the default.
 
+use std::collections::BTreeMap;
+
+use super::pools::carried_pool;
 use super::read::live_system_pool;
 use super::types::{
-    default_dns_service_ip, RegionalClusterInputs, SystemPoolInputs, DEFAULT_MAX_PODS,
-    DEFAULT_NODE_COUNT, DEFAULT_POD_CIDR, DEFAULT_POOL_NAME, DEFAULT_SERVICE_CIDR,
-    DEFAULT_SKU_TIER, DEFAULT_VM_SIZE,
+    default_dns_service_ip, Autoscaling, NodePoolSettings, RegionalClusterInputs, SystemPoolInputs,
+    DEFAULT_POD_CIDR, DEFAULT_POOL_NAME, DEFAULT_SERVICE_CIDR, DEFAULT_SKU_TIER,
 };
 use crate::azure::ids::ids_equal;
 use crate::azure::models::managed_cluster::{AgentPoolProfile, ManagedCluster, NetworkProfile};
 use crate::azure::ResourceId;
 use crate::resources::common::user_tags;
-use crate::vocabulary::{NetworkDataplane, NetworkPolicy, PodNetworking, SkuTier, Vocabulary};
+use crate::vocabulary::{
+    NetworkDataplane, NetworkPolicy, OsDiskType, OsSku, PodNetworking, SkuTier, Vocabulary,
+};
 
 /// Inputs that reproduce the live cluster (refresh keeps `old`'s representation; import has none).
 pub(super) fn live_inputs(
@@ -26,17 +30,24 @@ pub(super) fn live_inputs(
         .network_profile
         .clone()
         .unwrap_or_default();
-    let pool_name = old
-        .map(|inputs| inputs.resolved())
-        .and_then(|resolved| resolved.system_pool)
-        .and_then(|pool| pool.name);
+    // What unset settings resolve to: the old inputs' profile, or (on import) none.
+    let defaults = RegionalClusterInputs {
+        location: location.clone(),
+        ..old.cloned().unwrap_or_default()
+    };
+    let pool_name = defaults.resolved_system_pool().name;
     let live_pool = live_system_pool(cluster, pool_name.as_deref())
         .cloned()
+        .unwrap_or_default();
+    let live_pools = cluster
+        .properties
+        .agent_pool_profiles
+        .clone()
         .unwrap_or_default();
     let live_networking = live_pod_networking(&network);
     let (network_dataplane, network_policy) = dataplane_and_policy(old, &network, live_networking);
     let (service_cidr, dns_service_ip) = service_range(old, &network);
-    let system_pool = system_pool(old.and_then(|i| i.system_pool.as_ref()), &live_pool);
+    let system_pool = system_pool(old, &defaults, &live_pool);
     RegionalClusterInputs {
         resource_group_name: resource_group_name(cluster_id, old),
         name_prefix: name_prefix(cluster_id, &location, old),
@@ -68,7 +79,9 @@ pub(super) fn live_inputs(
         node_subnet_cidr: old.and_then(|i| i.node_subnet_cidr.clone()),
         kubernetes_version: kubernetes_version(cluster, old),
         system_pool: (!system_pool.is_empty()).then_some(system_pool),
-        sku_tier: sku_tier(cluster, old),
+        user_pools: user_pools(old, &defaults, &live_pools),
+        profile: old.and_then(|inputs| inputs.profile),
+        sku_tier: sku_tier(cluster, old, &defaults),
         advanced_networking: advanced_networking(&network, old),
         tags: user_tags(cluster.tags.as_ref()),
         location,
@@ -235,39 +248,190 @@ fn service_range(
     (service_cidr, dns_service_ip)
 }
 
+/// The system pool as the program would write it: the name and every setting the old inputs
+/// give or that has a default, as the pool that carries it reports them.
 fn system_pool(
-    old_pool: Option<&SystemPoolInputs>,
+    old: Option<&RegionalClusterInputs>,
+    defaults: &RegionalClusterInputs,
     live_pool: &AgentPoolProfile,
 ) -> SystemPoolInputs {
+    let old_pool = old.and_then(|inputs| inputs.system_pool.as_ref());
+    let default = defaults.resolved_system_pool();
+    let name = old_pool.and_then(|p| p.name.clone());
     SystemPoolInputs {
-        name: represent(
-            old_pool.and_then(|p| p.name.clone()).as_ref(),
-            Some(live_pool.name.clone()).filter(|n| !n.is_empty()),
-            Some(&DEFAULT_POOL_NAME.to_string()),
+        // The program's name stays: a rotation gives the agent pool another.
+        name: match old {
+            Some(_) => name,
+            None => represent(
+                None,
+                carried_pool(live_pool).map(str::to_string),
+                Some(&DEFAULT_POOL_NAME.to_string()),
+                |a, b| a == b,
+            ),
+        },
+        settings: pool_settings(old_pool.map(|p| &p.settings), &default.settings, live_pool),
+    }
+}
+
+/// One pool's settings from the agent pool that carries it. A setting neither given nor
+/// defaulted is left to Azure and stays out, so refresh never invents a change.
+pub(super) fn pool_settings(
+    old: Option<&NodePoolSettings>,
+    default: &NodePoolSettings,
+    live: &AgentPoolProfile,
+) -> NodePoolSettings {
+    let old = old.cloned().unwrap_or_default();
+    let live_range = (live.enable_auto_scaling == Some(true)).then(|| Autoscaling {
+        min_count: live.min_count.map(i64::from).unwrap_or_default(),
+        max_count: live.max_count.map(i64::from).unwrap_or_default(),
+    });
+    let autoscaling = observed(
+        old.autoscaling.as_ref(),
+        live_range.clone(),
+        default.autoscaling.as_ref(),
+        |a, b| a == b,
+    );
+    // The autoscaler's count is not drift.
+    let count = if live_range.is_some() || autoscaling.is_some() {
+        None
+    } else {
+        observed(
+            old.count.as_ref(),
+            live.count.map(i64::from),
+            default.count.as_ref(),
             |a, b| a == b,
-        ),
-        vm_size: represent(
-            old_pool.and_then(|p| p.vm_size.clone()).as_ref(),
-            live_pool.vm_size.clone(),
-            Some(&DEFAULT_VM_SIZE.to_string()),
+        )
+    };
+    NodePoolSettings {
+        vm_size: observed(
+            old.vm_size.as_ref(),
+            live.vm_size.clone(),
+            default.vm_size.as_ref(),
             same_text,
         ),
-        count: represent(
-            old_pool.and_then(|p| p.count).as_ref(),
-            live_pool.count.map(i64::from),
-            Some(&DEFAULT_NODE_COUNT),
+        count,
+        autoscaling,
+        zones: observed(
+            old.zones.as_ref(),
+            Some(sorted(live.availability_zones.clone().unwrap_or_default())),
+            default.zones.as_ref(),
+            |a, b| sorted(a.clone()) == sorted(b.clone()),
+        ),
+        os_sku: observed(
+            old.os_sku.as_ref(),
+            live.os_sku.as_deref().and_then(OsSku::parse),
+            default.os_sku.as_ref(),
             |a, b| a == b,
         ),
-        max_pods: represent(
-            old_pool.and_then(|p| p.max_pods).as_ref(),
-            live_pool.max_pods.map(i64::from),
-            Some(&DEFAULT_MAX_PODS),
+        os_disk_type: observed(
+            old.os_disk_type.as_ref(),
+            live.os_disk_type.as_deref().and_then(OsDiskType::parse),
+            default.os_disk_type.as_ref(),
             |a, b| a == b,
+        ),
+        max_pods: observed(
+            old.max_pods.as_ref(),
+            live.max_pods.map(i64::from),
+            default.max_pods.as_ref(),
+            |a, b| a == b,
+        ),
+        max_surge: observed(
+            old.max_surge.as_ref(),
+            live.upgrade_settings
+                .as_ref()
+                .and_then(|u| u.max_surge.clone()),
+            default.max_surge.as_ref(),
+            |a, b| a == b,
+        ),
+        node_labels: observed(
+            old.node_labels.as_ref(),
+            Some(live.node_labels.clone().unwrap_or_default()),
+            default.node_labels.as_ref(),
+            |a, b| a == b,
+        ),
+        node_taints: observed(
+            old.node_taints.as_ref(),
+            Some(live.node_taints.clone().unwrap_or_default()),
+            default.node_taints.as_ref(),
+            |a, b| sorted(a.clone()) == sorted(b.clone()),
         ),
     }
 }
 
-fn sku_tier(cluster: &ManagedCluster, old: Option<&RegionalClusterInputs>) -> Option<SkuTier> {
+/// The user pools: each one the old inputs name (or the profile gives), from the agent pool
+/// that carries it; on import, every User pool.
+fn user_pools(
+    old: Option<&RegionalClusterInputs>,
+    defaults: &RegionalClusterInputs,
+    live: &[AgentPoolProfile],
+) -> Option<BTreeMap<String, NodePoolSettings>> {
+    let given = old.and_then(|inputs| inputs.user_pools.as_ref());
+    let default_pools = defaults.resolved_user_pools();
+    if old.is_none() {
+        let imported: BTreeMap<String, NodePoolSettings> = live
+            .iter()
+            .filter(|pool| pool.mode.as_deref() == Some("User"))
+            .filter_map(|pool| {
+                let name = carried_pool(pool)?.to_string();
+                let settings = pool_settings(None, &NodePoolSettings::default(), pool);
+                Some((name, settings))
+            })
+            .collect();
+        return (!imported.is_empty()).then_some(imported);
+    }
+    let names: Vec<String> = match given {
+        Some(pools) => pools.keys().cloned().collect(),
+        None => default_pools.keys().cloned().collect(),
+    };
+    let mut found = BTreeMap::new();
+    for name in names {
+        let Some(agent_pool) = live
+            .iter()
+            .find(|pool| carried_pool(pool) == Some(name.as_str()))
+        else {
+            continue;
+        };
+        let given_pool = given.and_then(|pools| pools.get(&name));
+        let default = default_pools.get(&name).cloned().unwrap_or_default();
+        found.insert(name, pool_settings(given_pool, &default, agent_pool));
+    }
+    match given {
+        Some(_) => Some(found),
+        // Left to the profile: stays so while every pool it gives is there as it gives it.
+        None if found.len() == default_pools.len()
+            && found
+                .values()
+                .all(|pool| *pool == NodePoolSettings::default()) =>
+        {
+            None
+        }
+        None => Some(found),
+    }
+}
+
+/// Like `represent`, but a setting neither given nor defaulted stays out whatever Azure has.
+fn observed<T: PartialEq + Clone>(
+    old: Option<&T>,
+    live: Option<T>,
+    default: Option<&T>,
+    same: impl Fn(&T, &T) -> bool,
+) -> Option<T> {
+    if old.is_none() && default.is_none() {
+        return None;
+    }
+    represent(old, live, default, same)
+}
+
+fn sorted(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items
+}
+
+fn sku_tier(
+    cluster: &ManagedCluster,
+    old: Option<&RegionalClusterInputs>,
+    defaults: &RegionalClusterInputs,
+) -> Option<SkuTier> {
     let live_tier = cluster
         .sku
         .as_ref()
@@ -276,7 +440,7 @@ fn sku_tier(cluster: &ManagedCluster, old: Option<&RegionalClusterInputs>) -> Op
     represent(
         old.and_then(|i| i.sku_tier).as_ref(),
         live_tier,
-        Some(&DEFAULT_SKU_TIER),
+        Some(&defaults.resolved().sku_tier.unwrap_or(DEFAULT_SKU_TIER)),
         |a, b| a == b,
     )
 }
@@ -338,6 +502,9 @@ mod tests {
         let id = managed_cluster_id(SUBSCRIPTION, "rg-platform-eastus", "aks-platform-eastus");
         let imported = live_inputs(&id, &cluster, None);
         let mut expected = inputs.clone();
+        // An import cannot know the profile a cluster was made with: it leaves zones and images
+        // to Azure.
+        expected.profile = None;
         expected.vnet_cidr = None;
         expected.node_subnet_cidr = None;
         assert_eq!(imported, expected);
@@ -345,14 +512,17 @@ mod tests {
         let mut explicit = inputs.clone();
         explicit.sku_tier = Some(SkuTier::Free);
         explicit.system_pool = Some(SystemPoolInputs {
-            count: Some(2),
-            ..Default::default()
+            name: None,
+            settings: NodePoolSettings {
+                count: Some(2),
+                ..Default::default()
+            },
         });
         let refreshed = live_inputs(&id, &cluster, Some(&explicit));
         assert_eq!(refreshed, explicit);
 
         cluster.properties.agent_pool_profiles.as_mut().unwrap()[0].count = Some(4);
         let drifted = live_inputs(&id, &cluster, Some(&inputs));
-        assert_eq!(drifted.system_pool.and_then(|p| p.count), Some(4));
+        assert_eq!(drifted.system_pool.and_then(|p| p.settings.count), Some(4));
     }
 }

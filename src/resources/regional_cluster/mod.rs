@@ -6,7 +6,8 @@
 //! crash adopts the cluster and resumes.
 //!
 //! One concept per file: `types` (inputs, outputs, defaults, names), `check`, `changes` (what
-//! replaces), `preview`, `body` (the ARM PUT), `roles` (Network Contributor grants), `kubeconfig`,
+//! replaces), `preview`, `body` (the ARM PUT), `pools` (which agent pool carries each pool, and
+//! what rotates one), `pool_apply` (writing the pools), `roles` (Network Contributor grants), `kubeconfig`,
 //! `read` (refresh and import), `live_inputs` (the live cluster as inputs), `apply` (create and
 //! update), `delete`.
 
@@ -18,6 +19,8 @@ mod delete;
 mod kubeconfig;
 pub(crate) mod kubernetes_versions;
 mod live_inputs;
+mod pool_apply;
+mod pools;
 mod preview;
 mod read;
 mod roles;
@@ -36,9 +39,9 @@ use crate::resource::{
 };
 
 pub use types::{
-    Names, RegionalClusterInputs, RegionalClusterState, SystemPoolInputs, DEFAULT_DNS_SERVICE_IP,
-    DEFAULT_MAX_PODS, DEFAULT_NODE_COUNT, DEFAULT_POD_CIDR, DEFAULT_POOL_NAME,
-    DEFAULT_SERVICE_CIDR, DEFAULT_SKU_TIER, DEFAULT_VM_SIZE,
+    Autoscaling, Names, NodePoolSettings, RegionalClusterInputs, RegionalClusterState,
+    SystemPoolInputs, DEFAULT_DNS_SERVICE_IP, DEFAULT_MAX_PODS, DEFAULT_NODE_COUNT,
+    DEFAULT_POD_CIDR, DEFAULT_POOL_NAME, DEFAULT_SERVICE_CIDR, DEFAULT_SKU_TIER, DEFAULT_VM_SIZE,
 };
 
 pub struct RegionalCluster;
@@ -55,10 +58,10 @@ impl Resource for RegionalCluster {
     fn check(
         &self,
         inputs: &mut RegionalClusterInputs,
-        _olds: Option<&RegionalClusterInputs>,
+        olds: Option<&RegionalClusterInputs>,
         context: &CheckContext<'_>,
     ) -> Vec<CheckFailure> {
-        check::check(inputs, context)
+        check::check(inputs, olds, context)
     }
 
     fn change_effect(&self, change: &Change<'_>) -> ChangeEffect {
@@ -72,6 +75,23 @@ impl Resource for RegionalCluster {
         unknowns: &Annotations,
     ) -> ChangeEffect {
         changes::change_effect_given(change, news, unknowns)
+    }
+
+    /// A pool whose fixed settings change is rotated, never the cluster replaced: say so.
+    fn change_notes(
+        &self,
+        old: &RegionalClusterInputs,
+        new: &RegionalClusterInputs,
+    ) -> Vec<String> {
+        pools::rotations(old, new)
+            .into_iter()
+            .map(|(pool, fields)| {
+                format!(
+                    "rotates pool {pool}: {} cannot change in place, so a new agent pool is created, and once it is ready the old one is drained and deleted; the cluster stays",
+                    fields.join(", ")
+                )
+            })
+            .collect()
     }
 
     fn preview(
@@ -118,7 +138,7 @@ impl Resource for RegionalCluster {
                     .await?;
             }
         }
-        apply::apply(azure, context, &news, Some(old.1))
+        apply::apply(azure, context, &news, Some(old))
             .await
             .map(|(_, state)| state)
     }

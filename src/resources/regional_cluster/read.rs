@@ -2,6 +2,7 @@
 
 use super::kubeconfig::user_kubeconfig;
 use super::live_inputs::live_inputs;
+use super::pools::{carried_pool, carriers, pool_specs, rotating_fields};
 use super::roles::{expected_role_assignments, missing_role_assignments};
 use super::types::{RegionalClusterInputs, RegionalClusterState};
 use crate::azure::models::managed_cluster::{AgentPoolProfile, ManagedCluster};
@@ -161,13 +162,19 @@ pub(super) fn live_system_pool<'a>(
     name: Option<&str>,
 ) -> Option<&'a AgentPoolProfile> {
     let pools = cluster.properties.agent_pool_profiles.as_deref()?;
-    name.and_then(|name| pools.iter().find(|pool| pool.name == name))
-        .or_else(|| {
-            pools
-                .iter()
-                .find(|pool| pool.mode.as_deref() == Some("System"))
-        })
-        .or_else(|| pools.first())
+    name.and_then(|name| {
+        let carrying = pools.iter().filter(|pool| carried_pool(pool) == Some(name));
+        let mut carrying: Vec<&AgentPoolProfile> = carrying.collect();
+        // Mid-rotation two pools carry it: the System one is the system pool.
+        carrying.sort_by_key(|pool| pool.mode.as_deref() != Some("System"));
+        carrying.first().copied()
+    })
+    .or_else(|| {
+        pools
+            .iter()
+            .find(|pool| pool.mode.as_deref() == Some("System"))
+    })
+    .or_else(|| pools.first())
 }
 
 /// Outputs from the resolved inputs and what Azure reported.
@@ -188,7 +195,7 @@ pub(super) fn state_from(
         resolved.system_pool.as_mut(),
         live_system_pool(cluster, pool_name.as_deref()),
     ) {
-        pool.max_pods = live.max_pods.map(i64::from).or(pool.max_pods);
+        pool.settings.max_pods = live.max_pods.map(i64::from).or(pool.settings.max_pods);
     }
     RegionalClusterState {
         cluster_name: inputs.names().cluster,
@@ -201,8 +208,33 @@ pub(super) fn state_from(
         inputs: resolved,
         role_assignment_ids: Vec::new(),
         kubeconfig: None,
+        agent_pool_names: agent_pool_names(inputs, cluster),
         out_of_band_changes: Vec::new(),
     }
+}
+
+/// Which agent pool carries each pool of the program now: the one whose fixed settings match
+/// (mid-rotation the new one), else the first that carries it.
+fn agent_pool_names(
+    inputs: &RegionalClusterInputs,
+    cluster: &ManagedCluster,
+) -> std::collections::BTreeMap<String, String> {
+    let live = cluster
+        .properties
+        .agent_pool_profiles
+        .as_deref()
+        .unwrap_or_default();
+    pool_specs(inputs)
+        .into_iter()
+        .filter_map(|pool| {
+            let carrying = carriers(&pool, live);
+            let carrier = carrying
+                .iter()
+                .find(|agent_pool| rotating_fields(&pool.settings, agent_pool).is_empty())
+                .or(carrying.first())?;
+            Some((pool.name, carrier.name.clone()))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 
 use crate::net;
-use crate::vocabulary::{NetworkDataplane, NetworkPolicy, PodNetworking, SkuTier};
+use crate::regions;
+use crate::vocabulary::{
+    ClusterProfile, NetworkDataplane, NetworkPolicy, OsDiskType, OsSku, PodNetworking, SkuTier,
+};
 
 pub const DEFAULT_POD_CIDR: &str = "10.244.0.0/16";
 pub const DEFAULT_SERVICE_CIDR: &str = "10.96.0.0/16";
@@ -14,9 +17,62 @@ pub const DEFAULT_DNS_SERVICE_IP: &str = "10.96.0.10";
 pub const DEFAULT_POOL_NAME: &str = "system";
 pub const DEFAULT_VM_SIZE: &str = "Standard_D4s_v5";
 pub const DEFAULT_NODE_COUNT: i64 = 2;
+/// The production system pool: one node per zone.
+pub const PRODUCTION_SYSTEM_NODE_COUNT: i64 = 3;
+/// Keeps application pods off the production system pool (Learn, use-system-pools).
+pub const CRITICAL_ADDONS_ONLY: &str = "CriticalAddonsOnly=true:NoSchedule";
+/// The production profile's user pool and its autoscaler range.
+pub const DEFAULT_USER_POOL_NAME: &str = "user";
+pub const DEFAULT_USER_POOL_MIN: i64 = 2;
+pub const DEFAULT_USER_POOL_MAX: i64 = 10;
+/// A pool that names no count and does not autoscale.
+pub const DEFAULT_USER_POOL_COUNT: i64 = 2;
+pub const DEFAULT_OS_SKU: OsSku = OsSku::AzureLinux;
 /// What AKS gives overlay, flat and BYO CNI pools when maxPods is not set.
 pub const DEFAULT_MAX_PODS: i64 = 250;
 pub const DEFAULT_SKU_TIER: SkuTier = SkuTier::Free;
+
+/// The settings every node pool has. Unset settings take the cluster profile's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NodePoolSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_size: Option<String>,
+    /// A fixed node count; leave it out when the pool autoscales.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
+    /// Availability zones ("1", "2", "3"); empty means no zones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_sku: Option<OsSku>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_disk_type: Option<OsDiskType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pods: Option<i64>,
+    /// Extra nodes during an upgrade: a number ("1") or a percentage ("33%").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_surge: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_labels: Option<BTreeMap<String, String>>,
+    /// `key=value:Effect`, e.g. `CriticalAddonsOnly=true:NoSchedule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_taints: Option<Vec<String>>,
+}
+
+/// The cluster autoscaler's range for a pool.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Autoscaling {
+    #[serde(default)]
+    #[schemars(extend("x-required" = true))]
+    pub min_count: i64,
+    #[serde(default)]
+    #[schemars(extend("x-required" = true))]
+    pub max_count: i64,
+}
 
 /// The cluster's system node pool.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -24,12 +80,8 @@ pub const DEFAULT_SKU_TIER: SkuTier = SkuTier::Free;
 pub struct SystemPoolInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vm_size: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_pods: Option<i64>,
+    #[serde(flatten)]
+    pub settings: NodePoolSettings,
 }
 
 impl SystemPoolInputs {
@@ -88,6 +140,14 @@ pub struct RegionalClusterInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-resolved" = true))]
     pub system_pool: Option<SystemPoolInputs>,
+    /// User pools by name; each is its own ARM agent pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-resolved" = true))]
+    pub user_pools: Option<BTreeMap<String, NodePoolSettings>>,
+    /// Which defaults a new cluster gets. Fixed when the cluster is created; a cluster created
+    /// before profiles existed has none and keeps the settings it was created with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ClusterProfile>,
     /// AKS pricing tier, Free by default. Premium comes with long-term support: aksmesh asks for
     /// supportPlan AKSLongTermSupport with it (and KubernetesOfficial with Free and Standard).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,6 +183,9 @@ pub struct RegionalClusterState {
     pub role_assignment_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubeconfig: Option<String>,
+    /// The ARM agent pool that carries each pool now (a rotation gives a pool a new one).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub agent_pool_names: BTreeMap<String, String>,
     /// What refresh found changed outside Pulumi that no input shows (a deleted role
     /// assignment); the next `up` grants it again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -181,18 +244,89 @@ impl RegionalClusterInputs {
         );
         resolved.service_cidr = Some(service_cidr);
         resolved.pod_networking = Some(networking);
-        let pool = self.system_pool.clone().unwrap_or_default();
-        resolved.system_pool = Some(SystemPoolInputs {
-            name: Some(pool.name.unwrap_or_else(|| DEFAULT_POOL_NAME.into())),
-            vm_size: Some(pool.vm_size.unwrap_or_else(|| DEFAULT_VM_SIZE.into())),
-            count: Some(pool.count.unwrap_or(DEFAULT_NODE_COUNT)),
-            max_pods: pool.max_pods,
-        });
-        resolved.sku_tier = Some(self.sku_tier.unwrap_or(DEFAULT_SKU_TIER));
+        resolved.system_pool = Some(self.resolved_system_pool());
+        resolved.user_pools = Some(self.resolved_user_pools());
+        resolved.sku_tier = Some(self.sku_tier.unwrap_or(match self.profile {
+            Some(ClusterProfile::Production) => SkuTier::Standard,
+            _ => DEFAULT_SKU_TIER,
+        }));
         resolved.advanced_networking = Some(self.advanced_networking.unwrap_or(false));
         resolved
     }
 }
+
+impl RegionalClusterInputs {
+    /// The system pool with the profile's defaults. A cluster created before profiles existed
+    /// keeps today's shape: unset zones and OS image stay unset, so nothing is sent that would
+    /// rotate its pool.
+    pub fn resolved_system_pool(&self) -> SystemPoolInputs {
+        let pool = self.system_pool.clone().unwrap_or_default();
+        let production = self.profile == Some(ClusterProfile::Production);
+        let mut settings = self.pool_defaults(pool.settings, self.profile.is_some());
+        if settings.autoscaling.is_none() && settings.count.is_none() {
+            settings.count = Some(if production {
+                PRODUCTION_SYSTEM_NODE_COUNT
+            } else {
+                DEFAULT_NODE_COUNT
+            });
+        }
+        if production && settings.node_taints.is_none() {
+            settings.node_taints = Some(vec![CRITICAL_ADDONS_ONLY.to_string()]);
+        }
+        SystemPoolInputs {
+            name: Some(pool.name.unwrap_or_else(|| DEFAULT_POOL_NAME.into())),
+            settings,
+        }
+    }
+
+    /// The user pools with their defaults; the production profile adds one autoscaled pool
+    /// unless `userPools` is given (an empty map means none).
+    pub fn resolved_user_pools(&self) -> BTreeMap<String, NodePoolSettings> {
+        let pools = self.user_pools.clone().unwrap_or_else(|| {
+            if self.profile == Some(ClusterProfile::Production) {
+                BTreeMap::from([(
+                    DEFAULT_USER_POOL_NAME.to_string(),
+                    NodePoolSettings {
+                        autoscaling: Some(Autoscaling {
+                            min_count: DEFAULT_USER_POOL_MIN,
+                            max_count: DEFAULT_USER_POOL_MAX,
+                        }),
+                        ..Default::default()
+                    },
+                )])
+            } else {
+                BTreeMap::new()
+            }
+        });
+        pools
+            .into_iter()
+            .map(|(name, pool)| {
+                let mut settings = self.pool_defaults(pool, true);
+                if settings.autoscaling.is_none() && settings.count.is_none() {
+                    settings.count = Some(DEFAULT_USER_POOL_COUNT);
+                }
+                (name, settings)
+            })
+            .collect()
+    }
+
+    /// VM size always; zones (where the region has them) and the OS image only for pools that
+    /// take the new defaults. osDiskType and maxPods stay AKS's: Ephemeral where the VM size's
+    /// cache holds the OS disk, else Managed (managedClusters.json, OSDiskType).
+    fn pool_defaults(&self, mut pool: NodePoolSettings, new_defaults: bool) -> NodePoolSettings {
+        pool.vm_size.get_or_insert_with(|| DEFAULT_VM_SIZE.into());
+        if new_defaults {
+            if pool.zones.is_none() && regions::has_availability_zones(&self.location) {
+                pool.zones = Some(DEFAULT_ZONES.iter().map(|z| z.to_string()).collect());
+            }
+            pool.os_sku.get_or_insert(DEFAULT_OS_SKU);
+        }
+        pool
+    }
+}
+
+/// Pools spread over every zone of a zonal region.
+pub const DEFAULT_ZONES: [&str; 3] = ["1", "2", "3"];
 
 /// The 10th address of the service range, the conventional cluster DNS address.
 pub(super) fn default_dns_service_ip(service_cidr: &str) -> String {

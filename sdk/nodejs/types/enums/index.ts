@@ -18,6 +18,22 @@ export const CiliumMeshMode = {
  */
 export type CiliumMeshMode = (typeof CiliumMeshMode)[keyof typeof CiliumMeshMode];
 
+export const ClusterProfile = {
+    /**
+     * A system pool of 2 nodes over the region's zones, Free tier, no user pool.
+     */
+    Basic: "basic",
+    /**
+     * A system pool of 3 zonal nodes tainted CriticalAddonsOnly, one autoscaled user pool (`user`, 2 to 10 nodes), Standard tier.
+     */
+    Production: "production",
+} as const;
+
+/**
+ * Which defaults a new cluster's pools and tier get.
+ */
+export type ClusterProfile = (typeof ClusterProfile)[keyof typeof ClusterProfile];
+
 export const ConnectivityEndpoint = {
     /**
      * A node of the region's cluster.
@@ -105,6 +121,35 @@ export const NetworkPolicy = {
  * The network policy engine.
  */
 export type NetworkPolicy = (typeof NetworkPolicy)[keyof typeof NetworkPolicy];
+
+export const OsDiskType = {
+    /**
+     * On the VM's cache or temporary disk: faster; AKS's default where it fits.
+     */
+    Ephemeral: "Ephemeral",
+    /**
+     * An Azure managed disk.
+     */
+    Managed: "Managed",
+} as const;
+
+/**
+ * Where a node's OS disk lives.
+ */
+export type OsDiskType = (typeof OsDiskType)[keyof typeof OsDiskType];
+
+export const OsSku = {
+    AzureLinux: "AzureLinux",
+    AzureLinux3: "AzureLinux3",
+    Ubuntu: "Ubuntu",
+    Ubuntu2204: "Ubuntu2204",
+    Ubuntu2404: "Ubuntu2404",
+} as const;
+
+/**
+ * The Linux OS image of a node pool.
+ */
+export type OsSku = (typeof OsSku)[keyof typeof OsSku];
 
 export const PodNetworking = {
     /**

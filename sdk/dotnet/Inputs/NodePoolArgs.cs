@@ -11,7 +11,7 @@ namespace Pulumi.Aksmesh.Inputs
 {
 
     /// <summary>
-    /// A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+    /// A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType and maxPods rotate the pool.
     /// </summary>
     public sealed class NodePoolArgs : global::Pulumi.ResourceArgs
     {
@@ -70,7 +70,7 @@ namespace Pulumi.Aksmesh.Inputs
         public Input<Pulumi.Aksmesh.OsDiskType>? OsDiskType { get; set; }
 
         /// <summary>
-        /// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        /// The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
         /// </summary>
         [Input("osSku")]
         public Input<Pulumi.Aksmesh.OsSku>? OsSku { get; set; }

@@ -11,7 +11,7 @@ namespace Pulumi.Aksmesh.Inputs
 {
 
     /// <summary>
-    /// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
+    /// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
     /// </summary>
     public sealed class SystemPoolArgs : global::Pulumi.ResourceArgs
     {
@@ -76,7 +76,7 @@ namespace Pulumi.Aksmesh.Inputs
         public Input<Pulumi.Aksmesh.OsDiskType>? OsDiskType { get; set; }
 
         /// <summary>
-        /// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        /// The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
         /// </summary>
         [Input("osSku")]
         public Input<Pulumi.Aksmesh.OsSku>? OsSku { get; set; }

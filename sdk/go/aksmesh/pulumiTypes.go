@@ -2027,7 +2027,7 @@ func (o MultiRegionAksRegionArrayOutput) Index(i pulumi.IntInput) MultiRegionAks
 	}).(MultiRegionAksRegionOutput)
 }
 
-// A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+// A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType and maxPods rotate the pool.
 type NodePool struct {
 	// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
 	Autoscaling *Autoscaling `pulumi:"autoscaling"`
@@ -2043,7 +2043,7 @@ type NodePool struct {
 	NodeTaints []string `pulumi:"nodeTaints"`
 	// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
 	OsDiskType *OsDiskType `pulumi:"osDiskType"`
-	// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+	// The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
 	OsSku *OsSku `pulumi:"osSku"`
 	// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
 	VmSize *string `pulumi:"vmSize"`
@@ -2062,7 +2062,7 @@ type NodePoolInput interface {
 	ToNodePoolOutputWithContext(context.Context) NodePoolOutput
 }
 
-// A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+// A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType and maxPods rotate the pool.
 type NodePoolArgs struct {
 	// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
 	Autoscaling AutoscalingPtrInput `pulumi:"autoscaling"`
@@ -2078,7 +2078,7 @@ type NodePoolArgs struct {
 	NodeTaints pulumi.StringArrayInput `pulumi:"nodeTaints"`
 	// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
 	OsDiskType OsDiskTypePtrInput `pulumi:"osDiskType"`
-	// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+	// The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
 	OsSku OsSkuPtrInput `pulumi:"osSku"`
 	// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
 	VmSize pulumi.StringPtrInput `pulumi:"vmSize"`
@@ -2123,7 +2123,7 @@ func (i NodePoolMap) ToNodePoolMapOutputWithContext(ctx context.Context) NodePoo
 	return pulumi.ToOutputWithContext(ctx, i).(NodePoolMapOutput)
 }
 
-// A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+// A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType and maxPods rotate the pool.
 type NodePoolOutput struct{ *pulumi.OutputState }
 
 func (NodePoolOutput) ElementType() reflect.Type {
@@ -2173,7 +2173,7 @@ func (o NodePoolOutput) OsDiskType() OsDiskTypePtrOutput {
 	return o.ApplyT(func(v NodePool) *OsDiskType { return v.OsDiskType }).(OsDiskTypePtrOutput)
 }
 
-// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+// The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
 func (o NodePoolOutput) OsSku() OsSkuPtrOutput {
 	return o.ApplyT(func(v NodePool) *OsSku { return v.OsSku }).(OsSkuPtrOutput)
 }
@@ -2904,7 +2904,7 @@ func (o RegionalClusterSummaryMapOutput) MapIndex(k pulumi.StringInput) Regional
 	}).(RegionalClusterSummaryOutput)
 }
 
-// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
+// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
 type SystemPool struct {
 	// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
 	Autoscaling *Autoscaling `pulumi:"autoscaling"`
@@ -2922,7 +2922,7 @@ type SystemPool struct {
 	NodeTaints []string `pulumi:"nodeTaints"`
 	// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
 	OsDiskType *OsDiskType `pulumi:"osDiskType"`
-	// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+	// The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
 	OsSku *OsSku `pulumi:"osSku"`
 	// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
 	VmSize *string `pulumi:"vmSize"`
@@ -2941,7 +2941,7 @@ type SystemPoolInput interface {
 	ToSystemPoolOutputWithContext(context.Context) SystemPoolOutput
 }
 
-// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
+// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
 type SystemPoolArgs struct {
 	// Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
 	Autoscaling AutoscalingPtrInput `pulumi:"autoscaling"`
@@ -2959,7 +2959,7 @@ type SystemPoolArgs struct {
 	NodeTaints pulumi.StringArrayInput `pulumi:"nodeTaints"`
 	// `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
 	OsDiskType OsDiskTypePtrInput `pulumi:"osDiskType"`
-	// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+	// The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
 	OsSku OsSkuPtrInput `pulumi:"osSku"`
 	// VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
 	VmSize pulumi.StringPtrInput `pulumi:"vmSize"`
@@ -3020,7 +3020,7 @@ func (i *systemPoolPtrType) ToSystemPoolPtrOutputWithContext(ctx context.Context
 	return pulumi.ToOutputWithContext(ctx, i).(SystemPoolPtrOutput)
 }
 
-// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
+// The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
 type SystemPoolOutput struct{ *pulumi.OutputState }
 
 func (SystemPoolOutput) ElementType() reflect.Type {
@@ -3085,7 +3085,7 @@ func (o SystemPoolOutput) OsDiskType() OsDiskTypePtrOutput {
 	return o.ApplyT(func(v SystemPool) *OsDiskType { return v.OsDiskType }).(OsDiskTypePtrOutput)
 }
 
-// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+// The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
 func (o SystemPoolOutput) OsSku() OsSkuPtrOutput {
 	return o.ApplyT(func(v SystemPool) *OsSku { return v.OsSku }).(OsSkuPtrOutput)
 }
@@ -3204,7 +3204,7 @@ func (o SystemPoolPtrOutput) OsDiskType() OsDiskTypePtrOutput {
 	}).(OsDiskTypePtrOutput)
 }
 
-// The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+// The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
 func (o SystemPoolPtrOutput) OsSku() OsSkuPtrOutput {
 	return o.ApplyT(func(v *SystemPool) *OsSku {
 		if v == nil {

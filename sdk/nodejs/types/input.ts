@@ -287,7 +287,7 @@ export interface MultiRegionAksRegionArgs {
 }
 
 /**
- * A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+ * A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType and maxPods rotate the pool.
  */
 export interface NodePoolArgs {
     /**
@@ -319,7 +319,7 @@ export interface NodePoolArgs {
      */
     osDiskType?: pulumi.Input<enums.OsDiskType | undefined>;
     /**
-     * The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+     * The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
      */
     osSku?: pulumi.Input<enums.OsSku | undefined>;
     /**
@@ -445,7 +445,7 @@ export interface RegionAddressRequestArgs {
 }
 
 /**
- * The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
+ * The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
  */
 export interface SystemPoolArgs {
     /**
@@ -481,7 +481,7 @@ export interface SystemPoolArgs {
      */
     osDiskType?: pulumi.Input<enums.OsDiskType | undefined>;
     /**
-     * The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+     * The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
      */
     osSku?: pulumi.Input<enums.OsSku | undefined>;
     /**

@@ -257,7 +257,7 @@ export interface FrontDoorSummary {
 }
 
 /**
- * A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+ * A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType and maxPods rotate the pool.
  */
 export interface NodePool {
     /**
@@ -289,7 +289,7 @@ export interface NodePool {
      */
     osDiskType?: enums.OsDiskType;
     /**
-     * The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+     * The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
      */
     osSku?: enums.OsSku;
     /**
@@ -377,7 +377,7 @@ export interface RegionalClusterSummary {
 }
 
 /**
- * The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
+ * The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
  */
 export interface SystemPool {
     /**
@@ -413,7 +413,7 @@ export interface SystemPool {
      */
     osDiskType?: enums.OsDiskType;
     /**
-     * The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+     * The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
      */
     osSku?: enums.OsSku;
     /**

@@ -966,7 +966,7 @@ class MultiRegionAksRegionArgs:
 
 class NodePoolArgsDict(TypedDict):
     """
-    A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+    A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType and maxPods rotate the pool.
     """
     autoscaling: NotRequired[pulumi.Input[Optional['AutoscalingArgsDict']]]
     """
@@ -998,7 +998,7 @@ class NodePoolArgsDict(TypedDict):
     """
     os_sku: NotRequired[pulumi.Input[Optional['OsSku']]]
     """
-    The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+    The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
     """
     vm_size: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -1023,7 +1023,7 @@ class NodePoolArgs:
                  vm_size: pulumi.Input[Optional[_builtins.str]] = None,
                  zones: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
-        A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+        A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType and maxPods rotate the pool.
 
         :param pulumi.Input['AutoscalingArgs'] autoscaling: Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
         :param pulumi.Input[_builtins.int] count: A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
@@ -1032,7 +1032,7 @@ class NodePoolArgs:
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] node_labels: Kubernetes labels of the nodes. Updates in place.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] node_taints: Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
         :param pulumi.Input['OsDiskType'] os_disk_type: `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
-        :param pulumi.Input['OsSku'] os_sku: The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        :param pulumi.Input['OsSku'] os_sku: The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
         :param pulumi.Input[_builtins.str] vm_size: VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] zones: Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
         """
@@ -1145,7 +1145,7 @@ class NodePoolArgs:
     @pulumi.getter(name="osSku")
     def os_sku(self) -> pulumi.Input[Optional['OsSku']]:
         """
-        The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
         """
         return pulumi.get(self, "os_sku")
 
@@ -1488,7 +1488,7 @@ class RegionAddressRequest:
 
 class SystemPoolArgsDict(TypedDict):
     """
-    The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
+    The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
     """
     autoscaling: NotRequired[pulumi.Input[Optional['AutoscalingArgsDict']]]
     """
@@ -1524,7 +1524,7 @@ class SystemPoolArgsDict(TypedDict):
     """
     os_sku: NotRequired[pulumi.Input[Optional['OsSku']]]
     """
-    The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+    The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
     """
     vm_size: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -1550,7 +1550,7 @@ class SystemPoolArgs:
                  vm_size: pulumi.Input[Optional[_builtins.str]] = None,
                  zones: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
-        The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
+        The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
 
         :param pulumi.Input['AutoscalingArgs'] autoscaling: Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
         :param pulumi.Input[_builtins.int] count: A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
@@ -1560,7 +1560,7 @@ class SystemPoolArgs:
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] node_labels: Kubernetes labels of the nodes. Updates in place.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] node_taints: Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
         :param pulumi.Input['OsDiskType'] os_disk_type: `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
-        :param pulumi.Input['OsSku'] os_sku: The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        :param pulumi.Input['OsSku'] os_sku: The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
         :param pulumi.Input[_builtins.str] vm_size: VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] zones: Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
         """
@@ -1687,7 +1687,7 @@ class SystemPoolArgs:
     @pulumi.getter(name="osSku")
     def os_sku(self) -> pulumi.Input[Optional['OsSku']]:
         """
-        The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
         """
         return pulumi.get(self, "os_sku")
 

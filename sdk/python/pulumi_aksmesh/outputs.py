@@ -823,7 +823,7 @@ class FrontDoorSummary(dict):
 @pulumi.output_type
 class NodePool(dict):
     """
-    A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+    A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType and maxPods rotate the pool.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -866,7 +866,7 @@ class NodePool(dict):
                  vm_size: Optional[_builtins.str] = None,
                  zones: Optional[Sequence[_builtins.str]] = None):
         """
-        A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType and maxPods rotate the pool.
+        A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType and maxPods rotate the pool.
 
         :param 'Autoscaling' autoscaling: Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
         :param _builtins.int count: A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
@@ -875,7 +875,7 @@ class NodePool(dict):
         :param Mapping[str, _builtins.str] node_labels: Kubernetes labels of the nodes. Updates in place.
         :param Sequence[_builtins.str] node_taints: Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
         :param 'OsDiskType' os_disk_type: `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
-        :param 'OsSku' os_sku: The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        :param 'OsSku' os_sku: The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
         :param _builtins.str vm_size: VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
         :param Sequence[_builtins.str] zones: Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
         """
@@ -960,7 +960,7 @@ class NodePool(dict):
     @pulumi.getter(name="osSku")
     def os_sku(self) -> Optional['OsSku']:
         """
-        The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
         """
         return pulumi.get(self, "os_sku")
 
@@ -1212,7 +1212,7 @@ class RegionalClusterSummary(dict):
 @pulumi.output_type
 class SystemPool(dict):
     """
-    The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
+    The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
     """
     @staticmethod
     def __key_warning(key: str):
@@ -1256,7 +1256,7 @@ class SystemPool(dict):
                  vm_size: Optional[_builtins.str] = None,
                  zones: Optional[Sequence[_builtins.str]] = None):
         """
-        The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, labels, taints and surge update in place; vmSize, zones, osSku, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
+        The cluster's system node pool: it runs the cluster's own components. No setting replaces the cluster: count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType, maxPods and name rotate the pool (a new agent pool is created, then the old one drained and deleted).
 
         :param 'Autoscaling' autoscaling: Let the cluster autoscaler set the node count between minCount and maxCount. The count it picks is not drift: refresh and preview show no change. Updates in place.
         :param _builtins.int count: A fixed number of nodes: 1 to 1000 in the system pool, 0 to 1000 in a user pool. Default: 2 (3 for the production system pool). Leave it out when the pool autoscales. Updates in place.
@@ -1266,7 +1266,7 @@ class SystemPool(dict):
         :param Mapping[str, _builtins.str] node_labels: Kubernetes labels of the nodes. Updates in place.
         :param Sequence[_builtins.str] node_taints: Kubernetes taints of the nodes, `key=value:Effect` (NoSchedule, PreferNoSchedule or NoExecute). Default: none, and `CriticalAddonsOnly=true:NoSchedule` on the production system pool. Updates in place.
         :param 'OsDiskType' os_disk_type: `Ephemeral` or `Managed`. Default: AKS's, Ephemeral where the VM size's cache holds the OS disk, else Managed. Changing it rotates the pool.
-        :param 'OsSku' os_sku: The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        :param 'OsSku' os_sku: The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
         :param _builtins.str vm_size: VM size of the nodes (at least 2 vCPUs and 4 GB for a system pool). Default: `Standard_D4s_v5`. Changing it rotates the pool.
         :param Sequence[_builtins.str] zones: Availability zones of the nodes, from "1", "2" and "3"; `[]` for none. Default: all three in a region with zones, none elsewhere (zones in a region without them are refused). Changing it rotates the pool.
         """
@@ -1361,7 +1361,7 @@ class SystemPool(dict):
     @pulumi.getter(name="osSku")
     def os_sku(self) -> Optional['OsSku']:
         """
-        The node OS image. Default: `AzureLinux`. Changing it rotates the pool.
+        The node OS image. Default: `AzureLinux`. Updates in place: AKS moves the nodes to the new image one by one, with surge (Learn, "Upgrade OS versions in AKS").
         """
         return pulumi.get(self, "os_sku")
 

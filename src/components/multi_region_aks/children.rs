@@ -12,9 +12,7 @@ use crate::net::{AddressPlan, RegionPlan};
 use crate::property::Value;
 use crate::resources::cilium_mesh::{CiliumMesh, CiliumMeshInputs, MeshClusterInputs, VnetPair};
 use crate::resources::front_door::{FrontDoor, FrontDoorInputs, FrontDoorOrigin};
-use crate::resources::regional_cluster::{
-    NodePoolSettings, RegionalCluster, RegionalClusterInputs, SystemPoolInputs,
-};
+use crate::resources::regional_cluster::{RegionalCluster, RegionalClusterInputs};
 use crate::resources::regional_network::{RegionalNetwork, RegionalNetworkInputs};
 use crate::vocabulary::{CiliumMeshMode, ClusterProfile, NetworkDataplane, PodNetworking};
 
@@ -101,15 +99,8 @@ impl Platform<'_> {
     ) -> RegionalClusterInputs {
         let inputs = self.inputs;
         let flat = inputs.flat();
+        let region_index = region;
         let region = &inputs.regions[region];
-        let pool = SystemPoolInputs {
-            name: None,
-            settings: NodePoolSettings {
-                count: region.node_count.map(i64::from),
-                vm_size: region.vm_size.clone(),
-                ..Default::default()
-            },
-        };
         RegionalClusterInputs {
             location: ranges.location.clone(),
             name_prefix: self.prefix.clone(),
@@ -124,11 +115,17 @@ impl Platform<'_> {
             pod_subnet_id: flat.then(|| links.text(output(network, "podSubnetId"))),
             pod_cidr: (!flat).then(|| ranges.pod_cidr.to_string()),
             advanced_networking: inputs.advanced_networking().then_some(true),
-            kubernetes_version: self
-                .raw_version
-                .clone()
-                .and_then(|version| links.optional_text(version)),
-            system_pool: (pool != SystemPoolInputs::default()).then_some(pool),
+            // A region's own version (a canary) over the platform's.
+            kubernetes_version: match &region.kubernetes_version {
+                Some(version) => Some(version.clone()),
+                None => self
+                    .raw_version
+                    .clone()
+                    .and_then(|version| links.optional_text(version)),
+            },
+            system_pool: inputs.system_pool(region_index),
+            user_pools: inputs.user_pools(region_index),
+            sku_tier: inputs.sku_tier,
             profile: Some(ClusterProfile::Production),
             tags: links.map(self.raw_tags.clone()),
             ..Default::default()

@@ -23,8 +23,9 @@ use serde::{Deserialize, Serialize};
 use crate::component::{ChildRegistrar, Component, ComponentError, Constructed};
 use crate::property::{Annotations, Value};
 use crate::resource::CheckFailure;
+use crate::resources::regional_cluster::{NodePoolSettings, SystemPoolInputs};
 use crate::resources::regional_network::default_name_prefix;
-use crate::vocabulary::{CiliumMeshMode, PodNetworking};
+use crate::vocabulary::{CiliumMeshMode, PodNetworking, SkuTier};
 
 pub use plan::plan;
 
@@ -42,6 +43,17 @@ pub struct RegionInputs {
     pub node_count: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vm_size: Option<String>,
+    /// This region's system pool settings, over the platform's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_pool: Option<SystemPoolInputs>,
+    /// This region's user pool settings, over the platform's pools of the same name (and its
+    /// own pools).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_pools: Option<BTreeMap<String, NodePoolSettings>>,
+    /// This region's Kubernetes version, so one region can go first (a canary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::resources::common::kubernetes_version")]
+    pub kubernetes_version: Option<String>,
 }
 
 /// Cross-cluster pod networking, limited to the set-ups AKS supports.
@@ -81,6 +93,15 @@ pub struct MultiRegionAksInputs {
     pub front_door: Option<FrontDoorOptions>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cilium_mesh: Option<MeshOptions>,
+    /// Every region's system pool settings (a region's own override them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_pool: Option<SystemPoolInputs>,
+    /// Every region's user pools; `{}` means none. Default: one autoscaled pool `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_pools: Option<BTreeMap<String, NodePoolSettings>>,
+    /// Every cluster's tier. Default: Standard for new clusters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku_tier: Option<SkuTier>,
 }
 
 impl MultiRegionAksInputs {
@@ -113,6 +134,44 @@ impl MultiRegionAksInputs {
 
     fn peering_enabled(&self) -> bool {
         self.enable_vnet_peering.unwrap_or(false)
+    }
+
+    /// The system pool of region `i`: the platform's settings, the region's over them, and the
+    /// region's `nodeCount` and `vmSize` over both.
+    fn system_pool(&self, i: usize) -> Option<SystemPoolInputs> {
+        let region = &self.regions[i];
+        let platform = self.system_pool.clone().unwrap_or_default();
+        let own = region.system_pool.clone().unwrap_or_default();
+        let mut pool = SystemPoolInputs {
+            name: own.name.or(platform.name),
+            settings: platform.settings.overlaid(&own.settings),
+        };
+        if let Some(count) = region.node_count {
+            pool.settings.count = Some(i64::from(count));
+        }
+        if let Some(size) = &region.vm_size {
+            pool.settings.vm_size = Some(size.clone());
+        }
+        (!pool.is_empty()).then_some(pool)
+    }
+
+    /// The user pools of region `i`: the platform's, each with the region's settings of the same
+    /// name over it, and the region's own. `None` leaves them to the production profile.
+    fn user_pools(&self, i: usize) -> Option<BTreeMap<String, NodePoolSettings>> {
+        let own = self.regions[i].user_pools.as_ref();
+        if self.user_pools.is_none() && own.is_none() {
+            return None;
+        }
+        let mut pools = self.user_pools.clone().unwrap_or_default();
+        for (name, settings) in own.into_iter().flatten() {
+            let merged = pools
+                .get(name)
+                .cloned()
+                .unwrap_or_default()
+                .overlaid(settings);
+            pools.insert(name.clone(), merged);
+        }
+        Some(pools)
     }
 }
 
@@ -193,6 +252,9 @@ mod tests {
                     pod_cidr: None,
                     node_count: None,
                     vm_size: None,
+                    system_pool: None,
+                    user_pools: None,
+                    kubernetes_version: None,
                 })
                 .collect(),
             kubernetes_version: None,
@@ -202,7 +264,94 @@ mod tests {
             tags: BTreeMap::new(),
             front_door: None,
             cilium_mesh: None,
+            system_pool: None,
+            user_pools: None,
+            sku_tier: None,
         }
+    }
+
+    /// A region's pool settings lie over the platform's, field by field; the region's nodeCount
+    /// and vmSize over both; a count and an autoscaler range never both survive.
+    #[test]
+    fn region_pool_settings_lie_over_the_platform_ones() {
+        use crate::resources::regional_cluster::Autoscaling;
+        let mut platform = inputs(&["eastus", "westeurope"]);
+        platform.system_pool = Some(SystemPoolInputs {
+            name: None,
+            settings: NodePoolSettings {
+                vm_size: Some("Standard_D4s_v5".into()),
+                count: Some(3),
+                ..Default::default()
+            },
+        });
+        platform.user_pools = Some(BTreeMap::from([(
+            "apps".to_string(),
+            NodePoolSettings {
+                autoscaling: Some(Autoscaling {
+                    min_count: 2,
+                    max_count: 10,
+                }),
+                max_surge: Some("33%".into()),
+                ..Default::default()
+            },
+        )]));
+        platform.regions[1].system_pool = Some(SystemPoolInputs {
+            name: None,
+            settings: NodePoolSettings {
+                autoscaling: Some(Autoscaling {
+                    min_count: 3,
+                    max_count: 6,
+                }),
+                ..Default::default()
+            },
+        });
+        platform.regions[1].vm_size = Some("Standard_D8s_v5".into());
+        platform.regions[1].user_pools = Some(BTreeMap::from([
+            (
+                "apps".to_string(),
+                NodePoolSettings {
+                    count: Some(4),
+                    ..Default::default()
+                },
+            ),
+            (
+                "gpu".to_string(),
+                NodePoolSettings {
+                    vm_size: Some("Standard_NC6s_v3".into()),
+                    ..Default::default()
+                },
+            ),
+        ]));
+
+        let east = platform.system_pool(0).unwrap().settings;
+        assert_eq!(
+            (east.count, east.vm_size.as_deref()),
+            (Some(3), Some("Standard_D4s_v5"))
+        );
+        let west = platform.system_pool(1).unwrap().settings;
+        assert_eq!(west.count, None, "the region autoscales instead");
+        assert_eq!(
+            west.autoscaling,
+            Some(Autoscaling {
+                min_count: 3,
+                max_count: 6
+            })
+        );
+        assert_eq!(west.vm_size.as_deref(), Some("Standard_D8s_v5"));
+
+        let east_pools = platform.user_pools(0).unwrap();
+        assert_eq!(east_pools.keys().collect::<Vec<_>>(), ["apps"]);
+        let west_pools = platform.user_pools(1).unwrap();
+        assert_eq!(west_pools.keys().collect::<Vec<_>>(), ["apps", "gpu"]);
+        assert_eq!(west_pools["apps"].count, Some(4));
+        assert_eq!(west_pools["apps"].autoscaling, None);
+        assert_eq!(west_pools["apps"].max_surge.as_deref(), Some("33%"));
+
+        assert_eq!(
+            inputs(&["eastus"]).user_pools(0),
+            None,
+            "left to the production profile"
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! place and which rotate a pool, and the agent pool bodies. Pure: the calls are in `pool_apply`.
 //!
 //! A pool of the program (`systemPool`, `userPools.<name>`) is carried by one ARM agent pool,
-//! tagged with the program's pool name. AKS cannot change a pool's VM size, zones, OS image, OS
-//! disk type or maxPods, so such a change **rotates** the pool: a new agent pool with the new
+//! tagged with the program's pool name. AKS cannot change a pool's VM size, zones, OS disk type
+//! or maxPods, so such a change **rotates** the pool: a new agent pool with the new
 //! settings and a generated name is created, and once it has Succeeded the old one is deleted
 //! (AKS cordons and drains it). Everything is decided from what Azure reports, so a rotation
 //! interrupted at any step finishes on the next run.
@@ -85,12 +85,6 @@ pub fn rotating_fields(desired: &NodePoolSettings, live: &AgentPoolProfile) -> V
         }
     }
     if !same_text(
-        desired.os_sku.map(|sku| sku.as_str()),
-        live.os_sku.as_deref(),
-    ) {
-        fields.push("osSku");
-    }
-    if !same_text(
         desired.os_disk_type.map(|disk| disk.as_str()),
         live.os_disk_type.as_deref(),
     ) {
@@ -103,7 +97,7 @@ pub fn rotating_fields(desired: &NodePoolSettings, live: &AgentPoolProfile) -> V
 }
 
 /// The settings AKS changes in place that differ: count (unless the autoscaler owns it), the
-/// autoscaler range, labels, taints, surge and version. Unset labels, taints and surge are
+/// autoscaler range, OS image, labels, taints, surge and version. Unset labels, taints and surge are
 /// left as they are.
 pub fn in_place_changes(
     desired: &NodePoolSettings,
@@ -133,6 +127,14 @@ pub fn in_place_changes(
     }
     if live.mode.as_deref() != Some(if system { "System" } else { "User" }) {
         fields.push("mode");
+    }
+    // AKS moves a pool between Linux images in place, node by node with surge (Learn, "Upgrade
+    // OS versions in AKS": `az aks nodepool update --os-sku`).
+    if let Some(sku) = desired.os_sku {
+        let live_sku = live.os_sku.as_deref().unwrap_or_default();
+        if !sku.as_str().eq_ignore_ascii_case(live_sku) {
+            fields.push("osSku");
+        }
     }
     if let Some(labels) = &desired.node_labels {
         if live.node_labels.clone().unwrap_or_default() != *labels {
@@ -197,11 +199,10 @@ pub fn carried_pool(agent_pool: &AgentPoolProfile) -> Option<&str> {
 /// digits of its fixed settings, so a rerun picks the same name and adopts what it created.
 pub fn rotation_name(pool: &PoolSpec) -> String {
     let fixed = format!(
-        "{}|{}|{:?}|{:?}|{:?}|{:?}",
+        "{}|{}|{:?}|{:?}|{:?}",
         pool.name,
         pool.settings.vm_size.as_deref().unwrap_or_default(),
         pool.settings.zones.as_ref().map(|z| sorted(z)),
-        pool.settings.os_sku,
         pool.settings.os_disk_type,
         pool.settings.max_pods
     );

@@ -62,6 +62,34 @@ pub struct NodePoolSettings {
     pub node_taints: Option<Vec<String>>,
 }
 
+impl NodePoolSettings {
+    /// These settings with every setting `over` gives in their place.
+    pub fn overlaid(&self, over: &NodePoolSettings) -> NodePoolSettings {
+        let pick = |mine: &NodePoolSettings, theirs: &NodePoolSettings| NodePoolSettings {
+            vm_size: theirs.vm_size.clone().or(mine.vm_size.clone()),
+            // A count and an autoscaler range exclude each other: the override's choice wins.
+            count: if theirs.autoscaling.is_some() {
+                theirs.count
+            } else {
+                theirs.count.or(mine.count)
+            },
+            autoscaling: if theirs.count.is_some() {
+                theirs.autoscaling.clone()
+            } else {
+                theirs.autoscaling.clone().or(mine.autoscaling.clone())
+            },
+            zones: theirs.zones.clone().or(mine.zones.clone()),
+            os_sku: theirs.os_sku.or(mine.os_sku),
+            os_disk_type: theirs.os_disk_type.or(mine.os_disk_type),
+            max_pods: theirs.max_pods.or(mine.max_pods),
+            max_surge: theirs.max_surge.clone().or(mine.max_surge.clone()),
+            node_labels: theirs.node_labels.clone().or(mine.node_labels.clone()),
+            node_taints: theirs.node_taints.clone().or(mine.node_taints.clone()),
+        };
+        pick(self, over)
+    }
+}
+
 /// The cluster autoscaler's range for a pool.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -85,7 +113,7 @@ pub struct SystemPoolInputs {
 }
 
 impl SystemPoolInputs {
-    pub(super) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self == &SystemPoolInputs::default()
     }
 }

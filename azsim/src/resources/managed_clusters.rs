@@ -202,7 +202,9 @@ fn running_version(requested: &str, current: Option<&str>) -> Result<String, Arm
 /// supports it and has a cache disk larger than the requested OSDiskSizeGB. Otherwise, defaults
 /// to 'Managed'"). Sizes azsim does not know get what was asked, `Managed` and 128 GB by default.
 fn resolve_os_disk(props: &mut Map<String, Value>, target: &str) -> Result<(), ArmError> {
-    let vm = str_of(props, "vmSize").unwrap_or(DEFAULT_VM_SIZE).to_string();
+    let vm = str_of(props, "vmSize")
+        .unwrap_or(DEFAULT_VM_SIZE)
+        .to_string();
     // 0 means "the default for the VM size" (managedClusters.json `osDiskSizeGB`).
     let requested_size = arm::opt_i64(props, "osDiskSizeGB")?.filter(|s| *s != 0);
     if let Some(size) = requested_size {
@@ -373,7 +375,11 @@ fn prepare_pool(
     if autoscaled {
         let (Some(min), Some(max)) = (min, max) else {
             // Inferred: AKS cannot run the autoscaler without bounds.
-            let missing = if min.is_none() { "minCount" } else { "maxCount" };
+            let missing = if min.is_none() {
+                "minCount"
+            } else {
+                "maxCount"
+            };
             return Err(invalid(
                 &format!("agentPoolProfile.{missing}"),
                 format!("agentPoolProfile.{missing} is required when enableAutoScaling is true; set minCount and maxCount."),
@@ -395,7 +401,11 @@ fn prepare_pool(
     } else if min.is_some() || max.is_some() {
         // Azure refuses bounds without the autoscaler (ksctl/ksctl#628, fixed by #629, 2026);
         // wording inferred.
-        let field = if min.is_some() { "minCount" } else { "maxCount" };
+        let field = if min.is_some() {
+            "minCount"
+        } else {
+            "maxCount"
+        };
         return Err(invalid(
             &format!("agentPoolProfile.{field}"),
             "minCount and maxCount can only be set when enableAutoScaling is true; remove them or turn the autoscaler on.",
@@ -405,7 +415,11 @@ fn prepare_pool(
     // raised above the current size (Azure/AKS#1758, Azure/azure-cli-extensions#1606), and
     // Microsoft's own AgentPools_Update.json (count 3, minCount 2, maxCount 2) is answered 200.
     // Without a count an autoscaled pool starts at its minimum (inferred), others at 1 (spec).
-    let count = given_count.unwrap_or(if autoscaled { min.unwrap_or(1).max(low) } else { 1 });
+    let count = given_count.unwrap_or(if autoscaled {
+        min.unwrap_or(1).max(low)
+    } else {
+        1
+    });
     if !(low..=ALLOWED_MAX_COUNT).contains(&count) {
         return Err(count_out_of_range("count", count, low));
     }
@@ -459,7 +473,9 @@ fn prepare_pool(
         .old
         .and_then(|o| str_of(o, "orchestratorVersion"))
         .filter(|v| !v.is_empty());
-    let old_current = scope.old.and_then(|o| str_of(o, "currentOrchestratorVersion"));
+    let old_current = scope
+        .old
+        .and_then(|o| str_of(o, "currentOrchestratorVersion"));
     let orchestrator = arm::opt_str(&props, "orchestratorVersion")?
         .filter(|v| !v.is_empty())
         .or(old_requested)
@@ -596,7 +612,12 @@ fn zones_of(map: &Map<String, Value>) -> Vec<String> {
     let mut zones: Vec<String> = map
         .get("availabilityZones")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     zones.sort();
     zones

@@ -21,7 +21,9 @@ fn zone_regions() -> &'static [String] {
 }
 
 pub fn region_has_zones(location: &str) -> bool {
-    zone_regions().iter().any(|r| r.eq_ignore_ascii_case(location))
+    zone_regions()
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(location))
 }
 
 /// A VM size as AKS sizes its OS disk: vCPUs, and the local disk an ephemeral OS disk goes on.
@@ -54,23 +56,108 @@ impl VmSize {
 /// Standard_DS2_v2's 86 GB cache from Learn AKS "Create node pools" (Ephemeral OS note).
 /// Sizes not listed are not checked (azsim is permissive about what it does not know).
 pub const VM_SIZES: &[VmSize] = &[
-    VmSize { name: "Standard_D2s_v3", vcpus: 2, cache_gib: 50, temp_gib: 16 },
-    VmSize { name: "Standard_D4s_v3", vcpus: 4, cache_gib: 100, temp_gib: 32 },
-    VmSize { name: "Standard_D8s_v3", vcpus: 8, cache_gib: 200, temp_gib: 64 },
-    VmSize { name: "Standard_DS2_v2", vcpus: 2, cache_gib: 86, temp_gib: 14 },
-    VmSize { name: "Standard_DS3_v2", vcpus: 4, cache_gib: 172, temp_gib: 28 },
-    VmSize { name: "Standard_D2s_v5", vcpus: 2, cache_gib: 0, temp_gib: 0 },
-    VmSize { name: "Standard_D4s_v5", vcpus: 4, cache_gib: 0, temp_gib: 0 },
-    VmSize { name: "Standard_D8s_v5", vcpus: 8, cache_gib: 0, temp_gib: 0 },
-    VmSize { name: "Standard_D16s_v5", vcpus: 16, cache_gib: 0, temp_gib: 0 },
-    VmSize { name: "Standard_D2ds_v5", vcpus: 2, cache_gib: 0, temp_gib: 75 },
-    VmSize { name: "Standard_D4ds_v5", vcpus: 4, cache_gib: 0, temp_gib: 150 },
-    VmSize { name: "Standard_D8ds_v5", vcpus: 8, cache_gib: 0, temp_gib: 300 },
-    VmSize { name: "Standard_D2ads_v5", vcpus: 2, cache_gib: 0, temp_gib: 75 },
-    VmSize { name: "Standard_D4ads_v5", vcpus: 4, cache_gib: 0, temp_gib: 150 },
-    VmSize { name: "Standard_D8ads_v5", vcpus: 8, cache_gib: 0, temp_gib: 300 },
-    VmSize { name: "Standard_E4ds_v5", vcpus: 4, cache_gib: 0, temp_gib: 150 },
-    VmSize { name: "Standard_B2s", vcpus: 2, cache_gib: 0, temp_gib: 8 },
+    VmSize {
+        name: "Standard_D2s_v3",
+        vcpus: 2,
+        cache_gib: 50,
+        temp_gib: 16,
+    },
+    VmSize {
+        name: "Standard_D4s_v3",
+        vcpus: 4,
+        cache_gib: 100,
+        temp_gib: 32,
+    },
+    VmSize {
+        name: "Standard_D8s_v3",
+        vcpus: 8,
+        cache_gib: 200,
+        temp_gib: 64,
+    },
+    VmSize {
+        name: "Standard_DS2_v2",
+        vcpus: 2,
+        cache_gib: 86,
+        temp_gib: 14,
+    },
+    VmSize {
+        name: "Standard_DS3_v2",
+        vcpus: 4,
+        cache_gib: 172,
+        temp_gib: 28,
+    },
+    VmSize {
+        name: "Standard_D2s_v5",
+        vcpus: 2,
+        cache_gib: 0,
+        temp_gib: 0,
+    },
+    VmSize {
+        name: "Standard_D4s_v5",
+        vcpus: 4,
+        cache_gib: 0,
+        temp_gib: 0,
+    },
+    VmSize {
+        name: "Standard_D8s_v5",
+        vcpus: 8,
+        cache_gib: 0,
+        temp_gib: 0,
+    },
+    VmSize {
+        name: "Standard_D16s_v5",
+        vcpus: 16,
+        cache_gib: 0,
+        temp_gib: 0,
+    },
+    VmSize {
+        name: "Standard_D2ds_v5",
+        vcpus: 2,
+        cache_gib: 0,
+        temp_gib: 75,
+    },
+    VmSize {
+        name: "Standard_D4ds_v5",
+        vcpus: 4,
+        cache_gib: 0,
+        temp_gib: 150,
+    },
+    VmSize {
+        name: "Standard_D8ds_v5",
+        vcpus: 8,
+        cache_gib: 0,
+        temp_gib: 300,
+    },
+    VmSize {
+        name: "Standard_D2ads_v5",
+        vcpus: 2,
+        cache_gib: 0,
+        temp_gib: 75,
+    },
+    VmSize {
+        name: "Standard_D4ads_v5",
+        vcpus: 4,
+        cache_gib: 0,
+        temp_gib: 150,
+    },
+    VmSize {
+        name: "Standard_D8ads_v5",
+        vcpus: 8,
+        cache_gib: 0,
+        temp_gib: 300,
+    },
+    VmSize {
+        name: "Standard_E4ds_v5",
+        vcpus: 4,
+        cache_gib: 0,
+        temp_gib: 150,
+    },
+    VmSize {
+        name: "Standard_B2s",
+        vcpus: 2,
+        cache_gib: 0,
+        temp_gib: 8,
+    },
 ];
 
 pub fn vm_size(name: &str) -> Option<&'static VmSize> {
@@ -156,9 +243,18 @@ mod tests {
 
     #[test]
     fn ephemeral_placement_prefers_the_cache() {
-        assert_eq!(vm_size("standard_ds2_v2").map(VmSize::ephemeral_capacity_gib), Some(86));
-        assert_eq!(vm_size("Standard_D8ds_v5").map(VmSize::ephemeral_capacity_gib), Some(300));
-        assert_eq!(vm_size("Standard_D4s_v5").map(VmSize::ephemeral_capacity_gib), Some(0));
+        assert_eq!(
+            vm_size("standard_ds2_v2").map(VmSize::ephemeral_capacity_gib),
+            Some(86)
+        );
+        assert_eq!(
+            vm_size("Standard_D8ds_v5").map(VmSize::ephemeral_capacity_gib),
+            Some(300)
+        );
+        assert_eq!(
+            vm_size("Standard_D4s_v5").map(VmSize::ephemeral_capacity_gib),
+            Some(0)
+        );
     }
 
     #[test]

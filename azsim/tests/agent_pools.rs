@@ -58,6 +58,28 @@ fn user_pool(extra: Value) -> Value {
     json!({ "properties": props })
 }
 
+/// (case, request or None for a DELETE, code, subcode, target)
+type SystemCase = (
+    &'static str,
+    Option<Value>,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+/// (case, properties over a user pool, the stored count or (code, target))
+type CountCase = (
+    &'static str,
+    Value,
+    Result<i64, (&'static str, &'static str)>,
+);
+/// (vmSize, osDiskType, osDiskSizeGB, the resulting (type, size) or None for the refusal)
+type DiskCase = (
+    &'static str,
+    Option<&'static str>,
+    Option<i64>,
+    Option<(&'static str, i64)>,
+);
+
 fn pool_names(cluster: &Value) -> Vec<String> {
     let mut names: Vec<String> = cluster["properties"]["agentPoolProfiles"]
         .as_array()
@@ -166,8 +188,7 @@ async fn a_cluster_always_keeps_a_linux_system_pool() {
     let (sim, path) = with_cluster(WEU, "1.34").await;
     let system = pool_path(&path, "system");
     let system_body = |mode: &str| json!({"properties": {"mode": mode, "count": 2, "vmSize": "Standard_D4s_v5", "osType": "Linux"}});
-    // (case, request, code, subcode, target)
-    let cases: Vec<(&str, Option<Value>, &str, Option<&str>, Option<&str>)> = vec![
+    let cases: Vec<SystemCase> = vec![
         (
             "delete the last system pool",
             None,
@@ -404,8 +425,7 @@ async fn immutable_pool_fields_are_refused_and_the_rest_change_in_place() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counts_and_autoscaler_bounds() {
     let (sim, path) = with_cluster(WEU, "1.34").await;
-    // (case, properties over a user pool, error code + target, or the stored count)
-    let cases: Vec<(&str, Value, Result<i64, (&str, &str)>)> = vec![
+    let cases: Vec<CountCase> = vec![
         ("user pool of 1000", json!({"count": 1000}), Ok(1000)),
         (
             "1001 nodes",
@@ -478,8 +498,7 @@ async fn counts_and_autoscaler_bounds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn os_disk_type_and_size_follow_the_vm_size() {
     let (sim, path) = with_cluster(WEU, "1.34").await;
-    // (vmSize, osDiskType, osDiskSizeGB, expected (type, size) or the refusal)
-    let cases: &[(&str, Option<&str>, Option<i64>, Option<(&str, i64)>)] = &[
+    let cases: &[DiskCase] = &[
         ("Standard_D8ds_v5", None, None, Some(("Ephemeral", 300))),
         ("Standard_D4ds_v5", None, None, Some(("Ephemeral", 150))),
         ("Standard_E4ds_v5", None, None, Some(("Ephemeral", 150))),

@@ -1,6 +1,12 @@
 //! `Microsoft.ContainerService/managedClusters` and `…/agentPools` (2026-05-01), validated
 //! the way AKS validates: network-profile combinations, CIDR overlaps with the referenced
 //! VNet, DNS service IP, immutable fields, and the read-only fields AKS returns.
+//!
+//! Agent pools follow AKS's rules as Microsoft documents them (each rule cites its source; rules
+//! without one say "inferred"): a cluster update writes only the pools its inline list names,
+//! system pools, zones per region (`zone_regions.json`), OS disk defaults by VM size
+//! (`pool_data.rs`), counts and autoscaler bounds, Kubernetes versions per pool, and
+//! `autoscale`, the cluster autoscaler behind `POST /azsim/autoscale`.
 
 use std::net::IpAddr;
 

@@ -76,6 +76,11 @@ impl ArmError {
             message,
         )
     }
+    /// AKS's `subcode` beside another code (AKS sends `""` when it names no reason).
+    pub fn with_subcode(mut self, subcode: &str) -> Self {
+        self.body.subcode = Some(Box::new(subcode.to_string()));
+        self
+    }
     pub fn with_target(mut self, target: impl Into<String>) -> Self {
         self.body.target = Some(target.into());
         self

@@ -90,6 +90,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/azsim/health", get(health))
         .route("/azsim/resources", get(list_resources))
         .route("/azsim/faults", get(get_faults).put(put_faults))
+        .route("/azsim/autoscale", post(autoscale))
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/msi/token", get(managed_identity_token))
         .route(
@@ -717,6 +718,52 @@ async fn list_resources(State(state): State<Arc<AppState>>, request: Request) ->
         })
         .collect();
     ArmResponse::json(StatusCode::OK, Value::Array(list)).into_response()
+}
+
+/// `POST /azsim/autoscale` with `{"id": "<agent pool id>", "count": N}`: the cluster autoscaler
+/// changes an autoscaled pool's node count (see `managed_clusters::autoscale`); answers the pool
+/// as ARM's GET would.
+async fn autoscale(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    if let Some(denied) = loopback_only(&request) {
+        return denied;
+    }
+    let body = request
+        .extensions()
+        .get::<RequestBody>()
+        .map(|b| b.0.clone())
+        .unwrap_or_default();
+    let parsed = serde_json::from_slice::<Value>(&body).ok();
+    let id = parsed
+        .as_ref()
+        .and_then(|v| v.get("id"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let count = parsed
+        .as_ref()
+        .and_then(|v| v.get("count"))
+        .and_then(Value::as_i64);
+    let (Some(id), Some(count)) = (id, count) else {
+        return ArmResponse::from(ArmError::bad_request(
+            "InvalidRequestContent",
+            "Send {\"id\": \"<agent pool resource id>\", \"count\": <nodes>}.",
+        ))
+        .into_response();
+    };
+    let mut inner = state.lock();
+    let inner = &mut *inner;
+    resources::advance(&mut inner.world, &state.settings, now_ms());
+    let result =
+        resources::managed_clusters::autoscale(&mut inner.world, &state.settings, &id, count);
+    if let Err(e) = inner.world.commit(&mut inner.store) {
+        return ArmResponse::from(ArmError::internal(format!(
+            "azsim could not persist the change: {e}"
+        )))
+        .into_response();
+    }
+    match result {
+        Ok(pool) => ArmResponse::json(StatusCode::OK, pool).into_response(),
+        Err(e) => ArmResponse::from(e).into_response(),
+    }
 }
 
 fn faults_body(plan: &FaultPlan) -> Value {

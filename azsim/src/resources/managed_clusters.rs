@@ -1,6 +1,12 @@
 //! `Microsoft.ContainerService/managedClusters` and `…/agentPools` (2026-05-01), validated
 //! the way AKS validates: network-profile combinations, CIDR overlaps with the referenced
 //! VNet, DNS service IP, immutable fields, and the read-only fields AKS returns.
+//!
+//! Agent pools follow AKS's rules as Microsoft documents them (each rule cites its source; rules
+//! without one say "inferred"): a cluster update writes only the pools its inline list names,
+//! system pools, zones per region (`zone_regions.json`), OS disk defaults by VM size
+//! (`pool_data.rs`), counts and autoscaler bounds, Kubernetes versions per pool, and
+//! `autoscale`, the cluster autoscaler behind `POST /azsim/autoscale`.
 
 use std::net::IpAddr;
 
@@ -9,7 +15,7 @@ use base64::Engine;
 use ipnet::IpNet;
 use serde_json::{json, Map, Value};
 
-use super::{new_resource, parent_key, remove_tree, resource_groups, start_write, Ctx};
+use super::{new_resource, parent_key, pool_data, resource_groups, start_write, Ctx};
 use crate::arm::{self, ArmError, ArmResponse, Kind, ResourceAddress, Route};
 use crate::cidr;
 use crate::resources::network;
@@ -24,7 +30,6 @@ const KUBERNETES_VERSIONS: &[(&str, &[&str])] = &[
 ];
 const DEFAULT_KUBERNETES_VERSION: &str = "1.34";
 const DEFAULT_VM_SIZE: &str = "Standard_DS2_v2";
-const NODE_IMAGE_VERSION: &str = "AKSUbuntu-2204gen2containerd-202611.03.0";
 
 fn invalid(target: &str, message: impl Into<String>) -> ArmError {
     ArmError::bad_request("InvalidParameter", message).with_target(target)
@@ -126,15 +131,155 @@ fn resolve_subnet(
     }
 }
 
+/// What one pool is validated against.
+struct PoolScope<'a> {
+    name: &'a str,
+    /// `properties` (agentPools API) or `agentPoolProfiles[{name}]` (inline).
+    target: String,
+    /// The cluster's region.
+    location: &'a str,
+    /// The control plane's current version.
+    cluster_version: &'a str,
+    /// The pool's stored properties when it exists already.
+    old: Option<&'a Map<String, Value>>,
+    /// A pool created through the agentPools API (AKS requires `count` there).
+    agent_pools_api: bool,
+}
+
+/// Properties an update may leave out and still keep: AKS does not reset a pool's immutable
+/// settings to defaults that could differ (inferred; Learn "Upgrade node pools" documents the same
+/// fallback to the pool's existing value for its Kubernetes version in ARM templates). `count`
+/// is kept so that a PUT without it does not undo the cluster autoscaler's work.
+const KEPT_WHEN_OMITTED: &[&str] = &[
+    "mode",
+    "count",
+    "vmSize",
+    "osType",
+    "osSKU",
+    "osDiskType",
+    "osDiskSizeGB",
+    "maxPods",
+    "availabilityZones",
+    "vnetSubnetID",
+    "podSubnetID",
+    "type",
+    "kubeletDiskType",
+];
+
+const ALLOWED_MAX_COUNT: i64 = 1000;
+
+/// AKS's message for a node count outside the allowed range (seen verbatim from AKS in
+/// kubernetes-sigs/cluster-api-provider-azure#5947, 2025; code `InvalidParameter` and target
+/// `agentPoolProfile.count` as in Azure/azure-cli#22442). System pools need one node, user pools
+/// none; a VMSS pool has at most 1000 (managedClusters.json `count`).
+fn count_out_of_range(field: &str, value: i64, low: i64) -> ArmError {
+    invalid(
+        &format!("agentPoolProfile.{field}"),
+        format!("agentPoolProfile.{field} was {value}. It must be greater or equal to minCount:{low} and less than or equal to maxCount:{ALLOWED_MAX_COUNT}. If allowedMinCount was expected to be 0 but is 1: 1) The nodepool is a VMAS pool. 2) api Version is less than 2020-03-01. 3) The node is a system pool."),
+    )
+}
+
+/// Parses `1.34.2` (or `1.34`) into comparable numbers.
+fn version_tuple(version: &str) -> (u32, u32, u32) {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    )
+}
+
+/// The version a requested `major.minor[.patch]` runs: a `major.minor` equal to the minor the
+/// resource already runs keeps its patch (managedClusters.json, kubernetesVersion /
+/// orchestratorVersion: "Updating the cluster with the same <major.minor> once it has been created
+/// (e.g. 1.14.x -> 1.14) will not trigger an upgrade, even if a newer patch version is
+/// available"); otherwise the newest patch.
+fn running_version(requested: &str, current: Option<&str>) -> Result<String, ArmError> {
+    if let Some(current) = current {
+        if requested.matches('.').count() == 1 && minor_of(requested) == minor_of(current) {
+            return Ok(current.to_string());
+        }
+    }
+    resolve_version(requested)
+}
+
+/// The OS disk AKS gives a pool (Learn AKS "Storage concepts", Default OS disk sizing and
+/// Ephemeral OS disks; managedClusters.json `osDiskType`: "The default is 'Ephemeral' if the VM
+/// supports it and has a cache disk larger than the requested OSDiskSizeGB. Otherwise, defaults
+/// to 'Managed'"). Sizes azsim does not know get what was asked, `Managed` and 128 GB by default.
+fn resolve_os_disk(props: &mut Map<String, Value>, target: &str) -> Result<(), ArmError> {
+    let vm = str_of(props, "vmSize")
+        .unwrap_or(DEFAULT_VM_SIZE)
+        .to_string();
+    // 0 means "the default for the VM size" (managedClusters.json `osDiskSizeGB`).
+    let requested_size = arm::opt_i64(props, "osDiskSizeGB")?.filter(|s| *s != 0);
+    if let Some(size) = requested_size {
+        // Learn AKS "Create node pools": "the minimum size for AKS images is 30 GB"; the
+        // spec's maximum is 2048.
+        if !(30..=2048).contains(&size) {
+            return Err(invalid(
+                &format!("{target}.osDiskSizeGB"),
+                format!("osDiskSizeGB {size} is out of range: use 30 to 2048 GB, or 0 for the default of the VM size."),
+            ));
+        }
+    }
+    let requested_type = match arm::opt_str(props, "osDiskType")? {
+        Some(t) => Some(one_of(
+            t,
+            &["Managed", "Ephemeral"],
+            &format!("{target}.osDiskType"),
+        )?),
+        None => None,
+    };
+    let (disk_type, size) = match pool_data::vm_size(&vm) {
+        None => (
+            requested_type.unwrap_or("Managed"),
+            requested_size.unwrap_or(128),
+        ),
+        Some(known) => {
+            let capacity = i64::from(known.ephemeral_capacity_gib());
+            let managed_default = i64::from(pool_data::default_managed_os_disk_gib(known.vcpus));
+            // Without a size, an ephemeral disk takes the whole local disk when it holds at
+            // least 128 GiB, else the 128 GiB default, which then must fit.
+            let ephemeral_default = if capacity >= 128 { capacity } else { 128 };
+            match (requested_type, requested_size) {
+                (Some("Ephemeral"), size) => {
+                    let size = size.unwrap_or(ephemeral_default);
+                    if size > capacity {
+                        // AKS's refusal, verbatim in shape (Azure/AKS#2672, rancher/rancher#33679).
+                        return Err(ArmError::bad_request(
+                            "VMCacheSizeTooSmall",
+                            format!(
+                                "The virtual machine size {vm} has a cache size of {} bytes, but the OS disk requires {} bytes. Use a VM size with larger cache or disable ephemeral OS.",
+                                capacity << 30,
+                                size << 30
+                            ),
+                        ));
+                    }
+                    ("Ephemeral", size)
+                }
+                (Some(_), size) => ("Managed", size.unwrap_or(managed_default)),
+                (None, Some(size)) if size <= capacity => ("Ephemeral", size),
+                (None, Some(size)) => ("Managed", size),
+                (None, None) if capacity >= 128 => ("Ephemeral", capacity),
+                (None, None) => ("Managed", managed_default),
+            }
+        }
+    };
+    props.insert("osDiskType".into(), json!(disk_type));
+    props.insert("osDiskSizeGB".into(), json!(size));
+    Ok(())
+}
+
 /// Validates one pool's properties and fills AKS's defaults.
 fn prepare_pool(
     world: &World,
     settings: &Settings,
-    name: &str,
+    scope: &PoolScope,
     mut props: Map<String, Value>,
-    cluster_version: &str,
-    target: &str,
 ) -> Result<Map<String, Value>, ArmError> {
+    let name = scope.name;
+    let target = scope.target.as_str();
     for key in [
         "provisioningState",
         "powerState",
@@ -144,6 +289,15 @@ fn prepare_pool(
         "eTag",
     ] {
         props.remove(key);
+    }
+    if let Some(old) = scope.old {
+        for key in KEPT_WHEN_OMITTED {
+            if props.get(*key).is_none_or(Value::is_null) {
+                if let Some(value) = old.get(*key) {
+                    props.insert((*key).into(), value.clone());
+                }
+            }
+        }
     }
     if !valid_pool_name(name) {
         return Err(invalid(
@@ -182,44 +336,125 @@ fn prepare_pool(
             ))
         }
     };
+    // Learn "Manage system node pools": "System pools osType must be Linux".
     if mode == "System" && windows {
         return Err(invalid(
             &format!("{target}.mode"),
-            "System agent pools must run Linux.",
+            "System agent pools must run Linux; give the system pool osType Linux and put Windows workloads in a User pool.",
         ));
     }
-    let count = arm::opt_i64(&props, "count")?.unwrap_or(1);
-    let minimum = if mode == "System" { 1 } else { 0 };
-    if !(minimum..=1000).contains(&count) {
+    // The default OS SKU: Ubuntu for Linux, Windows2022 for Windows from Kubernetes 1.25
+    // (managedClusters.json 2026-05-01, `osSKU`). SKUs azsim does not know pass as given (the enum
+    // is `modelAsString`); a known SKU must match the OS type (inferred).
+    let os_sku = match arm::opt_str(&props, "osSKU")? {
+        Some(sku) => match pool_data::canonical_os_sku(sku) {
+            Some(known) => {
+                let windows_sku = pool_data::WINDOWS_OS_SKUS.contains(&known);
+                if windows_sku != windows {
+                    return Err(invalid(
+                        &format!("{target}.osSKU"),
+                        format!("osSKU '{known}' does not match osType '{os_type}'."),
+                    ));
+                }
+                known.to_string()
+            }
+            None => sku.to_string(),
+        },
+        None if windows => "Windows2022".to_string(),
+        None => "Ubuntu".to_string(),
+    };
+
+    // Counts and the autoscaler.
+    let low = if mode == "System" { 1 } else { 0 };
+    let autoscaled = arm::opt_bool(&props, "enableAutoScaling")? == Some(true);
+    let min = arm::opt_i64(&props, "minCount")?;
+    let max = arm::opt_i64(&props, "maxCount")?;
+    let given_count = arm::opt_i64(&props, "count")?;
+    if autoscaled && given_count.is_none() && scope.agent_pools_api && scope.old.is_none() {
+        // The agentPools API insists on `count` for a new autoscaled pool (Azure/
+        // azure-service-operator#3220, pulumi/pulumi-azure-native#2943, 2023).
         return Err(invalid(
-            &format!("{target}.count"),
-            format!(
-                "The count of agent pool '{name}' must be between {minimum} and 1000, got {count}."
-            ),
+            "properties.count",
+            "Required parameter properties.count is missing (null).",
         ));
     }
-    if arm::opt_bool(&props, "enableAutoScaling")? == Some(true) {
-        let min = arm::opt_i64(&props, "minCount")?;
-        let max = arm::opt_i64(&props, "maxCount")?;
-        match (min, max) {
-            (Some(min), Some(max)) if min <= max && min >= minimum && max <= 1000 => {}
-            _ => {
-                return Err(invalid(
-                    &format!("{target}.minCount"),
-                    "With enableAutoScaling, minCount and maxCount are required and minCount must not exceed maxCount.",
-                ))
+    if autoscaled {
+        let (Some(min), Some(max)) = (min, max) else {
+            // Inferred: AKS cannot run the autoscaler without bounds.
+            let missing = if min.is_none() {
+                "minCount"
+            } else {
+                "maxCount"
+            };
+            return Err(invalid(
+                &format!("agentPoolProfile.{missing}"),
+                format!("agentPoolProfile.{missing} is required when enableAutoScaling is true; set minCount and maxCount."),
+            ));
+        };
+        if !(low..=ALLOWED_MAX_COUNT).contains(&min) {
+            return Err(count_out_of_range("minCount", min, low));
+        }
+        if !(low..=ALLOWED_MAX_COUNT).contains(&max) {
+            return Err(count_out_of_range("maxCount", max, low));
+        }
+        if min > max {
+            // Inferred wording.
+            return Err(invalid(
+                "agentPoolProfile.minCount",
+                format!("agentPoolProfile.minCount {min} is greater than agentPoolProfile.maxCount {max}; minCount must not exceed maxCount."),
+            ));
+        }
+    } else if min.is_some() || max.is_some() {
+        // Azure refuses bounds without the autoscaler (ksctl/ksctl#628, fixed by #629, 2026);
+        // wording inferred.
+        let field = if min.is_some() {
+            "minCount"
+        } else {
+            "maxCount"
+        };
+        return Err(invalid(
+            &format!("agentPoolProfile.{field}"),
+            "minCount and maxCount can only be set when enableAutoScaling is true; remove them or turn the autoscaler on.",
+        ));
+    }
+    // A count outside [minCount, maxCount] is accepted: AKS dropped that check so minCount can be
+    // raised above the current size (Azure/AKS#1758, Azure/azure-cli-extensions#1606), and
+    // Microsoft's own AgentPools_Update.json (count 3, minCount 2, maxCount 2) is answered 200.
+    // Without a count an autoscaled pool starts at its minimum (inferred), others at 1 (spec).
+    let count = given_count.unwrap_or(if autoscaled {
+        min.unwrap_or(1).max(low)
+    } else {
+        1
+    });
+    if !(low..=ALLOWED_MAX_COUNT).contains(&count) {
+        return Err(count_out_of_range("count", count, low));
+    }
+
+    if let Some(zones) = arm::opt_array(&props, "availabilityZones")? {
+        let mut seen: Vec<&str> = Vec::new();
+        for zone in zones {
+            match zone.as_str() {
+                Some(z @ ("1" | "2" | "3")) if !seen.contains(&z) => seen.push(z),
+                _ => {
+                    return Err(invalid(
+                        "agentPoolProfile.availabilityZones",
+                        "Availability zones must be distinct values of \"1\", \"2\" and \"3\".",
+                    ))
+                }
             }
         }
-    }
-    if let Some(zones) = arm::opt_array(&props, "availabilityZones")? {
-        if !zones
-            .iter()
-            .all(|z| matches!(z.as_str(), Some("1" | "2" | "3")))
-        {
-            return Err(invalid(
-                &format!("{target}.availabilityZones"),
-                "Availability zones must be \"1\", \"2\" or \"3\".",
-            ));
+        if !seen.is_empty() && !pool_data::region_has_zones(scope.location) {
+            // AKS's refusal (rancher/rancher#33019: code and target; MicrosoftDocs/
+            // azure-aks-docs#416, 2026: the message).
+            return Err(ArmError::bad_request(
+                "AvailabilityZoneNotSupported",
+                format!(
+                    "The zone(s) {} for resource {name} is not supported. The supported zones for location {} are (empty). Leave availabilityZones out in this region, or use a region with availability zones.",
+                    seen.join(","),
+                    scope.location
+                ),
+            )
+            .with_target("agentPoolProfile.availabilityZone"));
         }
     }
     if let Some(id) = arm::opt_str(&props, "vnetSubnetID")? {
@@ -234,40 +469,65 @@ fn prepare_pool(
             ));
         }
     }
-    // Empty means "not specified" (AgentPoolsCreate_*.json 2026-05-01 send `"orchestratorVersion": ""`).
+
+    // Kubernetes version. Learn "Upgrade node pools" (rules for submitting an upgrade): "If a
+    // node pool Kubernetes version isn't specified ... In ARM templates, declaration falls back to
+    // the existing version defined for the node pool. If nothing is set, it falls back to the
+    // control plane version." An empty value means "not specified" (AgentPoolsCreate_*.json
+    // 2026-05-01 send `"orchestratorVersion": ""`).
+    let old_requested = scope
+        .old
+        .and_then(|o| str_of(o, "orchestratorVersion"))
+        .filter(|v| !v.is_empty());
+    let old_current = scope
+        .old
+        .and_then(|o| str_of(o, "currentOrchestratorVersion"));
     let orchestrator = arm::opt_str(&props, "orchestratorVersion")?
         .filter(|v| !v.is_empty())
-        .map(str::to_string)
-        .unwrap_or_else(|| cluster_version.to_string());
-    let current = resolve_version(&orchestrator)
+        .or(old_requested)
+        .unwrap_or(scope.cluster_version)
+        .to_string();
+    let current = running_version(&orchestrator, old_current)
         .map_err(|e| e.with_target(format!("{target}.orchestratorVersion")))?;
-    let (cluster_major, cluster_minor) = minor_of(cluster_version);
+    if let Some(old) = old_current {
+        if version_tuple(&current) < version_tuple(old) {
+            // Learn "Upgrade node pools": no downgrades; AKS's code and wording from
+            // kubernetes-sigs/cluster-api-provider-azure#1883.
+            return Err(ArmError::bad_request(
+                "AgentPoolUpgradeVersionNotAllowed",
+                format!("Upgrade agent pool version from {old} to {current} is not allowed, you can only upgrade one minor version at a time. Please use [az aks get-upgrades] command to get the supported upgrade versions."),
+            )
+            .with_target(format!("{target}.orchestratorVersion")));
+        }
+    }
+    let (cluster_major, cluster_minor) = minor_of(scope.cluster_version);
     let (pool_major, pool_minor) = minor_of(&current);
-    if pool_major != cluster_major || pool_minor > cluster_minor || cluster_minor - pool_minor > 3 {
+    // Learn "Upgrade the AKS control plane": from Kubernetes 1.28 the control plane can be up to
+    // three minor versions ahead of node pools; a pool is never ahead of it.
+    if pool_major != cluster_major
+        || version_tuple(&current) > version_tuple(scope.cluster_version)
+        || cluster_minor.saturating_sub(pool_minor) > 3
+    {
         return Err(invalid(
             &format!("{target}.orchestratorVersion"),
-            format!("Agent pool version {current} must not be newer than the control plane version {cluster_version}, nor more than three minor versions older."),
+            format!("Agent pool version {current} must not be newer than the control plane version {}, nor more than three minor versions older.", scope.cluster_version),
         ));
     }
+
     props.insert("mode".into(), json!(mode));
     props.insert("count".into(), json!(count));
     props.insert(
         "osType".into(),
         json!(if windows { "Windows" } else { "Linux" }),
     );
-    props
-        .entry("osSKU")
-        .or_insert_with(|| json!(if windows { "Windows2022" } else { "Ubuntu" }));
+    props.insert("osSKU".into(), json!(os_sku));
     props
         .entry("vmSize")
         .or_insert_with(|| json!(DEFAULT_VM_SIZE));
     props
         .entry("type")
         .or_insert_with(|| json!("VirtualMachineScaleSets"));
-    props.entry("osDiskSizeGB").or_insert_with(|| json!(128));
-    props
-        .entry("osDiskType")
-        .or_insert_with(|| json!("Managed"));
+    resolve_os_disk(&mut props, target)?;
     props
         .entry("kubeletDiskType")
         .or_insert_with(|| json!("OS"));
@@ -282,8 +542,11 @@ fn prepare_pool(
         .entry("upgradeSettings")
         .or_insert_with(|| json!({"maxSurge": "10%"}));
     props.insert("orchestratorVersion".into(), json!(orchestrator));
+    props.insert(
+        "nodeImageVersion".into(),
+        json!(pool_data::node_image_version(&os_sku, minor_of(&current))),
+    );
     props.insert("currentOrchestratorVersion".into(), json!(current));
-    props.insert("nodeImageVersion".into(), json!(NODE_IMAGE_VERSION));
     props.insert("powerState".into(), json!({"code": "Running"}));
     Ok(props)
 }
@@ -308,7 +571,8 @@ fn finish_pool(
         ));
     }
     // Learn (maximum pods per node): under 30 only "if the configuration of each node pool has
-    // space for a minimum of 30 pods"; an autoscaled pool counts its minimum.
+    // space for a minimum of 30 pods"; an autoscaled pool counts its minimum. Learn "Manage
+    // system node pools" holds system pools to the same formula.
     let autoscaled = props.get("enableAutoScaling").and_then(Value::as_bool) == Some(true);
     let nodes = if autoscaled {
         arm::opt_i64(props, "minCount")?
@@ -334,34 +598,71 @@ fn finish_pool(
     Ok(())
 }
 
-/// An update that leaves `maxPods` out keeps the pool's value, as AKS does (it must not fall
-/// back to the default, which could differ).
-fn keep_unset_max_pods(new: &mut Map<String, Value>, old: &Map<String, Value>) {
-    if new.get("maxPods").is_none_or(Value::is_null) {
-        if let Some(old_max_pods) = old.get("maxPods") {
-            new.insert("maxPods".into(), old_max_pods.clone());
-        }
-    }
+/// AKS's refusal to change an immutable pool property: `PropertyChangeNotAllowed`, an empty
+/// subcode, and the property as `agentPoolProfile.{name}` in target and message
+/// (hashicorp/terraform-provider-azurerm#26139, 2024, verbatim: "Changing property
+/// 'agentPoolProfile.OSSKU' is not allowed."; Azure/bicep-registry-modules#7130, 2026:
+/// `agentPoolProfile.vmSize`; Azure/ACS#76: `agentPoolProfile.OSType`). Other property names
+/// follow the JSON spelling (inferred).
+fn pool_change_not_allowed(pool: &str, property: &str) -> ArmError {
+    let label = format!("agentPoolProfile.{property}");
+    ArmError::bad_request(
+        "PropertyChangeNotAllowed",
+        format!("Changing property '{label}' is not allowed. (Agent pool '{pool}': create a new pool with the new value, move the workloads, then delete this pool.)"),
+    )
+    .with_subcode("")
+    .with_target(label)
 }
 
-/// Changes AKS refuses on an existing pool.
+fn zones_of(map: &Map<String, Value>) -> Vec<String> {
+    let mut zones: Vec<String> = map
+        .get("availabilityZones")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    zones.sort();
+    zones
+}
+
+/// Changes AKS refuses on an existing pool (both the agentPools API and inline pools).
+/// Learn "Manage node pools" (Limitations): "You can't change the VM size of a node pool after you
+/// create it" (in-place VMSS resize is a preview behind the `AgentPoolVMSSResize` feature
+/// registration, Learn "Resize node pools", which azsim does not model); Learn "Storage concepts":
+/// the OS disk size can't change after creation; managedClusters.json `osDiskType`: "May not be
+/// changed after creation"; Learn "Manage system node pools": create a new pool to change
+/// `maxPods`. Zones, subnets and the OS type have no update path on Learn either.
 fn check_pool_changes(
     old: &Map<String, Value>,
     new: &Map<String, Value>,
-    target: &str,
+    pool: &str,
 ) -> Result<(), ArmError> {
-    if old.get("maxPods") != new.get("maxPods") {
-        return Err(change_not_allowed(&format!("{target}.maxPods"), "maxPods"));
-    }
-    for field in [
-        "vmSize",
-        "vnetSubnetID",
-        "podSubnetID",
-        "osType",
-        "osDiskType",
+    for (field, label) in [
+        ("vmSize", "vmSize"),
+        ("osType", "OSType"),
+        ("osDiskType", "osDiskType"),
+        ("vnetSubnetID", "vnetSubnetID"),
+        ("podSubnetID", "podSubnetID"),
     ] {
         if !eq_opt(str_of(old, field), str_of(new, field)) {
-            return Err(change_not_allowed(&format!("{target}.{field}"), field));
+            return Err(pool_change_not_allowed(pool, label));
+        }
+    }
+    for field in ["maxPods", "osDiskSizeGB"] {
+        if old.get(field) != new.get(field) {
+            return Err(pool_change_not_allowed(pool, field));
+        }
+    }
+    if zones_of(old) != zones_of(new) {
+        return Err(pool_change_not_allowed(pool, "availabilityZones"));
+    }
+    if let (Some(from), Some(to)) = (str_of(old, "osSKU"), str_of(new, "osSKU")) {
+        if !pool_data::os_sku_change_in_place(from, to) {
+            return Err(pool_change_not_allowed(pool, "OSSKU"));
         }
     }
     Ok(())
@@ -1002,7 +1303,10 @@ pub fn put_cluster(
         .or_else(|| str_of(&old_props, "kubernetesVersion"))
         .unwrap_or(DEFAULT_KUBERNETES_VERSION)
         .to_string();
-    let current_version = resolve_version(&requested_version)?;
+    let current_version = running_version(
+        &requested_version,
+        str_of(&old_props, "currentKubernetesVersion"),
+    )?;
     if let Some(old) = str_of(&old_props, "currentKubernetesVersion") {
         let (old_major, old_minor) = minor_of(old);
         let (new_major, new_minor) = minor_of(&current_version);
@@ -1075,7 +1379,10 @@ pub fn put_cluster(
             .unwrap_or(default_node_rg),
     };
 
-    // Pools: inline list replaces the pool collection; absent on update keeps the pools.
+    // Pools. On create the inline list is the pool collection. On update AKS changes only the
+    // pools the list names: pools left out stay (Azure/AKS#1511; pulumi/pulumi-azure-native#579),
+    // a list left out keeps every pool, and a name the cluster does not have is refused — new
+    // pools go through the agentPools API (AKS's answer, e.g. microsoft/tyger#121, 2024).
     let existing_pools: Vec<Resource> = world
         .children(&address.key, Kind::AgentPool)
         .into_iter()
@@ -1090,29 +1397,74 @@ pub fn put_cluster(
         )
         .with_target("properties.agentPoolProfiles")
     };
-    let mut pool_specs: Vec<(String, Map<String, Value>)> = match inline {
-        Some(list) if !list.is_empty() => list,
-        Some(_) => return Err(no_system_pool()),
-        None if existing.is_none() => return Err(no_system_pool()),
-        None => existing_pools
-            .iter()
-            .map(|p| (p.name.clone(), p.properties().cloned().unwrap_or_default()))
-            .collect(),
+    let mut pool_specs: Vec<(String, Map<String, Value>)> = match (inline, existing) {
+        (Some(list), None) if !list.is_empty() => list,
+        (_, None) => return Err(no_system_pool()),
+        (Some(list), Some(_)) => {
+            if let Some((new_name, _)) = list
+                .iter()
+                .find(|(n, _)| !existing_pools.iter().any(|p| &p.name == n))
+            {
+                return Err(ArmError::bad_request(
+                    "BadRequest",
+                    format!("A new agent pool was introduced. Adding agent pools to an existing cluster is not allowed through managed cluster operations. For agent pool specific change, please use per agent pool operations: https://aka.ms/agent-pool-rest-api (create '{new_name}' with PUT …/agentPools/{new_name})"),
+                )
+                .with_subcode("")
+                .with_target("agentPoolProfiles"));
+            }
+            list
+        }
+        (None, Some(_)) => Vec::new(),
     };
-    // A cluster whose pools name no mode gets its first pool as the system pool.
-    if pool_specs
-        .iter()
-        .all(|(_, p)| p.get("mode").is_none_or(Value::is_null))
+    // A new cluster whose pools name no mode gets its first pool as the system pool.
+    if existing.is_none()
+        && pool_specs
+            .iter()
+            .all(|(_, p)| p.get("mode").is_none_or(Value::is_null))
     {
         if let Some((_, first)) = pool_specs.first_mut() {
             first.insert("mode".into(), json!("System"));
         }
     }
+    let stored_props = |name: &str| {
+        existing_pools
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.properties().cloned())
+    };
+    // The pools this request writes, then the ones it leaves alone.
     let mut pools: Vec<(String, Map<String, Value>)> = Vec::new();
     for (pool_name, raw) in pool_specs {
-        let target = format!("agentPoolProfiles[{pool_name}]");
-        let prepared = prepare_pool(world, settings, &pool_name, raw, &current_version, &target)?;
+        let old = stored_props(&pool_name);
+        let scope = PoolScope {
+            name: &pool_name,
+            target: format!("agentPoolProfiles[{pool_name}]"),
+            location: &location,
+            cluster_version: &current_version,
+            old: old.as_ref(),
+            agent_pools_api: false,
+        };
+        let prepared = prepare_pool(world, settings, &scope, raw)?;
         pools.push((pool_name, prepared));
+    }
+    let written = pools.len();
+    for pool in &existing_pools {
+        if pools.iter().any(|(n, _)| n == &pool.name) {
+            continue;
+        }
+        // An untouched pool keeps its version; it must stay within the skew of an upgraded
+        // control plane (Learn "Upgrade the AKS control plane").
+        let old = pool.properties().cloned().unwrap_or_default();
+        let scope = PoolScope {
+            name: &pool.name,
+            target: format!("agentPoolProfiles[{}]", pool.name),
+            location: &location,
+            cluster_version: &current_version,
+            old: Some(&old),
+            agent_pools_api: false,
+        };
+        prepare_pool(world, settings, &scope, old.clone())?;
+        pools.push((pool.name.clone(), old));
     }
     if !pools
         .iter()
@@ -1120,14 +1472,9 @@ pub fn put_cluster(
     {
         return Err(no_system_pool());
     }
-    for (pool_name, pool) in &mut pools {
-        if let Some(old) = existing_pools.iter().find(|p| &p.name == pool_name) {
-            keep_unset_max_pods(pool, &old.properties().cloned().unwrap_or_default());
-        }
-    }
     let pool_maps: Vec<Map<String, Value>> = pools.iter().map(|(_, p)| p.clone()).collect();
     let plan = plan_network(&props, &pool_maps)?;
-    for (pool_name, pool) in &mut pools {
+    for (pool_name, pool) in pools.iter_mut().take(written) {
         finish_pool(
             pool,
             plan.networking,
@@ -1135,6 +1482,7 @@ pub fn put_cluster(
         )?;
     }
     check_vnet_overlaps(world, settings, &plan, &pool_maps)?;
+    pools.truncate(written);
 
     if existing.is_some() {
         let keep = |field: &str, new: Option<&str>| -> Result<(), ArmError> {
@@ -1156,9 +1504,8 @@ pub fn put_cluster(
             .unwrap_or_default();
         check_network_changes(&old_network, &plan.stored)?;
         for (pool_name, pool) in &pools {
-            if let Some(old) = existing_pools.iter().find(|p| &p.name == pool_name) {
-                let old_props = old.properties().cloned().unwrap_or_default();
-                check_pool_changes(&old_props, pool, &format!("agentPoolProfiles[{pool_name}]"))?;
+            if let Some(old) = stored_props(pool_name) {
+                check_pool_changes(&old, pool, pool_name)?;
             }
         }
     } else if let Some(rg) = world.get(&node_resource_group_address(settings, &node_rg).key) {
@@ -1284,13 +1631,8 @@ pub fn put_cluster(
     stored.insert("properties".into(), Value::Object(props));
     world.insert(new_resource(address, existing, Value::Object(stored)));
 
-    // Replace the pool collection.
+    // Write the pools the request names; the others are left as they are.
     let mut affected = Vec::new();
-    for old in &existing_pools {
-        if !pools.iter().any(|(n, _)| n == &old.name) {
-            remove_tree(world, settings, &old.key(), ctx.now_ms, None);
-        }
-    }
     for (pool_name, pool) in pools {
         let pool_address = arm::build_address(
             &settings.subscription_id,
@@ -1346,17 +1688,16 @@ pub fn put_agent_pool(
         .unwrap_or(DEFAULT_KUBERNETES_VERSION)
         .to_string();
     let props = arm::properties(body)?;
-    let mut pool = prepare_pool(
-        world,
-        settings,
-        address.name(),
-        props,
-        &version,
-        "properties",
-    )?;
-    if let Some(old) = existing.and_then(|e| e.properties()) {
-        keep_unset_max_pods(&mut pool, old);
-    }
+    let location = cluster.location().unwrap_or_default().to_string();
+    let scope = PoolScope {
+        name: address.name(),
+        target: "properties".into(),
+        location: &location,
+        cluster_version: &version,
+        old: existing.and_then(Resource::properties),
+        agent_pools_api: true,
+    };
+    let mut pool = prepare_pool(world, settings, &scope, props)?;
     let network = cluster_props
         .get("networkProfile")
         .and_then(Value::as_object)
@@ -1376,7 +1717,7 @@ pub fn put_agent_pool(
     check_vnet_overlaps(world, settings, &plan, &[pool.clone()])?;
     if let Some(e) = existing {
         let old = e.properties().cloned().unwrap_or_default();
-        check_pool_changes(&old, &pool, "properties")?;
+        check_pool_changes(&old, &pool, address.name())?;
         if str_of(&old, "mode") == Some("System")
             && str_of(&pool, "mode") != Some("System")
             && !siblings
@@ -1402,6 +1743,63 @@ pub fn put_agent_pool(
         existing.is_none(),
         Vec::new(),
     ))
+}
+
+/// `POST /azsim/autoscale`: plays the cluster autoscaler, which changes an autoscaled pool's node
+/// count out of band (no ARM request). Refused unless the pool autoscales (`AutoScalingNotEnabled`,
+/// a code AKS defines) and the count lies in [minCount, maxCount]; a pool with an operation in
+/// flight answers 409 like an ARM write. The pool's eTag changes, as for any change to it
+/// (inferred); the cluster's does not.
+pub fn autoscale(
+    world: &mut World,
+    settings: &Settings,
+    id: &str,
+    count: i64,
+) -> Result<Value, ArmError> {
+    let address = match arm::parse_path(id, &settings.subscription_id) {
+        Ok(Route::Resource(address)) if address.kind == Kind::AgentPool => address,
+        _ => {
+            return Err(invalid(
+                "id",
+                format!("'{id}' is not an agent pool id (/subscriptions/…/managedClusters/{{cluster}}/agentPools/{{pool}})."),
+            ))
+        }
+    };
+    let Some(pool) = world.get(&address.key) else {
+        return Err(super::not_found(&address));
+    };
+    if pool.is_busy() {
+        return Err(super::busy_error(
+            pool.kind,
+            &pool.id,
+            super::running_action(world, pool),
+        ));
+    }
+    let props = pool.properties().cloned().unwrap_or_default();
+    if props.get("enableAutoScaling").and_then(Value::as_bool) != Some(true) {
+        return Err(ArmError::bad_request(
+            "AutoScalingNotEnabled",
+            format!(
+                "Agent pool '{}' does not autoscale; only an autoscaled pool changes size by itself. Turn enableAutoScaling on first.",
+                pool.name
+            ),
+        ));
+    }
+    let min = props.get("minCount").and_then(Value::as_i64).unwrap_or(0);
+    let max = props.get("maxCount").and_then(Value::as_i64).unwrap_or(0);
+    if !(min..=max).contains(&count) {
+        return Err(invalid(
+            "count",
+            format!("The autoscaler keeps agent pool '{}' between minCount {min} and maxCount {max}; {count} is outside.", pool.name),
+        ));
+    }
+    let Some(pool) = world.get_mut(&address.key) else {
+        return Err(super::not_found(&address));
+    };
+    pool.properties_mut().insert("count".into(), json!(count));
+    pool.etag = uuid::Uuid::new_v4().to_string();
+    let pool = pool.clone();
+    Ok(super::render(world, &pool))
 }
 
 /// The last system pool of a cluster cannot be deleted.

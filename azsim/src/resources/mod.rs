@@ -5,6 +5,7 @@ pub mod fleet;
 pub mod front_door;
 pub mod managed_clusters;
 pub mod network;
+pub mod pool_data;
 pub mod resource_groups;
 pub mod role_assignments;
 

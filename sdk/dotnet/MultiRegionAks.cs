@@ -133,6 +133,18 @@ namespace Pulumi.Aksmesh
             set => _regions = value;
         }
 
+        /// <summary>
+        /// Every cluster's tier. Default for new clusters: `Standard` (uptime SLA). Updates in place.
+        /// </summary>
+        [Input("skuTier")]
+        public Input<Pulumi.Aksmesh.SkuTier>? SkuTier { get; set; }
+
+        /// <summary>
+        /// Every region's system pool. Default for new clusters: 3 nodes over the region's zones, tainted `CriticalAddonsOnly=true:NoSchedule`, AzureLinux. No setting replaces a cluster: some update in place, the others rotate the pool.
+        /// </summary>
+        [Input("systemPool")]
+        public Input<Inputs.SystemPoolArgs>? SystemPool { get; set; }
+
         [Input("tags")]
         private InputMap<string>? _tags;
 
@@ -143,6 +155,18 @@ namespace Pulumi.Aksmesh
         {
             get => _tags ?? (_tags = new InputMap<string>());
             set => _tags = value;
+        }
+
+        [Input("userPools")]
+        private InputMap<Inputs.NodePoolArgs>? _userPools;
+
+        /// <summary>
+        /// Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
+        /// </summary>
+        public InputMap<Inputs.NodePoolArgs> UserPools
+        {
+            get => _userPools ?? (_userPools = new InputMap<Inputs.NodePoolArgs>());
+            set => _userPools = value;
         }
 
         public MultiRegionAksArgs()

@@ -75,7 +75,10 @@ export class MultiRegionAks extends pulumi.ComponentResource {
             resourceInputs["namePrefix"] = args?.namePrefix;
             resourceInputs["podNetworking"] = args?.podNetworking;
             resourceInputs["regions"] = args?.regions;
+            resourceInputs["skuTier"] = args?.skuTier;
+            resourceInputs["systemPool"] = args?.systemPool;
             resourceInputs["tags"] = args?.tags;
+            resourceInputs["userPools"] = args?.userPools;
             resourceInputs["clusters"] = undefined /*out*/;
             resourceInputs["connectivity"] = undefined /*out*/;
             resourceInputs["dnsServiceIP"] = undefined /*out*/;
@@ -128,7 +131,19 @@ export interface MultiRegionAksArgs {
      */
     regions: pulumi.Input<pulumi.Input<inputs.MultiRegionAksRegionArgs>[]>;
     /**
+     * Every cluster's tier. Default for new clusters: `Standard` (uptime SLA). Updates in place.
+     */
+    skuTier?: pulumi.Input<enums.SkuTier | undefined>;
+    /**
+     * Every region's system pool. Default for new clusters: 3 nodes over the region's zones, tainted `CriticalAddonsOnly=true:NoSchedule`, AzureLinux. No setting replaces a cluster: some update in place, the others rotate the pool.
+     */
+    systemPool?: pulumi.Input<inputs.SystemPoolArgs | undefined>;
+    /**
      * Azure tags for every resource. Updates in place.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
+     */
+    userPools?: pulumi.Input<{[key: string]: pulumi.Input<inputs.NodePoolArgs>} | undefined>;
 }

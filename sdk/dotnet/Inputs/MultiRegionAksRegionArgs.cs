@@ -16,13 +16,19 @@ namespace Pulumi.Aksmesh.Inputs
     public sealed class MultiRegionAksRegionArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
+        /// This region's Kubernetes version, over the platform's: upgrade one region first (a canary), then the rest. Updates in place.
+        /// </summary>
+        [Input("kubernetesVersion")]
+        public Input<string>? KubernetesVersion { get; set; }
+
+        /// <summary>
         /// The Azure region, for example `eastus`.
         /// </summary>
         [Input("location", required: true)]
         public Input<string> Location { get; set; } = null!;
 
         /// <summary>
-        /// Nodes in the system pool. Default 2. Updates in place.
+        /// Nodes in the system pool (over `systemPool.count`). Default 3 for new clusters (2 for clusters created before pools could be set). Updates in place.
         /// </summary>
         [Input("nodeCount")]
         public Input<int>? NodeCount { get; set; }
@@ -34,7 +40,25 @@ namespace Pulumi.Aksmesh.Inputs
         public Input<string>? PodCidr { get; set; }
 
         /// <summary>
-        /// The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+        /// This region's system pool settings, over the platform's `systemPool`, setting by setting.
+        /// </summary>
+        [Input("systemPool")]
+        public Input<Inputs.SystemPoolArgs>? SystemPool { get; set; }
+
+        [Input("userPools")]
+        private InputMap<Inputs.NodePoolArgs>? _userPools;
+
+        /// <summary>
+        /// This region's user pool settings, over the platform's pool of the same name, setting by setting; a name the platform does not have adds a pool in this region only.
+        /// </summary>
+        public InputMap<Inputs.NodePoolArgs> UserPools
+        {
+            get => _userPools ?? (_userPools = new InputMap<Inputs.NodePoolArgs>());
+            set => _userPools = value;
+        }
+
+        /// <summary>
+        /// The system pool's VM size (over `systemPool.vmSize`). Default `Standard_D4s_v5`. Changing it rotates the region's system pool; the cluster stays.
         /// </summary>
         [Input("vmSize")]
         public Input<string>? VmSize { get; set; }

@@ -17,6 +17,10 @@ namespace Pulumi.Aksmesh.Outputs
     public sealed class RegionalClusterSummary
     {
         /// <summary>
+        /// The agent pool that carries each of the region's pools, by pool name (a rotation changes it).
+        /// </summary>
+        public readonly ImmutableDictionary<string, string>? AgentPools;
+        /// <summary>
         /// The API server's FQDN.
         /// </summary>
         public readonly string Fqdn;
@@ -28,6 +32,10 @@ namespace Pulumi.Aksmesh.Outputs
         /// A user kubeconfig for the cluster (secret).
         /// </summary>
         public readonly string Kubeconfig;
+        /// <summary>
+        /// The Kubernetes version the control plane runs.
+        /// </summary>
+        public readonly string? KubernetesVersion;
         /// <summary>
         /// The range pods get addresses from: the overlay pod CIDR, or the pod subnet with flat networking.
         /// </summary>
@@ -43,11 +51,15 @@ namespace Pulumi.Aksmesh.Outputs
 
         [OutputConstructor]
         private RegionalClusterSummary(
+            ImmutableDictionary<string, string>? agentPools,
+
             string fqdn,
 
             string id,
 
             string kubeconfig,
+
+            string? kubernetesVersion,
 
             string podCidr,
 
@@ -55,9 +67,11 @@ namespace Pulumi.Aksmesh.Outputs
 
             string vnetId)
         {
+            AgentPools = agentPools;
             Fqdn = fqdn;
             Id = id;
             Kubeconfig = kubeconfig;
+            KubernetesVersion = kubernetesVersion;
             PodCidr = podCidr;
             VnetCidr = vnetCidr;
             VnetId = vnetId;

@@ -66,8 +66,14 @@ type multiRegionAksArgs struct {
 	PodNetworking *string `pulumi:"podNetworking"`
 	// The regions, in a stable order.
 	Regions []MultiRegionAksRegion `pulumi:"regions"`
+	// Every cluster's tier. Default for new clusters: `Standard` (uptime SLA). Updates in place.
+	SkuTier *SkuTier `pulumi:"skuTier"`
+	// Every region's system pool. Default for new clusters: 3 nodes over the region's zones, tainted `CriticalAddonsOnly=true:NoSchedule`, AzureLinux. No setting replaces a cluster: some update in place, the others rotate the pool.
+	SystemPool *SystemPool `pulumi:"systemPool"`
 	// Azure tags for every resource. Updates in place.
 	Tags map[string]string `pulumi:"tags"`
+	// Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
+	UserPools map[string]NodePool `pulumi:"userPools"`
 }
 
 // The set of arguments for constructing a MultiRegionAks resource.
@@ -86,8 +92,14 @@ type MultiRegionAksArgs struct {
 	PodNetworking pulumi.StringPtrInput
 	// The regions, in a stable order.
 	Regions MultiRegionAksRegionArrayInput
+	// Every cluster's tier. Default for new clusters: `Standard` (uptime SLA). Updates in place.
+	SkuTier SkuTierPtrInput
+	// Every region's system pool. Default for new clusters: 3 nodes over the region's zones, tainted `CriticalAddonsOnly=true:NoSchedule`, AzureLinux. No setting replaces a cluster: some update in place, the others rotate the pool.
+	SystemPool SystemPoolPtrInput
 	// Azure tags for every resource. Updates in place.
 	Tags pulumi.StringMapInput
+	// Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
+	UserPools NodePoolMapInput
 }
 
 func (MultiRegionAksArgs) ElementType() reflect.Type {

@@ -1893,13 +1893,19 @@ func (o MultiRegionAksMeshPtrOutput) Mode() pulumi.StringPtrOutput {
 
 // One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
 type MultiRegionAksRegion struct {
+	// This region's Kubernetes version, over the platform's: upgrade one region first (a canary), then the rest. Updates in place.
+	KubernetesVersion *string `pulumi:"kubernetesVersion"`
 	// The Azure region, for example `eastus`.
 	Location string `pulumi:"location"`
-	// Nodes in the system pool. Default 2. Updates in place.
+	// Nodes in the system pool (over `systemPool.count`). Default 3 for new clusters (2 for clusters created before pools could be set). Updates in place.
 	NodeCount *int `pulumi:"nodeCount"`
 	// An explicit overlay pod CIDR for this region. Default: planned (10.32.0.0/13, 10.40.0.0/13, …). Not used with flat pod networking.
 	PodCidr *string `pulumi:"podCidr"`
-	// The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+	// This region's system pool settings, over the platform's `systemPool`, setting by setting.
+	SystemPool *SystemPool `pulumi:"systemPool"`
+	// This region's user pool settings, over the platform's pool of the same name, setting by setting; a name the platform does not have adds a pool in this region only.
+	UserPools map[string]NodePool `pulumi:"userPools"`
+	// The system pool's VM size (over `systemPool.vmSize`). Default `Standard_D4s_v5`. Changing it rotates the region's system pool; the cluster stays.
 	VmSize *string `pulumi:"vmSize"`
 	// An explicit VNet range for this region. Default: planned (10.0.0.0/14, 10.4.0.0/14, …).
 	VnetCidr *string `pulumi:"vnetCidr"`
@@ -1918,13 +1924,19 @@ type MultiRegionAksRegionInput interface {
 
 // One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
 type MultiRegionAksRegionArgs struct {
+	// This region's Kubernetes version, over the platform's: upgrade one region first (a canary), then the rest. Updates in place.
+	KubernetesVersion pulumi.StringPtrInput `pulumi:"kubernetesVersion"`
 	// The Azure region, for example `eastus`.
 	Location pulumi.StringInput `pulumi:"location"`
-	// Nodes in the system pool. Default 2. Updates in place.
+	// Nodes in the system pool (over `systemPool.count`). Default 3 for new clusters (2 for clusters created before pools could be set). Updates in place.
 	NodeCount pulumi.IntPtrInput `pulumi:"nodeCount"`
 	// An explicit overlay pod CIDR for this region. Default: planned (10.32.0.0/13, 10.40.0.0/13, …). Not used with flat pod networking.
 	PodCidr pulumi.StringPtrInput `pulumi:"podCidr"`
-	// The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+	// This region's system pool settings, over the platform's `systemPool`, setting by setting.
+	SystemPool SystemPoolPtrInput `pulumi:"systemPool"`
+	// This region's user pool settings, over the platform's pool of the same name, setting by setting; a name the platform does not have adds a pool in this region only.
+	UserPools NodePoolMapInput `pulumi:"userPools"`
+	// The system pool's VM size (over `systemPool.vmSize`). Default `Standard_D4s_v5`. Changing it rotates the region's system pool; the cluster stays.
 	VmSize pulumi.StringPtrInput `pulumi:"vmSize"`
 	// An explicit VNet range for this region. Default: planned (10.0.0.0/14, 10.4.0.0/14, …).
 	VnetCidr pulumi.StringPtrInput `pulumi:"vnetCidr"`
@@ -1982,12 +1994,17 @@ func (o MultiRegionAksRegionOutput) ToMultiRegionAksRegionOutputWithContext(ctx 
 	return o
 }
 
+// This region's Kubernetes version, over the platform's: upgrade one region first (a canary), then the rest. Updates in place.
+func (o MultiRegionAksRegionOutput) KubernetesVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MultiRegionAksRegion) *string { return v.KubernetesVersion }).(pulumi.StringPtrOutput)
+}
+
 // The Azure region, for example `eastus`.
 func (o MultiRegionAksRegionOutput) Location() pulumi.StringOutput {
 	return o.ApplyT(func(v MultiRegionAksRegion) string { return v.Location }).(pulumi.StringOutput)
 }
 
-// Nodes in the system pool. Default 2. Updates in place.
+// Nodes in the system pool (over `systemPool.count`). Default 3 for new clusters (2 for clusters created before pools could be set). Updates in place.
 func (o MultiRegionAksRegionOutput) NodeCount() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v MultiRegionAksRegion) *int { return v.NodeCount }).(pulumi.IntPtrOutput)
 }
@@ -1997,7 +2014,17 @@ func (o MultiRegionAksRegionOutput) PodCidr() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MultiRegionAksRegion) *string { return v.PodCidr }).(pulumi.StringPtrOutput)
 }
 
-// The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+// This region's system pool settings, over the platform's `systemPool`, setting by setting.
+func (o MultiRegionAksRegionOutput) SystemPool() SystemPoolPtrOutput {
+	return o.ApplyT(func(v MultiRegionAksRegion) *SystemPool { return v.SystemPool }).(SystemPoolPtrOutput)
+}
+
+// This region's user pool settings, over the platform's pool of the same name, setting by setting; a name the platform does not have adds a pool in this region only.
+func (o MultiRegionAksRegionOutput) UserPools() NodePoolMapOutput {
+	return o.ApplyT(func(v MultiRegionAksRegion) map[string]NodePool { return v.UserPools }).(NodePoolMapOutput)
+}
+
+// The system pool's VM size (over `systemPool.vmSize`). Default `Standard_D4s_v5`. Changing it rotates the region's system pool; the cluster stays.
 func (o MultiRegionAksRegionOutput) VmSize() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v MultiRegionAksRegion) *string { return v.VmSize }).(pulumi.StringPtrOutput)
 }
@@ -2825,12 +2852,16 @@ func (o RegionAddressRequestArrayOutput) Index(i pulumi.IntInput) RegionAddressR
 
 // What a program needs from one region's cluster.
 type RegionalClusterSummary struct {
+	// The agent pool that carries each of the region's pools, by pool name (a rotation changes it).
+	AgentPools map[string]string `pulumi:"agentPools"`
 	// The API server's FQDN.
 	Fqdn string `pulumi:"fqdn"`
 	// The AKS cluster's resource id.
 	Id string `pulumi:"id"`
 	// A user kubeconfig for the cluster (secret).
 	Kubeconfig string `pulumi:"kubeconfig"`
+	// The Kubernetes version the control plane runs.
+	KubernetesVersion *string `pulumi:"kubernetesVersion"`
 	// The range pods get addresses from: the overlay pod CIDR, or the pod subnet with flat networking.
 	PodCidr string `pulumi:"podCidr"`
 	// The region's VNet range.
@@ -2854,6 +2885,11 @@ func (o RegionalClusterSummaryOutput) ToRegionalClusterSummaryOutputWithContext(
 	return o
 }
 
+// The agent pool that carries each of the region's pools, by pool name (a rotation changes it).
+func (o RegionalClusterSummaryOutput) AgentPools() pulumi.StringMapOutput {
+	return o.ApplyT(func(v RegionalClusterSummary) map[string]string { return v.AgentPools }).(pulumi.StringMapOutput)
+}
+
 // The API server's FQDN.
 func (o RegionalClusterSummaryOutput) Fqdn() pulumi.StringOutput {
 	return o.ApplyT(func(v RegionalClusterSummary) string { return v.Fqdn }).(pulumi.StringOutput)
@@ -2867,6 +2903,11 @@ func (o RegionalClusterSummaryOutput) Id() pulumi.StringOutput {
 // A user kubeconfig for the cluster (secret).
 func (o RegionalClusterSummaryOutput) Kubeconfig() pulumi.StringOutput {
 	return o.ApplyT(func(v RegionalClusterSummary) string { return v.Kubeconfig }).(pulumi.StringOutput)
+}
+
+// The Kubernetes version the control plane runs.
+func (o RegionalClusterSummaryOutput) KubernetesVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RegionalClusterSummary) *string { return v.KubernetesVersion }).(pulumi.StringPtrOutput)
 }
 
 // The range pods get addresses from: the overlay pod CIDR, or the pod subnet with flat networking.

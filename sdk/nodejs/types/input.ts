@@ -265,11 +265,15 @@ export interface MultiRegionAksMeshArgs {
  */
 export interface MultiRegionAksRegionArgs {
     /**
+     * This region's Kubernetes version, over the platform's: upgrade one region first (a canary), then the rest. Updates in place.
+     */
+    kubernetesVersion?: pulumi.Input<string | undefined>;
+    /**
      * The Azure region, for example `eastus`.
      */
     location: pulumi.Input<string>;
     /**
-     * Nodes in the system pool. Default 2. Updates in place.
+     * Nodes in the system pool (over `systemPool.count`). Default 3 for new clusters (2 for clusters created before pools could be set). Updates in place.
      */
     nodeCount?: pulumi.Input<number | undefined>;
     /**
@@ -277,7 +281,15 @@ export interface MultiRegionAksRegionArgs {
      */
     podCidr?: pulumi.Input<string | undefined>;
     /**
-     * The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+     * This region's system pool settings, over the platform's `systemPool`, setting by setting.
+     */
+    systemPool?: pulumi.Input<inputs.SystemPoolArgs | undefined>;
+    /**
+     * This region's user pool settings, over the platform's pool of the same name, setting by setting; a name the platform does not have adds a pool in this region only.
+     */
+    userPools?: pulumi.Input<{[key: string]: pulumi.Input<inputs.NodePoolArgs>} | undefined>;
+    /**
+     * The system pool's VM size (over `systemPool.vmSize`). Default `Standard_D4s_v5`. Changing it rotates the region's system pool; the cluster stays.
      */
     vmSize?: pulumi.Input<string | undefined>;
     /**

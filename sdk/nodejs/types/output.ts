@@ -351,6 +351,10 @@ export interface RegionAddressPlan {
  */
 export interface RegionalClusterSummary {
     /**
+     * The agent pool that carries each of the region's pools, by pool name (a rotation changes it).
+     */
+    agentPools?: {[key: string]: string};
+    /**
      * The API server's FQDN.
      */
     fqdn: string;
@@ -362,6 +366,10 @@ export interface RegionalClusterSummary {
      * A user kubeconfig for the cluster (secret).
      */
     kubeconfig: string;
+    /**
+     * The Kubernetes version the control plane runs.
+     */
+    kubernetesVersion?: string;
     /**
      * The range pods get addresses from: the overlay pod CIDR, or the pod subnet with flat networking.
      */

@@ -859,17 +859,29 @@ class MultiRegionAksRegionArgsDict(TypedDict):
     """
     The Azure region, for example `eastus`.
     """
+    kubernetes_version: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    This region's Kubernetes version, over the platform's: upgrade one region first (a canary), then the rest. Updates in place.
+    """
     node_count: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Nodes in the system pool. Default 2. Updates in place.
+    Nodes in the system pool (over `systemPool.count`). Default 3 for new clusters (2 for clusters created before pools could be set). Updates in place.
     """
     pod_cidr: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     An explicit overlay pod CIDR for this region. Default: planned (10.32.0.0/13, 10.40.0.0/13, …). Not used with flat pod networking.
     """
+    system_pool: NotRequired[pulumi.Input[Optional['SystemPoolArgsDict']]]
+    """
+    This region's system pool settings, over the platform's `systemPool`, setting by setting.
+    """
+    user_pools: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgsDict']]]]]
+    """
+    This region's user pool settings, over the platform's pool of the same name, setting by setting; a name the platform does not have adds a pool in this region only.
+    """
     vm_size: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+    The system pool's VM size (over `systemPool.vmSize`). Default `Standard_D4s_v5`. Changing it rotates the region's system pool; the cluster stays.
     """
     vnet_cidr: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -880,24 +892,36 @@ class MultiRegionAksRegionArgsDict(TypedDict):
 class MultiRegionAksRegionArgs:
     def __init__(__self__, *,
                  location: pulumi.Input[_builtins.str],
+                 kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
                  node_count: pulumi.Input[Optional[_builtins.int]] = None,
                  pod_cidr: pulumi.Input[Optional[_builtins.str]] = None,
+                 system_pool: pulumi.Input[Optional['SystemPoolArgs']] = None,
+                 user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]] = None,
                  vm_size: pulumi.Input[Optional[_builtins.str]] = None,
                  vnet_cidr: pulumi.Input[Optional[_builtins.str]] = None):
         """
         One region of the platform. Regions are planned in list order: append new regions at the end, so existing ranges never move.
 
         :param pulumi.Input[_builtins.str] location: The Azure region, for example `eastus`.
-        :param pulumi.Input[_builtins.int] node_count: Nodes in the system pool. Default 2. Updates in place.
+        :param pulumi.Input[_builtins.str] kubernetes_version: This region's Kubernetes version, over the platform's: upgrade one region first (a canary), then the rest. Updates in place.
+        :param pulumi.Input[_builtins.int] node_count: Nodes in the system pool (over `systemPool.count`). Default 3 for new clusters (2 for clusters created before pools could be set). Updates in place.
         :param pulumi.Input[_builtins.str] pod_cidr: An explicit overlay pod CIDR for this region. Default: planned (10.32.0.0/13, 10.40.0.0/13, …). Not used with flat pod networking.
-        :param pulumi.Input[_builtins.str] vm_size: The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+        :param pulumi.Input['SystemPoolArgs'] system_pool: This region's system pool settings, over the platform's `systemPool`, setting by setting.
+        :param pulumi.Input[Mapping[str, pulumi.Input['NodePoolArgs']]] user_pools: This region's user pool settings, over the platform's pool of the same name, setting by setting; a name the platform does not have adds a pool in this region only.
+        :param pulumi.Input[_builtins.str] vm_size: The system pool's VM size (over `systemPool.vmSize`). Default `Standard_D4s_v5`. Changing it rotates the region's system pool; the cluster stays.
         :param pulumi.Input[_builtins.str] vnet_cidr: An explicit VNet range for this region. Default: planned (10.0.0.0/14, 10.4.0.0/14, …).
         """
         pulumi.set(__self__, "location", location)
+        if kubernetes_version is not None:
+            pulumi.set(__self__, "kubernetes_version", kubernetes_version)
         if node_count is not None:
             pulumi.set(__self__, "node_count", node_count)
         if pod_cidr is not None:
             pulumi.set(__self__, "pod_cidr", pod_cidr)
+        if system_pool is not None:
+            pulumi.set(__self__, "system_pool", system_pool)
+        if user_pools is not None:
+            pulumi.set(__self__, "user_pools", user_pools)
         if vm_size is not None:
             pulumi.set(__self__, "vm_size", vm_size)
         if vnet_cidr is not None:
@@ -916,10 +940,22 @@ class MultiRegionAksRegionArgs:
         pulumi.set(self, "location", value)
 
     @_builtins.property
+    @pulumi.getter(name="kubernetesVersion")
+    def kubernetes_version(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        This region's Kubernetes version, over the platform's: upgrade one region first (a canary), then the rest. Updates in place.
+        """
+        return pulumi.get(self, "kubernetes_version")
+
+    @kubernetes_version.setter
+    def kubernetes_version(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "kubernetes_version", value)
+
+    @_builtins.property
     @pulumi.getter(name="nodeCount")
     def node_count(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Nodes in the system pool. Default 2. Updates in place.
+        Nodes in the system pool (over `systemPool.count`). Default 3 for new clusters (2 for clusters created before pools could be set). Updates in place.
         """
         return pulumi.get(self, "node_count")
 
@@ -940,10 +976,34 @@ class MultiRegionAksRegionArgs:
         pulumi.set(self, "pod_cidr", value)
 
     @_builtins.property
+    @pulumi.getter(name="systemPool")
+    def system_pool(self) -> pulumi.Input[Optional['SystemPoolArgs']]:
+        """
+        This region's system pool settings, over the platform's `systemPool`, setting by setting.
+        """
+        return pulumi.get(self, "system_pool")
+
+    @system_pool.setter
+    def system_pool(self, value: pulumi.Input[Optional['SystemPoolArgs']]):
+        pulumi.set(self, "system_pool", value)
+
+    @_builtins.property
+    @pulumi.getter(name="userPools")
+    def user_pools(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]]:
+        """
+        This region's user pool settings, over the platform's pool of the same name, setting by setting; a name the platform does not have adds a pool in this region only.
+        """
+        return pulumi.get(self, "user_pools")
+
+    @user_pools.setter
+    def user_pools(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]]):
+        pulumi.set(self, "user_pools", value)
+
+    @_builtins.property
     @pulumi.getter(name="vmSize")
     def vm_size(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The system pool's VM size. Default `Standard_D4s_v5`. Changing it replaces the region's cluster.
+        The system pool's VM size (over `systemPool.vmSize`). Default `Standard_D4s_v5`. Changing it rotates the region's system pool; the cluster stays.
         """
         return pulumi.get(self, "vm_size")
 

@@ -29,7 +29,10 @@ class MultiRegionAksArgs:
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_networking: pulumi.Input[Optional[_builtins.str]] = None,
-                 tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None):
+                 sku_tier: pulumi.Input[Optional['SkuTier']] = None,
+                 system_pool: pulumi.Input[Optional['SystemPoolArgs']] = None,
+                 tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]] = None):
         """
         The set of arguments for constructing a MultiRegionAks resource.
 
@@ -40,7 +43,10 @@ class MultiRegionAksArgs:
         :param pulumi.Input[_builtins.str] kubernetes_version: The Kubernetes version of every cluster, `1.34` or `1.34.2`. Default: AKS's default. Updates in place.
         :param pulumi.Input[_builtins.str] name_prefix: Prefix of every Azure name. Default: the resource's name in the program. Changing it replaces everything.
         :param pulumi.Input[_builtins.str] pod_networking: `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
+        :param pulumi.Input['SkuTier'] sku_tier: Every cluster's tier. Default for new clusters: `Standard` (uptime SLA). Updates in place.
+        :param pulumi.Input['SystemPoolArgs'] system_pool: Every region's system pool. Default for new clusters: 3 nodes over the region's zones, tainted `CriticalAddonsOnly=true:NoSchedule`, AzureLinux. No setting replaces a cluster: some update in place, the others rotate the pool.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Azure tags for every resource. Updates in place.
+        :param pulumi.Input[Mapping[str, pulumi.Input['NodePoolArgs']]] user_pools: Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
         """
         pulumi.set(__self__, "regions", regions)
         if cilium_mesh is not None:
@@ -55,8 +61,14 @@ class MultiRegionAksArgs:
             pulumi.set(__self__, "name_prefix", name_prefix)
         if pod_networking is not None:
             pulumi.set(__self__, "pod_networking", pod_networking)
+        if sku_tier is not None:
+            pulumi.set(__self__, "sku_tier", sku_tier)
+        if system_pool is not None:
+            pulumi.set(__self__, "system_pool", system_pool)
         if tags is not None:
             pulumi.set(__self__, "tags", tags)
+        if user_pools is not None:
+            pulumi.set(__self__, "user_pools", user_pools)
 
     @_builtins.property
     @pulumi.getter
@@ -143,6 +155,30 @@ class MultiRegionAksArgs:
         pulumi.set(self, "pod_networking", value)
 
     @_builtins.property
+    @pulumi.getter(name="skuTier")
+    def sku_tier(self) -> pulumi.Input[Optional['SkuTier']]:
+        """
+        Every cluster's tier. Default for new clusters: `Standard` (uptime SLA). Updates in place.
+        """
+        return pulumi.get(self, "sku_tier")
+
+    @sku_tier.setter
+    def sku_tier(self, value: pulumi.Input[Optional['SkuTier']]):
+        pulumi.set(self, "sku_tier", value)
+
+    @_builtins.property
+    @pulumi.getter(name="systemPool")
+    def system_pool(self) -> pulumi.Input[Optional['SystemPoolArgs']]:
+        """
+        Every region's system pool. Default for new clusters: 3 nodes over the region's zones, tainted `CriticalAddonsOnly=true:NoSchedule`, AzureLinux. No setting replaces a cluster: some update in place, the others rotate the pool.
+        """
+        return pulumi.get(self, "system_pool")
+
+    @system_pool.setter
+    def system_pool(self, value: pulumi.Input[Optional['SystemPoolArgs']]):
+        pulumi.set(self, "system_pool", value)
+
+    @_builtins.property
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
@@ -153,6 +189,18 @@ class MultiRegionAksArgs:
     @tags.setter
     def tags(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
         pulumi.set(self, "tags", value)
+
+    @_builtins.property
+    @pulumi.getter(name="userPools")
+    def user_pools(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]]:
+        """
+        Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
+        """
+        return pulumi.get(self, "user_pools")
+
+    @user_pools.setter
+    def user_pools(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]]):
+        pulumi.set(self, "user_pools", value)
 
 
 @pulumi.type_token("aksmesh:index:MultiRegionAks")
@@ -168,7 +216,10 @@ class MultiRegionAks(pulumi.ComponentResource):
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_networking: pulumi.Input[Optional[_builtins.str]] = None,
                  regions: pulumi.Input[Optional[Sequence[pulumi.Input[Union['MultiRegionAksRegionArgs', 'MultiRegionAksRegionArgsDict']]]]] = None,
+                 sku_tier: pulumi.Input[Optional['SkuTier']] = None,
+                 system_pool: pulumi.Input[Optional[Union['SystemPoolArgs', 'SystemPoolArgsDict']]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['NodePoolArgs', 'NodePoolArgsDict']]]]] = None,
                  __props__=None):
         """
         A multi-region AKS platform: one AKS cluster per region, each in its own VNet, with Azure CNI Overlay and the Cilium dataplane by default, and address ranges planned (planAddressSpace) so that nothing overlaps. With `enableVnetPeering` it adds an OverlayPeering: a full mesh of VNet peerings. With `ciliumMesh` it adds a CiliumMesh (Fleet-managed on flat networking, or self-managed on BYO CNI); with `frontDoor`, a global Front Door. Regions are created in parallel. Appending a region creates only that region's resources; turning peering off removes only the peerings.
@@ -182,7 +233,10 @@ class MultiRegionAks(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] name_prefix: Prefix of every Azure name. Default: the resource's name in the program. Changing it replaces everything.
         :param pulumi.Input[_builtins.str] pod_networking: `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
         :param pulumi.Input[Sequence[pulumi.Input[Union['MultiRegionAksRegionArgs', 'MultiRegionAksRegionArgsDict']]]] regions: The regions, in a stable order.
+        :param pulumi.Input['SkuTier'] sku_tier: Every cluster's tier. Default for new clusters: `Standard` (uptime SLA). Updates in place.
+        :param pulumi.Input[Union['SystemPoolArgs', 'SystemPoolArgsDict']] system_pool: Every region's system pool. Default for new clusters: 3 nodes over the region's zones, tainted `CriticalAddonsOnly=true:NoSchedule`, AzureLinux. No setting replaces a cluster: some update in place, the others rotate the pool.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Azure tags for every resource. Updates in place.
+        :param pulumi.Input[Mapping[str, pulumi.Input[Union['NodePoolArgs', 'NodePoolArgsDict']]]] user_pools: Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
         """
         ...
     @overload
@@ -215,7 +269,10 @@ class MultiRegionAks(pulumi.ComponentResource):
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_networking: pulumi.Input[Optional[_builtins.str]] = None,
                  regions: pulumi.Input[Optional[Sequence[pulumi.Input[Union['MultiRegionAksRegionArgs', 'MultiRegionAksRegionArgsDict']]]]] = None,
+                 sku_tier: pulumi.Input[Optional['SkuTier']] = None,
+                 system_pool: pulumi.Input[Optional[Union['SystemPoolArgs', 'SystemPoolArgsDict']]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['NodePoolArgs', 'NodePoolArgsDict']]]]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -236,7 +293,10 @@ class MultiRegionAks(pulumi.ComponentResource):
             if regions is None and not opts.urn:
                 raise TypeError("Missing required property 'regions'")
             __props__.__dict__["regions"] = regions
+            __props__.__dict__["sku_tier"] = sku_tier
+            __props__.__dict__["system_pool"] = system_pool
             __props__.__dict__["tags"] = tags
+            __props__.__dict__["user_pools"] = user_pools
             __props__.__dict__["clusters"] = None
             __props__.__dict__["connectivity"] = None
             __props__.__dict__["dns_service_ip"] = None

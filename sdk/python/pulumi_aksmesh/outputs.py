@@ -1124,6 +1124,10 @@ class RegionalClusterSummary(dict):
             suggest = "vnet_cidr"
         elif key == "vnetId":
             suggest = "vnet_id"
+        elif key == "agentPools":
+            suggest = "agent_pools"
+        elif key == "kubernetesVersion":
+            suggest = "kubernetes_version"
 
         if suggest:
             pulumi.log.warn(f"Key '{key}' not found in RegionalClusterSummary. Access the value via the '{suggest}' property getter instead.")
@@ -1142,7 +1146,9 @@ class RegionalClusterSummary(dict):
                  kubeconfig: _builtins.str,
                  pod_cidr: _builtins.str,
                  vnet_cidr: _builtins.str,
-                 vnet_id: _builtins.str):
+                 vnet_id: _builtins.str,
+                 agent_pools: Optional[Mapping[str, _builtins.str]] = None,
+                 kubernetes_version: Optional[_builtins.str] = None):
         """
         What a program needs from one region's cluster.
 
@@ -1152,6 +1158,8 @@ class RegionalClusterSummary(dict):
         :param _builtins.str pod_cidr: The range pods get addresses from: the overlay pod CIDR, or the pod subnet with flat networking.
         :param _builtins.str vnet_cidr: The region's VNet range.
         :param _builtins.str vnet_id: The region's VNet resource id.
+        :param Mapping[str, _builtins.str] agent_pools: The agent pool that carries each of the region's pools, by pool name (a rotation changes it).
+        :param _builtins.str kubernetes_version: The Kubernetes version the control plane runs.
         """
         pulumi.set(__self__, "fqdn", fqdn)
         pulumi.set(__self__, "id", id)
@@ -1159,6 +1167,10 @@ class RegionalClusterSummary(dict):
         pulumi.set(__self__, "pod_cidr", pod_cidr)
         pulumi.set(__self__, "vnet_cidr", vnet_cidr)
         pulumi.set(__self__, "vnet_id", vnet_id)
+        if agent_pools is not None:
+            pulumi.set(__self__, "agent_pools", agent_pools)
+        if kubernetes_version is not None:
+            pulumi.set(__self__, "kubernetes_version", kubernetes_version)
 
     @_builtins.property
     @pulumi.getter
@@ -1207,6 +1219,22 @@ class RegionalClusterSummary(dict):
         The region's VNet resource id.
         """
         return pulumi.get(self, "vnet_id")
+
+    @_builtins.property
+    @pulumi.getter(name="agentPools")
+    def agent_pools(self) -> Optional[Mapping[str, _builtins.str]]:
+        """
+        The agent pool that carries each of the region's pools, by pool name (a rotation changes it).
+        """
+        return pulumi.get(self, "agent_pools")
+
+    @_builtins.property
+    @pulumi.getter(name="kubernetesVersion")
+    def kubernetes_version(self) -> Optional[_builtins.str]:
+        """
+        The Kubernetes version the control plane runs.
+        """
+        return pulumi.get(self, "kubernetes_version")
 
 
 @pulumi.output_type

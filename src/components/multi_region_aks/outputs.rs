@@ -85,6 +85,11 @@ fn cluster_outputs(platform: &Platform<'_>, children: &Children<'_>) -> Value {
                     ("vnetId", output(network, "vnetId")),
                     ("vnetCidr", text(ranges.vnet_cidr)),
                     ("kubeconfig", output(cluster, "kubeconfig")),
+                    ("agentPools", output(cluster, "agentPoolNames")),
+                    (
+                        "kubernetesVersion",
+                        output(cluster, "currentKubernetesVersion"),
+                    ),
                 ]);
                 (ranges.location.clone(), summary)
             })

@@ -372,8 +372,8 @@ mod tests {
             (
                 "os image",
                 |s| s.os_sku = Some(OsSku::Ubuntu),
-                &["osSku"],
                 &[],
+                &["osSku"],
             ),
             (
                 "os disk",

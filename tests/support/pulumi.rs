@@ -323,6 +323,17 @@ impl Project {
         }
     }
 
+    /// Starts the pulumi CLI in the project without waiting for it (to interrupt it).
+    pub fn spawn_pulumi(&self, arguments: &[&str]) -> std::process::Child {
+        self.command(&engine_bin().join("pulumi"))
+            .args(arguments)
+            .arg("--non-interactive")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start pulumi")
+    }
+
     /// Runs a Python or TypeScript program through scripts/run-program.{py,mjs}.
     pub fn run_program(&self, command: &str, extra: &[&str]) -> Run {
         let mut process = if self.runtime() == "nodejs" {

@@ -8,7 +8,7 @@ use super::kubeconfig::user_kubeconfig;
 use super::pool_apply::converge_pools;
 use super::pools::pool_specs;
 use super::read::state_from;
-use super::roles::grant_network_contributor;
+use super::roles::{expected_role_assignments, grant_network_contributor};
 use super::types::{RegionalClusterInputs, RegionalClusterState};
 use crate::azure::ids::managed_cluster_id;
 use crate::azure::models::managed_cluster::ManagedCluster;
@@ -85,12 +85,26 @@ pub(super) async fn apply(
             reason: Failure::Invalid(format!("Azure reported no identity for AKS cluster {}, so it cannot be granted Network Contributor on its subnets; run the update again", names.cluster)),
         });
     };
-    let mut granted = Vec::new();
-    let granting =
-        grant_network_contributor(azure, context, inputs, &principal, &mut granted).await;
-    state.role_assignment_ids = granted;
-    if let Err(error) = granting {
-        return Err(partial(error, &state));
+    // Granted before, and refresh found nothing missing: no write (a pool change writes only
+    // its pool).
+    let expected: Vec<String> = expected_role_assignments(inputs, Some(&principal))
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    let already_granted = previous.is_some_and(|previous| {
+        previous.out_of_band_changes.is_empty()
+            && expected
+                .iter()
+                .all(|id| previous.role_assignment_ids.contains(id))
+    });
+    if !already_granted {
+        let mut granted = Vec::new();
+        let granting =
+            grant_network_contributor(azure, context, inputs, &principal, &mut granted).await;
+        state.role_assignment_ids = granted;
+        if let Err(error) = granting {
+            return Err(partial(error, &state));
+        }
     }
 
     let options = operation_options(

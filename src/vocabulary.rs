@@ -179,6 +179,16 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// How the cluster autoscaler picks the pool to grow.
+    Expander {
+        LeastWaste = "least-waste",
+        MostPods = "most-pods",
+        Priority = "priority",
+        Random = "random",
+    }
+}
+
+vocabulary! {
     /// Which defaults a new cluster's pools and tier get.
     ClusterProfile {
         /// A system pool of 2 nodes over the region's zones, Free tier, no user pool.

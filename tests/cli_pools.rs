@@ -46,6 +46,11 @@ const APPS: &str = r#"      userPools:
             minCount: 1
             maxCount: 5"#;
 
+const AUTOSCALER: &str = r#"      autoScalerProfile:
+        scanInterval: 20s
+        expander: least-waste
+        scaleDownUtilizationThreshold: "0.6""#;
+
 const BIGGER_SYSTEM: &str = r#"      systemPool:
         vmSize: Standard_D8s_v5"#;
 
@@ -168,6 +173,20 @@ fn pools_change_without_an_outage() {
         "{writes:?}"
     );
 
+    // The autoscaler's settings update the cluster in place, and no pool.
+    rewrite(&format!("{AUTOSCALER}\n{APPS}"));
+    let mark = log_length(&azsim);
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    let writes = touched(&writes_since(&azsim, mark));
+    assert_eq!(
+        writes,
+        ["PUT Microsoft.ContainerService/managedClusters/aks-pools-eastus"],
+        "only the cluster is written"
+    );
+    project
+        .pulumi(&["refresh", "--yes", "--expect-no-changes"])
+        .success();
+
     // The autoscaler scales the pool: refresh and preview see no change.
     let apps_id = format!("{id}/agentPools/apps");
     let (status, body) = azsim.arm(
@@ -185,7 +204,7 @@ fn pools_change_without_an_outage() {
 
     // A bigger system VM size rotates the system pool: the preview says so, the cluster keeps its
     // id, and the new pool is created before the old one is deleted.
-    rewrite(&format!("{BIGGER_SYSTEM}\n{APPS}"));
+    rewrite(&format!("{AUTOSCALER}\n{BIGGER_SYSTEM}\n{APPS}"));
     assert_eq!(
         project.planned(),
         [("cluster".to_string(), "update".to_string())],
@@ -230,7 +249,9 @@ fn pools_change_without_an_outage() {
         .success();
 
     // Zones of the user pool rotate only that pool.
-    rewrite(&format!("{BIGGER_SYSTEM}\n{APPS}\n{APPS_IN_ONE_ZONE}"));
+    rewrite(&format!(
+        "{AUTOSCALER}\n{BIGGER_SYSTEM}\n{APPS}\n{APPS_IN_ONE_ZONE}"
+    ));
     let mark = log_length(&azsim);
     project.pulumi(&["up", "--yes", "--skip-preview"]).success();
     let writes = touched(&writes_since(&azsim, mark));
@@ -250,7 +271,7 @@ fn pools_change_without_an_outage() {
     // Killing the provider in the middle of a rotation, then `up` again, converges with exactly
     // one pool carrying apps.
     rewrite(&format!(
-        "{BIGGER_SYSTEM}\n{APPS}\n{APPS_IN_ONE_ZONE}\n{APPS_BIGGER}"
+        "{AUTOSCALER}\n{BIGGER_SYSTEM}\n{APPS}\n{APPS_IN_ONE_ZONE}\n{APPS_BIGGER}"
     ));
     let mark = log_length(&azsim);
     let mut up = project.spawn_pulumi(&["up", "--yes", "--skip-preview"]);

@@ -131,6 +131,39 @@ namespace Pulumi.Aksmesh
     }
 
     /// <summary>
+    /// How the cluster autoscaler picks the pool to grow.
+    /// </summary>
+    [EnumType]
+    public readonly struct Expander : IEquatable<Expander>
+    {
+        private readonly string _value;
+
+        private Expander(string value)
+        {
+            _value = value ?? throw new ArgumentNullException(nameof(value));
+        }
+
+        public static Expander LeastWaste { get; } = new Expander("least-waste");
+        public static Expander MostPods { get; } = new Expander("most-pods");
+        public static Expander Priority { get; } = new Expander("priority");
+        public static Expander Random { get; } = new Expander("random");
+
+        public static bool operator ==(Expander left, Expander right) => left.Equals(right);
+        public static bool operator !=(Expander left, Expander right) => !left.Equals(right);
+
+        public static explicit operator string(Expander value) => value._value;
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override bool Equals(object? obj) => obj is Expander other && Equals(other);
+        public bool Equals(Expander other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override int GetHashCode() => _value?.GetHashCode() ?? 0;
+
+        public override string ToString() => _value;
+    }
+
+    /// <summary>
     /// Whether and how a Cilium Cluster Mesh joins the clusters.
     /// </summary>
     [EnumType]

@@ -86,6 +86,12 @@ namespace Pulumi.Aksmesh
     public sealed class MultiRegionAksArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
+        /// Every cluster's autoscaler settings. Updates in place.
+        /// </summary>
+        [Input("autoScalerProfile")]
+        public Input<Inputs.AutoScalerProfileArgs>? AutoScalerProfile { get; set; }
+
+        /// <summary>
         /// A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
         /// </summary>
         [Input("ciliumMesh")]

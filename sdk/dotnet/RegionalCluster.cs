@@ -28,6 +28,12 @@ namespace Pulumi.Aksmesh
         public Output<ImmutableDictionary<string, string>?> AgentPoolNames { get; private set; } = null!;
 
         /// <summary>
+        /// The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
+        /// </summary>
+        [Output("autoScalerProfile")]
+        public Output<Outputs.AutoScalerProfile?> AutoScalerProfile { get; private set; } = null!;
+
+        /// <summary>
         /// The AKS cluster's Azure resource id (also the Pulumi id; import with it).
         /// </summary>
         [Output("clusterId")]
@@ -255,6 +261,12 @@ namespace Pulumi.Aksmesh
         /// </summary>
         [Input("advancedNetworking")]
         public Input<bool>? AdvancedNetworking { get; set; }
+
+        /// <summary>
+        /// The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
+        /// </summary>
+        [Input("autoScalerProfile")]
+        public Input<Inputs.AutoScalerProfileArgs>? AutoScalerProfile { get; set; }
 
         /// <summary>
         /// The cluster DNS service address, inside `serviceCidr` and not its first or last address. Default: the 10th address of `serviceCidr` (`10.96.0.10`). Changing it replaces the cluster.

@@ -68,6 +68,7 @@ export class MultiRegionAks extends pulumi.ComponentResource {
             if (args?.regions === undefined && !opts.urn) {
                 throw new Error("Missing required property 'regions'");
             }
+            resourceInputs["autoScalerProfile"] = args?.autoScalerProfile;
             resourceInputs["ciliumMesh"] = args?.ciliumMesh;
             resourceInputs["enableVnetPeering"] = args?.enableVnetPeering;
             resourceInputs["frontDoor"] = args?.frontDoor;
@@ -102,6 +103,10 @@ export class MultiRegionAks extends pulumi.ComponentResource {
  * The set of arguments for constructing a MultiRegionAks resource.
  */
 export interface MultiRegionAksArgs {
+    /**
+     * Every cluster's autoscaler settings. Updates in place.
+     */
+    autoScalerProfile?: pulumi.Input<inputs.AutoScalerProfileArgs | undefined>;
     /**
      * A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
      */

@@ -46,6 +46,10 @@ export class RegionalCluster extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly agentPoolNames: pulumi.Output<{[key: string]: string} | undefined>;
     /**
+     * The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
+     */
+    declare public readonly autoScalerProfile: pulumi.Output<outputs.AutoScalerProfile | undefined>;
+    /**
      * The AKS cluster's Azure resource id (also the Pulumi id; import with it).
      */
     declare public /*out*/ readonly clusterId: pulumi.Output<string>;
@@ -183,6 +187,7 @@ export class RegionalCluster extends pulumi.CustomResource {
                 throw new Error("Missing required property 'resourceGroupName'");
             }
             resourceInputs["advancedNetworking"] = args?.advancedNetworking;
+            resourceInputs["autoScalerProfile"] = args?.autoScalerProfile;
             resourceInputs["dnsServiceIP"] = args?.dnsServiceIP;
             resourceInputs["kubernetesVersion"] = args?.kubernetesVersion;
             resourceInputs["location"] = args?.location;
@@ -216,6 +221,7 @@ export class RegionalCluster extends pulumi.CustomResource {
         } else {
             resourceInputs["advancedNetworking"] = undefined /*out*/;
             resourceInputs["agentPoolNames"] = undefined /*out*/;
+            resourceInputs["autoScalerProfile"] = undefined /*out*/;
             resourceInputs["clusterId"] = undefined /*out*/;
             resourceInputs["clusterName"] = undefined /*out*/;
             resourceInputs["currentKubernetesVersion"] = undefined /*out*/;
@@ -261,6 +267,10 @@ export interface RegionalClusterArgs {
      * Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
      */
     advancedNetworking?: pulumi.Input<boolean | undefined>;
+    /**
+     * The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
+     */
+    autoScalerProfile?: pulumi.Input<inputs.AutoScalerProfileArgs | undefined>;
     /**
      * The cluster DNS service address, inside `serviceCidr` and not its first or last address. Default: the 10th address of `serviceCidr` (`10.96.0.10`). Changing it replaces the cluster.
      */

@@ -52,6 +52,8 @@ func NewMultiRegionAks(ctx *pulumi.Context,
 }
 
 type multiRegionAksArgs struct {
+	// Every cluster's autoscaler settings. Updates in place.
+	AutoScalerProfile *AutoScalerProfile `pulumi:"autoScalerProfile"`
 	// A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
 	CiliumMesh *MultiRegionAksMesh `pulumi:"ciliumMesh"`
 	// Peer every pair of regional VNets. Default false. Nodes and load balancers become reachable across regions; overlay pods still cannot reach remote pods.
@@ -78,6 +80,8 @@ type multiRegionAksArgs struct {
 
 // The set of arguments for constructing a MultiRegionAks resource.
 type MultiRegionAksArgs struct {
+	// Every cluster's autoscaler settings. Updates in place.
+	AutoScalerProfile AutoScalerProfilePtrInput
 	// A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
 	CiliumMesh MultiRegionAksMeshPtrInput
 	// Peer every pair of regional VNets. Default false. Nodes and load balancers become reachable across regions; overlay pods still cannot reach remote pods.

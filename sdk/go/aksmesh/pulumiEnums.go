@@ -445,6 +445,176 @@ func (o ConnectivityEndpointPtrOutput) ToStringPtrOutputWithContext(ctx context.
 	}).(pulumi.StringPtrOutput)
 }
 
+// How the cluster autoscaler picks the pool to grow.
+type Expander string
+
+const (
+	ExpanderLeastWaste = Expander("least-waste")
+	ExpanderMostPods   = Expander("most-pods")
+	ExpanderPriority   = Expander("priority")
+	ExpanderRandom     = Expander("random")
+)
+
+func (Expander) ElementType() reflect.Type {
+	return reflect.TypeOf((*Expander)(nil)).Elem()
+}
+
+func (e Expander) ToExpanderOutput() ExpanderOutput {
+	return pulumi.ToOutput(e).(ExpanderOutput)
+}
+
+func (e Expander) ToExpanderOutputWithContext(ctx context.Context) ExpanderOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(ExpanderOutput)
+}
+
+func (e Expander) ToExpanderPtrOutput() ExpanderPtrOutput {
+	return e.ToExpanderPtrOutputWithContext(context.Background())
+}
+
+func (e Expander) ToExpanderPtrOutputWithContext(ctx context.Context) ExpanderPtrOutput {
+	return Expander(e).ToExpanderOutputWithContext(ctx).ToExpanderPtrOutputWithContext(ctx)
+}
+
+func (e Expander) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e Expander) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e Expander) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e Expander) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type ExpanderOutput struct{ *pulumi.OutputState }
+
+func (ExpanderOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Expander)(nil)).Elem()
+}
+
+func (o ExpanderOutput) ToExpanderOutput() ExpanderOutput {
+	return o
+}
+
+func (o ExpanderOutput) ToExpanderOutputWithContext(ctx context.Context) ExpanderOutput {
+	return o
+}
+
+func (o ExpanderOutput) ToExpanderPtrOutput() ExpanderPtrOutput {
+	return o.ToExpanderPtrOutputWithContext(context.Background())
+}
+
+func (o ExpanderOutput) ToExpanderPtrOutputWithContext(ctx context.Context) ExpanderPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Expander) *Expander {
+		return &v
+	}).(ExpanderPtrOutput)
+}
+
+func (o ExpanderOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o ExpanderOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e Expander) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o ExpanderOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o ExpanderOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e Expander) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type ExpanderPtrOutput struct{ *pulumi.OutputState }
+
+func (ExpanderPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Expander)(nil)).Elem()
+}
+
+func (o ExpanderPtrOutput) ToExpanderPtrOutput() ExpanderPtrOutput {
+	return o
+}
+
+func (o ExpanderPtrOutput) ToExpanderPtrOutputWithContext(ctx context.Context) ExpanderPtrOutput {
+	return o
+}
+
+func (o ExpanderPtrOutput) Elem() ExpanderOutput {
+	return o.ApplyT(func(v *Expander) Expander {
+		if v != nil {
+			return *v
+		}
+		var ret Expander
+		return ret
+	}).(ExpanderOutput)
+}
+
+func (o ExpanderPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o ExpanderPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *Expander) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// ExpanderInput is an input type that accepts values of the Expander enum
+// A concrete instance of `ExpanderInput` can be one of the following:
+//
+//	ExpanderLeastWaste
+//	ExpanderMostPods
+//	ExpanderPriority
+//	ExpanderRandom
+type ExpanderInput interface {
+	pulumi.Input
+
+	ToExpanderOutput() ExpanderOutput
+	ToExpanderOutputWithContext(context.Context) ExpanderOutput
+}
+
+var expanderPtrType = reflect.TypeOf((**Expander)(nil)).Elem()
+
+type ExpanderPtrInput interface {
+	pulumi.Input
+
+	ToExpanderPtrOutput() ExpanderPtrOutput
+	ToExpanderPtrOutputWithContext(context.Context) ExpanderPtrOutput
+}
+
+type expanderPtr string
+
+func ExpanderPtr(v string) ExpanderPtrInput {
+	return (*expanderPtr)(&v)
+}
+
+func (*expanderPtr) ElementType() reflect.Type {
+	return expanderPtrType
+}
+
+func (in *expanderPtr) ToExpanderPtrOutput() ExpanderPtrOutput {
+	return pulumi.ToOutput(in).(ExpanderPtrOutput)
+}
+
+func (in *expanderPtr) ToExpanderPtrOutputWithContext(ctx context.Context) ExpanderPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(ExpanderPtrOutput)
+}
+
 // Whether and how a Cilium Cluster Mesh joins the clusters.
 type MeshMode string
 
@@ -1645,6 +1815,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*CiliumMeshModePtrInput)(nil)).Elem(), CiliumMeshMode("fleet"))
 	pulumi.RegisterInputType(reflect.TypeOf((*ClusterProfileInput)(nil)).Elem(), ClusterProfile("basic"))
 	pulumi.RegisterInputType(reflect.TypeOf((*ClusterProfilePtrInput)(nil)).Elem(), ClusterProfile("basic"))
+	pulumi.RegisterInputType(reflect.TypeOf((*ExpanderInput)(nil)).Elem(), Expander("least-waste"))
+	pulumi.RegisterInputType(reflect.TypeOf((*ExpanderPtrInput)(nil)).Elem(), Expander("least-waste"))
 	pulumi.RegisterInputType(reflect.TypeOf((*MeshModeInput)(nil)).Elem(), MeshMode("none"))
 	pulumi.RegisterInputType(reflect.TypeOf((*MeshModePtrInput)(nil)).Elem(), MeshMode("none"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetworkDataplaneInput)(nil)).Elem(), NetworkDataplane("cilium"))
@@ -1665,6 +1837,8 @@ func init() {
 	pulumi.RegisterOutputType(ClusterProfilePtrOutput{})
 	pulumi.RegisterOutputType(ConnectivityEndpointOutput{})
 	pulumi.RegisterOutputType(ConnectivityEndpointPtrOutput{})
+	pulumi.RegisterOutputType(ExpanderOutput{})
+	pulumi.RegisterOutputType(ExpanderPtrOutput{})
 	pulumi.RegisterOutputType(MeshModeOutput{})
 	pulumi.RegisterOutputType(MeshModePtrOutput{})
 	pulumi.RegisterOutputType(NetworkDataplaneOutput{})

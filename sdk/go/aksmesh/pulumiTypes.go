@@ -13,6 +13,279 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// The cluster autoscaler's common settings, for every autoscaled pool of the cluster. Unset settings keep AKS's defaults. Updates in place.
+type AutoScalerProfile struct {
+	// Keep similar pools (for example one per zone) at similar sizes. AKS's default: false.
+	BalanceSimilarNodeGroups *bool `pulumi:"balanceSimilarNodeGroups"`
+	// How the autoscaler picks the pool to grow. AKS's default: `random`.
+	Expander *Expander `pulumi:"expander"`
+	// Seconds the autoscaler waits for pods to end when removing a node. AKS's default: 600.
+	MaxGracefulTerminationSec *int `pulumi:"maxGracefulTerminationSec"`
+	// How long after a scale-up scale-down resumes: whole minutes, e.g. `10m`.
+	ScaleDownDelayAfterAdd *string `pulumi:"scaleDownDelayAfterAdd"`
+	// How long a node must be unneeded before it is removed: whole minutes, e.g. `10m`.
+	ScaleDownUnneededTime *string `pulumi:"scaleDownUnneededTime"`
+	// Utilization (requests ÷ capacity) under which a node may be removed, between 0 and 1, e.g. `0.5`.
+	ScaleDownUtilizationThreshold *string `pulumi:"scaleDownUtilizationThreshold"`
+	// How often the autoscaler re-evaluates: whole seconds, e.g. `20s`. AKS's default: `10s`.
+	ScanInterval *string `pulumi:"scanInterval"`
+	// Never remove nodes whose pods use local storage (emptyDir, hostPath). AKS's default: false.
+	SkipNodesWithLocalStorage *bool `pulumi:"skipNodesWithLocalStorage"`
+}
+
+// AutoScalerProfileInput is an input type that accepts AutoScalerProfileArgs and AutoScalerProfileOutput values.
+// You can construct a concrete instance of `AutoScalerProfileInput` via:
+//
+//	AutoScalerProfileArgs{...}
+type AutoScalerProfileInput interface {
+	pulumi.Input
+
+	ToAutoScalerProfileOutput() AutoScalerProfileOutput
+	ToAutoScalerProfileOutputWithContext(context.Context) AutoScalerProfileOutput
+}
+
+// The cluster autoscaler's common settings, for every autoscaled pool of the cluster. Unset settings keep AKS's defaults. Updates in place.
+type AutoScalerProfileArgs struct {
+	// Keep similar pools (for example one per zone) at similar sizes. AKS's default: false.
+	BalanceSimilarNodeGroups pulumi.BoolPtrInput `pulumi:"balanceSimilarNodeGroups"`
+	// How the autoscaler picks the pool to grow. AKS's default: `random`.
+	Expander ExpanderPtrInput `pulumi:"expander"`
+	// Seconds the autoscaler waits for pods to end when removing a node. AKS's default: 600.
+	MaxGracefulTerminationSec pulumi.IntPtrInput `pulumi:"maxGracefulTerminationSec"`
+	// How long after a scale-up scale-down resumes: whole minutes, e.g. `10m`.
+	ScaleDownDelayAfterAdd pulumi.StringPtrInput `pulumi:"scaleDownDelayAfterAdd"`
+	// How long a node must be unneeded before it is removed: whole minutes, e.g. `10m`.
+	ScaleDownUnneededTime pulumi.StringPtrInput `pulumi:"scaleDownUnneededTime"`
+	// Utilization (requests ÷ capacity) under which a node may be removed, between 0 and 1, e.g. `0.5`.
+	ScaleDownUtilizationThreshold pulumi.StringPtrInput `pulumi:"scaleDownUtilizationThreshold"`
+	// How often the autoscaler re-evaluates: whole seconds, e.g. `20s`. AKS's default: `10s`.
+	ScanInterval pulumi.StringPtrInput `pulumi:"scanInterval"`
+	// Never remove nodes whose pods use local storage (emptyDir, hostPath). AKS's default: false.
+	SkipNodesWithLocalStorage pulumi.BoolPtrInput `pulumi:"skipNodesWithLocalStorage"`
+}
+
+func (AutoScalerProfileArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AutoScalerProfile)(nil)).Elem()
+}
+
+func (i AutoScalerProfileArgs) ToAutoScalerProfileOutput() AutoScalerProfileOutput {
+	return i.ToAutoScalerProfileOutputWithContext(context.Background())
+}
+
+func (i AutoScalerProfileArgs) ToAutoScalerProfileOutputWithContext(ctx context.Context) AutoScalerProfileOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AutoScalerProfileOutput)
+}
+
+func (i AutoScalerProfileArgs) ToAutoScalerProfilePtrOutput() AutoScalerProfilePtrOutput {
+	return i.ToAutoScalerProfilePtrOutputWithContext(context.Background())
+}
+
+func (i AutoScalerProfileArgs) ToAutoScalerProfilePtrOutputWithContext(ctx context.Context) AutoScalerProfilePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AutoScalerProfileOutput).ToAutoScalerProfilePtrOutputWithContext(ctx)
+}
+
+// AutoScalerProfilePtrInput is an input type that accepts AutoScalerProfileArgs, AutoScalerProfilePtr and AutoScalerProfilePtrOutput values.
+// You can construct a concrete instance of `AutoScalerProfilePtrInput` via:
+//
+//	        AutoScalerProfileArgs{...}
+//
+//	or:
+//
+//	        nil
+type AutoScalerProfilePtrInput interface {
+	pulumi.Input
+
+	ToAutoScalerProfilePtrOutput() AutoScalerProfilePtrOutput
+	ToAutoScalerProfilePtrOutputWithContext(context.Context) AutoScalerProfilePtrOutput
+}
+
+type autoScalerProfilePtrType AutoScalerProfileArgs
+
+func AutoScalerProfilePtr(v *AutoScalerProfileArgs) AutoScalerProfilePtrInput {
+	return (*autoScalerProfilePtrType)(v)
+}
+
+func (*autoScalerProfilePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AutoScalerProfile)(nil)).Elem()
+}
+
+func (i *autoScalerProfilePtrType) ToAutoScalerProfilePtrOutput() AutoScalerProfilePtrOutput {
+	return i.ToAutoScalerProfilePtrOutputWithContext(context.Background())
+}
+
+func (i *autoScalerProfilePtrType) ToAutoScalerProfilePtrOutputWithContext(ctx context.Context) AutoScalerProfilePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AutoScalerProfilePtrOutput)
+}
+
+// The cluster autoscaler's common settings, for every autoscaled pool of the cluster. Unset settings keep AKS's defaults. Updates in place.
+type AutoScalerProfileOutput struct{ *pulumi.OutputState }
+
+func (AutoScalerProfileOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AutoScalerProfile)(nil)).Elem()
+}
+
+func (o AutoScalerProfileOutput) ToAutoScalerProfileOutput() AutoScalerProfileOutput {
+	return o
+}
+
+func (o AutoScalerProfileOutput) ToAutoScalerProfileOutputWithContext(ctx context.Context) AutoScalerProfileOutput {
+	return o
+}
+
+func (o AutoScalerProfileOutput) ToAutoScalerProfilePtrOutput() AutoScalerProfilePtrOutput {
+	return o.ToAutoScalerProfilePtrOutputWithContext(context.Background())
+}
+
+func (o AutoScalerProfileOutput) ToAutoScalerProfilePtrOutputWithContext(ctx context.Context) AutoScalerProfilePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AutoScalerProfile) *AutoScalerProfile {
+		return &v
+	}).(AutoScalerProfilePtrOutput)
+}
+
+// Keep similar pools (for example one per zone) at similar sizes. AKS's default: false.
+func (o AutoScalerProfileOutput) BalanceSimilarNodeGroups() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v AutoScalerProfile) *bool { return v.BalanceSimilarNodeGroups }).(pulumi.BoolPtrOutput)
+}
+
+// How the autoscaler picks the pool to grow. AKS's default: `random`.
+func (o AutoScalerProfileOutput) Expander() ExpanderPtrOutput {
+	return o.ApplyT(func(v AutoScalerProfile) *Expander { return v.Expander }).(ExpanderPtrOutput)
+}
+
+// Seconds the autoscaler waits for pods to end when removing a node. AKS's default: 600.
+func (o AutoScalerProfileOutput) MaxGracefulTerminationSec() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v AutoScalerProfile) *int { return v.MaxGracefulTerminationSec }).(pulumi.IntPtrOutput)
+}
+
+// How long after a scale-up scale-down resumes: whole minutes, e.g. `10m`.
+func (o AutoScalerProfileOutput) ScaleDownDelayAfterAdd() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AutoScalerProfile) *string { return v.ScaleDownDelayAfterAdd }).(pulumi.StringPtrOutput)
+}
+
+// How long a node must be unneeded before it is removed: whole minutes, e.g. `10m`.
+func (o AutoScalerProfileOutput) ScaleDownUnneededTime() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AutoScalerProfile) *string { return v.ScaleDownUnneededTime }).(pulumi.StringPtrOutput)
+}
+
+// Utilization (requests ÷ capacity) under which a node may be removed, between 0 and 1, e.g. `0.5`.
+func (o AutoScalerProfileOutput) ScaleDownUtilizationThreshold() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AutoScalerProfile) *string { return v.ScaleDownUtilizationThreshold }).(pulumi.StringPtrOutput)
+}
+
+// How often the autoscaler re-evaluates: whole seconds, e.g. `20s`. AKS's default: `10s`.
+func (o AutoScalerProfileOutput) ScanInterval() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AutoScalerProfile) *string { return v.ScanInterval }).(pulumi.StringPtrOutput)
+}
+
+// Never remove nodes whose pods use local storage (emptyDir, hostPath). AKS's default: false.
+func (o AutoScalerProfileOutput) SkipNodesWithLocalStorage() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v AutoScalerProfile) *bool { return v.SkipNodesWithLocalStorage }).(pulumi.BoolPtrOutput)
+}
+
+type AutoScalerProfilePtrOutput struct{ *pulumi.OutputState }
+
+func (AutoScalerProfilePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AutoScalerProfile)(nil)).Elem()
+}
+
+func (o AutoScalerProfilePtrOutput) ToAutoScalerProfilePtrOutput() AutoScalerProfilePtrOutput {
+	return o
+}
+
+func (o AutoScalerProfilePtrOutput) ToAutoScalerProfilePtrOutputWithContext(ctx context.Context) AutoScalerProfilePtrOutput {
+	return o
+}
+
+func (o AutoScalerProfilePtrOutput) Elem() AutoScalerProfileOutput {
+	return o.ApplyT(func(v *AutoScalerProfile) AutoScalerProfile {
+		if v != nil {
+			return *v
+		}
+		var ret AutoScalerProfile
+		return ret
+	}).(AutoScalerProfileOutput)
+}
+
+// Keep similar pools (for example one per zone) at similar sizes. AKS's default: false.
+func (o AutoScalerProfilePtrOutput) BalanceSimilarNodeGroups() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *AutoScalerProfile) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.BalanceSimilarNodeGroups
+	}).(pulumi.BoolPtrOutput)
+}
+
+// How the autoscaler picks the pool to grow. AKS's default: `random`.
+func (o AutoScalerProfilePtrOutput) Expander() ExpanderPtrOutput {
+	return o.ApplyT(func(v *AutoScalerProfile) *Expander {
+		if v == nil {
+			return nil
+		}
+		return v.Expander
+	}).(ExpanderPtrOutput)
+}
+
+// Seconds the autoscaler waits for pods to end when removing a node. AKS's default: 600.
+func (o AutoScalerProfilePtrOutput) MaxGracefulTerminationSec() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *AutoScalerProfile) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxGracefulTerminationSec
+	}).(pulumi.IntPtrOutput)
+}
+
+// How long after a scale-up scale-down resumes: whole minutes, e.g. `10m`.
+func (o AutoScalerProfilePtrOutput) ScaleDownDelayAfterAdd() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AutoScalerProfile) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ScaleDownDelayAfterAdd
+	}).(pulumi.StringPtrOutput)
+}
+
+// How long a node must be unneeded before it is removed: whole minutes, e.g. `10m`.
+func (o AutoScalerProfilePtrOutput) ScaleDownUnneededTime() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AutoScalerProfile) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ScaleDownUnneededTime
+	}).(pulumi.StringPtrOutput)
+}
+
+// Utilization (requests ÷ capacity) under which a node may be removed, between 0 and 1, e.g. `0.5`.
+func (o AutoScalerProfilePtrOutput) ScaleDownUtilizationThreshold() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AutoScalerProfile) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ScaleDownUtilizationThreshold
+	}).(pulumi.StringPtrOutput)
+}
+
+// How often the autoscaler re-evaluates: whole seconds, e.g. `20s`. AKS's default: `10s`.
+func (o AutoScalerProfilePtrOutput) ScanInterval() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AutoScalerProfile) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ScanInterval
+	}).(pulumi.StringPtrOutput)
+}
+
+// Never remove nodes whose pods use local storage (emptyDir, hostPath). AKS's default: false.
+func (o AutoScalerProfilePtrOutput) SkipNodesWithLocalStorage() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *AutoScalerProfile) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.SkipNodesWithLocalStorage
+	}).(pulumi.BoolPtrOutput)
+}
+
 // The cluster autoscaler's range for a pool.
 type Autoscaling struct {
 	// Most nodes, at most 1000 (AKS's per-pool maximum).
@@ -3276,6 +3549,8 @@ func (o SystemPoolPtrOutput) Zones() pulumi.StringArrayOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*AutoScalerProfileInput)(nil)).Elem(), AutoScalerProfileArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AutoScalerProfilePtrInput)(nil)).Elem(), AutoScalerProfileArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AutoscalingInput)(nil)).Elem(), AutoscalingArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AutoscalingPtrInput)(nil)).Elem(), AutoscalingArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*CiliumMeshClusterInputInput)(nil)).Elem(), CiliumMeshClusterInputArgs{})
@@ -3306,6 +3581,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*RegionAddressRequestArrayInput)(nil)).Elem(), RegionAddressRequestArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SystemPoolInput)(nil)).Elem(), SystemPoolArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SystemPoolPtrInput)(nil)).Elem(), SystemPoolArgs{})
+	pulumi.RegisterOutputType(AutoScalerProfileOutput{})
+	pulumi.RegisterOutputType(AutoScalerProfilePtrOutput{})
 	pulumi.RegisterOutputType(AutoscalingOutput{})
 	pulumi.RegisterOutputType(AutoscalingPtrOutput{})
 	pulumi.RegisterOutputType(CiliumMeshCaOutput{})

@@ -20,6 +20,8 @@ type RegionalCluster struct {
 	AdvancedNetworking pulumi.BoolOutput `pulumi:"advancedNetworking"`
 	// The ARM agent pool that carries each pool now, by the pool's name (`systemPool.name` or the userPools key): a rotation gives a pool a new agent pool with a generated name.
 	AgentPoolNames pulumi.StringMapOutput `pulumi:"agentPoolNames"`
+	// The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
+	AutoScalerProfile AutoScalerProfilePtrOutput `pulumi:"autoScalerProfile"`
 	// The AKS cluster's Azure resource id (also the Pulumi id; import with it).
 	ClusterId pulumi.StringOutput `pulumi:"clusterId"`
 	// The AKS cluster's name, `aks-{namePrefix}-{location}`.
@@ -135,6 +137,8 @@ func (RegionalClusterState) ElementType() reflect.Type {
 type regionalClusterArgs struct {
 	// Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
 	AdvancedNetworking *bool `pulumi:"advancedNetworking"`
+	// The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
+	AutoScalerProfile *AutoScalerProfile `pulumi:"autoScalerProfile"`
 	// The cluster DNS service address, inside `serviceCidr` and not its first or last address. Default: the 10th address of `serviceCidr` (`10.96.0.10`). Changing it replaces the cluster.
 	DnsServiceIP *string `pulumi:"dnsServiceIP"`
 	// The Kubernetes version, `major.minor` (e.g. `1.34`, AKS picks the latest patch) or `major.minor.patch` (e.g. `1.34.2`). Default: AKS's default version at creation, after which unset keeps the version the cluster runs. Upgrades (one minor version at a time) update in place; AKS refuses downgrades.
@@ -179,6 +183,8 @@ type regionalClusterArgs struct {
 type RegionalClusterArgs struct {
 	// Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
 	AdvancedNetworking pulumi.BoolPtrInput
+	// The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
+	AutoScalerProfile AutoScalerProfilePtrInput
 	// The cluster DNS service address, inside `serviceCidr` and not its first or last address. Default: the 10th address of `serviceCidr` (`10.96.0.10`). Changing it replaces the cluster.
 	DnsServiceIP pulumi.StringPtrInput
 	// The Kubernetes version, `major.minor` (e.g. `1.34`, AKS picks the latest patch) or `major.minor.patch` (e.g. `1.34.2`). Default: AKS's default version at creation, after which unset keeps the version the cluster runs. Upgrades (one minor version at a time) update in place; AKS refuses downgrades.
@@ -314,6 +320,11 @@ func (o RegionalClusterOutput) AdvancedNetworking() pulumi.BoolOutput {
 // The ARM agent pool that carries each pool now, by the pool's name (`systemPool.name` or the userPools key): a rotation gives a pool a new agent pool with a generated name.
 func (o RegionalClusterOutput) AgentPoolNames() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringMapOutput { return v.AgentPoolNames }).(pulumi.StringMapOutput)
+}
+
+// The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
+func (o RegionalClusterOutput) AutoScalerProfile() AutoScalerProfilePtrOutput {
+	return o.ApplyT(func(v *RegionalCluster) AutoScalerProfilePtrOutput { return v.AutoScalerProfile }).(AutoScalerProfilePtrOutput)
 }
 
 // The AKS cluster's Azure resource id (also the Pulumi id; import with it).

@@ -7,6 +7,44 @@ import * as outputs from "../types/output";
 import * as enums from "../types/enums";
 
 /**
+ * The cluster autoscaler's common settings, for every autoscaled pool of the cluster. Unset settings keep AKS's defaults. Updates in place.
+ */
+export interface AutoScalerProfileArgs {
+    /**
+     * Keep similar pools (for example one per zone) at similar sizes. AKS's default: false.
+     */
+    balanceSimilarNodeGroups?: pulumi.Input<boolean | undefined>;
+    /**
+     * How the autoscaler picks the pool to grow. AKS's default: `random`.
+     */
+    expander?: pulumi.Input<enums.Expander | undefined>;
+    /**
+     * Seconds the autoscaler waits for pods to end when removing a node. AKS's default: 600.
+     */
+    maxGracefulTerminationSec?: pulumi.Input<number | undefined>;
+    /**
+     * How long after a scale-up scale-down resumes: whole minutes, e.g. `10m`.
+     */
+    scaleDownDelayAfterAdd?: pulumi.Input<string | undefined>;
+    /**
+     * How long a node must be unneeded before it is removed: whole minutes, e.g. `10m`.
+     */
+    scaleDownUnneededTime?: pulumi.Input<string | undefined>;
+    /**
+     * Utilization (requests ÷ capacity) under which a node may be removed, between 0 and 1, e.g. `0.5`.
+     */
+    scaleDownUtilizationThreshold?: pulumi.Input<string | undefined>;
+    /**
+     * How often the autoscaler re-evaluates: whole seconds, e.g. `20s`. AKS's default: `10s`.
+     */
+    scanInterval?: pulumi.Input<string | undefined>;
+    /**
+     * Never remove nodes whose pods use local storage (emptyDir, hostPath). AKS's default: false.
+     */
+    skipNodesWithLocalStorage?: pulumi.Input<boolean | undefined>;
+}
+
+/**
  * The cluster autoscaler's range for a pool.
  */
 export interface AutoscalingArgs {

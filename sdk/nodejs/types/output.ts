@@ -7,6 +7,44 @@ import * as outputs from "../types/output";
 import * as enums from "../types/enums";
 
 /**
+ * The cluster autoscaler's common settings, for every autoscaled pool of the cluster. Unset settings keep AKS's defaults. Updates in place.
+ */
+export interface AutoScalerProfile {
+    /**
+     * Keep similar pools (for example one per zone) at similar sizes. AKS's default: false.
+     */
+    balanceSimilarNodeGroups?: boolean;
+    /**
+     * How the autoscaler picks the pool to grow. AKS's default: `random`.
+     */
+    expander?: enums.Expander;
+    /**
+     * Seconds the autoscaler waits for pods to end when removing a node. AKS's default: 600.
+     */
+    maxGracefulTerminationSec?: number;
+    /**
+     * How long after a scale-up scale-down resumes: whole minutes, e.g. `10m`.
+     */
+    scaleDownDelayAfterAdd?: string;
+    /**
+     * How long a node must be unneeded before it is removed: whole minutes, e.g. `10m`.
+     */
+    scaleDownUnneededTime?: string;
+    /**
+     * Utilization (requests ÷ capacity) under which a node may be removed, between 0 and 1, e.g. `0.5`.
+     */
+    scaleDownUtilizationThreshold?: string;
+    /**
+     * How often the autoscaler re-evaluates: whole seconds, e.g. `20s`. AKS's default: `10s`.
+     */
+    scanInterval?: string;
+    /**
+     * Never remove nodes whose pods use local storage (emptyDir, hostPath). AKS's default: false.
+     */
+    skipNodesWithLocalStorage?: boolean;
+}
+
+/**
  * The cluster autoscaler's range for a pool.
  */
 export interface Autoscaling {

@@ -10,6 +10,7 @@ __all__ = [
     'CiliumMeshMode',
     'ClusterProfile',
     'ConnectivityEndpoint',
+    'Expander',
     'MeshMode',
     'NetworkDataplane',
     'NetworkPolicy',
@@ -75,6 +76,17 @@ class ConnectivityEndpoint(_builtins.str, Enum):
     """
     A VM in the region's VNet that is not a node of the cluster (a source only). On Azure CNI Overlay and BYO CNI it cannot open a connection to a pod: only the cluster's own nodes reach pod IPs.
     """
+
+
+@pulumi.type_token("aksmesh:index:Expander")
+class Expander(_builtins.str, Enum):
+    """
+    How the cluster autoscaler picks the pool to grow.
+    """
+    LEAST_WASTE = "least-waste"
+    MOST_PODS = "most-pods"
+    PRIORITY = "priority"
+    RANDOM = "random"
 
 
 @pulumi.type_token("aksmesh:index:MeshMode")

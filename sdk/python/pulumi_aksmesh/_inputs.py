@@ -16,6 +16,8 @@ from . import _utilities
 from ._enums import *
 
 __all__ = [
+    'AutoScalerProfileArgs',
+    'AutoScalerProfileArgsDict',
     'AutoscalingArgs',
     'AutoscalingArgsDict',
     'CiliumMeshClusterInputArgs',
@@ -47,6 +49,180 @@ __all__ = [
     'SystemPoolArgs',
     'SystemPoolArgsDict',
 ]
+
+class AutoScalerProfileArgsDict(TypedDict):
+    """
+    The cluster autoscaler's common settings, for every autoscaled pool of the cluster. Unset settings keep AKS's defaults. Updates in place.
+    """
+    balance_similar_node_groups: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Keep similar pools (for example one per zone) at similar sizes. AKS's default: false.
+    """
+    expander: NotRequired[pulumi.Input[Optional['Expander']]]
+    """
+    How the autoscaler picks the pool to grow. AKS's default: `random`.
+    """
+    max_graceful_termination_sec: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Seconds the autoscaler waits for pods to end when removing a node. AKS's default: 600.
+    """
+    scale_down_delay_after_add: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    How long after a scale-up scale-down resumes: whole minutes, e.g. `10m`.
+    """
+    scale_down_unneeded_time: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    How long a node must be unneeded before it is removed: whole minutes, e.g. `10m`.
+    """
+    scale_down_utilization_threshold: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Utilization (requests ÷ capacity) under which a node may be removed, between 0 and 1, e.g. `0.5`.
+    """
+    scan_interval: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    How often the autoscaler re-evaluates: whole seconds, e.g. `20s`. AKS's default: `10s`.
+    """
+    skip_nodes_with_local_storage: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Never remove nodes whose pods use local storage (emptyDir, hostPath). AKS's default: false.
+    """
+
+@pulumi.input_type
+class AutoScalerProfileArgs:
+    def __init__(__self__, *,
+                 balance_similar_node_groups: pulumi.Input[Optional[_builtins.bool]] = None,
+                 expander: pulumi.Input[Optional['Expander']] = None,
+                 max_graceful_termination_sec: pulumi.Input[Optional[_builtins.int]] = None,
+                 scale_down_delay_after_add: pulumi.Input[Optional[_builtins.str]] = None,
+                 scale_down_unneeded_time: pulumi.Input[Optional[_builtins.str]] = None,
+                 scale_down_utilization_threshold: pulumi.Input[Optional[_builtins.str]] = None,
+                 scan_interval: pulumi.Input[Optional[_builtins.str]] = None,
+                 skip_nodes_with_local_storage: pulumi.Input[Optional[_builtins.bool]] = None):
+        """
+        The cluster autoscaler's common settings, for every autoscaled pool of the cluster. Unset settings keep AKS's defaults. Updates in place.
+
+        :param pulumi.Input[_builtins.bool] balance_similar_node_groups: Keep similar pools (for example one per zone) at similar sizes. AKS's default: false.
+        :param pulumi.Input['Expander'] expander: How the autoscaler picks the pool to grow. AKS's default: `random`.
+        :param pulumi.Input[_builtins.int] max_graceful_termination_sec: Seconds the autoscaler waits for pods to end when removing a node. AKS's default: 600.
+        :param pulumi.Input[_builtins.str] scale_down_delay_after_add: How long after a scale-up scale-down resumes: whole minutes, e.g. `10m`.
+        :param pulumi.Input[_builtins.str] scale_down_unneeded_time: How long a node must be unneeded before it is removed: whole minutes, e.g. `10m`.
+        :param pulumi.Input[_builtins.str] scale_down_utilization_threshold: Utilization (requests ÷ capacity) under which a node may be removed, between 0 and 1, e.g. `0.5`.
+        :param pulumi.Input[_builtins.str] scan_interval: How often the autoscaler re-evaluates: whole seconds, e.g. `20s`. AKS's default: `10s`.
+        :param pulumi.Input[_builtins.bool] skip_nodes_with_local_storage: Never remove nodes whose pods use local storage (emptyDir, hostPath). AKS's default: false.
+        """
+        if balance_similar_node_groups is not None:
+            pulumi.set(__self__, "balance_similar_node_groups", balance_similar_node_groups)
+        if expander is not None:
+            pulumi.set(__self__, "expander", expander)
+        if max_graceful_termination_sec is not None:
+            pulumi.set(__self__, "max_graceful_termination_sec", max_graceful_termination_sec)
+        if scale_down_delay_after_add is not None:
+            pulumi.set(__self__, "scale_down_delay_after_add", scale_down_delay_after_add)
+        if scale_down_unneeded_time is not None:
+            pulumi.set(__self__, "scale_down_unneeded_time", scale_down_unneeded_time)
+        if scale_down_utilization_threshold is not None:
+            pulumi.set(__self__, "scale_down_utilization_threshold", scale_down_utilization_threshold)
+        if scan_interval is not None:
+            pulumi.set(__self__, "scan_interval", scan_interval)
+        if skip_nodes_with_local_storage is not None:
+            pulumi.set(__self__, "skip_nodes_with_local_storage", skip_nodes_with_local_storage)
+
+    @_builtins.property
+    @pulumi.getter(name="balanceSimilarNodeGroups")
+    def balance_similar_node_groups(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Keep similar pools (for example one per zone) at similar sizes. AKS's default: false.
+        """
+        return pulumi.get(self, "balance_similar_node_groups")
+
+    @balance_similar_node_groups.setter
+    def balance_similar_node_groups(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "balance_similar_node_groups", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def expander(self) -> pulumi.Input[Optional['Expander']]:
+        """
+        How the autoscaler picks the pool to grow. AKS's default: `random`.
+        """
+        return pulumi.get(self, "expander")
+
+    @expander.setter
+    def expander(self, value: pulumi.Input[Optional['Expander']]):
+        pulumi.set(self, "expander", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxGracefulTerminationSec")
+    def max_graceful_termination_sec(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Seconds the autoscaler waits for pods to end when removing a node. AKS's default: 600.
+        """
+        return pulumi.get(self, "max_graceful_termination_sec")
+
+    @max_graceful_termination_sec.setter
+    def max_graceful_termination_sec(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_graceful_termination_sec", value)
+
+    @_builtins.property
+    @pulumi.getter(name="scaleDownDelayAfterAdd")
+    def scale_down_delay_after_add(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        How long after a scale-up scale-down resumes: whole minutes, e.g. `10m`.
+        """
+        return pulumi.get(self, "scale_down_delay_after_add")
+
+    @scale_down_delay_after_add.setter
+    def scale_down_delay_after_add(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "scale_down_delay_after_add", value)
+
+    @_builtins.property
+    @pulumi.getter(name="scaleDownUnneededTime")
+    def scale_down_unneeded_time(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        How long a node must be unneeded before it is removed: whole minutes, e.g. `10m`.
+        """
+        return pulumi.get(self, "scale_down_unneeded_time")
+
+    @scale_down_unneeded_time.setter
+    def scale_down_unneeded_time(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "scale_down_unneeded_time", value)
+
+    @_builtins.property
+    @pulumi.getter(name="scaleDownUtilizationThreshold")
+    def scale_down_utilization_threshold(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Utilization (requests ÷ capacity) under which a node may be removed, between 0 and 1, e.g. `0.5`.
+        """
+        return pulumi.get(self, "scale_down_utilization_threshold")
+
+    @scale_down_utilization_threshold.setter
+    def scale_down_utilization_threshold(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "scale_down_utilization_threshold", value)
+
+    @_builtins.property
+    @pulumi.getter(name="scanInterval")
+    def scan_interval(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        How often the autoscaler re-evaluates: whole seconds, e.g. `20s`. AKS's default: `10s`.
+        """
+        return pulumi.get(self, "scan_interval")
+
+    @scan_interval.setter
+    def scan_interval(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "scan_interval", value)
+
+    @_builtins.property
+    @pulumi.getter(name="skipNodesWithLocalStorage")
+    def skip_nodes_with_local_storage(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Never remove nodes whose pods use local storage (emptyDir, hostPath). AKS's default: false.
+        """
+        return pulumi.get(self, "skip_nodes_with_local_storage")
+
+    @skip_nodes_with_local_storage.setter
+    def skip_nodes_with_local_storage(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "skip_nodes_with_local_storage", value)
+
 
 class AutoscalingArgsDict(TypedDict):
     """

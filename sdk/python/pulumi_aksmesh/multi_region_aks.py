@@ -23,6 +23,7 @@ __all__ = ['MultiRegionAksArgs', 'MultiRegionAks']
 class MultiRegionAksArgs:
     def __init__(__self__, *,
                  regions: pulumi.Input[Sequence[pulumi.Input['MultiRegionAksRegionArgs']]],
+                 auto_scaler_profile: pulumi.Input[Optional['AutoScalerProfileArgs']] = None,
                  cilium_mesh: pulumi.Input[Optional['MultiRegionAksMeshArgs']] = None,
                  enable_vnet_peering: pulumi.Input[Optional[_builtins.bool]] = None,
                  front_door: pulumi.Input[Optional['MultiRegionAksFrontDoorArgs']] = None,
@@ -37,6 +38,7 @@ class MultiRegionAksArgs:
         The set of arguments for constructing a MultiRegionAks resource.
 
         :param pulumi.Input[Sequence[pulumi.Input['MultiRegionAksRegionArgs']]] regions: The regions, in a stable order.
+        :param pulumi.Input['AutoScalerProfileArgs'] auto_scaler_profile: Every cluster's autoscaler settings. Updates in place.
         :param pulumi.Input['MultiRegionAksMeshArgs'] cilium_mesh: A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
         :param pulumi.Input[_builtins.bool] enable_vnet_peering: Peer every pair of regional VNets. Default false. Nodes and load balancers become reachable across regions; overlay pods still cannot reach remote pods.
         :param pulumi.Input['MultiRegionAksFrontDoorArgs'] front_door: A global Front Door with one origin per region. Default: none. Adding or removing regions adds or removes origins in place.
@@ -49,6 +51,8 @@ class MultiRegionAksArgs:
         :param pulumi.Input[Mapping[str, pulumi.Input['NodePoolArgs']]] user_pools: Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
         """
         pulumi.set(__self__, "regions", regions)
+        if auto_scaler_profile is not None:
+            pulumi.set(__self__, "auto_scaler_profile", auto_scaler_profile)
         if cilium_mesh is not None:
             pulumi.set(__self__, "cilium_mesh", cilium_mesh)
         if enable_vnet_peering is not None:
@@ -81,6 +85,18 @@ class MultiRegionAksArgs:
     @regions.setter
     def regions(self, value: pulumi.Input[Sequence[pulumi.Input['MultiRegionAksRegionArgs']]]):
         pulumi.set(self, "regions", value)
+
+    @_builtins.property
+    @pulumi.getter(name="autoScalerProfile")
+    def auto_scaler_profile(self) -> pulumi.Input[Optional['AutoScalerProfileArgs']]:
+        """
+        Every cluster's autoscaler settings. Updates in place.
+        """
+        return pulumi.get(self, "auto_scaler_profile")
+
+    @auto_scaler_profile.setter
+    def auto_scaler_profile(self, value: pulumi.Input[Optional['AutoScalerProfileArgs']]):
+        pulumi.set(self, "auto_scaler_profile", value)
 
     @_builtins.property
     @pulumi.getter(name="ciliumMesh")
@@ -209,6 +225,7 @@ class MultiRegionAks(pulumi.ComponentResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 auto_scaler_profile: pulumi.Input[Optional[Union['AutoScalerProfileArgs', 'AutoScalerProfileArgsDict']]] = None,
                  cilium_mesh: pulumi.Input[Optional[Union['MultiRegionAksMeshArgs', 'MultiRegionAksMeshArgsDict']]] = None,
                  enable_vnet_peering: pulumi.Input[Optional[_builtins.bool]] = None,
                  front_door: pulumi.Input[Optional[Union['MultiRegionAksFrontDoorArgs', 'MultiRegionAksFrontDoorArgsDict']]] = None,
@@ -226,6 +243,7 @@ class MultiRegionAks(pulumi.ComponentResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[Union['AutoScalerProfileArgs', 'AutoScalerProfileArgsDict']] auto_scaler_profile: Every cluster's autoscaler settings. Updates in place.
         :param pulumi.Input[Union['MultiRegionAksMeshArgs', 'MultiRegionAksMeshArgsDict']] cilium_mesh: A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
         :param pulumi.Input[_builtins.bool] enable_vnet_peering: Peer every pair of regional VNets. Default false. Nodes and load balancers become reachable across regions; overlay pods still cannot reach remote pods.
         :param pulumi.Input[Union['MultiRegionAksFrontDoorArgs', 'MultiRegionAksFrontDoorArgsDict']] front_door: A global Front Door with one origin per region. Default: none. Adding or removing regions adds or removes origins in place.
@@ -262,6 +280,7 @@ class MultiRegionAks(pulumi.ComponentResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 auto_scaler_profile: pulumi.Input[Optional[Union['AutoScalerProfileArgs', 'AutoScalerProfileArgsDict']]] = None,
                  cilium_mesh: pulumi.Input[Optional[Union['MultiRegionAksMeshArgs', 'MultiRegionAksMeshArgsDict']]] = None,
                  enable_vnet_peering: pulumi.Input[Optional[_builtins.bool]] = None,
                  front_door: pulumi.Input[Optional[Union['MultiRegionAksFrontDoorArgs', 'MultiRegionAksFrontDoorArgsDict']]] = None,
@@ -284,6 +303,7 @@ class MultiRegionAks(pulumi.ComponentResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = MultiRegionAksArgs.__new__(MultiRegionAksArgs)
 
+            __props__.__dict__["auto_scaler_profile"] = auto_scaler_profile
             __props__.__dict__["cilium_mesh"] = cilium_mesh
             __props__.__dict__["enable_vnet_peering"] = enable_vnet_peering
             __props__.__dict__["front_door"] = front_door

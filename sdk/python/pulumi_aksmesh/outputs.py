@@ -17,6 +17,7 @@ from . import outputs
 from ._enums import *
 
 __all__ = [
+    'AutoScalerProfile',
     'Autoscaling',
     'CiliumMeshCa',
     'CiliumMeshClusterOutput',
@@ -34,6 +35,143 @@ __all__ = [
     'RegionalClusterSummary',
     'SystemPool',
 ]
+
+@pulumi.output_type
+class AutoScalerProfile(dict):
+    """
+    The cluster autoscaler's common settings, for every autoscaled pool of the cluster. Unset settings keep AKS's defaults. Updates in place.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "balanceSimilarNodeGroups":
+            suggest = "balance_similar_node_groups"
+        elif key == "maxGracefulTerminationSec":
+            suggest = "max_graceful_termination_sec"
+        elif key == "scaleDownDelayAfterAdd":
+            suggest = "scale_down_delay_after_add"
+        elif key == "scaleDownUnneededTime":
+            suggest = "scale_down_unneeded_time"
+        elif key == "scaleDownUtilizationThreshold":
+            suggest = "scale_down_utilization_threshold"
+        elif key == "scanInterval":
+            suggest = "scan_interval"
+        elif key == "skipNodesWithLocalStorage":
+            suggest = "skip_nodes_with_local_storage"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in AutoScalerProfile. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        AutoScalerProfile.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        AutoScalerProfile.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 balance_similar_node_groups: Optional[_builtins.bool] = None,
+                 expander: Optional['Expander'] = None,
+                 max_graceful_termination_sec: Optional[_builtins.int] = None,
+                 scale_down_delay_after_add: Optional[_builtins.str] = None,
+                 scale_down_unneeded_time: Optional[_builtins.str] = None,
+                 scale_down_utilization_threshold: Optional[_builtins.str] = None,
+                 scan_interval: Optional[_builtins.str] = None,
+                 skip_nodes_with_local_storage: Optional[_builtins.bool] = None):
+        """
+        The cluster autoscaler's common settings, for every autoscaled pool of the cluster. Unset settings keep AKS's defaults. Updates in place.
+
+        :param _builtins.bool balance_similar_node_groups: Keep similar pools (for example one per zone) at similar sizes. AKS's default: false.
+        :param 'Expander' expander: How the autoscaler picks the pool to grow. AKS's default: `random`.
+        :param _builtins.int max_graceful_termination_sec: Seconds the autoscaler waits for pods to end when removing a node. AKS's default: 600.
+        :param _builtins.str scale_down_delay_after_add: How long after a scale-up scale-down resumes: whole minutes, e.g. `10m`.
+        :param _builtins.str scale_down_unneeded_time: How long a node must be unneeded before it is removed: whole minutes, e.g. `10m`.
+        :param _builtins.str scale_down_utilization_threshold: Utilization (requests ÷ capacity) under which a node may be removed, between 0 and 1, e.g. `0.5`.
+        :param _builtins.str scan_interval: How often the autoscaler re-evaluates: whole seconds, e.g. `20s`. AKS's default: `10s`.
+        :param _builtins.bool skip_nodes_with_local_storage: Never remove nodes whose pods use local storage (emptyDir, hostPath). AKS's default: false.
+        """
+        if balance_similar_node_groups is not None:
+            pulumi.set(__self__, "balance_similar_node_groups", balance_similar_node_groups)
+        if expander is not None:
+            pulumi.set(__self__, "expander", expander)
+        if max_graceful_termination_sec is not None:
+            pulumi.set(__self__, "max_graceful_termination_sec", max_graceful_termination_sec)
+        if scale_down_delay_after_add is not None:
+            pulumi.set(__self__, "scale_down_delay_after_add", scale_down_delay_after_add)
+        if scale_down_unneeded_time is not None:
+            pulumi.set(__self__, "scale_down_unneeded_time", scale_down_unneeded_time)
+        if scale_down_utilization_threshold is not None:
+            pulumi.set(__self__, "scale_down_utilization_threshold", scale_down_utilization_threshold)
+        if scan_interval is not None:
+            pulumi.set(__self__, "scan_interval", scan_interval)
+        if skip_nodes_with_local_storage is not None:
+            pulumi.set(__self__, "skip_nodes_with_local_storage", skip_nodes_with_local_storage)
+
+    @_builtins.property
+    @pulumi.getter(name="balanceSimilarNodeGroups")
+    def balance_similar_node_groups(self) -> Optional[_builtins.bool]:
+        """
+        Keep similar pools (for example one per zone) at similar sizes. AKS's default: false.
+        """
+        return pulumi.get(self, "balance_similar_node_groups")
+
+    @_builtins.property
+    @pulumi.getter
+    def expander(self) -> Optional['Expander']:
+        """
+        How the autoscaler picks the pool to grow. AKS's default: `random`.
+        """
+        return pulumi.get(self, "expander")
+
+    @_builtins.property
+    @pulumi.getter(name="maxGracefulTerminationSec")
+    def max_graceful_termination_sec(self) -> Optional[_builtins.int]:
+        """
+        Seconds the autoscaler waits for pods to end when removing a node. AKS's default: 600.
+        """
+        return pulumi.get(self, "max_graceful_termination_sec")
+
+    @_builtins.property
+    @pulumi.getter(name="scaleDownDelayAfterAdd")
+    def scale_down_delay_after_add(self) -> Optional[_builtins.str]:
+        """
+        How long after a scale-up scale-down resumes: whole minutes, e.g. `10m`.
+        """
+        return pulumi.get(self, "scale_down_delay_after_add")
+
+    @_builtins.property
+    @pulumi.getter(name="scaleDownUnneededTime")
+    def scale_down_unneeded_time(self) -> Optional[_builtins.str]:
+        """
+        How long a node must be unneeded before it is removed: whole minutes, e.g. `10m`.
+        """
+        return pulumi.get(self, "scale_down_unneeded_time")
+
+    @_builtins.property
+    @pulumi.getter(name="scaleDownUtilizationThreshold")
+    def scale_down_utilization_threshold(self) -> Optional[_builtins.str]:
+        """
+        Utilization (requests ÷ capacity) under which a node may be removed, between 0 and 1, e.g. `0.5`.
+        """
+        return pulumi.get(self, "scale_down_utilization_threshold")
+
+    @_builtins.property
+    @pulumi.getter(name="scanInterval")
+    def scan_interval(self) -> Optional[_builtins.str]:
+        """
+        How often the autoscaler re-evaluates: whole seconds, e.g. `20s`. AKS's default: `10s`.
+        """
+        return pulumi.get(self, "scan_interval")
+
+    @_builtins.property
+    @pulumi.getter(name="skipNodesWithLocalStorage")
+    def skip_nodes_with_local_storage(self) -> Optional[_builtins.bool]:
+        """
+        Never remove nodes whose pods use local storage (emptyDir, hostPath). AKS's default: false.
+        """
+        return pulumi.get(self, "skip_nodes_with_local_storage")
+
 
 @pulumi.output_type
 class Autoscaling(dict):

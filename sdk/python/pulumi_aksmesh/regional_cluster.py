@@ -26,6 +26,7 @@ class RegionalClusterArgs:
                  node_subnet_id: pulumi.Input[_builtins.str],
                  resource_group_name: pulumi.Input[_builtins.str],
                  advanced_networking: pulumi.Input[Optional[_builtins.bool]] = None,
+                 auto_scaler_profile: pulumi.Input[Optional['AutoScalerProfileArgs']] = None,
                  dns_service_ip: pulumi.Input[Optional[_builtins.str]] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
@@ -49,6 +50,7 @@ class RegionalClusterArgs:
         :param pulumi.Input[_builtins.str] node_subnet_id: Resource id of the subnet the nodes join: pass the RegionalNetwork's `nodeSubnetId` output. The cluster identity is granted Network Contributor on it so internal load balancers work. Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] resource_group_name: The resource group the cluster is created in: pass the RegionalNetwork's `resourceGroupName` output. Changing it replaces the cluster.
         :param pulumi.Input[_builtins.bool] advanced_networking: Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
+        :param pulumi.Input['AutoScalerProfileArgs'] auto_scaler_profile: The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
         :param pulumi.Input[_builtins.str] dns_service_ip: The cluster DNS service address, inside `serviceCidr` and not its first or last address. Default: the 10th address of `serviceCidr` (`10.96.0.10`). Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] kubernetes_version: The Kubernetes version, `major.minor` (e.g. `1.34`, AKS picks the latest patch) or `major.minor.patch` (e.g. `1.34.2`). Default: AKS's default version at creation, after which unset keeps the version the cluster runs. Upgrades (one minor version at a time) update in place; AKS refuses downgrades.
         :param pulumi.Input[_builtins.str] name_prefix: Prefix of the Azure names: the cluster is `aks-{namePrefix}-{location}` and its API server DNS prefix `{namePrefix}-{location}` (AKS allows 1 to 54 letters, digits and '-' there, so use only those). Default: the resource's name in the program, lower-cased. Changing it replaces the cluster.
@@ -71,6 +73,8 @@ class RegionalClusterArgs:
         pulumi.set(__self__, "resource_group_name", resource_group_name)
         if advanced_networking is not None:
             pulumi.set(__self__, "advanced_networking", advanced_networking)
+        if auto_scaler_profile is not None:
+            pulumi.set(__self__, "auto_scaler_profile", auto_scaler_profile)
         if dns_service_ip is not None:
             pulumi.set(__self__, "dns_service_ip", dns_service_ip)
         if kubernetes_version is not None:
@@ -151,6 +155,18 @@ class RegionalClusterArgs:
     @advanced_networking.setter
     def advanced_networking(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "advanced_networking", value)
+
+    @_builtins.property
+    @pulumi.getter(name="autoScalerProfile")
+    def auto_scaler_profile(self) -> pulumi.Input[Optional['AutoScalerProfileArgs']]:
+        """
+        The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
+        """
+        return pulumi.get(self, "auto_scaler_profile")
+
+    @auto_scaler_profile.setter
+    def auto_scaler_profile(self, value: pulumi.Input[Optional['AutoScalerProfileArgs']]):
+        pulumi.set(self, "auto_scaler_profile", value)
 
     @_builtins.property
     @pulumi.getter(name="dnsServiceIP")
@@ -352,6 +368,7 @@ class RegionalCluster(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  advanced_networking: pulumi.Input[Optional[_builtins.bool]] = None,
+                 auto_scaler_profile: pulumi.Input[Optional[Union['AutoScalerProfileArgs', 'AutoScalerProfileArgsDict']]] = None,
                  dns_service_ip: pulumi.Input[Optional[_builtins.str]] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
@@ -378,6 +395,7 @@ class RegionalCluster(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] advanced_networking: Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
+        :param pulumi.Input[Union['AutoScalerProfileArgs', 'AutoScalerProfileArgsDict']] auto_scaler_profile: The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
         :param pulumi.Input[_builtins.str] dns_service_ip: The cluster DNS service address, inside `serviceCidr` and not its first or last address. Default: the 10th address of `serviceCidr` (`10.96.0.10`). Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] kubernetes_version: The Kubernetes version, `major.minor` (e.g. `1.34`, AKS picks the latest patch) or `major.minor.patch` (e.g. `1.34.2`). Default: AKS's default version at creation, after which unset keeps the version the cluster runs. Upgrades (one minor version at a time) update in place; AKS refuses downgrades.
         :param pulumi.Input[_builtins.str] location: The Azure region, for example `eastus` (`East US` is accepted and normalised); use the RegionalNetwork's region. Changing it replaces the cluster.
@@ -423,6 +441,7 @@ class RegionalCluster(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  advanced_networking: pulumi.Input[Optional[_builtins.bool]] = None,
+                 auto_scaler_profile: pulumi.Input[Optional[Union['AutoScalerProfileArgs', 'AutoScalerProfileArgsDict']]] = None,
                  dns_service_ip: pulumi.Input[Optional[_builtins.str]] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
@@ -452,6 +471,7 @@ class RegionalCluster(pulumi.CustomResource):
             __props__ = RegionalClusterArgs.__new__(RegionalClusterArgs)
 
             __props__.__dict__["advanced_networking"] = advanced_networking
+            __props__.__dict__["auto_scaler_profile"] = auto_scaler_profile
             __props__.__dict__["dns_service_ip"] = dns_service_ip
             __props__.__dict__["kubernetes_version"] = kubernetes_version
             if location is None and not opts.urn:
@@ -514,6 +534,7 @@ class RegionalCluster(pulumi.CustomResource):
 
         __props__.__dict__["advanced_networking"] = None
         __props__.__dict__["agent_pool_names"] = None
+        __props__.__dict__["auto_scaler_profile"] = None
         __props__.__dict__["cluster_id"] = None
         __props__.__dict__["cluster_name"] = None
         __props__.__dict__["current_kubernetes_version"] = None
@@ -560,6 +581,14 @@ class RegionalCluster(pulumi.CustomResource):
         The ARM agent pool that carries each pool now, by the pool's name (`systemPool.name` or the userPools key): a rotation gives a pool a new agent pool with a generated name.
         """
         return pulumi.get(self, "agent_pool_names")
+
+    @_builtins.property
+    @pulumi.getter(name="autoScalerProfile")
+    def auto_scaler_profile(self) -> pulumi.Output[Optional['outputs.AutoScalerProfile']]:
+        """
+        The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
+        """
+        return pulumi.get(self, "auto_scaler_profile")
 
     @_builtins.property
     @pulumi.getter(name="clusterId")

@@ -117,6 +117,9 @@ pub struct ManagedClusterProperties {
     /// `KubernetesOfficial` or `AKSLongTermSupport`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_plan: Option<String>,
+    /// The cluster autoscaler's settings, for every autoscaled pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_scaler_profile: Option<AutoScalerProfile>,
     /// API server FQDN (read-only).
     #[serde(default, skip_serializing)]
     pub fqdn: Option<String>,
@@ -168,6 +171,64 @@ pub struct IdentityProfileEntry {
     /// Object (principal) id.
     #[serde(default)]
     pub object_id: Option<String>,
+}
+
+/// The cluster autoscaler's settings (`autoScalerProfile`): ARM spells the keys as the
+/// autoscaler's flags and every value as a string.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoScalerProfile {
+    /// Seconds between evaluations, e.g. `20s`.
+    #[serde(
+        rename = "scan-interval",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scan_interval: Option<String>,
+    /// `least-waste`, `most-pods`, `priority` or `random`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expander: Option<String>,
+    /// `true` or `false`.
+    #[serde(
+        rename = "balance-similar-node-groups",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub balance_similar_node_groups: Option<String>,
+    /// Minutes, e.g. `10m`.
+    #[serde(
+        rename = "scale-down-delay-after-add",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scale_down_delay_after_add: Option<String>,
+    /// Minutes, e.g. `10m`.
+    #[serde(
+        rename = "scale-down-unneeded-time",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scale_down_unneeded_time: Option<String>,
+    /// A fraction, e.g. `0.5`.
+    #[serde(
+        rename = "scale-down-utilization-threshold",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scale_down_utilization_threshold: Option<String>,
+    /// Seconds, e.g. `600`.
+    #[serde(
+        rename = "max-graceful-termination-sec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_graceful_termination_sec: Option<String>,
+    /// `true` or `false`.
+    #[serde(
+        rename = "skip-nodes-with-local-storage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub skip_nodes_with_local_storage: Option<String>,
 }
 
 /// `managedClusters/agentPools`: one pool as its own resource, so adding, changing or removing a

@@ -126,6 +126,7 @@ impl Platform<'_> {
             system_pool: inputs.system_pool(region_index),
             user_pools: inputs.user_pools(region_index),
             sku_tier: inputs.sku_tier,
+            auto_scaler_profile: inputs.auto_scaler_profile.clone(),
             profile: Some(ClusterProfile::Production),
             tags: links.map(self.raw_tags.clone()),
             ..Default::default()

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::component::{ChildRegistrar, Component, ComponentError, Constructed};
 use crate::property::{Annotations, Value};
 use crate::resource::CheckFailure;
-use crate::resources::regional_cluster::{NodePoolSettings, SystemPoolInputs};
+use crate::resources::regional_cluster::{AutoScalerSettings, NodePoolSettings, SystemPoolInputs};
 use crate::resources::regional_network::default_name_prefix;
 use crate::vocabulary::{CiliumMeshMode, PodNetworking, SkuTier};
 
@@ -102,6 +102,9 @@ pub struct MultiRegionAksInputs {
     /// Every cluster's tier. Default: Standard for new clusters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku_tier: Option<SkuTier>,
+    /// Every cluster's autoscaler settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_scaler_profile: Option<AutoScalerSettings>,
 }
 
 impl MultiRegionAksInputs {
@@ -267,6 +270,7 @@ mod tests {
             system_pool: None,
             user_pools: None,
             sku_tier: None,
+            auto_scaler_profile: None,
         }
     }
 

@@ -1,14 +1,14 @@
 //! The ARM request body: the ManagedCluster PUT built from the inputs with defaults resolved.
 
 use super::pools::{agent_pool_body, pool_specs};
-use super::types::{RegionalClusterInputs, RegionalClusterState};
+use super::types::{AutoScalerSettings, RegionalClusterInputs, RegionalClusterState};
 use crate::azure::models::managed_cluster::{
     AdvancedNetworking, AdvancedNetworkingObservability, AdvancedNetworkingSecurity,
-    AgentPoolProfile, ManagedCluster, ManagedClusterIdentity, ManagedClusterProperties,
-    ManagedClusterSku, NetworkProfile, OidcIssuerProfile,
+    AgentPoolProfile, AutoScalerProfile, ManagedCluster, ManagedClusterIdentity,
+    ManagedClusterProperties, ManagedClusterSku, NetworkProfile, OidcIssuerProfile,
 };
 use crate::resources::common::managed_tags;
-use crate::vocabulary::{PodNetworking, SkuTier};
+use crate::vocabulary::{PodNetworking, SkuTier, Vocabulary};
 
 /// The PUT body for the inputs (defaults resolved).
 pub(super) fn cluster_body(
@@ -43,6 +43,7 @@ pub(super) fn cluster_body(
                 .then(|| vec![system_pool_profile(inputs)]),
             network_profile: Some(network_profile(&resolved)),
             support_plan: Some(support_plan(resolved.sku_tier).into()),
+            auto_scaler_profile: inputs.auto_scaler_profile.as_ref().map(auto_scaler_profile),
             ..Default::default()
         },
         ..Default::default()
@@ -112,6 +113,21 @@ fn advanced_networking(enabled: bool) -> AdvancedNetworking {
     }
 }
 
+/// The autoscaler settings as ARM spells them: flag names, every value a string.
+pub(super) fn auto_scaler_profile(settings: &AutoScalerSettings) -> AutoScalerProfile {
+    let flag = |value: Option<bool>| value.map(|v| v.to_string());
+    AutoScalerProfile {
+        scan_interval: settings.scan_interval.clone(),
+        expander: settings.expander.map(|e| e.as_str().to_string()),
+        balance_similar_node_groups: flag(settings.balance_similar_node_groups),
+        scale_down_delay_after_add: settings.scale_down_delay_after_add.clone(),
+        scale_down_unneeded_time: settings.scale_down_unneeded_time.clone(),
+        scale_down_utilization_threshold: settings.scale_down_utilization_threshold.clone(),
+        max_graceful_termination_sec: settings.max_graceful_termination_sec.map(|s| s.to_string()),
+        skip_nodes_with_local_storage: flag(settings.skip_nodes_with_local_storage),
+    }
+}
+
 /// The system pool inline in the cluster's creation, tagged like the agent pool it becomes.
 fn system_pool_profile(inputs: &RegionalClusterInputs) -> AgentPoolProfile {
     let specs = pool_specs(inputs);
@@ -161,6 +177,16 @@ mod tests {
         let mut overlay = valid();
         overlay.advanced_networking = Some(true);
         overlay.tags = BTreeMap::from([("team".into(), "platform".into())]);
+        overlay.auto_scaler_profile = Some(AutoScalerSettings {
+            scan_interval: Some("20s".into()),
+            expander: Some(crate::vocabulary::Expander::LeastWaste),
+            balance_similar_node_groups: Some(true),
+            scale_down_delay_after_add: Some("15m".into()),
+            scale_down_unneeded_time: Some("10m".into()),
+            scale_down_utilization_threshold: Some("0.5".into()),
+            max_graceful_termination_sec: Some(600),
+            skip_nodes_with_local_storage: Some(false),
+        });
         assert!(check(&mut overlay).is_empty());
         let body = cluster_body(&overlay, None);
         assert_valid_put(&path, &body);
@@ -168,6 +194,14 @@ mod tests {
         assert_eq!(
             json["properties"]["networkProfile"]["networkPluginMode"],
             "overlay"
+        );
+        assert_eq!(
+            json["properties"]["autoScalerProfile"]["balance-similar-node-groups"],
+            "true"
+        );
+        assert_eq!(
+            json["properties"]["autoScalerProfile"]["expander"],
+            "least-waste"
         );
         assert_eq!(
             json["properties"]["networkProfile"]["podCidr"],

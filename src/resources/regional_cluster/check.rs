@@ -5,8 +5,8 @@ use ipnet::Ipv4Net;
 
 use super::kubernetes_versions;
 use super::types::{
-    default_dns_service_ip, NodePoolSettings, RegionalClusterInputs, DEFAULT_NODE_COUNT,
-    DEFAULT_POD_CIDR, DEFAULT_POOL_NAME, DEFAULT_SERVICE_CIDR,
+    default_dns_service_ip, AutoScalerSettings, NodePoolSettings, RegionalClusterInputs,
+    DEFAULT_NODE_COUNT, DEFAULT_POD_CIDR, DEFAULT_POOL_NAME, DEFAULT_SERVICE_CIDR,
 };
 use crate::azure::ids::ids_equal;
 use crate::azure::ResourceId;
@@ -44,6 +44,9 @@ pub(super) fn check(
         }
     }
     check_pools(&mut v, inputs);
+    if let Some(profile) = &inputs.auto_scaler_profile {
+        check_auto_scaler(&mut v, profile);
+    }
     v.tags("tags", &inputs.tags);
     v.failures
 }
@@ -475,6 +478,66 @@ fn check_pool(
     }
 }
 
+/// The autoscaler's durations and threshold, in the forms AKS takes (managedClusters.json,
+/// ManagedClusterPropertiesAutoScalerProfile: seconds as `20s`, delays "an integer followed by an
+/// 'm'").
+fn check_auto_scaler(v: &mut Validator<'_, '_>, profile: &AutoScalerSettings) {
+    let whole = |text: &str, unit: char| {
+        text.strip_suffix(unit)
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    };
+    let checks = [
+        (
+            "scanInterval",
+            profile.scan_interval.as_deref(),
+            's',
+            "a whole number of seconds such as \"20s\"",
+        ),
+        (
+            "scaleDownDelayAfterAdd",
+            profile.scale_down_delay_after_add.as_deref(),
+            'm',
+            "a whole number of minutes such as \"10m\"",
+        ),
+        (
+            "scaleDownUnneededTime",
+            profile.scale_down_unneeded_time.as_deref(),
+            'm',
+            "a whole number of minutes such as \"10m\"",
+        ),
+    ];
+    for (field, value, unit, form) in checks {
+        let path = format!("autoScalerProfile.{field}");
+        if let Some(value) = value {
+            if !v.is_unknown(&path) && !whole(value, unit) {
+                v.fail(
+                    &path,
+                    format!("'{value}' is not {form}, the form AKS takes"),
+                );
+            }
+        }
+    }
+    if let Some(threshold) = profile.scale_down_utilization_threshold.as_deref() {
+        let path = "autoScalerProfile.scaleDownUtilizationThreshold";
+        let fraction = threshold.parse::<f64>().is_ok_and(|t| t > 0.0 && t <= 1.0);
+        if !v.is_unknown(path) && !fraction {
+            v.fail(
+                path,
+                format!("'{threshold}' is not a utilization between 0 and 1 (e.g. \"0.5\")"),
+            );
+        }
+    }
+    if let Some(seconds) = profile.max_graceful_termination_sec {
+        let path = "autoScalerProfile.maxGracefulTerminationSec";
+        if !v.is_unknown(path) && seconds < 0 {
+            v.fail(
+                path,
+                format!("{seconds} seconds is negative; give 0 or more (AKS's default is 600)"),
+            );
+        }
+    }
+}
+
 /// Zones are 1, 2 and 3, each once, and only where the region has them.
 fn check_zones(v: &mut Validator<'_, '_>, path: &str, zones: &[String], location: &str) {
     let mut seen = Vec::new();
@@ -863,6 +926,51 @@ mod tests {
             };
             super::super::RegionalCluster.check(&mut inputs, olds.as_ref(), &context);
             assert_eq!(inputs.profile, recorded, "{asked:?} over {old:?}");
+        }
+    }
+
+    #[test]
+    fn autoscaler_settings_take_the_forms_aks_takes() {
+        use super::super::types::AutoScalerSettings;
+        type Edit = fn(&mut AutoScalerSettings);
+        let rows: [(Edit, Option<&str>); 7] = [
+            (|p| p.scan_interval = Some("20s".into()), None),
+            (
+                |p| p.scan_interval = Some("20".into()),
+                Some("autoScalerProfile.scanInterval"),
+            ),
+            (|p| p.scale_down_delay_after_add = Some("15m".into()), None),
+            (
+                |p| p.scale_down_unneeded_time = Some("10s".into()),
+                Some("autoScalerProfile.scaleDownUnneededTime"),
+            ),
+            (
+                |p| p.scale_down_utilization_threshold = Some("0.5".into()),
+                None,
+            ),
+            (
+                |p| p.scale_down_utilization_threshold = Some("1.5".into()),
+                Some("autoScalerProfile.scaleDownUtilizationThreshold"),
+            ),
+            (
+                |p| p.max_graceful_termination_sec = Some(-1),
+                Some("autoScalerProfile.maxGracefulTerminationSec"),
+            ),
+        ];
+        for (edit, refused_at) in rows {
+            let mut inputs = valid();
+            let mut profile = AutoScalerSettings::default();
+            edit(&mut profile);
+            inputs.auto_scaler_profile = Some(profile.clone());
+            let paths: Vec<String> = check(&mut inputs)
+                .iter()
+                .map(|f| f.property.to_string())
+                .collect();
+            assert_eq!(
+                paths,
+                refused_at.into_iter().map(String::from).collect::<Vec<_>>(),
+                "{profile:?}"
+            );
         }
     }
 }

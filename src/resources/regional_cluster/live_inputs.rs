@@ -7,15 +7,19 @@ use std::collections::BTreeMap;
 use super::pools::carried_pool;
 use super::read::live_system_pool;
 use super::types::{
-    default_dns_service_ip, Autoscaling, NodePoolSettings, RegionalClusterInputs, SystemPoolInputs,
-    DEFAULT_POD_CIDR, DEFAULT_POOL_NAME, DEFAULT_SERVICE_CIDR, DEFAULT_SKU_TIER,
+    default_dns_service_ip, AutoScalerSettings, Autoscaling, NodePoolSettings,
+    RegionalClusterInputs, SystemPoolInputs, DEFAULT_POD_CIDR, DEFAULT_POOL_NAME,
+    DEFAULT_SERVICE_CIDR, DEFAULT_SKU_TIER,
 };
 use crate::azure::ids::ids_equal;
-use crate::azure::models::managed_cluster::{AgentPoolProfile, ManagedCluster, NetworkProfile};
+use crate::azure::models::managed_cluster::{
+    AgentPoolProfile, AutoScalerProfile, ManagedCluster, NetworkProfile,
+};
 use crate::azure::ResourceId;
 use crate::resources::common::user_tags;
 use crate::vocabulary::{
-    NetworkDataplane, NetworkPolicy, OsDiskType, OsSku, PodNetworking, SkuTier, Vocabulary,
+    Expander, NetworkDataplane, NetworkPolicy, OsDiskType, OsSku, PodNetworking, SkuTier,
+    Vocabulary,
 };
 
 /// Inputs that reproduce the live cluster (refresh keeps `old`'s representation; import has none).
@@ -80,6 +84,10 @@ pub(super) fn live_inputs(
         kubernetes_version: kubernetes_version(cluster, old),
         system_pool: (!system_pool.is_empty()).then_some(system_pool),
         user_pools: user_pools(old, &defaults, &live_pools),
+        auto_scaler_profile: auto_scaler(
+            old.and_then(|inputs| inputs.auto_scaler_profile.as_ref()),
+            cluster.properties.auto_scaler_profile.as_ref(),
+        ),
         profile: old.and_then(|inputs| inputs.profile),
         sku_tier: sku_tier(cluster, old, &defaults),
         advanced_networking: advanced_networking(&network, old),
@@ -407,6 +415,64 @@ fn user_pools(
         }
         None => Some(found),
     }
+}
+
+/// The autoscaler settings the old inputs give, as Azure has them; none given, none recorded
+/// (AKS fills every key with its default).
+fn auto_scaler(
+    old: Option<&AutoScalerSettings>,
+    live: Option<&AutoScalerProfile>,
+) -> Option<AutoScalerSettings> {
+    let old = old?;
+    let live = live.cloned().unwrap_or_default();
+    let flag = |text: Option<String>| text.and_then(|t| t.parse::<bool>().ok());
+    let same = |a: &String, b: &String| a == b;
+    Some(AutoScalerSettings {
+        scan_interval: observed(old.scan_interval.as_ref(), live.scan_interval, None, same),
+        expander: observed(
+            old.expander.as_ref(),
+            live.expander.as_deref().and_then(Expander::parse),
+            None,
+            |a, b| a == b,
+        ),
+        balance_similar_node_groups: observed(
+            old.balance_similar_node_groups.as_ref(),
+            flag(live.balance_similar_node_groups),
+            None,
+            |a, b| a == b,
+        ),
+        scale_down_delay_after_add: observed(
+            old.scale_down_delay_after_add.as_ref(),
+            live.scale_down_delay_after_add,
+            None,
+            same,
+        ),
+        scale_down_unneeded_time: observed(
+            old.scale_down_unneeded_time.as_ref(),
+            live.scale_down_unneeded_time,
+            None,
+            same,
+        ),
+        scale_down_utilization_threshold: observed(
+            old.scale_down_utilization_threshold.as_ref(),
+            live.scale_down_utilization_threshold,
+            None,
+            same,
+        ),
+        max_graceful_termination_sec: observed(
+            old.max_graceful_termination_sec.as_ref(),
+            live.max_graceful_termination_sec
+                .and_then(|t| t.parse::<i64>().ok()),
+            None,
+            |a, b| a == b,
+        ),
+        skip_nodes_with_local_storage: observed(
+            old.skip_nodes_with_local_storage.as_ref(),
+            flag(live.skip_nodes_with_local_storage),
+            None,
+            |a, b| a == b,
+        ),
+    })
 }
 
 /// Like `represent`, but a setting neither given nor defaulted stays out whatever Azure has.

@@ -39,9 +39,10 @@ use crate::resource::{
 };
 
 pub use types::{
-    Autoscaling, Names, NodePoolSettings, RegionalClusterInputs, RegionalClusterState,
-    SystemPoolInputs, DEFAULT_DNS_SERVICE_IP, DEFAULT_MAX_PODS, DEFAULT_NODE_COUNT,
-    DEFAULT_POD_CIDR, DEFAULT_POOL_NAME, DEFAULT_SERVICE_CIDR, DEFAULT_SKU_TIER, DEFAULT_VM_SIZE,
+    AutoScalerSettings, Autoscaling, Names, NodePoolSettings, RegionalClusterInputs,
+    RegionalClusterState, SystemPoolInputs, DEFAULT_DNS_SERVICE_IP, DEFAULT_MAX_PODS,
+    DEFAULT_NODE_COUNT, DEFAULT_POD_CIDR, DEFAULT_POOL_NAME, DEFAULT_SERVICE_CIDR,
+    DEFAULT_SKU_TIER, DEFAULT_VM_SIZE,
 };
 
 pub struct RegionalCluster;

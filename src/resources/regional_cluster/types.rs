@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::net;
 use crate::regions;
 use crate::vocabulary::{
-    ClusterProfile, NetworkDataplane, NetworkPolicy, OsDiskType, OsSku, PodNetworking, SkuTier,
+    ClusterProfile, Expander, NetworkDataplane, NetworkPolicy, OsDiskType, OsSku, PodNetworking,
+    SkuTier,
 };
 
 pub const DEFAULT_POD_CIDR: &str = "10.244.0.0/16";
@@ -88,6 +89,33 @@ impl NodePoolSettings {
         };
         pick(self, over)
     }
+}
+
+/// The cluster autoscaler's common settings, for every autoscaled pool of the cluster. Unset
+/// settings keep AKS's defaults (Learn, cluster-autoscaler: "Use the cluster autoscaler profile").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AutoScalerSettings {
+    /// How often the autoscaler re-evaluates, e.g. `20s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_interval: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expander: Option<Expander>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance_similar_node_groups: Option<bool>,
+    /// e.g. `10m`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down_delay_after_add: Option<String>,
+    /// e.g. `10m`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down_unneeded_time: Option<String>,
+    /// e.g. `0.5`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down_utilization_threshold: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_graceful_termination_sec: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_nodes_with_local_storage: Option<bool>,
 }
 
 /// The cluster autoscaler's range for a pool.
@@ -172,6 +200,9 @@ pub struct RegionalClusterInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-resolved" = true))]
     pub user_pools: Option<BTreeMap<String, NodePoolSettings>>,
+    /// The cluster autoscaler's settings; updates in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_scaler_profile: Option<AutoScalerSettings>,
     /// Which defaults a new cluster gets. Fixed when the cluster is created; a cluster created
     /// before profiles existed has none and keeps the settings it was created with.
     #[serde(default, skip_serializing_if = "Option::is_none")]

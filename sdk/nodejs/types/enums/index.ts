@@ -62,6 +62,18 @@ export const ConnectivityEndpoint = {
  */
 export type ConnectivityEndpoint = (typeof ConnectivityEndpoint)[keyof typeof ConnectivityEndpoint];
 
+export const Expander = {
+    LeastWaste: "least-waste",
+    MostPods: "most-pods",
+    Priority: "priority",
+    Random: "random",
+} as const;
+
+/**
+ * How the cluster autoscaler picks the pool to grow.
+ */
+export type Expander = (typeof Expander)[keyof typeof Expander];
+
 export const MeshMode = {
     /**
      * No mesh: each cluster is on its own; cross-region services go through internal LoadBalancer Services.

@@ -360,3 +360,98 @@ fn kill_descendants_named(root: u32, name: &str) -> usize {
     }
     killed
 }
+
+/// MultiRegionAks: production pools by default (zonal where the region has zones), each region's
+/// pools in `clusters`, and one region upgraded first (a canary).
+#[test]
+fn a_platform_gets_production_pools_and_a_canary_region() {
+    let azsim = Azsim::start("cli-pools-platform");
+    let platform = |canary: &str| {
+        format!(
+            r#"
+resources:
+  platform:
+    type: aksmesh:index:MultiRegionAks
+    properties:
+      kubernetesVersion: "1.33"
+      regions:
+        - location: eastus
+{canary}
+        - location: westus
+outputs:
+  clusters: ${{platform.clusters}}
+"#
+        )
+    };
+    let project = Project::new("platform-pools", "yaml", &platform(""), &[]);
+    project.use_azsim(&azsim);
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    let clusters = project.outputs()["clusters"].clone();
+    for region in ["eastus", "westus"] {
+        assert_eq!(
+            clusters[region]["agentPools"],
+            serde_json::json!({"system": "system", "user": "user"}),
+            "{region}: {clusters}"
+        );
+        let id = clusters[region]["id"].as_str().expect("cluster id");
+        let (_, cluster) = azsim.arm("GET", &format!("{id}?api-version=2026-05-01"), None);
+        assert_eq!(cluster["sku"]["tier"], "Standard", "{region}");
+        let (_, system) = azsim.arm(
+            "GET",
+            &format!("{id}/agentPools/system?api-version=2026-05-01"),
+            None,
+        );
+        let (_, user) = azsim.arm(
+            "GET",
+            &format!("{id}/agentPools/user?api-version=2026-05-01"),
+            None,
+        );
+        assert_eq!(system["properties"]["count"], 3, "{region}");
+        assert_eq!(
+            system["properties"]["nodeTaints"],
+            serde_json::json!(["CriticalAddonsOnly=true:NoSchedule"])
+        );
+        assert_eq!(user["properties"]["enableAutoScaling"], true);
+        assert_eq!(user["properties"]["osSKU"], "AzureLinux");
+        let zones = user["properties"]["availabilityZones"].clone();
+        if region == "eastus" {
+            assert_eq!(zones, serde_json::json!(["1", "2", "3"]));
+        } else {
+            assert!(
+                zones.as_array().is_none_or(Vec::is_empty),
+                "westus has no zones: {zones}"
+            );
+        }
+    }
+
+    // East US goes first: only its cluster changes.
+    project.rewrite_program(
+        "platform-pools",
+        "yaml",
+        &platform("          kubernetesVersion: \"1.34\""),
+    );
+    let steps = project.planned();
+    assert!(
+        steps
+            .iter()
+            .all(|(name, op)| name.contains("cluster-eastus") && op == "update"),
+        "{steps:?}"
+    );
+    project.pulumi(&["up", "--yes", "--skip-preview"]).success();
+    let clusters = project.outputs()["clusters"].clone();
+    let version = |region: &str| {
+        clusters[region]["kubernetesVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(version("eastus").starts_with("1.34"), "{clusters}");
+    assert!(version("westus").starts_with("1.33"), "{clusters}");
+    project
+        .pulumi(&["refresh", "--yes", "--expect-no-changes"])
+        .success();
+    project
+        .pulumi(&["destroy", "--yes", "--skip-preview"])
+        .success();
+    assert!(azsim.resources().is_empty());
+}

@@ -6,7 +6,10 @@ use crate::property::{join_index, Annotations};
 use crate::regions;
 use crate::resource::{CheckContext, CheckFailure, Resource};
 use crate::resources::cilium_mesh::{CiliumMesh, CiliumMeshInputs};
-use crate::resources::regional_cluster::kubernetes_versions;
+use crate::resources::regional_cluster::{
+    kubernetes_versions, RegionalCluster, RegionalClusterInputs,
+};
+use crate::vocabulary::ClusterProfile;
 
 use super::children::mesh_cluster;
 use super::{plan, MultiRegionAksInputs};
@@ -33,6 +36,7 @@ pub fn check(inputs: &MultiRegionAksInputs, unknowns: &Annotations) -> Vec<Check
         }
     }
     check_regions(inputs, unknowns, &mut failures);
+    check_pools(inputs, unknowns, &mut failures);
     let any_unknown_range = inputs
         .regions
         .iter()
@@ -73,6 +77,74 @@ fn check_regions(
         for (i, region) in inputs.regions.iter().enumerate() {
             if region.pod_cidr.is_some() {
                 failures.push(CheckFailure::new(format!("{}.podCidr", join_index("regions", i)), "flat pod networking takes pod IPs from a pod subnet in the VNet; remove podCidr or use overlay"));
+            }
+        }
+    }
+}
+
+/// Runs RegionalCluster's own pool and autoscaler checks on each region's merged settings, so a
+/// bad pool fails at preview before any network exists. A failure is reported where the setting
+/// is written: at the region when the region gives it, else at the platform's setting, naming
+/// the region.
+fn check_pools(
+    inputs: &MultiRegionAksInputs,
+    unknowns: &Annotations,
+    failures: &mut Vec<CheckFailure>,
+) {
+    let pool_settings = ["systemPool", "userPools", "autoScalerProfile"];
+    if pool_settings.iter().any(|path| unknowns.is_unknown(path)) {
+        return;
+    }
+    // What only Azure or another child knows stays unknown, as in a preview.
+    let mut unknown = Annotations::default();
+    for path in ["nodeSubnetId", "resourceGroupName", "kubernetesVersion"] {
+        unknown.unknown.insert(path.into());
+    }
+    let context = CheckContext {
+        unknowns: &unknown,
+        name: "cluster",
+    };
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for (i, region) in inputs.regions.iter().enumerate() {
+        let at = join_index("regions", i);
+        if unknowns.is_unknown(&at) || !regions::is_known(&region.location) {
+            continue;
+        }
+        if let Some(version) = region.kubernetes_version.as_deref() {
+            if let Some(refusal) = kubernetes_versions::offline_refusal(version) {
+                failures.push(CheckFailure::new(
+                    format!("{at}.kubernetesVersion"),
+                    refusal,
+                ));
+            }
+        }
+        let mut cluster = RegionalClusterInputs {
+            location: region.location.clone(),
+            name_prefix: "check".into(),
+            system_pool: inputs.system_pool(i),
+            user_pools: inputs.user_pools(i),
+            auto_scaler_profile: inputs.auto_scaler_profile.clone(),
+            profile: Some(ClusterProfile::Production),
+            ..Default::default()
+        };
+        let own = serde_json::to_value(region).unwrap_or_default();
+        for failure in RegionalCluster.check(&mut cluster, None, &context) {
+            let path = failure.property.to_string();
+            if !pool_settings.iter().any(|p| path.starts_with(p)) {
+                continue;
+            }
+            let pointer = format!("/{}", path.replace(['.', '['], "/").replace(']', ""));
+            let region_gives_it = own.pointer(&pointer).is_some()
+                || (path.starts_with("systemPool.count") && region.node_count.is_some())
+                || (path.starts_with("systemPool.vmSize") && region.vm_size.is_some());
+            let (where_, reason) = if region_gives_it {
+                (format!("{at}.{path}"), failure.reason)
+            } else {
+                (path, format!("{} (in {})", failure.reason, region.location))
+            };
+            if !seen.contains(&(where_.clone(), reason.clone())) {
+                seen.push((where_.clone(), reason.clone()));
+                failures.push(CheckFailure::new(where_, reason));
             }
         }
     }

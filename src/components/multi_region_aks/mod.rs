@@ -551,4 +551,47 @@ mod tests {
         // At the region whose range is missing: that is where the fix goes.
         assert_eq!(failures[0].property, "regions[8].vnetCidr");
     }
+
+    /// A bad pool fails the platform's Check where it is written: at the region that gives it,
+    /// else at the platform's setting with the region named.
+    #[test]
+    fn pool_problems_are_reported_where_they_are_written() {
+        use crate::resources::regional_cluster::Autoscaling;
+        let mut platform = inputs(&["eastus", "westus"]);
+        platform.user_pools = Some(BTreeMap::from([(
+            "apps".to_string(),
+            NodePoolSettings {
+                zones: Some(vec!["1".into(), "2".into()]),
+                ..Default::default()
+            },
+        )]));
+        platform.regions[0].user_pools = Some(BTreeMap::from([(
+            "apps".to_string(),
+            NodePoolSettings {
+                autoscaling: Some(Autoscaling {
+                    min_count: 5,
+                    max_count: 2,
+                }),
+                ..Default::default()
+            },
+        )]));
+        platform.regions[0].kubernetes_version = Some("1.20".into());
+        let failures = check::check(&platform, &Annotations::default());
+        let found: Vec<(String, bool)> = failures
+            .iter()
+            .map(|f| (f.property.to_string(), f.reason.contains("(in westus)")))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("regions[0].kubernetesVersion".to_string(), false),
+                (
+                    "regions[0].userPools.apps.autoscaling.minCount".to_string(),
+                    false
+                ),
+                ("userPools.apps.zones".to_string(), true),
+            ],
+            "{failures:?}"
+        );
+    }
 }

@@ -468,3 +468,65 @@ async fn self_managed_cilium_mesh_creates_nothing_in_azure() {
     azsim.set_faults("");
     assert!(ids(&azsim).is_empty(), "{:?}", ids(&azsim));
 }
+
+/// A pool change Azure refuses after Check passed leaves the cluster standing and says so in its
+/// state, so the next `up` (whose inputs the engine already recorded) applies the pools again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pool_change_that_fails_is_applied_again_by_the_next_update() {
+    let azsim = fast_azsim("partial-update-pools");
+    let network = created_network(&azsim, "platform", "eastus", 0).await.2;
+    let state = network.state_json();
+    let mut cluster = Lifecycle::new(configured_provider(&azsim).await, CLUSTER, "pools");
+    let base = json!({
+        "location": "eastus",
+        "resourceGroupName": state["resourceGroupName"],
+        "nodeSubnetId": state["nodeSubnetId"],
+        "kubernetesVersion": "1.33",
+    });
+    let inputs = cluster.checked(json!({}), base.clone()).await;
+    let created = cluster.create(&inputs).await;
+
+    // Standard_D2s_v3's 50 GiB cache cannot hold a 128 GB ephemeral OS disk: AKS refuses it.
+    let mut with_pool = base.clone();
+    with_pool["userPools"] =
+        json!({"apps": {"vmSize": "Standard_D2s_v3", "osDiskType": "Ephemeral"}});
+    let news = cluster.checked(created.inputs_json(), with_pool).await;
+    let status = cluster
+        .client
+        .update(rpc::UpdateRequest {
+            id: created.id.clone(),
+            urn: cluster.urn.clone(),
+            olds: Some(created.state.clone()),
+            old_inputs: Some(created.inputs.clone()),
+            news: Some(news.clone()),
+            r#type: CLUSTER.into(),
+            name: "pools".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("AKS refuses the pool");
+    let partial = partial_of(&status, &news).expect("a partial state");
+    let noted = partial.state_json()["outOfBandChanges"].clone();
+    assert!(
+        noted.to_string().contains("node pools"),
+        "the state says the pools did not converge: {noted}"
+    );
+    // The engine recorded the new inputs: only the note makes the next up act.
+    let diff = cluster.diff(&partial, &news).await;
+    assert_eq!(
+        diff.changes,
+        rpc::diff_response::DiffChanges::DiffSome as i32
+    );
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+
+    let mut fixed = base.clone();
+    fixed["userPools"] = json!({"apps": {"vmSize": "Standard_D2s_v3", "osDiskType": "Managed"}});
+    let fixed = cluster.checked(partial.inputs_json(), fixed).await;
+    let converged = cluster.update(&partial, &fixed).await;
+    assert!(converged.state_json().get("outOfBandChanges").is_none());
+    assert_eq!(
+        converged.state_json()["agentPoolNames"],
+        json!({"system": "system", "apps": "apps"})
+    );
+    cluster.delete(&converged).await;
+}

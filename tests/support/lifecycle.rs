@@ -72,6 +72,10 @@ pub struct Created {
 }
 
 impl Created {
+    pub fn inputs_json(&self) -> Json {
+        to_json(&self.inputs)
+    }
+
     pub fn state_json(&self) -> Json {
         to_json(&self.state)
     }

@@ -70,11 +70,17 @@ pub(super) async fn apply(
     {
         Ok(carried) => state.agent_pool_names = carried,
         Err(failure) => {
+            // The engine records the new inputs with a partial state, so only this note makes
+            // the next `up` converge the pools again.
+            state.out_of_band_changes.push(format!(
+                "the node pools of AKS cluster {} did not finish converging ({failure}); the next update applies them again",
+                names.cluster
+            ));
             return Err(ResourceError::Partial {
                 id: cluster_id.clone(),
                 state,
                 reason: failure,
-            })
+            });
         }
     }
 

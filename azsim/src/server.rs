@@ -651,6 +651,18 @@ async fn openid_configuration(
     .into_response()
 }
 
+/// The body of a control request, once it is known to come from a loopback client.
+fn control_body(request: &Request) -> Result<Bytes, Response> {
+    if let Some(denied) = loopback_only(request) {
+        return Err(denied);
+    }
+    Ok(request
+        .extensions()
+        .get::<RequestBody>()
+        .map(|b| b.0.clone())
+        .unwrap_or_default())
+}
+
 fn loopback_only(request: &Request) -> Option<Response> {
     let peer = request
         .extensions()
@@ -724,14 +736,10 @@ async fn list_resources(State(state): State<Arc<AppState>>, request: Request) ->
 /// changes an autoscaled pool's node count (see `managed_clusters::autoscale`); answers the pool
 /// as ARM's GET would.
 async fn autoscale(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    if let Some(denied) = loopback_only(&request) {
-        return denied;
-    }
-    let body = request
-        .extensions()
-        .get::<RequestBody>()
-        .map(|b| b.0.clone())
-        .unwrap_or_default();
+    let body = match control_body(&request) {
+        Ok(body) => body,
+        Err(denied) => return denied,
+    };
     let parsed = serde_json::from_slice::<Value>(&body).ok();
     let id = parsed
         .as_ref()
@@ -779,14 +787,10 @@ async fn get_faults(State(state): State<Arc<AppState>>, request: Request) -> Res
 }
 
 async fn put_faults(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    if let Some(denied) = loopback_only(&request) {
-        return denied;
-    }
-    let body = request
-        .extensions()
-        .get::<RequestBody>()
-        .map(|b| b.0.clone())
-        .unwrap_or_default();
+    let body = match control_body(&request) {
+        Ok(body) => body,
+        Err(denied) => return denied,
+    };
     let (spec, seed) = match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(map)) => (
             map.get("spec")

@@ -652,9 +652,9 @@ async fn openid_configuration(
 }
 
 /// The body of a control request, once it is known to come from a loopback client.
-fn control_body(request: &Request) -> Result<Bytes, Response> {
+fn control_body(request: &Request) -> Result<Bytes, Box<Response>> {
     if let Some(denied) = loopback_only(request) {
-        return Err(denied);
+        return Err(Box::new(denied));
     }
     Ok(request
         .extensions()
@@ -738,7 +738,7 @@ async fn list_resources(State(state): State<Arc<AppState>>, request: Request) ->
 async fn autoscale(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let body = match control_body(&request) {
         Ok(body) => body,
-        Err(denied) => return denied,
+        Err(denied) => return *denied,
     };
     let parsed = serde_json::from_slice::<Value>(&body).ok();
     let id = parsed
@@ -789,7 +789,7 @@ async fn get_faults(State(state): State<Arc<AppState>>, request: Request) -> Res
 async fn put_faults(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let body = match control_body(&request) {
         Ok(body) => body,
-        Err(denied) => return denied,
+        Err(denied) => return *denied,
     };
     let (spec, seed) = match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(map)) => (

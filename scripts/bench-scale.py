@@ -20,7 +20,8 @@ Per size and step it prints:
 Targets at 20 regions: 0 errors surfaced, wall <= 1.2x the bound, requests <= 1.3x the minimum,
 provider CPU <= 2 %, peak RSS <= 40 MB. Run with the venv python after `source scripts/env.sh`
 (`make bench-scale`); it builds release binaries. AKSMESH_BENCH_TIME_SCALE changes the time scale,
-AKSMESH_BENCH_SIZES the sizes (e.g. "3,10").
+AKSMESH_BENCH_SIZES the sizes (e.g. "3,10"); AKSMESH_BENCH_KEEP_LOGS=DIR keeps each step's
+azsim request log there.
 """
 import json
 import os
@@ -73,7 +74,14 @@ def main():
                         check=False)
             wall = time.monotonic() - started
             with open(log) as f:
-                requests = [json.loads(line) for line in f.readlines()[before_lines:] if line.strip()]
+                lines = [line for line in f.readlines()[before_lines:] if line.strip()]
+            requests = [json.loads(line) for line in lines]
+            keep = os.environ.get("AKSMESH_BENCH_KEEP_LOGS")
+            if keep:
+                # For a timeline of where the time went (e.g. scripts/bench-timeline.py).
+                os.makedirs(keep, exist_ok=True)
+                with open(os.path.join(keep, f"{name}-{command}.jsonl"), "w") as f:
+                    f.writelines(lines)
             after_429 = throttled()
             cpu, rss = provider_usage(usage)
             seen = sum(1 for _ in open(throttle_log)) if os.path.exists(throttle_log) else 0

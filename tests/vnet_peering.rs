@@ -153,6 +153,34 @@ async fn vnet_peering_lifecycle_against_azsim() {
         create_requests.len(),
         create_requests.join("\n")
     );
+    // A new peering writes each direction once without reading first, and reads only what the
+    // writes did not already return (the local direction, connected by the remote's PUT).
+    let local_path = "/virtualNetworks/vnet-east-eastus/virtualNetworkPeerings/peer-vnet-east-eastus-to-vnet-west-westeurope?";
+    let remote_path = "/virtualNetworks/vnet-west-westeurope/virtualNetworkPeerings/peer-vnet-west-westeurope-to-vnet-east-eastus?";
+    let shape: Vec<String> = create_requests
+        .iter()
+        .map(|request| {
+            let side = if request.contains(local_path) {
+                "local"
+            } else if request.contains(remote_path) {
+                "remote"
+            } else {
+                "other"
+            };
+            format!("{} {side}", request.split(' ').next().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            "PUT local",
+            "GET local",
+            "PUT remote",
+            "GET remote",
+            "GET local"
+        ],
+        "{create_requests:#?}"
+    );
     let state = created.state_json();
     assert_eq!(created.id, state["localPeeringId"]);
     assert!(
@@ -379,6 +407,49 @@ async fn half_deleted_peering_is_kept_then_recreated_or_destroyed() {
             "case {i}: {:?}",
             azsim.resources()
         );
+    }
+}
+
+/// A create that finds a Disconnected direction left by an earlier attempt whose state was lost
+/// (the other direction deleted since): it still converges to one Connected pair, whichever side
+/// was left behind. The remote one makes Azure refuse the local PUT (RemotePeeringIsDisconnected),
+/// so the create reads, deletes the leftover, and writes both again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_peering_over_a_disconnected_leftover_connects() {
+    for (deleted, left) in [
+        ("localPeeringId", "remotePeeringId"),
+        ("remotePeeringId", "localPeeringId"),
+    ] {
+        let azsim = Azsim::start(&format!("vnet-peering-leftover-{deleted}"));
+        let networks = networks(&azsim, "10.4.0.0/14").await;
+        let client = configured_provider(&azsim).await;
+        let mut first = Lifecycle::new(client.clone(), TOKEN, "east-west");
+        let inputs = first.checked(json!({}), peering_inputs(&networks)).await;
+        let created = first.create(&inputs).await;
+        let state = created.state_json();
+        let deleted_id = state[deleted].as_str().unwrap_or_default().to_string();
+        let left_id = state[left].as_str().unwrap_or_default().to_string();
+        let (status, _) = azsim.arm("DELETE", &format!("{deleted_id}?{API}"), None);
+        assert!(matches!(status, 200 | 202 | 204), "DELETE: {status}");
+        wait_for_peering_count(&azsim, 1).await;
+        let (_, leftover) = get(&azsim, &left_id);
+        assert_eq!(
+            leftover["properties"]["peeringState"], "Disconnected",
+            "{leftover}"
+        );
+
+        // The state is lost: a second resource creates the same peering from scratch.
+        let mut again = Lifecycle::new(client, TOKEN, "east-west-again");
+        let inputs = again.checked(json!({}), peering_inputs(&networks)).await;
+        let recreated = again.create(&inputs).await;
+        assert_eq!(
+            recreated.state_json()["peeringState"],
+            "Connected",
+            "{deleted}"
+        );
+        assert_eq!(azsim.ids_of_type("virtualNetworkPeerings").len(), 2);
+        assert_connected_and_in_sync(&azsim, &deleted_id);
+        assert_connected_and_in_sync(&azsim, &left_id);
     }
 }
 

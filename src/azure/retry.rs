@@ -194,9 +194,11 @@ fn says_already_taken(message: &str) -> bool {
     .any(|phrase| message.contains(phrase))
 }
 
-/// The server's minimum wait: the largest of `retry-after-ms`, `x-ms-retry-after-ms` and
-/// `Retry-After` (seconds or an HTTP date), so that we never come back sooner than any of them
-/// (azure_core's `get_retry_after` stops at the first header present; ARM may send several).
+/// The server's minimum wait: `retry-after-ms`, else `x-ms-retry-after-ms`, else `Retry-After`
+/// (seconds or an HTTP date). The first one present wins, as in the Azure SDKs (azure_core's
+/// `get_retry_after`, core-rest-pipeline's throttling policy): the millisecond headers say the
+/// same wish precisely, while `Retry-After` can only round it up to whole seconds, which would
+/// make every sub-second operation cost a full second.
 pub(crate) fn retry_after(headers: &ResponseHeaders) -> Option<Duration> {
     retry_after_at(headers, time::OffsetDateTime::now_utc())
 }
@@ -205,14 +207,14 @@ pub(crate) fn retry_after_at(
     headers: &ResponseHeaders,
     now: time::OffsetDateTime,
 ) -> Option<Duration> {
-    let milliseconds = ["retry-after-ms", "x-ms-retry-after-ms"]
+    ["retry-after-ms", "x-ms-retry-after-ms"]
         .iter()
-        .filter_map(|name| headers.get(name))
-        .filter_map(parse_milliseconds);
-    let seconds = headers
-        .get("retry-after")
-        .and_then(|value| parse_retry_after(value, now));
-    milliseconds.chain(seconds).max()
+        .find_map(|name| headers.get(name).and_then(parse_milliseconds))
+        .or_else(|| {
+            headers
+                .get("retry-after")
+                .and_then(|value| parse_retry_after(value, now))
+        })
 }
 
 fn parse_milliseconds(value: &str) -> Option<Duration> {
@@ -342,14 +344,42 @@ mod tests {
             Some(Duration::from_millis(1500))
         );
 
-        // Several headers: never sooner than any of them.
-        let headers = ResponseHeaders::default()
-            .with("retry-after-ms", "100")
-            .with("Retry-After", "2");
-        assert_eq!(
-            retry_after_at(&headers, now()),
-            Some(Duration::from_secs(2))
-        );
+        // Several headers: the precise one wins over `Retry-After`'s whole seconds, in the Azure
+        // SDKs' order; an unreadable one is skipped.
+        for (headers, expected) in [
+            (
+                ResponseHeaders::default()
+                    .with("retry-after-ms", "100")
+                    .with("Retry-After", "1"),
+                Duration::from_millis(100),
+            ),
+            (
+                ResponseHeaders::default()
+                    .with("x-ms-retry-after-ms", "300")
+                    .with("retry-after-ms", "40")
+                    .with("Retry-After", "1"),
+                Duration::from_millis(40),
+            ),
+            (
+                ResponseHeaders::default()
+                    .with("retry-after-ms", "soon")
+                    .with("x-ms-retry-after-ms", "300")
+                    .with("Retry-After", "1"),
+                Duration::from_millis(300),
+            ),
+            (
+                ResponseHeaders::default()
+                    .with("retry-after-ms", "soon")
+                    .with("Retry-After", "2"),
+                Duration::from_secs(2),
+            ),
+        ] {
+            assert_eq!(
+                retry_after_at(&headers, now()),
+                Some(expected),
+                "{headers:?}"
+            );
+        }
 
         let headers =
             ResponseHeaders::default().with("Retry-After", "Thu, 26 Nov 2026 12:00:30 GMT");

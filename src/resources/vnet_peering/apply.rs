@@ -7,7 +7,7 @@ use super::body::peering_body;
 use super::status::{is_disconnected, is_fully_in_sync, summarise};
 use super::types::{base_state, Endpoints, EndpointsError, VnetPeeringInputs, VnetPeeringState};
 use crate::azure::models::network::VirtualNetworkPeering;
-use crate::azure::{ArmClient, AzureError, ResourceId};
+use crate::azure::{ArmClient, AzureError, ResourceId, WriteFailure};
 use crate::resource::{Failure, OperationContext, ResourceError};
 
 /// First wait between polls for Connected; doubled up to the ceiling.
@@ -35,9 +35,13 @@ pub(super) async fn apply(
         something_exists: previous.is_some(),
         sync: force_sync,
     };
-    let bodies = run.clear_disconnected_directions().await?;
-    run.write_directions(bodies).await?;
-    run.wait_until_connected().await?;
+    let last_written = if previous.is_none() && !force_sync {
+        run.write_new_directions().await?
+    } else {
+        let bodies = run.clear_disconnected_directions().await?;
+        run.write_directions(bodies).await?
+    };
+    run.wait_until_connected(last_written).await?;
     Ok((run.state.local_peering_id.clone(), run.state))
 }
 
@@ -107,19 +111,10 @@ impl Apply<'_> {
         &mut self,
     ) -> Result<Vec<(ResourceId, VirtualNetworkPeering)>, ResourceError<VnetPeeringState>> {
         let sides = [
-            (
-                self.endpoints.local_peering.clone(),
-                self.endpoints.remote_vnet.clone(),
-                true,
-            ),
-            (
-                self.endpoints.remote_peering.clone(),
-                self.endpoints.local_vnet.clone(),
-                false,
-            ),
+            self.endpoints.local_peering.clone(),
+            self.endpoints.remote_peering.clone(),
         ];
-        let mut bodies = Vec::new();
-        for (peering_id, points_at, local_side) in sides {
+        for peering_id in sides {
             let existing = self
                 .azure
                 .get::<VirtualNetworkPeering>(&peering_id, &read_options(self.context))
@@ -142,59 +137,131 @@ impl Apply<'_> {
                     self.sync = true;
                 }
             }
-            let body = peering_body(self.inputs, &points_at, local_side);
-            bodies.push((peering_id, body));
         }
-        Ok(bodies)
+        Ok(self.bodies())
     }
 
-    /// PUTs both directions, asking for an address-space sync when one is due.
+    /// The body to PUT for each direction, local first.
+    fn bodies(&self) -> Vec<(ResourceId, VirtualNetworkPeering)> {
+        vec![
+            (
+                self.endpoints.local_peering.clone(),
+                peering_body(self.inputs, &self.endpoints.remote_vnet, true),
+            ),
+            (
+                self.endpoints.remote_peering.clone(),
+                peering_body(self.inputs, &self.endpoints.local_vnet, false),
+            ),
+        ]
+    }
+
+    /// A new peering: both directions are written without reading them first (two GETs fewer per
+    /// peering, which a full mesh of many regions feels in ARM's read bucket). The one leftover
+    /// that needs the reads, a Disconnected direction of an earlier attempt, Azure names itself
+    /// by refusing the other direction's PUT with `RemotePeeringIsDisconnected`; then the
+    /// directions are read, the Disconnected one deleted, and both written again.
+    async fn write_new_directions(
+        &mut self,
+    ) -> Result<VirtualNetworkPeering, ResourceError<VnetPeeringState>> {
+        let mut last = None;
+        for (peering_id, body) in self.bodies() {
+            match self.put_direction(&peering_id, &body).await {
+                Ok(written) => last = Some(written),
+                Err(failure)
+                    if failure.refused
+                        && failure.error.code() == Some("RemotePeeringIsDisconnected") =>
+                {
+                    let bodies = self.clear_disconnected_directions().await?;
+                    return self.write_directions(bodies).await;
+                }
+                Err(failure) => {
+                    let exists = self.something_exists || !failure.refused;
+                    return Err(self.azure_partial(failure.error, exists));
+                }
+            }
+        }
+        last.ok_or_else(|| {
+            self.partial(
+                Failure::Invalid("a peering has two directions".into()),
+                true,
+            )
+        })
+    }
+
+    /// PUTs both directions, asking for an address-space sync when one is due. Returns what the
+    /// last PUT left (the remote direction).
     async fn write_directions(
         &mut self,
         bodies: Vec<(ResourceId, VirtualNetworkPeering)>,
-    ) -> Result<(), ResourceError<VnetPeeringState>> {
+    ) -> Result<VirtualNetworkPeering, ResourceError<VnetPeeringState>> {
+        let mut last = None;
         for (peering_id, body) in bodies {
-            let doing = format!(
-                "{} peering {} on {}",
-                if self.sync { "syncing" } else { "writing" },
-                peering_id.name(),
-                peering_id
-                    .virtual_network()
-                    .map(|vnet| vnet.name().to_string())
-                    .unwrap_or_default()
-            );
-            let mut options = operation_options(self.context, doing);
-            if self.sync {
-                // Makes Azure re-read the other VNet's address space (after it grew).
-                options = options.with_query("syncRemoteAddressSpace", "true");
-            }
             // Unless Azure refused it outright, a failed PUT may have created this direction.
-            self.azure
-                .put_tracked(&peering_id, &body, &options)
+            let written = self
+                .put_direction(&peering_id, &body)
                 .await
                 .map_err(|failure| {
                     let exists = self.something_exists || !failure.refused;
                     self.azure_partial(failure.error, exists)
                 })?;
-            self.something_exists = true;
+            last = Some(written);
         }
-        Ok(())
+        last.ok_or_else(|| {
+            self.partial(
+                Failure::Invalid("a peering has two directions".into()),
+                true,
+            )
+        })
+    }
+
+    /// One direction's PUT and its long-running operation; the direction's state afterwards.
+    async fn put_direction(
+        &mut self,
+        peering_id: &ResourceId,
+        body: &VirtualNetworkPeering,
+    ) -> Result<VirtualNetworkPeering, WriteFailure> {
+        let doing = format!(
+            "{} peering {} on {}",
+            if self.sync { "syncing" } else { "writing" },
+            peering_id.name(),
+            peering_id
+                .virtual_network()
+                .map(|vnet| vnet.name().to_string())
+                .unwrap_or_default()
+        );
+        let mut options = operation_options(self.context, doing);
+        if self.sync {
+            // Makes Azure re-read the other VNet's address space (after it grew).
+            options = options.with_query("syncRemoteAddressSpace", "true");
+        }
+        let written = self.azure.put_tracked(peering_id, body, &options).await?;
+        self.something_exists = true;
+        Ok(written)
     }
 
     /// Polls both directions until they are Connected and FullyInSync, recording their status in
-    /// the state and reporting each change of it.
-    async fn wait_until_connected(&mut self) -> Result<(), ResourceError<VnetPeeringState>> {
+    /// the state and reporting each change of it. `remote_written` is the remote direction as its
+    /// PUT just left it, so the first round reads only the local one.
+    async fn wait_until_connected(
+        &mut self,
+        remote_written: VirtualNetworkPeering,
+    ) -> Result<(), ResourceError<VnetPeeringState>> {
         let describe = self.endpoints.describe();
         let mut schedule =
             PollSchedule::new(self.context, FIRST_POLL_INTERVAL, POLL_INTERVAL_CEILING);
         let mut last_reported = String::new();
+        let mut remote_known = Some(remote_written);
         loop {
             let local = self
                 .read_direction(&self.endpoints.local_peering, &describe)
                 .await?;
-            let remote = self
-                .read_direction(&self.endpoints.remote_peering, &describe)
-                .await?;
+            let remote = match remote_known.take() {
+                Some(remote) => remote,
+                None => {
+                    self.read_direction(&self.endpoints.remote_peering, &describe)
+                        .await?
+                }
+            };
             let (peering_state, sync_level) = summarise(&local, &remote);
             self.state.peering_state = Some(peering_state.clone());
             self.state.peering_sync_level = Some(sync_level.clone());

@@ -144,6 +144,30 @@ impl Value {
         }
     }
 
+    /// Adds the URNs that the output values inside this value depend on.
+    pub fn collect_output_dependencies(&self, into: &mut BTreeSet<String>) {
+        match self {
+            Value::Output {
+                value,
+                dependencies,
+                ..
+            } => {
+                into.extend(dependencies.iter().cloned());
+                if let Some(inner) = value {
+                    inner.collect_output_dependencies(into);
+                }
+            }
+            Value::Array(items) => items
+                .iter()
+                .for_each(|item| item.collect_output_dependencies(into)),
+            Value::Object(map) => map
+                .values()
+                .for_each(|item| item.collect_output_dependencies(into)),
+            Value::Secret(inner) => inner.collect_output_dependencies(into),
+            _ => {}
+        }
+    }
+
     /// Looks up a top-level key of an object.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {

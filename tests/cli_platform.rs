@@ -362,6 +362,7 @@ fn ten_regions_in_a_full_mesh_converge_under_arm_throttling() {
         "{}",
         outputs["peerings"]
     );
+    assert_peerings_depend_on_their_two_networks(&project, pairs);
     project
         .pulumi(&["refresh", "--yes", "--expect-no-changes"])
         .success();
@@ -371,4 +372,55 @@ fn ten_regions_in_a_full_mesh_converge_under_arm_throttling() {
     assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
     // What ARM throttling answered 429 (if any) the provider absorbed: every step above succeeded.
     println!("azsim throttle: {}", azsim.health()["throttle"]);
+}
+
+/// Each peering depends on its own two networks, and each VNet id on its own network only: not on
+/// every region's network (which the engine would store with every property of all 45 peerings,
+/// rewriting a state that grows with the square of the regions after every step).
+fn assert_peerings_depend_on_their_two_networks(project: &Project, pairs: usize) {
+    let export: Json =
+        serde_json::from_str(&project.pulumi(&["stack", "export"]).success().stdout())
+            .expect("stack export is JSON");
+    let resources = export["deployment"]["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let network_urn = |vnet_id: &Json| {
+        resources
+            .iter()
+            .find(|r| {
+                r["type"] == "aksmesh:index:RegionalNetwork" && r["outputs"]["vnetId"] == *vnet_id
+            })
+            .map(|r| r["urn"].clone())
+            .unwrap_or(Json::Null)
+    };
+    let peerings: Vec<&Json> = resources
+        .iter()
+        .filter(|r| r["type"] == "aksmesh:index:VnetPeering")
+        .collect();
+    assert_eq!(peerings.len(), pairs);
+    for peering in peerings {
+        let local = network_urn(&peering["inputs"]["localVnetId"]);
+        let remote = network_urn(&peering["inputs"]["remoteVnetId"]);
+        let mut expected = vec![local.clone(), remote.clone()];
+        expected.sort_by_key(|urn| urn.to_string());
+        let mut dependencies = peering["dependencies"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        dependencies.sort_by_key(|urn| urn.to_string());
+        assert_eq!(dependencies, expected, "{}", peering["urn"]);
+        assert_eq!(
+            peering["propertyDependencies"]["localVnetId"],
+            Json::Array(vec![local]),
+            "{}",
+            peering["urn"]
+        );
+        assert_eq!(
+            peering["propertyDependencies"]["remoteVnetId"],
+            Json::Array(vec![remote]),
+            "{}",
+            peering["urn"]
+        );
+    }
 }

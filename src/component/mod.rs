@@ -94,6 +94,24 @@ pub struct Child {
     pub outputs: Value,
 }
 
+impl Child {
+    /// One of the child's outputs as an output value that depends on the child, for another
+    /// component's inputs: that component's children then depend on this child only where they
+    /// use the value. An absent output is unknown.
+    pub fn output_value(&self, key: &str) -> Value {
+        let (value, secret) = match self.outputs.get(key) {
+            None | Some(Value::Null) | Some(Value::Unknown) => (None, false),
+            Some(Value::Secret(inner)) => (Some(inner.clone()), true),
+            Some(value) => (Some(Box::new(value.clone())), false),
+        };
+        Value::Output {
+            value,
+            secret,
+            dependencies: vec![self.urn.clone()],
+        }
+    }
+}
+
 /// The engine side a component talks to. The RPC layer implements it over the ResourceMonitor.
 #[async_trait]
 pub trait ChildRegistrar: Send + Sync {

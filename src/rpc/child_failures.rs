@@ -7,11 +7,17 @@
 //! private to the engine run (its process id and start time), and the component, which watches
 //! for its children's files, returns at once with the child's URN and error.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
 
-/// How often a waiting component looks for its child's announcement.
-const POLL: Duration = Duration::from_millis(250);
+use tokio::sync::watch::Sender;
+
+/// How often the directory is looked at while a component waits. Short, because the engine shuts
+/// the plugins down soon after a child fails (a fast failure leaves well under 250 ms), and cheap:
+/// one `stat` of the directory per process, however many children are waiting.
+const POLL: Duration = Duration::from_millis(20);
 
 /// Announcements of one engine run.
 #[derive(Clone, Debug)]
@@ -62,13 +68,45 @@ impl ChildFailures {
             return std::future::pending().await;
         };
         let path = file_of(directory, urn);
+        let mut changes = directory_changes(directory);
         loop {
             if let Some(message) = read_announcement(&path, urn) {
                 return message;
             }
-            tokio::time::sleep(POLL).await;
+            if changes.changed().await.is_err() {
+                return std::future::pending().await;
+            }
         }
     }
+}
+
+/// A signal that changes whenever the directory does (a file is renamed into it). One watcher
+/// task per directory and process looks at the directory's modification time every [`POLL`];
+/// it stops when nobody waits any more.
+fn directory_changes(directory: &Path) -> tokio::sync::watch::Receiver<Option<SystemTime>> {
+    static WATCHERS: Mutex<BTreeMap<PathBuf, Sender<Option<SystemTime>>>> =
+        Mutex::new(BTreeMap::new());
+    let modified = |directory: &Path| std::fs::metadata(directory).and_then(|m| m.modified()).ok();
+    let mut watchers = WATCHERS.lock().unwrap_or_else(|e| e.into_inner());
+    watchers.retain(|_, sender| sender.receiver_count() > 0);
+    if let Some(sender) = watchers.get(directory) {
+        return sender.subscribe();
+    }
+    let (sender, receiver) = tokio::sync::watch::channel(modified(directory));
+    watchers.insert(directory.to_path_buf(), sender.clone());
+    let directory = directory.to_path_buf();
+    tokio::spawn(async move {
+        while sender.receiver_count() > 0 {
+            tokio::time::sleep(POLL).await;
+            let now = modified(&directory);
+            sender.send_if_modified(|seen| {
+                let changed = *seen != now;
+                *seen = now;
+                changed
+            });
+        }
+    });
+    receiver
 }
 
 /// Announcements are written only on failures; the directories of runs older than a week go.

@@ -263,7 +263,9 @@ impl ResourceProvider for ProviderService {
         Ok(Response::new(rpc::ProviderHandshakeResponse {
             accept_secrets: true,
             accept_resources: true,
-            accept_outputs: false,
+            // Construct gets output values, each with the URNs it depends on, so a component's
+            // child depends only on what its own inputs come from (rpc/monitor.rs).
+            accept_outputs: true,
             supports_autonaming_configuration: false,
             accepts_byte_string: false,
         }))
@@ -365,7 +367,9 @@ impl ResourceProvider for ProviderService {
             accept_secrets: true,
             supports_preview: true,
             accept_resources: true,
-            accept_outputs: false,
+            // Construct gets output values, each with the URNs it depends on, so a component's
+            // child depends only on what its own inputs come from (rpc/monitor.rs).
+            accept_outputs: true,
             supports_autonaming_configuration: false,
         }))
     }

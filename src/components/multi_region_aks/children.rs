@@ -149,7 +149,7 @@ impl Platform<'_> {
             .zip(networks)
             .map(|(ranges, network)| PeeredNetwork {
                 name: ranges.location.clone(),
-                vnet_id: links.text(output(network, "vnetId")),
+                vnet_id: links.text(network.output_value("vnetId")),
                 address_space: vec![ranges.vnet_cidr.to_string()],
                 pod_networking: Some(self.inputs.pod_networking()),
                 pod_cidr: (!self.inputs.flat()).then(|| ranges.pod_cidr.to_string()),

@@ -322,9 +322,10 @@ fn ten_regions_in_a_full_mesh_converge_under_arm_throttling() {
         "centralindia",
     ];
     let azsim = Azsim::start("cli-platform-ten-regions");
+    // Throttling is on by default; AKSMESH_TEST_THROTTLE=off measures what it costs.
     assert_eq!(
         azsim.health()["throttle"]["enabled"],
-        true,
+        std::env::var("AKSMESH_TEST_THROTTLE").as_deref() != Ok("off"),
         "throttling is on by default"
     );
     let regions: String = REGIONS

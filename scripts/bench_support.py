@@ -52,14 +52,19 @@ def azsim_running(prefix, time_scale):
 
 def provider_wrapper(work):
     """A plugin directory whose provider runs under /usr/bin/time, which appends "user system
-    maxrss-kB" per provider process to the returned usage file."""
+    maxrss-kB" per provider process to the returned usage file.
+
+    AKSMESH_BENCH_PROVIDER runs another provider binary (e.g. a release build with symbols), and
+    AKSMESH_BENCH_PERF=DIR records each provider process with `perf record -g` into DIR."""
     plugin_dir = os.path.join(work, "plugin")
     os.makedirs(plugin_dir)
     usage = os.path.join(work, "provider-usage.txt")
     wrapper = os.path.join(plugin_dir, "pulumi-resource-aksmesh")
+    provider = os.environ.get("AKSMESH_BENCH_PROVIDER") or os.path.join(ROOT, "target/release/pulumi-resource-aksmesh")
+    perf_dir = os.environ.get("AKSMESH_BENCH_PERF")
+    perf = f"perf record -q -g -F 499 -o {perf_dir}/provider-$$.data " if perf_dir else ""
     with open(wrapper, "w") as f:
-        f.write(f"#!/bin/sh\nexec /usr/bin/time -a -o {usage} -f '%U %S %M' "
-                f"{os.path.join(ROOT, 'target/release/pulumi-resource-aksmesh')} \"$@\"\n")
+        f.write(f"#!/bin/sh\nexec /usr/bin/time -a -o {usage} -f '%U %S %M' {perf}{provider} \"$@\"\n")
     os.chmod(wrapper, 0o755)
     return plugin_dir, usage
 

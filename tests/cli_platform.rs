@@ -158,10 +158,7 @@ fn yaml_example_runs_with_the_plain_cli() {
     assert_eq!(outputs["clusters"].as_object().map(|c| c.len()), Some(2));
     assert_eq!(outputs["connectivity"]["nodeToRemoteNode"], true);
     assert_eq!(outputs["connectivity"]["podToRemotePod"], false);
-    project
-        .pulumi(&["destroy", "--yes", "--skip-preview"])
-        .success();
-    assert!(azsim.resources().is_empty());
+    project.destroy_leaves_azsim_empty(&azsim, &[]);
 }
 
 /// Sets the example's region list.
@@ -367,10 +364,7 @@ fn ten_regions_in_a_full_mesh_converge_under_arm_throttling() {
     project
         .pulumi(&["refresh", "--yes", "--expect-no-changes"])
         .success();
-    project
-        .pulumi(&[&["destroy", "--yes", "--skip-preview"][..], &parallel].concat())
-        .success();
-    assert!(azsim.resources().is_empty(), "{:?}", azsim.resources());
+    project.destroy_leaves_azsim_empty(&azsim, &parallel);
     // What ARM throttling answered 429 (if any) the provider absorbed: every step above succeeded.
     println!("azsim throttle: {}", azsim.health()["throttle"]);
 }

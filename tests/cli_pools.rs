@@ -309,14 +309,7 @@ fn pools_change_without_an_outage() {
         .pulumi(&["refresh", "--yes", "--expect-no-changes"])
         .success();
 
-    project
-        .pulumi(&["destroy", "--yes", "--skip-preview"])
-        .success();
-    assert!(
-        azsim.resources().is_empty(),
-        "destroy leaves azsim empty: {:?}",
-        azsim.resources()
-    );
+    project.destroy_leaves_azsim_empty(&azsim, &[]);
 }
 
 /// Kills (SIGKILL) every process below `root` whose command is `name`; returns how many.
@@ -450,8 +443,5 @@ outputs:
     project
         .pulumi(&["refresh", "--yes", "--expect-no-changes"])
         .success();
-    project
-        .pulumi(&["destroy", "--yes", "--skip-preview"])
-        .success();
-    assert!(azsim.resources().is_empty());
+    project.destroy_leaves_azsim_empty(&azsim, &[]);
 }

@@ -129,14 +129,7 @@ fn two_regions_and_a_peering_with_the_real_cli() {
         .pulumi(&["refresh", "--yes", "--expect-no-changes"])
         .success();
 
-    project
-        .pulumi(&["destroy", "--yes", "--skip-preview"])
-        .success();
-    assert!(
-        azsim.resources().is_empty(),
-        "destroy leaves azsim empty: {:?}",
-        azsim.resources()
-    );
+    project.destroy_leaves_azsim_empty(&azsim, &[]);
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -323,6 +323,14 @@ impl Project {
         }
     }
 
+    /// `pulumi destroy` (with `extra` arguments) succeeds and leaves nothing in `azsim`.
+    pub fn destroy_leaves_azsim_empty(&self, azsim: &super::azsim::Azsim, extra: &[&str]) {
+        self.pulumi(&[&["destroy", "--yes", "--skip-preview"][..], extra].concat())
+            .success();
+        let left = azsim.resources();
+        assert!(left.is_empty(), "destroy leaves azsim empty: {left:?}");
+    }
+
     /// Starts the pulumi CLI in the project without waiting for it (to interrupt it).
     pub fn spawn_pulumi(&self, arguments: &[&str]) -> std::process::Child {
         self.command(&engine_bin().join("pulumi"))

@@ -3,6 +3,7 @@ through a /usr/bin/time wrapper, and YAML projects configured against azsim."""
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -55,16 +56,21 @@ def provider_wrapper(work):
     maxrss-kB" per provider process to the returned usage file.
 
     AKSMESH_BENCH_PROVIDER runs another provider binary (e.g. a release build with symbols), and
-    AKSMESH_BENCH_PERF=DIR records each provider process with `perf record -g` into DIR."""
+    AKSMESH_BENCH_PERF=DIR records each provider process with `perf record -g` into DIR (the CPU
+    figures then include perf's own cost)."""
     plugin_dir = os.path.join(work, "plugin")
     os.makedirs(plugin_dir)
     usage = os.path.join(work, "provider-usage.txt")
     wrapper = os.path.join(plugin_dir, "pulumi-resource-aksmesh")
     provider = os.environ.get("AKSMESH_BENCH_PROVIDER") or os.path.join(ROOT, "target/release/pulumi-resource-aksmesh")
     perf_dir = os.environ.get("AKSMESH_BENCH_PERF")
-    perf = f"perf record -q -g -F 499 -o {perf_dir}/provider-$$.data " if perf_dir else ""
+    perf = ""
+    if perf_dir:
+        os.makedirs(perf_dir, exist_ok=True)
+        perf = f"perf record -q -g -F 499 -o {shlex.quote(perf_dir)}/provider-$$.data "
     with open(wrapper, "w") as f:
-        f.write(f"#!/bin/sh\nexec /usr/bin/time -a -o {usage} -f '%U %S %M' {perf}{provider} \"$@\"\n")
+        f.write(f"#!/bin/sh\nexec /usr/bin/time -a -o {shlex.quote(usage)} -f '%U %S %M' "
+                f"{perf}{shlex.quote(provider)} \"$@\"\n")
     os.chmod(wrapper, 0o755)
     return plugin_dir, usage
 

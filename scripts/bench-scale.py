@@ -29,7 +29,7 @@ import time
 import urllib.request
 import ssl
 
-from bench_support import program, provider_usage, provider_wrapper, sh, azsim_running, yaml_project
+from bench_support import program, provider_processes, provider_usage, provider_wrapper, sh, azsim_running, yaml_project
 
 TIME_SCALE = float(os.environ.get("AKSMESH_BENCH_TIME_SCALE", "0.05"))  # AKS create = 18 s
 SIZES = [int(n) for n in os.environ.get("AKSMESH_BENCH_SIZES", "3,10,20").split(",")]
@@ -84,11 +84,12 @@ def main():
                     f.writelines(lines)
             after_429 = throttled()
             cpu, rss = provider_usage(usage)
+            per_process = [round(cpu * 1000) for cpu, _ in provider_processes(usage)]
             seen = sum(1 for _ in open(throttle_log)) if os.path.exists(throttle_log) else 0
             output = result.stdout + result.stderr
             surfaced = (result.returncode != 0) + output.count("429")
             return {
-                "wall": wall, "cpu": cpu, "rss": rss, "requests": requests, "seen": seen, "surfaced": surfaced,
+                "wall": wall, "cpu": cpu, "per_process": per_process, "rss": rss, "requests": requests, "seen": seen, "surfaced": surfaced,
                 "azsim429": {k: after_429.get(k, 0) - before_429.get(k, 0) for k in after_429},
                 "failed": result.returncode != 0, "output": output,
             }
@@ -124,7 +125,8 @@ def main():
                       f"{distinct_reads} read); {polls} operation polls = {polls / max(1, distinct):.1f} per write")
                 print(f"      429s: azsim {figures['azsim429']}, seen by the provider {figures['seen']}, "
                       f"surfaced {figures['surfaced']}; provider CPU {figures['cpu'] * 1000:.0f} ms "
-                      f"({100 * figures['cpu'] / figures['wall']:.2f} %), peak RSS {figures['rss'] / 1024:.1f} MB")
+                      f"({100 * figures['cpu'] / figures['wall']:.2f} %; ms per process {figures['per_process']}), "
+                      f"peak RSS {figures['rss'] / 1024:.1f} MB")
                 if figures["failed"]:
                     print("      FAILED:\n" + figures["output"][-3000:])
         print("  targets at 20 regions: 0 surfaced, wall <= 1.2x, requests <= 1.3x, provider CPU <= 2 %, RSS <= 40 MB")

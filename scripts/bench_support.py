@@ -97,13 +97,18 @@ def yaml_project(work, name, plugin_dir, program, info, **extra_env):
     return project, env
 
 
-def provider_usage(usage):
-    """Total provider CPU seconds and peak RSS (kB) in the usage file (0 when none)."""
-    cpu, rss = 0.0, 0
+def provider_processes(usage):
+    """(CPU seconds, peak RSS kB) of each provider process in the usage file, in the order they ended."""
+    processes = []
     if os.path.exists(usage):
         for line in open(usage):
             parts = line.split()
             if len(parts) == 3 and parts[0].replace(".", "").isdigit():
-                cpu += float(parts[0]) + float(parts[1])
-                rss = max(rss, int(parts[2]))
-    return cpu, rss
+                processes.append((float(parts[0]) + float(parts[1]), int(parts[2])))
+    return processes
+
+
+def provider_usage(usage):
+    """Total provider CPU seconds and peak RSS (kB) in the usage file (0 when none)."""
+    processes = provider_processes(usage)
+    return sum(cpu for cpu, _ in processes), max((rss for _, rss in processes), default=0)

@@ -56,8 +56,13 @@ pub struct ProviderConfig {
     /// PEM text of an extra CA to trust (sovereign clouds behind proxies, the azsim simulator).
     pub trusted_ca_certificate: Option<String>,
     pub location: Option<String>,
-    /// Workload identity's federated token file.
+    /// Workload identity's federated token file (`federatedTokenFile`, else `oidcTokenFilePath`).
     pub federated_token_file: Option<String>,
+    /// `useOidc`: sign in with the OIDC token or token endpoint below.
+    pub use_oidc: bool,
+    pub oidc_token: Option<String>,
+    pub oidc_request_token: Option<String>,
+    pub oidc_request_url: Option<String>,
 }
 
 impl std::fmt::Debug for ProviderConfig {
@@ -92,7 +97,12 @@ pub const KEYS: &[ConfigKey] = &[
     ConfigKey { name: "clientId", environment: &["ARM_CLIENT_ID", "AZURE_CLIENT_ID"], description: "The client (application) id of a service principal or user-assigned identity.", secret: false },
     ConfigKey { name: "clientSecret", environment: &["ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET"], description: "The service principal's client secret.", secret: true },
     ConfigKey { name: "authentication", environment: &["AKSMESH_AUTHENTICATION"], description: "How to authenticate: auto, azureCli, clientSecret, managedIdentity or workloadIdentity.", secret: false },
-    ConfigKey { name: "federatedTokenFile", environment: &["AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"], description: "Workload identity: the path of the federated (service account) token file that AKS projects into the pod.", secret: false },
+    ConfigKey { name: "federatedTokenFile", environment: &["AZURE_FEDERATED_TOKEN_FILE"], description: "Workload identity: the path of the federated (service account) token file that AKS projects into the pod.", secret: false },
+    ConfigKey { name: "useOidc", environment: &["ARM_USE_OIDC"], description: "Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions): oidcToken, oidcTokenFilePath or the oidcRequestUrl/oidcRequestToken pair. The same key as azure-native's.", secret: false },
+    ConfigKey { name: "oidcToken", environment: &["ARM_OIDC_TOKEN"], description: "With useOidc: the OIDC token itself, exchanged with Microsoft Entra for an ARM token.", secret: true },
+    ConfigKey { name: "oidcTokenFilePath", environment: &["ARM_OIDC_TOKEN_FILE_PATH"], description: "The path of a file holding the OIDC token (read afresh at each sign-in, so it may be rotated).", secret: false },
+    ConfigKey { name: "oidcRequestToken", environment: &["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"], description: "With useOidc: the bearer token of a GitHub Actions-style ID token endpoint (a job with `permissions: id-token: write` has it).", secret: true },
+    ConfigKey { name: "oidcRequestUrl", environment: &["ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"], description: "With useOidc: the GitHub Actions-style ID token endpoint, asked for a token whose audience is api://AzureADTokenExchange.", secret: false },
     ConfigKey { name: "cloud", environment: &["ARM_ENVIRONMENT", "AZURE_CLOUD"], description: "The Azure cloud: public, usGovernment or china.", secret: false },
     ConfigKey { name: "armEndpoint", environment: &["ARM_ENDPOINT", "AZURE_RESOURCE_MANAGER_ENDPOINT"], description: "The Azure Resource Manager endpoint; overrides the cloud's.", secret: false },
     ConfigKey { name: "authorityHost", environment: &["AZURE_AUTHORITY_HOST"], description: "The Microsoft Entra authority host; overrides the cloud's.", secret: false },
@@ -130,6 +140,15 @@ pub fn parse(args: &Value, environment: &dyn Fn(&str) -> Option<String>) -> Conf
     if authentication == AuthMethod::ClientSecret {
         check_client_secret_keys(&values, &mut failures);
     }
+    let use_oidc = use_oidc(&values, &mut failures);
+    if use_oidc
+        && matches!(
+            authentication,
+            AuthMethod::Auto | AuthMethod::WorkloadIdentity
+        )
+    {
+        check_oidc_keys(&values, &mut failures);
+    }
     check_subscription_id(&values, &mut failures);
     if !failures.is_empty() {
         return ConfigOutcome::Invalid(failures);
@@ -150,7 +169,14 @@ pub fn parse(args: &Value, environment: &dyn Fn(&str) -> Option<String>) -> Conf
         authority_host,
         trusted_ca_certificate,
         location: values.get("location").cloned(),
-        federated_token_file: values.get("federatedTokenFile").cloned(),
+        federated_token_file: values
+            .get("federatedTokenFile")
+            .or_else(|| values.get("oidcTokenFilePath"))
+            .cloned(),
+        use_oidc,
+        oidc_token: values.get("oidcToken").cloned(),
+        oidc_request_token: values.get("oidcRequestToken").cloned(),
+        oidc_request_url: values.get("oidcRequestUrl").cloned(),
     }))
 }
 
@@ -284,6 +310,66 @@ fn check_client_secret_keys(
     }
 }
 
+/// `useOidc` as azure-native reads it: `true` or `false`.
+fn use_oidc(values: &BTreeMap<&'static str, String>, failures: &mut Vec<CheckFailure>) -> bool {
+    match values
+        .get("useOidc")
+        .map(|text| text.trim().to_ascii_lowercase())
+    {
+        None => false,
+        Some(text) if text == "true" || text == "1" => true,
+        Some(text) if text == "false" || text == "0" => false,
+        Some(text) => {
+            failures.push(CheckFailure::new(
+                "useOidc",
+                format!("'{text}' is not true or false; set aksmesh:useOidc (or ARM_USE_OIDC) to true to sign in with an OIDC token"),
+            ));
+            false
+        }
+    }
+}
+
+/// With `useOidc`, sign-in needs the identity and one source of the token, offline-checkable.
+fn check_oidc_keys(values: &BTreeMap<&'static str, String>, failures: &mut Vec<CheckFailure>) {
+    for (key, variable) in [("tenantId", "ARM_TENANT_ID"), ("clientId", "ARM_CLIENT_ID")] {
+        if !values.contains_key(key) {
+            failures.push(CheckFailure::new(
+                key,
+                format!("useOidc signs in as an app registration or managed identity with a federated credential, so {key} is required: run `pulumi config set aksmesh:{key} ...` or set {variable}"),
+            ));
+        }
+    }
+    let request = (values.get("oidcRequestUrl"), values.get("oidcRequestToken"));
+    match request {
+        (Some(_), None) => failures.push(CheckFailure::new(
+            "oidcRequestToken",
+            "oidcRequestUrl is set but not the token it requires: set aksmesh:oidcRequestToken (or ACTIONS_ID_TOKEN_REQUEST_TOKEN; GitHub gives it to jobs with `permissions: id-token: write`)",
+        )),
+        (None, Some(_)) => failures.push(CheckFailure::new(
+            "oidcRequestUrl",
+            "oidcRequestToken is set but not the endpoint to ask: set aksmesh:oidcRequestUrl (or ACTIONS_ID_TOKEN_REQUEST_URL)",
+        )),
+        (Some(url), Some(_)) => match url::Url::parse(url) {
+            Ok(parsed) if parsed.scheme() == "https" => {}
+            _ => failures.push(CheckFailure::new(
+                "oidcRequestUrl",
+                format!("'{url}' is not an https URL; the request token is only sent over https"),
+            )),
+        },
+        (None, None) => {}
+    }
+    let has_source = ["oidcToken", "federatedTokenFile", "oidcTokenFilePath"]
+        .iter()
+        .any(|key| values.contains_key(key))
+        || matches!(request, (Some(_), Some(_)));
+    if !has_source {
+        failures.push(CheckFailure::new(
+            "useOidc",
+            "useOidc is true but no OIDC token is given: set aksmesh:oidcToken (ARM_OIDC_TOKEN), aksmesh:oidcTokenFilePath (ARM_OIDC_TOKEN_FILE_PATH), or aksmesh:oidcRequestUrl with aksmesh:oidcRequestToken (on GitHub Actions, ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are set for jobs with `permissions: id-token: write`)",
+        ));
+    }
+}
+
 fn check_subscription_id(
     values: &BTreeMap<&'static str, String>,
     failures: &mut Vec<CheckFailure>,
@@ -335,6 +421,21 @@ pub fn arm_client(config: &ProviderConfig) -> Result<crate::azure::ArmClient, Cl
         .map(azure_core::credentials::Secret::new);
     settings.auth_method = config.authentication;
     settings.federated_token_file = config.federated_token_file.clone();
+    settings.oidc = crate::azure::OidcSettings {
+        enabled: config.use_oidc,
+        token: config
+            .oidc_token
+            .clone()
+            .map(azure_core::credentials::Secret::new),
+        request_url: match &config.oidc_request_url {
+            Some(text) => Some(parse("oidcRequestUrl", text)?),
+            None => None,
+        },
+        request_token: config
+            .oidc_request_token
+            .clone()
+            .map(azure_core::credentials::Secret::new),
+    };
     settings.extra_ca_certificate_pem = config.trusted_ca_certificate.clone();
     // Benchmarks count the 429s the provider saw here (one JSON line each).
     settings.throttle_log = std::env::var_os("AKSMESH_THROTTLE_LOG").map(std::path::PathBuf::from);
@@ -437,5 +538,115 @@ mod tests {
         };
         assert_eq!(c.arm_endpoint, "https://management.usgovcloudapi.net/");
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    /// useOidc needs the identity and one token source; each gap is named at its key, all at once.
+    #[test]
+    fn oidc_settings_are_checked_offline() {
+        let sub = "00000000-0000-4000-8000-000000000001";
+        let with = |extra: serde_json::Value| {
+            let mut config = serde_json::json!({"subscriptionId": sub});
+            for (key, value) in extra.as_object().unwrap() {
+                config[key] = value.clone();
+            }
+            config
+        };
+        let url = "https://token.example/idtoken?api-version=2.0";
+        let cases: Vec<(serde_json::Value, &[&str])> = vec![
+            (
+                with(
+                    serde_json::json!({"useOidc": true, "oidcToken": "eyJ", "tenantId": "t", "clientId": "c"}),
+                ),
+                &[],
+            ),
+            (
+                with(
+                    serde_json::json!({"useOidc": "true", "oidcRequestUrl": url, "oidcRequestToken": "r", "tenantId": "t", "clientId": "c"}),
+                ),
+                &[],
+            ),
+            (
+                with(
+                    serde_json::json!({"useOidc": true, "oidcTokenFilePath": "/var/run/token", "tenantId": "t", "clientId": "c"}),
+                ),
+                &[],
+            ),
+            // Off, the OIDC keys are not needed.
+            (with(serde_json::json!({"useOidc": false})), &[]),
+            (
+                with(serde_json::json!({"useOidc": true})),
+                &["tenantId", "clientId", "useOidc"],
+            ),
+            (
+                with(
+                    serde_json::json!({"useOidc": true, "oidcRequestUrl": url, "tenantId": "t", "clientId": "c"}),
+                ),
+                &["oidcRequestToken", "useOidc"],
+            ),
+            (
+                with(
+                    serde_json::json!({"useOidc": true, "oidcRequestToken": "r", "tenantId": "t", "clientId": "c"}),
+                ),
+                &["oidcRequestUrl", "useOidc"],
+            ),
+            (
+                with(
+                    serde_json::json!({"useOidc": true, "oidcRequestUrl": "http://token.example/", "oidcRequestToken": "r", "tenantId": "t", "clientId": "c"}),
+                ),
+                &["oidcRequestUrl"],
+            ),
+            (
+                with(serde_json::json!({"useOidc": "yes", "oidcToken": "eyJ"})),
+                &["useOidc"],
+            ),
+            // An explicit other method is not an OIDC sign-in.
+            (
+                with(serde_json::json!({"useOidc": true, "authentication": "azureCli"})),
+                &[],
+            ),
+        ];
+        for (config, expected) in cases {
+            let outcome = parse(&args(config.clone()), &no_environment);
+            let properties: Vec<String> = match &outcome {
+                ConfigOutcome::Invalid(failures) => {
+                    failures.iter().map(|f| f.property.clone()).collect()
+                }
+                ConfigOutcome::Ready(_) => Vec::new(),
+                ConfigOutcome::Missing(_) => panic!("{config}: nothing is missing"),
+            };
+            assert_eq!(properties, expected, "{config}");
+            if let ConfigOutcome::Ready(c) = outcome {
+                assert!(!format!("{c:?}").contains("eyJ"), "{config}");
+            }
+        }
+    }
+
+    /// The GitHub Actions and azure-native variable names feed the same keys.
+    #[test]
+    fn oidc_settings_come_from_the_ci_environment() {
+        let environment = |name: &str| {
+            let value = match name {
+                "ARM_SUBSCRIPTION_ID" => "00000000-0000-4000-8000-000000000001",
+                "ARM_TENANT_ID" => "t",
+                "ARM_CLIENT_ID" => "c",
+                "ARM_USE_OIDC" => "true",
+                "ACTIONS_ID_TOKEN_REQUEST_URL" => {
+                    "https://pipelines.example/idtoken?api-version=2.0"
+                }
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN" => "job-token",
+                _ => return None,
+            };
+            Some(value.to_string())
+        };
+        let ConfigOutcome::Ready(c) = parse(&args(serde_json::json!({})), &environment) else {
+            panic!("expected ready")
+        };
+        assert!(c.use_oidc);
+        assert_eq!(
+            c.oidc_request_url.as_deref(),
+            Some("https://pipelines.example/idtoken?api-version=2.0")
+        );
+        assert_eq!(c.oidc_request_token.as_deref(), Some("job-token"));
+        assert!(!format!("{c:?}").contains("job-token"));
     }
 }

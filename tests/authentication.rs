@@ -1,5 +1,6 @@
 //! Workload identity end to end against azsim: a federated token file, as AKS projects it into
-//! a pod, instead of a client secret. (Managed identity reads the process environment, so it has
+//! a pod, or a CI system's OIDC token (given, in a file, or from a GitHub Actions-style endpoint),
+//! instead of a client secret. (Managed identity reads the process environment, so it has
 //! its own test binary: `managed_identity.rs`.)
 
 mod support;
@@ -70,6 +71,110 @@ async fn an_untrusted_federated_token_fails_with_the_reason() {
             && error.message().contains("AADSTS700211"),
         "{}",
         error.message()
+    );
+    assert!(azsim.resources().is_empty());
+}
+
+/// Every secret-free CI sign-in, by the variables azure-native and GitHub Actions set or by
+/// azure-native's config keys, exchanges an OIDC token and creates a resource.
+#[tokio::test(flavor = "multi_thread")]
+async fn ci_oidc_tokens_create_resources_without_a_secret() {
+    let azsim = Azsim::start("authentication-oidc");
+    let info = &azsim.info;
+    let token_file = info.federated_token_path.display().to_string();
+    let token = std::fs::read_to_string(&info.federated_token_path).unwrap();
+    let ids = [
+        ("ARM_TENANT_ID", info.tenant_id.as_str()),
+        ("ARM_CLIENT_ID", info.client_id.as_str()),
+    ];
+    type Variables<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(&str, serde_json::Value, Variables)> = vec![
+        (
+            "ARM_USE_OIDC with ARM_OIDC_TOKEN",
+            json!({}),
+            vec![("ARM_USE_OIDC", "true"), ("ARM_OIDC_TOKEN", token.as_str())],
+        ),
+        (
+            "ARM_USE_OIDC with ARM_OIDC_TOKEN_FILE_PATH",
+            json!({}),
+            vec![
+                ("ARM_USE_OIDC", "true"),
+                ("ARM_OIDC_TOKEN_FILE_PATH", token_file.as_str()),
+            ],
+        ),
+        (
+            "GitHub Actions' request pair",
+            json!({}),
+            vec![
+                ("ARM_USE_OIDC", "true"),
+                (
+                    "ACTIONS_ID_TOKEN_REQUEST_URL",
+                    info.github_id_token_request_url.as_str(),
+                ),
+                (
+                    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                    info.github_id_token_request_token.as_str(),
+                ),
+            ],
+        ),
+        (
+            "azure-native's config keys",
+            json!({
+                "useOidc": true,
+                "tenantId": info.tenant_id,
+                "clientId": info.client_id,
+                "oidcRequestUrl": info.github_id_token_request_url,
+                "oidcRequestToken": info.github_id_token_request_token,
+            }),
+            vec![],
+        ),
+    ];
+    for (name, keys, variables) in cases {
+        let mut config = azsim.secretless_provider_config("auto");
+        for (key, value) in keys.as_object().unwrap() {
+            config[key] = value.clone();
+        }
+        let uses_ids = keys.get("tenantId").is_none();
+        let environment: BTreeMap<String, String> = variables
+            .into_iter()
+            .chain(ids.into_iter().filter(|_| uses_ids))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        eprintln!("sign-in: {name}");
+        let client = provider_configured_with(config, environment).await;
+        assert_creates_a_network(client, "platform").await;
+    }
+    assert!(azsim.ids_of_type("virtualNetworks").is_empty());
+}
+
+/// A request token the endpoint refuses fails with the endpoint's answer and what to check.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_oidc_request_token_fails_with_the_reason() {
+    let azsim = Azsim::start("authentication-oidc-refused");
+    let mut config = azsim.secretless_provider_config("workloadIdentity");
+    config["useOidc"] = json!(true);
+    config["tenantId"] = json!(azsim.info.tenant_id);
+    config["clientId"] = json!(azsim.info.client_id);
+    config["oidcRequestUrl"] = json!(azsim.info.github_id_token_request_url);
+    config["oidcRequestToken"] = json!("not-this-job");
+    let client = provider_configured_with(config, BTreeMap::new()).await;
+    let mut network = Lifecycle::new(client, "aksmesh:index:RegionalNetwork", "platform");
+    let inputs = network
+        .checked(
+            json!({}),
+            json!({"location": "eastus", "vnetCidr": "10.0.0.0/14", "nodeSubnetCidr": "10.0.0.0/16"}),
+        )
+        .await;
+    let error = network
+        .try_create(&inputs)
+        .await
+        .expect_err("a refused request token cannot create anything");
+    let message = error.message();
+    assert!(
+        message.contains("answered 401")
+            && message.contains("id-token: write")
+            && !message.contains("not-this-job"),
+        "{message}"
     );
     assert!(azsim.resources().is_empty());
 }

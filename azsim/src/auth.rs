@@ -25,6 +25,14 @@ pub const FEDERATED_TOKEN_FILE: &str = "federated-token.jwt";
 pub const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
 const FEDERATED_TOKEN_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
 const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// Where azsim answers as a GitHub Actions job's ID token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`).
+pub const GITHUB_ID_TOKEN_PATH: &str = "/github-actions/idtoken";
+/// The issuer of GitHub Actions ID tokens.
+const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+/// The simulated job's repository owner: GitHub's default audience is the owner's URL.
+const GITHUB_OWNER_URL: &str = "https://github.com/contoso";
+/// How long GitHub's ID tokens live (about five minutes; Entra checks `exp`).
+const GITHUB_TOKEN_LIFETIME_SECONDS: i64 = 5 * 60;
 /// The only api-version of the App Service managed identity protocol azure_identity speaks.
 const MANAGED_IDENTITY_API_VERSION: &str = "2019-08-01";
 
@@ -98,6 +106,23 @@ impl TokenAuthority {
             sub: "system:serviceaccount:platform:aksmesh".into(),
             tid: settings.tenant_id.clone(),
             idtyp: "serviceaccount".into(),
+            ver: "1.0".into(),
+        })
+    }
+
+    /// A GitHub Actions ID token for `audience` (GitHub's default: the repository owner's URL).
+    fn issue_github(&self, settings: &Settings, audience: &str, now_seconds: i64) -> String {
+        self.sign(&Claims {
+            aud: audience.into(),
+            iss: GITHUB_ISSUER.into(),
+            iat: now_seconds,
+            nbf: now_seconds - 5,
+            exp: now_seconds + GITHUB_TOKEN_LIFETIME_SECONDS,
+            appid: settings.client_id.clone(),
+            oid: String::new(),
+            sub: "repo:contoso/platform:ref:refs/heads/main".into(),
+            tid: settings.tenant_id.clone(),
+            idtyp: "github-actions".into(),
             ver: "1.0".into(),
         })
     }
@@ -291,6 +316,39 @@ pub fn managed_identity_token(
             "token_type": "Bearer",
             "client_id": settings.client_id,
         }),
+    )
+}
+
+/// Handles a GitHub Actions job's ID token request: `GET {ACTIONS_ID_TOKEN_REQUEST_URL}&audience=…`
+/// with `Authorization: Bearer {ACTIONS_ID_TOKEN_REQUEST_TOKEN}`, answered `{"count":…,"value":jwt}`
+/// (GitHub Docs, "Configuring OpenID Connect in cloud providers": requesting the JWT with the
+/// request token; Azure's audience is `api://AzureADTokenExchange`).
+pub fn github_id_token(
+    authority: &TokenAuthority,
+    settings: &Settings,
+    headers: &HeaderMap,
+    query: &str,
+) -> ArmResponse {
+    let presented = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    if presented != Some(settings.github_request_token.as_str()) {
+        return ArmResponse::json(
+            StatusCode::UNAUTHORIZED,
+            json!({"message": "Bad credentials: the request token is missing or not this job's ACTIONS_ID_TOKEN_REQUEST_TOKEN."}),
+        );
+    }
+    let audience = form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "audience")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| GITHUB_OWNER_URL.into());
+    let now_seconds = crate::operations::now_ms() / 1000;
+    ArmResponse::json(
+        StatusCode::OK,
+        json!({"count": 1, "value": authority.issue_github(settings, &audience, now_seconds)}),
     )
 }
 

@@ -117,6 +117,10 @@ pub struct StartInfo {
     /// App Service-style managed identity: set `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` to these.
     pub identity_endpoint: String,
     pub identity_header: String,
+    /// A GitHub Actions job's OIDC pair: set `ACTIONS_ID_TOKEN_REQUEST_URL` and
+    /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN` to these (the URL already carries a query string).
+    pub github_id_token_request_url: String,
+    pub github_id_token_request_token: String,
     /// The CA certificate (PEM) clients must trust.
     #[serde(skip)]
     pub ca_pem: String,
@@ -194,6 +198,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         time_scale: config.time_scale,
         base_url: base_url.clone(),
         identity_header: uuid::Uuid::new_v4().simple().to_string(),
+        github_request_token: uuid::Uuid::new_v4().simple().to_string(),
     };
     let federated_token_path = auth::write_federated_token(&tokens, &settings, &dir)?;
 
@@ -230,6 +235,11 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         federated_token_path,
         identity_endpoint: format!("{base_url}/msi/token"),
         identity_header: settings.identity_header.clone(),
+        github_id_token_request_url: format!(
+            "{base_url}{}?api-version=2.0",
+            auth::GITHUB_ID_TOKEN_PATH
+        ),
+        github_id_token_request_token: settings.github_request_token.clone(),
         ca_pem: tls.ca_pem.clone(),
         port,
     };

@@ -93,6 +93,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/azsim/autoscale", post(autoscale))
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/msi/token", get(managed_identity_token))
+        .route(auth::GITHUB_ID_TOKEN_PATH, get(github_id_token))
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(openid_configuration),
@@ -202,7 +203,8 @@ async fn pipeline(State(state): State<Arc<AppState>>, request: Request, next: Ne
         .get("x-ms-client-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let is_msi = request.uri().path() == "/msi/token";
+    let is_msi =
+        request.uri().path() == "/msi/token" || request.uri().path() == auth::GITHUB_ID_TOKEN_PATH;
     // Only ARM exchanges are traffic: token and control requests are no Azure REST operation.
     let traffic = state
         .traffic
@@ -638,6 +640,11 @@ async fn managed_identity_token(State(state): State<Arc<AppState>>, request: Req
     let query = request.uri().query().unwrap_or_default();
     auth::managed_identity_token(&state.tokens, &state.settings, request.headers(), query)
         .into_response()
+}
+
+async fn github_id_token(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let query = request.uri().query().unwrap_or_default();
+    auth::github_id_token(&state.tokens, &state.settings, request.headers(), query).into_response()
 }
 
 async fn openid_configuration(

@@ -22,6 +22,9 @@ pub struct Settings {
     /// The `X-IDENTITY-HEADER` value the managed identity endpoint requires (new at each start,
     /// as App Service sets `IDENTITY_HEADER` per process).
     pub identity_header: String,
+    /// The bearer token the GitHub Actions-style ID token endpoint requires (new at each start, as
+    /// GitHub sets `ACTIONS_ID_TOKEN_REQUEST_TOKEN` per job).
+    pub github_request_token: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

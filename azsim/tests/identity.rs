@@ -147,3 +147,69 @@ async fn the_managed_identity_endpoint_needs_its_header_and_gives_arm_tokens() {
         assert_eq!(ask(&anonymous, &url, secret).await.status, status, "{why}");
     }
 }
+
+/// A GitHub Actions job's ID token: only with the job's request token, for the audience asked
+/// (GitHub's default is the owner's URL, which Entra refuses), and exchangeable for an ARM token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_github_actions_id_token_endpoint_needs_its_request_token() {
+    let sim = start(0.001).await;
+    let info = sim.running.info().clone();
+    let anonymous = Client::anonymous(&info).unwrap();
+    let path = info
+        .github_id_token_request_url
+        .strip_prefix(&info.arm_endpoint)
+        .unwrap()
+        .to_string();
+    let bearer = format!("Bearer {}", info.github_id_token_request_token);
+    let id_token = |query: &'static str, authorization: Option<String>| {
+        let url = format!("{path}{query}");
+        let anonymous = &anonymous;
+        async move {
+            let headers: Vec<(&str, &str)> = authorization
+                .as_deref()
+                .map(|value| vec![("authorization", value)])
+                .unwrap_or_default();
+            anonymous
+                .send("GET", &url, &headers, Vec::new(), false)
+                .await
+                .unwrap()
+        }
+    };
+    let token_path = format!("/{}/oauth2/v2.0/token", info.tenant_id);
+    let exchange = |assertion: String| {
+        let form = assertion_form(&info.client_id, &assertion);
+        let (anonymous, token_path) = (&anonymous, &token_path);
+        async move {
+            let ct = [("content-type", "application/x-www-form-urlencoded")];
+            anonymous
+                .send("POST", token_path, &ct, form, false)
+                .await
+                .unwrap()
+        }
+    };
+
+    for authorization in [None, Some("Bearer not-this-job".to_string())] {
+        let r = id_token("&audience=api://AzureADTokenExchange", authorization).await;
+        assert_eq!(r.status, 401);
+    }
+
+    let r = id_token(
+        "&audience=api%3A%2F%2FAzureADTokenExchange",
+        Some(bearer.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let assertion = r.json()["value"].as_str().unwrap().to_string();
+    let r = exchange(assertion).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert!(arm_accepts(&sim, r.json()["access_token"].as_str().unwrap()).await);
+
+    // Without an audience GitHub issues the token for the owner's URL, which Entra refuses.
+    let r = id_token("", Some(bearer)).await;
+    let r = exchange(r.json()["value"].as_str().unwrap().to_string()).await;
+    assert_eq!(r.status, 400);
+    assert!(r.json()["error_description"]
+        .as_str()
+        .unwrap()
+        .starts_with("AADSTS700212"));
+}

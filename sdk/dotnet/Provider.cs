@@ -89,7 +89,7 @@ namespace Pulumi.Aksmesh
         public Input<string>? Cloud { get; set; }
 
         /// <summary>
-        /// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+        /// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
         /// </summary>
         [Input("federatedTokenFile")]
         public Input<string>? FederatedTokenFile { get; set; }
@@ -99,6 +99,50 @@ namespace Pulumi.Aksmesh
         /// </summary>
         [Input("location")]
         public Input<string>? Location { get; set; }
+
+        [Input("oidcRequestToken")]
+        private Input<string>? _oidcRequestToken;
+
+        /// <summary>
+        /// With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+        /// </summary>
+        public Input<string>? OidcRequestToken
+        {
+            get => _oidcRequestToken;
+            set
+            {
+                var emptySecret = Output.CreateSecret(0);
+                _oidcRequestToken = Output.Tuple<Input<string>?, int>(value, emptySecret).Apply(t => t.Item1);
+            }
+        }
+
+        /// <summary>
+        /// With `useOidc`: the GitHub Actions-style ID token endpoint (https), asked for a token whose audience is `api://AzureADTokenExchange`. Falls back to `ARM_OIDC_REQUEST_URL` or `ACTIONS_ID_TOKEN_REQUEST_URL`.
+        /// </summary>
+        [Input("oidcRequestUrl")]
+        public Input<string>? OidcRequestUrl { get; set; }
+
+        [Input("oidcToken")]
+        private Input<string>? _oidcToken;
+
+        /// <summary>
+        /// With `useOidc`: the OIDC token itself, exchanged with Microsoft Entra for an ARM token. Falls back to `ARM_OIDC_TOKEN`.
+        /// </summary>
+        public Input<string>? OidcToken
+        {
+            get => _oidcToken;
+            set
+            {
+                var emptySecret = Output.CreateSecret(0);
+                _oidcToken = Output.Tuple<Input<string>?, int>(value, emptySecret).Apply(t => t.Item1);
+            }
+        }
+
+        /// <summary>
+        /// The path of a file holding the OIDC token, read afresh at each sign-in so it may be rotated (used without `useOidc` too, like `federatedTokenFile`). Falls back to `ARM_OIDC_TOKEN_FILE_PATH`.
+        /// </summary>
+        [Input("oidcTokenFilePath")]
+        public Input<string>? OidcTokenFilePath { get; set; }
 
         /// <summary>
         /// The Azure subscription to deploy into. Falls back to `ARM_SUBSCRIPTION_ID` or `AZURE_SUBSCRIPTION_ID`. Required.
@@ -118,6 +162,12 @@ namespace Pulumi.Aksmesh
         [Input("trustedCaCertificate")]
         public Input<string>? TrustedCaCertificate { get; set; }
 
+        /// <summary>
+        /// Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
+        /// </summary>
+        [Input("useOidc", json: true)]
+        public Input<bool>? UseOidc { get; set; }
+
         public ProviderArgs()
         {
             ArmEndpoint = Utilities.GetEnv("ARM_ENDPOINT", "AZURE_RESOURCE_MANAGER_ENDPOINT");
@@ -126,11 +176,16 @@ namespace Pulumi.Aksmesh
             ClientId = Utilities.GetEnv("ARM_CLIENT_ID", "AZURE_CLIENT_ID");
             ClientSecret = Utilities.GetEnv("ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET");
             Cloud = Utilities.GetEnv("ARM_ENVIRONMENT", "AZURE_CLOUD");
-            FederatedTokenFile = Utilities.GetEnv("AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH");
+            FederatedTokenFile = Utilities.GetEnv("AZURE_FEDERATED_TOKEN_FILE");
             Location = Utilities.GetEnv("ARM_LOCATION", "AZURE_LOCATION");
+            OidcRequestToken = Utilities.GetEnv("ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+            OidcRequestUrl = Utilities.GetEnv("ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL");
+            OidcToken = Utilities.GetEnv("ARM_OIDC_TOKEN");
+            OidcTokenFilePath = Utilities.GetEnv("ARM_OIDC_TOKEN_FILE_PATH");
             SubscriptionId = Utilities.GetEnv("ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID");
             TenantId = Utilities.GetEnv("ARM_TENANT_ID", "AZURE_TENANT_ID");
             TrustedCaCertificate = Utilities.GetEnv("AKSMESH_TRUSTED_CA_CERTIFICATE");
+            UseOidc = Utilities.GetEnvBoolean("ARM_USE_OIDC");
         }
         public static new ProviderArgs Empty => new ProviderArgs();
     }

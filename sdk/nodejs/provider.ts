@@ -40,11 +40,16 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["clientId"] = (args?.clientId) ?? utilities.getEnv("ARM_CLIENT_ID", "AZURE_CLIENT_ID");
             resourceInputs["clientSecret"] = (args?.clientSecret ? pulumi.secret(args.clientSecret) : undefined) ?? utilities.getEnv("ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET");
             resourceInputs["cloud"] = (args?.cloud) ?? utilities.getEnv("ARM_ENVIRONMENT", "AZURE_CLOUD");
-            resourceInputs["federatedTokenFile"] = (args?.federatedTokenFile) ?? utilities.getEnv("AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH");
+            resourceInputs["federatedTokenFile"] = (args?.federatedTokenFile) ?? utilities.getEnv("AZURE_FEDERATED_TOKEN_FILE");
             resourceInputs["location"] = (args?.location) ?? utilities.getEnv("ARM_LOCATION", "AZURE_LOCATION");
+            resourceInputs["oidcRequestToken"] = (args?.oidcRequestToken ? pulumi.secret(args.oidcRequestToken) : undefined) ?? utilities.getEnv("ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+            resourceInputs["oidcRequestUrl"] = (args?.oidcRequestUrl) ?? utilities.getEnv("ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL");
+            resourceInputs["oidcToken"] = (args?.oidcToken ? pulumi.secret(args.oidcToken) : undefined) ?? utilities.getEnv("ARM_OIDC_TOKEN");
+            resourceInputs["oidcTokenFilePath"] = (args?.oidcTokenFilePath) ?? utilities.getEnv("ARM_OIDC_TOKEN_FILE_PATH");
             resourceInputs["subscriptionId"] = (args?.subscriptionId) ?? utilities.getEnv("ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID");
             resourceInputs["tenantId"] = (args?.tenantId) ?? utilities.getEnv("ARM_TENANT_ID", "AZURE_TENANT_ID");
             resourceInputs["trustedCaCertificate"] = (args?.trustedCaCertificate) ?? utilities.getEnv("AKSMESH_TRUSTED_CA_CERTIFICATE");
+            resourceInputs["useOidc"] = pulumi.output((args?.useOidc) ?? utilities.getEnvBoolean("ARM_USE_OIDC")).apply(JSON.stringify);
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(Provider.__pulumiType, name, resourceInputs, opts);
@@ -80,13 +85,29 @@ export interface ProviderArgs {
      */
     cloud?: pulumi.Input<string | undefined>;
     /**
-     * Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+     * Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
      */
     federatedTokenFile?: pulumi.Input<string | undefined>;
     /**
      * The default Azure region for resources that do not name one.
      */
     location?: pulumi.Input<string | undefined>;
+    /**
+     * With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+     */
+    oidcRequestToken?: pulumi.Input<string | undefined>;
+    /**
+     * With `useOidc`: the GitHub Actions-style ID token endpoint (https), asked for a token whose audience is `api://AzureADTokenExchange`. Falls back to `ARM_OIDC_REQUEST_URL` or `ACTIONS_ID_TOKEN_REQUEST_URL`.
+     */
+    oidcRequestUrl?: pulumi.Input<string | undefined>;
+    /**
+     * With `useOidc`: the OIDC token itself, exchanged with Microsoft Entra for an ARM token. Falls back to `ARM_OIDC_TOKEN`.
+     */
+    oidcToken?: pulumi.Input<string | undefined>;
+    /**
+     * The path of a file holding the OIDC token, read afresh at each sign-in so it may be rotated (used without `useOidc` too, like `federatedTokenFile`). Falls back to `ARM_OIDC_TOKEN_FILE_PATH`.
+     */
+    oidcTokenFilePath?: pulumi.Input<string | undefined>;
     /**
      * The Azure subscription to deploy into. Falls back to `ARM_SUBSCRIPTION_ID` or `AZURE_SUBSCRIPTION_ID`. Required.
      */
@@ -99,4 +120,8 @@ export interface ProviderArgs {
      * An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
      */
     trustedCaCertificate?: pulumi.Input<string | undefined>;
+    /**
+     * Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
+     */
+    useOidc?: pulumi.Input<boolean | undefined>;
 }

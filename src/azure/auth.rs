@@ -24,13 +24,14 @@ use azure_core::http::{
 };
 use azure_identity::{
     AzureCliCredential, AzureCliCredentialOptions, AzureDeveloperCliCredential,
-    ClientAssertionCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions,
-    ManagedIdentityCredential, ManagedIdentityCredentialOptions, UserAssignedId,
-    WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
+    ClientAssertionCredential, ClientAssertionCredentialOptions, ClientSecretCredential,
+    ClientSecretCredentialOptions, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
+    UserAssignedId, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
 };
 
 use super::config::{ArmClientConfig, AuthMethod};
 use super::error::{AzureError, AzureResult};
+use super::oidc::{GivenAssertion, RequestedAssertion};
 
 /// How long `Auto` waits for a managed identity endpoint before moving on to developer tools.
 /// Off Azure the IMDS address often swallows packets, and azure_identity retries for 72 s.
@@ -74,13 +75,13 @@ pub fn build_credential_with_environment(
             factory.client_secret(&tenant_id, &client_id, secret)
         }
         AuthMethod::WorkloadIdentity => {
-            let (tenant_id, client_id, token_file) =
+            let (tenant_id, client_id, source) =
                 settings
                     .workload_identity()
                     .ok_or_else(|| AzureError::Auth {
                         message: settings.missing_for_workload_identity(),
                     })?;
-            factory.workload_identity(tenant_id, client_id, token_file)
+            factory.federated(tenant_id, client_id, source)
         }
         AuthMethod::ManagedIdentity => factory.managed_identity(settings.client_id.clone()),
         AuthMethod::AzureCli => factory.azure_cli(settings.tenant_id.clone()),
@@ -89,9 +90,9 @@ pub fn build_credential_with_environment(
                 tracing::info!("Azure credential: client secret from {origin}");
                 return factory.client_secret(&tenant_id, &client_id, secret);
             }
-            if let Some((tenant_id, client_id, token_file)) = settings.workload_identity() {
-                tracing::info!("Azure credential: workload identity");
-                return factory.workload_identity(tenant_id, client_id, token_file);
+            if let Some((tenant_id, client_id, source)) = settings.workload_identity() {
+                tracing::info!("Azure credential: federated token ({})", source.name());
+                return factory.federated(tenant_id, client_id, source);
             }
             if settings.secret_given_without_ids() {
                 return Err(AzureError::Auth {
@@ -132,6 +133,27 @@ struct Settings {
     configured_secret: Option<Secret>,
     environment_secret: Option<(Secret, &'static str)>,
     federated_token_file: Option<String>,
+    oidc: super::oidc::OidcSettings,
+}
+
+/// Where a federated assertion comes from, in the order they are preferred.
+enum FederatedSource {
+    /// `ARM_OIDC_TOKEN` (with OIDC on).
+    Token(Secret),
+    /// The token file (AKS workload identity, `ARM_OIDC_TOKEN_FILE_PATH`).
+    File(String),
+    /// A GitHub Actions-style ID token endpoint (with OIDC on).
+    Request(url::Url, Secret),
+}
+
+impl FederatedSource {
+    fn name(&self) -> &'static str {
+        match self {
+            FederatedSource::Token(_) => "OIDC token",
+            FederatedSource::File(_) => "token file",
+            FederatedSource::Request(..) => "OIDC token endpoint",
+        }
+    }
 }
 
 impl Settings {
@@ -161,6 +183,7 @@ impl Settings {
             environment_secret,
             federated_token_file: non_empty(&config.federated_token_file)
                 .or_else(|| first(&["AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"])),
+            oidc: config.oidc.clone(),
         }
     }
 
@@ -179,12 +202,33 @@ impl Settings {
         ))
     }
 
-    fn workload_identity(&self) -> Option<(String, String, String)> {
+    /// (tenant, client, assertion source) when a federated sign-in is possible.
+    fn workload_identity(&self) -> Option<(String, String, FederatedSource)> {
         Some((
             self.tenant_id.clone()?,
             self.client_id.clone()?,
-            self.federated_token_file.clone()?,
+            self.federated_source()?,
         ))
+    }
+
+    fn federated_source(&self) -> Option<FederatedSource> {
+        let oidc = &self.oidc;
+        let given = oidc
+            .token
+            .clone()
+            .filter(|token| oidc.enabled && !token.secret().trim().is_empty());
+        if let Some(token) = given {
+            return Some(FederatedSource::Token(token));
+        }
+        if let Some(file) = &self.federated_token_file {
+            return Some(FederatedSource::File(file.clone()));
+        }
+        match (&oidc.request_url, &oidc.request_token) {
+            (Some(url), Some(token)) if oidc.enabled => {
+                Some(FederatedSource::Request(url.clone(), token.clone()))
+            }
+            _ => None,
+        }
     }
 
     fn secret_given_without_ids(&self) -> bool {
@@ -217,14 +261,17 @@ impl Settings {
         if self.client_id.is_none() {
             missing.push("aksmesh:clientId or AZURE_CLIENT_ID");
         }
-        if self.federated_token_file.is_none() {
+        if self.federated_source().is_none() {
             missing.push(
-                "aksmesh:federatedTokenFile or AZURE_FEDERATED_TOKEN_FILE (the projected service account token)",
+                "aksmesh:federatedTokenFile or AZURE_FEDERATED_TOKEN_FILE (the projected service \
+                 account token), or with aksmesh:useOidc (ARM_USE_OIDC) an OIDC token \
+                 (ARM_OIDC_TOKEN) or token endpoint (ACTIONS_ID_TOKEN_REQUEST_URL and \
+                 ACTIONS_ID_TOKEN_REQUEST_TOKEN)",
             );
         }
         format!(
-            "workload identity authentication needs a tenant id, a client id and a federated \
-             token file: set {}",
+            "workload identity (OIDC) authentication needs a tenant id, a client id and a \
+             federated token: set {}",
             missing.join(", ")
         )
     }
@@ -273,6 +320,42 @@ impl Factory<'_> {
                     ),
                 })?;
         Ok(credential)
+    }
+
+    fn federated(
+        &self,
+        tenant_id: String,
+        client_id: String,
+        source: FederatedSource,
+    ) -> AzureResult<Arc<dyn TokenCredential>> {
+        let options = ClientAssertionCredentialOptions {
+            client_options: self.client_options(),
+        };
+        let invalid = |error: azure_core::Error| AzureError::Auth {
+            message: format!(
+                "invalid OIDC settings: {error}; check aksmesh:tenantId and aksmesh:clientId \
+                 (or ARM_TENANT_ID / ARM_CLIENT_ID)"
+            ),
+        };
+        Ok(match source {
+            FederatedSource::File(token_file) => {
+                self.workload_identity(tenant_id, client_id, token_file)?
+            }
+            FederatedSource::Token(token) => ClientAssertionCredential::new(
+                tenant_id,
+                client_id,
+                GivenAssertion(token),
+                Some(options),
+            )
+            .map_err(invalid)?,
+            FederatedSource::Request(url, token) => ClientAssertionCredential::new(
+                tenant_id,
+                client_id,
+                RequestedAssertion::new(&url, token, self.http_client.clone()),
+                Some(options),
+            )
+            .map_err(invalid)?,
+        })
     }
 
     fn workload_identity(

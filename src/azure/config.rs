@@ -92,6 +92,8 @@ pub struct ArmClientConfig {
     pub auth_method: AuthMethod,
     /// Workload identity's federated token file (else `AZURE_FEDERATED_TOKEN_FILE`).
     pub federated_token_file: Option<String>,
+    /// Sign-in with a CI system's OIDC token (besides the token file).
+    pub oidc: super::oidc::OidcSettings,
     /// Extra CA certificate(s), PEM text, trusted in addition to the system roots.
     pub extra_ca_certificate_pem: Option<String>,
     /// Poll interval for long-running operations when Azure sends no `Retry-After`.
@@ -124,6 +126,7 @@ impl ArmClientConfig {
             client_secret: None,
             auth_method: AuthMethod::Auto,
             federated_token_file: None,
+            oidc: Default::default(),
             extra_ca_certificate_pem: None,
             default_poll_interval: DEFAULT_POLL_INTERVAL,
             application_id: "pulumi-aksmesh".into(),
@@ -249,6 +252,7 @@ impl fmt::Debug for ArmClientConfig {
                 &self.client_secret.as_ref().map(|_| "<redacted>"),
             )
             .field("auth_method", &self.auth_method)
+            .field("oidc", &self.oidc)
             .field(
                 "extra_ca_certificate_pem",
                 &self

@@ -13,6 +13,7 @@ pub mod error;
 pub mod ids;
 mod lro;
 pub mod models;
+pub mod oidc;
 mod pacing;
 mod request;
 pub mod retry;
@@ -26,6 +27,7 @@ pub use client::{
 pub use config::{ArmClientConfig, AuthMethod};
 pub use error::{ArmErrorDetail, AzureError, AzureResult};
 pub use ids::ResourceId;
+pub use oidc::OidcSettings;
 pub use pacing::{PacingPolicy, ThrottleStats};
 pub use retry::RetryPolicy;
 

@@ -336,6 +336,8 @@ pub fn spawn(dir: &std::path::Path, time_scale: f64, extra: &[&str]) -> Process 
         federated_token_path: text("federatedTokenPath").into(),
         identity_endpoint: text("identityEndpoint"),
         identity_header: text("identityHeader"),
+        github_id_token_request_url: text("githubIdTokenRequestUrl"),
+        github_id_token_request_token: text("githubIdTokenRequestToken"),
         ca_pem: std::fs::read_to_string(&ca_path).expect("CA file"),
         port,
     };

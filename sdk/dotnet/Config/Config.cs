@@ -92,9 +92,9 @@ namespace Pulumi.Aksmesh
             set => _cloud.Set(value);
         }
 
-        private static readonly __Value<string?> _federatedTokenFile = new __Value<string?>(() => __config.Get("federatedTokenFile") ?? Utilities.GetEnv("AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"));
+        private static readonly __Value<string?> _federatedTokenFile = new __Value<string?>(() => __config.Get("federatedTokenFile") ?? Utilities.GetEnv("AZURE_FEDERATED_TOKEN_FILE"));
         /// <summary>
-        /// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+        /// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
         /// </summary>
         public static string? FederatedTokenFile
         {
@@ -110,6 +110,46 @@ namespace Pulumi.Aksmesh
         {
             get => _location.Get();
             set => _location.Set(value);
+        }
+
+        private static readonly __Value<string?> _oidcRequestToken = new __Value<string?>(() => __config.Get("oidcRequestToken") ?? Utilities.GetEnv("ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"));
+        /// <summary>
+        /// With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+        /// </summary>
+        public static string? OidcRequestToken
+        {
+            get => _oidcRequestToken.Get();
+            set => _oidcRequestToken.Set(value);
+        }
+
+        private static readonly __Value<string?> _oidcRequestUrl = new __Value<string?>(() => __config.Get("oidcRequestUrl") ?? Utilities.GetEnv("ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"));
+        /// <summary>
+        /// With `useOidc`: the GitHub Actions-style ID token endpoint (https), asked for a token whose audience is `api://AzureADTokenExchange`. Falls back to `ARM_OIDC_REQUEST_URL` or `ACTIONS_ID_TOKEN_REQUEST_URL`.
+        /// </summary>
+        public static string? OidcRequestUrl
+        {
+            get => _oidcRequestUrl.Get();
+            set => _oidcRequestUrl.Set(value);
+        }
+
+        private static readonly __Value<string?> _oidcToken = new __Value<string?>(() => __config.Get("oidcToken") ?? Utilities.GetEnv("ARM_OIDC_TOKEN"));
+        /// <summary>
+        /// With `useOidc`: the OIDC token itself, exchanged with Microsoft Entra for an ARM token. Falls back to `ARM_OIDC_TOKEN`.
+        /// </summary>
+        public static string? OidcToken
+        {
+            get => _oidcToken.Get();
+            set => _oidcToken.Set(value);
+        }
+
+        private static readonly __Value<string?> _oidcTokenFilePath = new __Value<string?>(() => __config.Get("oidcTokenFilePath") ?? Utilities.GetEnv("ARM_OIDC_TOKEN_FILE_PATH"));
+        /// <summary>
+        /// The path of a file holding the OIDC token, read afresh at each sign-in so it may be rotated (used without `useOidc` too, like `federatedTokenFile`). Falls back to `ARM_OIDC_TOKEN_FILE_PATH`.
+        /// </summary>
+        public static string? OidcTokenFilePath
+        {
+            get => _oidcTokenFilePath.Get();
+            set => _oidcTokenFilePath.Set(value);
         }
 
         private static readonly __Value<string?> _subscriptionId = new __Value<string?>(() => __config.Get("subscriptionId") ?? Utilities.GetEnv("ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID"));
@@ -140,6 +180,16 @@ namespace Pulumi.Aksmesh
         {
             get => _trustedCaCertificate.Get();
             set => _trustedCaCertificate.Set(value);
+        }
+
+        private static readonly __Value<bool?> _useOidc = new __Value<bool?>(() => __config.GetBoolean("useOidc") ?? Utilities.GetEnvBoolean("ARM_USE_OIDC"));
+        /// <summary>
+        /// Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
+        /// </summary>
+        public static bool? UseOidc
+        {
+            get => _useOidc.Get();
+            set => _useOidc.Set(value);
         }
 
     }

@@ -54,13 +54,33 @@ func NewProvider(ctx *pulumi.Context,
 		}
 	}
 	if args.FederatedTokenFile == nil {
-		if d := internal.GetEnvOrDefault(nil, nil, "AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"); d != nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "AZURE_FEDERATED_TOKEN_FILE"); d != nil {
 			args.FederatedTokenFile = pulumi.StringPtr(d.(string))
 		}
 	}
 	if args.Location == nil {
 		if d := internal.GetEnvOrDefault(nil, nil, "ARM_LOCATION", "AZURE_LOCATION"); d != nil {
 			args.Location = pulumi.StringPtr(d.(string))
+		}
+	}
+	if args.OidcRequestToken == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"); d != nil {
+			args.OidcRequestToken = pulumi.StringPtr(d.(string))
+		}
+	}
+	if args.OidcRequestUrl == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"); d != nil {
+			args.OidcRequestUrl = pulumi.StringPtr(d.(string))
+		}
+	}
+	if args.OidcToken == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "ARM_OIDC_TOKEN"); d != nil {
+			args.OidcToken = pulumi.StringPtr(d.(string))
+		}
+	}
+	if args.OidcTokenFilePath == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "ARM_OIDC_TOKEN_FILE_PATH"); d != nil {
+			args.OidcTokenFilePath = pulumi.StringPtr(d.(string))
 		}
 	}
 	if args.SubscriptionId == nil {
@@ -78,8 +98,19 @@ func NewProvider(ctx *pulumi.Context,
 			args.TrustedCaCertificate = pulumi.StringPtr(d.(string))
 		}
 	}
+	if args.UseOidc == nil {
+		if d := internal.GetEnvOrDefault(nil, internal.ParseEnvBool, "ARM_USE_OIDC"); d != nil {
+			args.UseOidc = pulumi.BoolPtr(d.(bool))
+		}
+	}
 	if args.ClientSecret != nil {
 		args.ClientSecret = pulumi.ToSecret(args.ClientSecret).(pulumi.StringPtrInput)
+	}
+	if args.OidcRequestToken != nil {
+		args.OidcRequestToken = pulumi.ToSecret(args.OidcRequestToken).(pulumi.StringPtrInput)
+	}
+	if args.OidcToken != nil {
+		args.OidcToken = pulumi.ToSecret(args.OidcToken).(pulumi.StringPtrInput)
 	}
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource Provider
@@ -103,16 +134,26 @@ type providerArgs struct {
 	ClientSecret *string `pulumi:"clientSecret"`
 	// The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
 	Cloud *string `pulumi:"cloud"`
-	// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+	// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
 	FederatedTokenFile *string `pulumi:"federatedTokenFile"`
 	// The default Azure region for resources that do not name one.
 	Location *string `pulumi:"location"`
+	// With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+	OidcRequestToken *string `pulumi:"oidcRequestToken"`
+	// With `useOidc`: the GitHub Actions-style ID token endpoint (https), asked for a token whose audience is `api://AzureADTokenExchange`. Falls back to `ARM_OIDC_REQUEST_URL` or `ACTIONS_ID_TOKEN_REQUEST_URL`.
+	OidcRequestUrl *string `pulumi:"oidcRequestUrl"`
+	// With `useOidc`: the OIDC token itself, exchanged with Microsoft Entra for an ARM token. Falls back to `ARM_OIDC_TOKEN`.
+	OidcToken *string `pulumi:"oidcToken"`
+	// The path of a file holding the OIDC token, read afresh at each sign-in so it may be rotated (used without `useOidc` too, like `federatedTokenFile`). Falls back to `ARM_OIDC_TOKEN_FILE_PATH`.
+	OidcTokenFilePath *string `pulumi:"oidcTokenFilePath"`
 	// The Azure subscription to deploy into. Falls back to `ARM_SUBSCRIPTION_ID` or `AZURE_SUBSCRIPTION_ID`. Required.
 	SubscriptionId *string `pulumi:"subscriptionId"`
 	// The Microsoft Entra tenant of the credentials. Falls back to `ARM_TENANT_ID` or `AZURE_TENANT_ID`.
 	TenantId *string `pulumi:"tenantId"`
 	// An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
 	TrustedCaCertificate *string `pulumi:"trustedCaCertificate"`
+	// Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
+	UseOidc *bool `pulumi:"useOidc"`
 }
 
 // The set of arguments for constructing a Provider resource.
@@ -129,16 +170,26 @@ type ProviderArgs struct {
 	ClientSecret pulumi.StringPtrInput
 	// The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
 	Cloud pulumi.StringPtrInput
-	// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+	// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
 	FederatedTokenFile pulumi.StringPtrInput
 	// The default Azure region for resources that do not name one.
 	Location pulumi.StringPtrInput
+	// With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+	OidcRequestToken pulumi.StringPtrInput
+	// With `useOidc`: the GitHub Actions-style ID token endpoint (https), asked for a token whose audience is `api://AzureADTokenExchange`. Falls back to `ARM_OIDC_REQUEST_URL` or `ACTIONS_ID_TOKEN_REQUEST_URL`.
+	OidcRequestUrl pulumi.StringPtrInput
+	// With `useOidc`: the OIDC token itself, exchanged with Microsoft Entra for an ARM token. Falls back to `ARM_OIDC_TOKEN`.
+	OidcToken pulumi.StringPtrInput
+	// The path of a file holding the OIDC token, read afresh at each sign-in so it may be rotated (used without `useOidc` too, like `federatedTokenFile`). Falls back to `ARM_OIDC_TOKEN_FILE_PATH`.
+	OidcTokenFilePath pulumi.StringPtrInput
 	// The Azure subscription to deploy into. Falls back to `ARM_SUBSCRIPTION_ID` or `AZURE_SUBSCRIPTION_ID`. Required.
 	SubscriptionId pulumi.StringPtrInput
 	// The Microsoft Entra tenant of the credentials. Falls back to `ARM_TENANT_ID` or `AZURE_TENANT_ID`.
 	TenantId pulumi.StringPtrInput
 	// An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
 	TrustedCaCertificate pulumi.StringPtrInput
+	// Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
+	UseOidc pulumi.BoolPtrInput
 }
 
 func (ProviderArgs) ElementType() reflect.Type {

@@ -74,12 +74,12 @@ Object.defineProperty(exports, "cloud", {
 });
 
 /**
- * Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+ * Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
  */
 export declare const federatedTokenFile: string | undefined;
 Object.defineProperty(exports, "federatedTokenFile", {
     get() {
-        return __config.get("federatedTokenFile") ?? utilities.getEnv("AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH");
+        return __config.get("federatedTokenFile") ?? utilities.getEnv("AZURE_FEDERATED_TOKEN_FILE");
     },
     enumerable: true,
 });
@@ -91,6 +91,50 @@ export declare const location: string | undefined;
 Object.defineProperty(exports, "location", {
     get() {
         return __config.get("location") ?? utilities.getEnv("ARM_LOCATION", "AZURE_LOCATION");
+    },
+    enumerable: true,
+});
+
+/**
+ * With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+ */
+export declare const oidcRequestToken: string | undefined;
+Object.defineProperty(exports, "oidcRequestToken", {
+    get() {
+        return __config.get("oidcRequestToken") ?? utilities.getEnv("ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+    },
+    enumerable: true,
+});
+
+/**
+ * With `useOidc`: the GitHub Actions-style ID token endpoint (https), asked for a token whose audience is `api://AzureADTokenExchange`. Falls back to `ARM_OIDC_REQUEST_URL` or `ACTIONS_ID_TOKEN_REQUEST_URL`.
+ */
+export declare const oidcRequestUrl: string | undefined;
+Object.defineProperty(exports, "oidcRequestUrl", {
+    get() {
+        return __config.get("oidcRequestUrl") ?? utilities.getEnv("ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL");
+    },
+    enumerable: true,
+});
+
+/**
+ * With `useOidc`: the OIDC token itself, exchanged with Microsoft Entra for an ARM token. Falls back to `ARM_OIDC_TOKEN`.
+ */
+export declare const oidcToken: string | undefined;
+Object.defineProperty(exports, "oidcToken", {
+    get() {
+        return __config.get("oidcToken") ?? utilities.getEnv("ARM_OIDC_TOKEN");
+    },
+    enumerable: true,
+});
+
+/**
+ * The path of a file holding the OIDC token, read afresh at each sign-in so it may be rotated (used without `useOidc` too, like `federatedTokenFile`). Falls back to `ARM_OIDC_TOKEN_FILE_PATH`.
+ */
+export declare const oidcTokenFilePath: string | undefined;
+Object.defineProperty(exports, "oidcTokenFilePath", {
+    get() {
+        return __config.get("oidcTokenFilePath") ?? utilities.getEnv("ARM_OIDC_TOKEN_FILE_PATH");
     },
     enumerable: true,
 });
@@ -124,6 +168,17 @@ export declare const trustedCaCertificate: string | undefined;
 Object.defineProperty(exports, "trustedCaCertificate", {
     get() {
         return __config.get("trustedCaCertificate") ?? utilities.getEnv("AKSMESH_TRUSTED_CA_CERTIFICATE");
+    },
+    enumerable: true,
+});
+
+/**
+ * Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
+ */
+export declare const useOidc: boolean | undefined;
+Object.defineProperty(exports, "useOidc", {
+    get() {
+        return __config.getObject<boolean>("useOidc") ?? utilities.getEnvBoolean("ARM_USE_OIDC");
     },
     enumerable: true,
 });

@@ -27,9 +27,14 @@ class ProviderArgs:
                  cloud: pulumi.Input[Optional[_builtins.str]] = None,
                  federated_token_file: pulumi.Input[Optional[_builtins.str]] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
+                 oidc_request_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 oidc_request_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 oidc_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 oidc_token_file_path: pulumi.Input[Optional[_builtins.str]] = None,
                  subscription_id: pulumi.Input[Optional[_builtins.str]] = None,
                  tenant_id: pulumi.Input[Optional[_builtins.str]] = None,
-                 trusted_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None):
+                 trusted_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 use_oidc: pulumi.Input[Optional[_builtins.bool]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
@@ -39,11 +44,16 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] client_id: The client (application) id of a service principal, or of a user-assigned managed identity. Falls back to `ARM_CLIENT_ID` or `AZURE_CLIENT_ID`.
         :param pulumi.Input[_builtins.str] client_secret: The service principal's client secret. Set it with `pulumi config set --secret aksmesh:clientSecret ...`. Falls back to `ARM_CLIENT_SECRET` or `AZURE_CLIENT_SECRET`.
         :param pulumi.Input[_builtins.str] cloud: The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
-        :param pulumi.Input[_builtins.str] federated_token_file: Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+        :param pulumi.Input[_builtins.str] federated_token_file: Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
         :param pulumi.Input[_builtins.str] location: The default Azure region for resources that do not name one.
+        :param pulumi.Input[_builtins.str] oidc_request_token: With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+        :param pulumi.Input[_builtins.str] oidc_request_url: With `useOidc`: the GitHub Actions-style ID token endpoint (https), asked for a token whose audience is `api://AzureADTokenExchange`. Falls back to `ARM_OIDC_REQUEST_URL` or `ACTIONS_ID_TOKEN_REQUEST_URL`.
+        :param pulumi.Input[_builtins.str] oidc_token: With `useOidc`: the OIDC token itself, exchanged with Microsoft Entra for an ARM token. Falls back to `ARM_OIDC_TOKEN`.
+        :param pulumi.Input[_builtins.str] oidc_token_file_path: The path of a file holding the OIDC token, read afresh at each sign-in so it may be rotated (used without `useOidc` too, like `federatedTokenFile`). Falls back to `ARM_OIDC_TOKEN_FILE_PATH`.
         :param pulumi.Input[_builtins.str] subscription_id: The Azure subscription to deploy into. Falls back to `ARM_SUBSCRIPTION_ID` or `AZURE_SUBSCRIPTION_ID`. Required.
         :param pulumi.Input[_builtins.str] tenant_id: The Microsoft Entra tenant of the credentials. Falls back to `ARM_TENANT_ID` or `AZURE_TENANT_ID`.
         :param pulumi.Input[_builtins.str] trusted_ca_certificate: An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
+        :param pulumi.Input[_builtins.bool] use_oidc: Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
         """
         if arm_endpoint is None:
             arm_endpoint = _utilities.get_env('ARM_ENDPOINT', 'AZURE_RESOURCE_MANAGER_ENDPOINT')
@@ -70,13 +80,29 @@ class ProviderArgs:
         if cloud is not None:
             pulumi.set(__self__, "cloud", cloud)
         if federated_token_file is None:
-            federated_token_file = _utilities.get_env('AZURE_FEDERATED_TOKEN_FILE', 'ARM_OIDC_TOKEN_FILE_PATH')
+            federated_token_file = _utilities.get_env('AZURE_FEDERATED_TOKEN_FILE')
         if federated_token_file is not None:
             pulumi.set(__self__, "federated_token_file", federated_token_file)
         if location is None:
             location = _utilities.get_env('ARM_LOCATION', 'AZURE_LOCATION')
         if location is not None:
             pulumi.set(__self__, "location", location)
+        if oidc_request_token is None:
+            oidc_request_token = _utilities.get_env('ARM_OIDC_REQUEST_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN')
+        if oidc_request_token is not None:
+            pulumi.set(__self__, "oidc_request_token", oidc_request_token)
+        if oidc_request_url is None:
+            oidc_request_url = _utilities.get_env('ARM_OIDC_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_URL')
+        if oidc_request_url is not None:
+            pulumi.set(__self__, "oidc_request_url", oidc_request_url)
+        if oidc_token is None:
+            oidc_token = _utilities.get_env('ARM_OIDC_TOKEN')
+        if oidc_token is not None:
+            pulumi.set(__self__, "oidc_token", oidc_token)
+        if oidc_token_file_path is None:
+            oidc_token_file_path = _utilities.get_env('ARM_OIDC_TOKEN_FILE_PATH')
+        if oidc_token_file_path is not None:
+            pulumi.set(__self__, "oidc_token_file_path", oidc_token_file_path)
         if subscription_id is None:
             subscription_id = _utilities.get_env('ARM_SUBSCRIPTION_ID', 'AZURE_SUBSCRIPTION_ID')
         if subscription_id is not None:
@@ -89,6 +115,10 @@ class ProviderArgs:
             trusted_ca_certificate = _utilities.get_env('AKSMESH_TRUSTED_CA_CERTIFICATE')
         if trusted_ca_certificate is not None:
             pulumi.set(__self__, "trusted_ca_certificate", trusted_ca_certificate)
+        if use_oidc is None:
+            use_oidc = _utilities.get_env_bool('ARM_USE_OIDC')
+        if use_oidc is not None:
+            pulumi.set(__self__, "use_oidc", use_oidc)
 
     @_builtins.property
     @pulumi.getter(name="armEndpoint")
@@ -166,7 +196,7 @@ class ProviderArgs:
     @pulumi.getter(name="federatedTokenFile")
     def federated_token_file(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+        Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
         """
         return pulumi.get(self, "federated_token_file")
 
@@ -185,6 +215,54 @@ class ProviderArgs:
     @location.setter
     def location(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "location", value)
+
+    @_builtins.property
+    @pulumi.getter(name="oidcRequestToken")
+    def oidc_request_token(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+        """
+        return pulumi.get(self, "oidc_request_token")
+
+    @oidc_request_token.setter
+    def oidc_request_token(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "oidc_request_token", value)
+
+    @_builtins.property
+    @pulumi.getter(name="oidcRequestUrl")
+    def oidc_request_url(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        With `useOidc`: the GitHub Actions-style ID token endpoint (https), asked for a token whose audience is `api://AzureADTokenExchange`. Falls back to `ARM_OIDC_REQUEST_URL` or `ACTIONS_ID_TOKEN_REQUEST_URL`.
+        """
+        return pulumi.get(self, "oidc_request_url")
+
+    @oidc_request_url.setter
+    def oidc_request_url(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "oidc_request_url", value)
+
+    @_builtins.property
+    @pulumi.getter(name="oidcToken")
+    def oidc_token(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        With `useOidc`: the OIDC token itself, exchanged with Microsoft Entra for an ARM token. Falls back to `ARM_OIDC_TOKEN`.
+        """
+        return pulumi.get(self, "oidc_token")
+
+    @oidc_token.setter
+    def oidc_token(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "oidc_token", value)
+
+    @_builtins.property
+    @pulumi.getter(name="oidcTokenFilePath")
+    def oidc_token_file_path(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The path of a file holding the OIDC token, read afresh at each sign-in so it may be rotated (used without `useOidc` too, like `federatedTokenFile`). Falls back to `ARM_OIDC_TOKEN_FILE_PATH`.
+        """
+        return pulumi.get(self, "oidc_token_file_path")
+
+    @oidc_token_file_path.setter
+    def oidc_token_file_path(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "oidc_token_file_path", value)
 
     @_builtins.property
     @pulumi.getter(name="subscriptionId")
@@ -222,6 +300,18 @@ class ProviderArgs:
     def trusted_ca_certificate(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "trusted_ca_certificate", value)
 
+    @_builtins.property
+    @pulumi.getter(name="useOidc")
+    def use_oidc(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
+        """
+        return pulumi.get(self, "use_oidc")
+
+    @use_oidc.setter
+    def use_oidc(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "use_oidc", value)
+
 
 @pulumi.type_token("pulumi:providers:aksmesh")
 class Provider(pulumi.ProviderResource):
@@ -237,9 +327,14 @@ class Provider(pulumi.ProviderResource):
                  cloud: pulumi.Input[Optional[_builtins.str]] = None,
                  federated_token_file: pulumi.Input[Optional[_builtins.str]] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
+                 oidc_request_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 oidc_request_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 oidc_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 oidc_token_file_path: pulumi.Input[Optional[_builtins.str]] = None,
                  subscription_id: pulumi.Input[Optional[_builtins.str]] = None,
                  tenant_id: pulumi.Input[Optional[_builtins.str]] = None,
                  trusted_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 use_oidc: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         """
         The aksmesh provider. Configure the subscription and credentials with `pulumi config set aksmesh:<key>` or the `ARM_*` / `AZURE_*` environment variables.
@@ -252,11 +347,16 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] client_id: The client (application) id of a service principal, or of a user-assigned managed identity. Falls back to `ARM_CLIENT_ID` or `AZURE_CLIENT_ID`.
         :param pulumi.Input[_builtins.str] client_secret: The service principal's client secret. Set it with `pulumi config set --secret aksmesh:clientSecret ...`. Falls back to `ARM_CLIENT_SECRET` or `AZURE_CLIENT_SECRET`.
         :param pulumi.Input[_builtins.str] cloud: The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
-        :param pulumi.Input[_builtins.str] federated_token_file: Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+        :param pulumi.Input[_builtins.str] federated_token_file: Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
         :param pulumi.Input[_builtins.str] location: The default Azure region for resources that do not name one.
+        :param pulumi.Input[_builtins.str] oidc_request_token: With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+        :param pulumi.Input[_builtins.str] oidc_request_url: With `useOidc`: the GitHub Actions-style ID token endpoint (https), asked for a token whose audience is `api://AzureADTokenExchange`. Falls back to `ARM_OIDC_REQUEST_URL` or `ACTIONS_ID_TOKEN_REQUEST_URL`.
+        :param pulumi.Input[_builtins.str] oidc_token: With `useOidc`: the OIDC token itself, exchanged with Microsoft Entra for an ARM token. Falls back to `ARM_OIDC_TOKEN`.
+        :param pulumi.Input[_builtins.str] oidc_token_file_path: The path of a file holding the OIDC token, read afresh at each sign-in so it may be rotated (used without `useOidc` too, like `federatedTokenFile`). Falls back to `ARM_OIDC_TOKEN_FILE_PATH`.
         :param pulumi.Input[_builtins.str] subscription_id: The Azure subscription to deploy into. Falls back to `ARM_SUBSCRIPTION_ID` or `AZURE_SUBSCRIPTION_ID`. Required.
         :param pulumi.Input[_builtins.str] tenant_id: The Microsoft Entra tenant of the credentials. Falls back to `ARM_TENANT_ID` or `AZURE_TENANT_ID`.
         :param pulumi.Input[_builtins.str] trusted_ca_certificate: An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
+        :param pulumi.Input[_builtins.bool] use_oidc: Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
         """
         ...
     @overload
@@ -290,9 +390,14 @@ class Provider(pulumi.ProviderResource):
                  cloud: pulumi.Input[Optional[_builtins.str]] = None,
                  federated_token_file: pulumi.Input[Optional[_builtins.str]] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
+                 oidc_request_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 oidc_request_url: pulumi.Input[Optional[_builtins.str]] = None,
+                 oidc_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 oidc_token_file_path: pulumi.Input[Optional[_builtins.str]] = None,
                  subscription_id: pulumi.Input[Optional[_builtins.str]] = None,
                  tenant_id: pulumi.Input[Optional[_builtins.str]] = None,
                  trusted_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 use_oidc: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -321,11 +426,23 @@ class Provider(pulumi.ProviderResource):
                 cloud = _utilities.get_env('ARM_ENVIRONMENT', 'AZURE_CLOUD')
             __props__.__dict__["cloud"] = cloud
             if federated_token_file is None:
-                federated_token_file = _utilities.get_env('AZURE_FEDERATED_TOKEN_FILE', 'ARM_OIDC_TOKEN_FILE_PATH')
+                federated_token_file = _utilities.get_env('AZURE_FEDERATED_TOKEN_FILE')
             __props__.__dict__["federated_token_file"] = federated_token_file
             if location is None:
                 location = _utilities.get_env('ARM_LOCATION', 'AZURE_LOCATION')
             __props__.__dict__["location"] = location
+            if oidc_request_token is None:
+                oidc_request_token = _utilities.get_env('ARM_OIDC_REQUEST_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN')
+            __props__.__dict__["oidc_request_token"] = None if oidc_request_token is None else pulumi.Output.secret(oidc_request_token)
+            if oidc_request_url is None:
+                oidc_request_url = _utilities.get_env('ARM_OIDC_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_URL')
+            __props__.__dict__["oidc_request_url"] = oidc_request_url
+            if oidc_token is None:
+                oidc_token = _utilities.get_env('ARM_OIDC_TOKEN')
+            __props__.__dict__["oidc_token"] = None if oidc_token is None else pulumi.Output.secret(oidc_token)
+            if oidc_token_file_path is None:
+                oidc_token_file_path = _utilities.get_env('ARM_OIDC_TOKEN_FILE_PATH')
+            __props__.__dict__["oidc_token_file_path"] = oidc_token_file_path
             if subscription_id is None:
                 subscription_id = _utilities.get_env('ARM_SUBSCRIPTION_ID', 'AZURE_SUBSCRIPTION_ID')
             __props__.__dict__["subscription_id"] = subscription_id
@@ -335,6 +452,9 @@ class Provider(pulumi.ProviderResource):
             if trusted_ca_certificate is None:
                 trusted_ca_certificate = _utilities.get_env('AKSMESH_TRUSTED_CA_CERTIFICATE')
             __props__.__dict__["trusted_ca_certificate"] = trusted_ca_certificate
+            if use_oidc is None:
+                use_oidc = _utilities.get_env_bool('ARM_USE_OIDC')
+            __props__.__dict__["use_oidc"] = pulumi.Output.from_input(use_oidc).apply(pulumi.runtime.to_json) if use_oidc is not None else None
         super(Provider, __self__).__init__(
             'aksmesh',
             resource_name,

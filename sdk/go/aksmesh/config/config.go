@@ -89,14 +89,14 @@ func GetCloud(ctx *pulumi.Context) string {
 	return value
 }
 
-// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
 func GetFederatedTokenFile(ctx *pulumi.Context) string {
 	v, err := config.Try(ctx, "aksmesh:federatedTokenFile")
 	if err == nil {
 		return v
 	}
 	var value string
-	if d := internal.GetEnvOrDefault(nil, nil, "AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"); d != nil {
+	if d := internal.GetEnvOrDefault(nil, nil, "AZURE_FEDERATED_TOKEN_FILE"); d != nil {
 		value = d.(string)
 	}
 	return value
@@ -110,6 +110,58 @@ func GetLocation(ctx *pulumi.Context) string {
 	}
 	var value string
 	if d := internal.GetEnvOrDefault(nil, nil, "ARM_LOCATION", "AZURE_LOCATION"); d != nil {
+		value = d.(string)
+	}
+	return value
+}
+
+// With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+func GetOidcRequestToken(ctx *pulumi.Context) string {
+	v, err := config.Try(ctx, "aksmesh:oidcRequestToken")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"); d != nil {
+		value = d.(string)
+	}
+	return value
+}
+
+// With `useOidc`: the GitHub Actions-style ID token endpoint (https), asked for a token whose audience is `api://AzureADTokenExchange`. Falls back to `ARM_OIDC_REQUEST_URL` or `ACTIONS_ID_TOKEN_REQUEST_URL`.
+func GetOidcRequestUrl(ctx *pulumi.Context) string {
+	v, err := config.Try(ctx, "aksmesh:oidcRequestUrl")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"); d != nil {
+		value = d.(string)
+	}
+	return value
+}
+
+// With `useOidc`: the OIDC token itself, exchanged with Microsoft Entra for an ARM token. Falls back to `ARM_OIDC_TOKEN`.
+func GetOidcToken(ctx *pulumi.Context) string {
+	v, err := config.Try(ctx, "aksmesh:oidcToken")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "ARM_OIDC_TOKEN"); d != nil {
+		value = d.(string)
+	}
+	return value
+}
+
+// The path of a file holding the OIDC token, read afresh at each sign-in so it may be rotated (used without `useOidc` too, like `federatedTokenFile`). Falls back to `ARM_OIDC_TOKEN_FILE_PATH`.
+func GetOidcTokenFilePath(ctx *pulumi.Context) string {
+	v, err := config.Try(ctx, "aksmesh:oidcTokenFilePath")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "ARM_OIDC_TOKEN_FILE_PATH"); d != nil {
 		value = d.(string)
 	}
 	return value
@@ -150,6 +202,19 @@ func GetTrustedCaCertificate(ctx *pulumi.Context) string {
 	var value string
 	if d := internal.GetEnvOrDefault(nil, nil, "AKSMESH_TRUSTED_CA_CERTIFICATE"); d != nil {
 		value = d.(string)
+	}
+	return value
+}
+
+// Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
+func GetUseOidc(ctx *pulumi.Context) bool {
+	v, err := config.TryBool(ctx, "aksmesh:useOidc")
+	if err == nil {
+		return v
+	}
+	var value bool
+	if d := internal.GetEnvOrDefault(nil, internal.ParseEnvBool, "ARM_USE_OIDC"); d != nil {
+		value = d.(bool)
 	}
 	return value
 }

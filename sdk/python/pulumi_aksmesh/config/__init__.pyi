@@ -46,12 +46,32 @@ The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resourc
 
 federatedTokenFile: Optional[str]
 """
-Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
 """
 
 location: Optional[str]
 """
 The default Azure region for resources that do not name one.
+"""
+
+oidcRequestToken: Optional[str]
+"""
+With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+"""
+
+oidcRequestUrl: Optional[str]
+"""
+With `useOidc`: the GitHub Actions-style ID token endpoint (https), asked for a token whose audience is `api://AzureADTokenExchange`. Falls back to `ARM_OIDC_REQUEST_URL` or `ACTIONS_ID_TOKEN_REQUEST_URL`.
+"""
+
+oidcToken: Optional[str]
+"""
+With `useOidc`: the OIDC token itself, exchanged with Microsoft Entra for an ARM token. Falls back to `ARM_OIDC_TOKEN`.
+"""
+
+oidcTokenFilePath: Optional[str]
+"""
+The path of a file holding the OIDC token, read afresh at each sign-in so it may be rotated (used without `useOidc` too, like `federatedTokenFile`). Falls back to `ARM_OIDC_TOKEN_FILE_PATH`.
 """
 
 subscriptionId: Optional[str]
@@ -67,5 +87,10 @@ The Microsoft Entra tenant of the credentials. Falls back to `ARM_TENANT_ID` or 
 trustedCaCertificate: Optional[str]
 """
 An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
+"""
+
+useOidc: Optional[bool]
+"""
+Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
 """
 

@@ -65,9 +65,9 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def federated_token_file(self) -> Optional[str]:
         """
-        Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE` or `ARM_OIDC_TOKEN_FILE_PATH`.
+        Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
         """
-        return __config__.get('federatedTokenFile') or _utilities.get_env('AZURE_FEDERATED_TOKEN_FILE', 'ARM_OIDC_TOKEN_FILE_PATH')
+        return __config__.get('federatedTokenFile') or _utilities.get_env('AZURE_FEDERATED_TOKEN_FILE')
 
     @_builtins.property
     def location(self) -> Optional[str]:
@@ -75,6 +75,34 @@ class _ExportableConfig(types.ModuleType):
         The default Azure region for resources that do not name one.
         """
         return __config__.get('location') or _utilities.get_env('ARM_LOCATION', 'AZURE_LOCATION')
+
+    @_builtins.property
+    def oidc_request_token(self) -> Optional[str]:
+        """
+        With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+        """
+        return __config__.get('oidcRequestToken') or _utilities.get_env('ARM_OIDC_REQUEST_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN')
+
+    @_builtins.property
+    def oidc_request_url(self) -> Optional[str]:
+        """
+        With `useOidc`: the GitHub Actions-style ID token endpoint (https), asked for a token whose audience is `api://AzureADTokenExchange`. Falls back to `ARM_OIDC_REQUEST_URL` or `ACTIONS_ID_TOKEN_REQUEST_URL`.
+        """
+        return __config__.get('oidcRequestUrl') or _utilities.get_env('ARM_OIDC_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_URL')
+
+    @_builtins.property
+    def oidc_token(self) -> Optional[str]:
+        """
+        With `useOidc`: the OIDC token itself, exchanged with Microsoft Entra for an ARM token. Falls back to `ARM_OIDC_TOKEN`.
+        """
+        return __config__.get('oidcToken') or _utilities.get_env('ARM_OIDC_TOKEN')
+
+    @_builtins.property
+    def oidc_token_file_path(self) -> Optional[str]:
+        """
+        The path of a file holding the OIDC token, read afresh at each sign-in so it may be rotated (used without `useOidc` too, like `federatedTokenFile`). Falls back to `ARM_OIDC_TOKEN_FILE_PATH`.
+        """
+        return __config__.get('oidcTokenFilePath') or _utilities.get_env('ARM_OIDC_TOKEN_FILE_PATH')
 
     @_builtins.property
     def subscription_id(self) -> Optional[str]:
@@ -96,4 +124,11 @@ class _ExportableConfig(types.ModuleType):
         An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
         """
         return __config__.get('trustedCaCertificate') or _utilities.get_env('AKSMESH_TRUSTED_CA_CERTIFICATE')
+
+    @_builtins.property
+    def use_oidc(self) -> Optional[bool]:
+        """
+        Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
+        """
+        return __config__.get_bool('useOidc') or _utilities.get_env_bool('ARM_USE_OIDC')
 

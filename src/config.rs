@@ -104,6 +104,8 @@ pub const KEYS: &[ConfigKey] = &[
     ConfigKey { name: "oidcRequestToken", environment: &["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"], description: "With useOidc: the bearer token of a GitHub Actions-style ID token endpoint (a job with `permissions: id-token: write` has it).", secret: true },
     ConfigKey { name: "oidcRequestUrl", environment: &["ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"], description: "With useOidc: the GitHub Actions-style ID token endpoint, asked for a token whose audience is api://AzureADTokenExchange.", secret: false },
     ConfigKey { name: "cloud", environment: &["ARM_ENVIRONMENT", "AZURE_CLOUD"], description: "The Azure cloud: public, usGovernment or china.", secret: false },
+    ConfigKey { name: "environment", environment: &[], description: "azure-native's name for cloud: public, usgovernment or china (cloud wins when both are set).", secret: false },
+    ConfigKey { name: "useMsi", environment: &["ARM_USE_MSI"], description: "Sign in with the host's managed identity (azure-native's key); the same as authentication managedIdentity when authentication is auto.", secret: false },
     ConfigKey { name: "armEndpoint", environment: &["ARM_ENDPOINT", "AZURE_RESOURCE_MANAGER_ENDPOINT"], description: "The Azure Resource Manager endpoint; overrides the cloud's.", secret: false },
     ConfigKey { name: "authorityHost", environment: &["AZURE_AUTHORITY_HOST"], description: "The Microsoft Entra authority host; overrides the cloud's.", secret: false },
     ConfigKey { name: "trustedCaCertificate", environment: &["AKSMESH_TRUSTED_CA_CERTIFICATE"], description: "An extra CA certificate to trust, as PEM text or a path to a PEM file.", secret: false },
@@ -120,9 +122,23 @@ pub enum ConfigOutcome {
 
 /// Reads config values, from the engine's args (plain or JSON-encoded strings) and the environment.
 pub fn parse(args: &Value, environment: &dyn Fn(&str) -> Option<String>) -> ConfigOutcome {
-    let values = collect_values(args, environment);
+    let mut values = collect_values(args, environment);
+    // azure-native's name for the cloud, when the program's config does not name it as aksmesh's.
+    let (plain, _) = args.to_plain();
+    if plain.get("cloud").is_none() {
+        if let Some(cloud) = plain
+            .get("environment")
+            .and_then(|value| value.as_str())
+            .filter(|value| !value.is_empty())
+        {
+            values.insert("cloud", cloud.to_string());
+        }
+    }
     let mut failures = Vec::new();
-    let authentication = authentication(&values, &mut failures);
+    let mut authentication = authentication(&values, &mut failures);
+    if flag(&values, "useMsi", &mut failures) && authentication == AuthMethod::Auto {
+        authentication = AuthMethod::ManagedIdentity;
+    }
     let cloud = cloud(&values, &mut failures);
     let arm_endpoint = values
         .get("armEndpoint")
@@ -140,7 +156,7 @@ pub fn parse(args: &Value, environment: &dyn Fn(&str) -> Option<String>) -> Conf
     if authentication == AuthMethod::ClientSecret {
         check_client_secret_keys(&values, &mut failures);
     }
-    let use_oidc = use_oidc(&values, &mut failures);
+    let use_oidc = flag(&values, "useOidc", &mut failures);
     if use_oidc
         && matches!(
             authentication,
@@ -310,19 +326,28 @@ fn check_client_secret_keys(
     }
 }
 
-/// `useOidc` as azure-native reads it: `true` or `false`.
-fn use_oidc(values: &BTreeMap<&'static str, String>, failures: &mut Vec<CheckFailure>) -> bool {
-    match values
-        .get("useOidc")
-        .map(|text| text.trim().to_ascii_lowercase())
-    {
+/// A switch such as `useOidc` or `useMsi`, as azure-native reads it: `true` or `false`.
+fn flag(
+    values: &BTreeMap<&'static str, String>,
+    key: &'static str,
+    failures: &mut Vec<CheckFailure>,
+) -> bool {
+    match values.get(key).map(|text| text.trim().to_ascii_lowercase()) {
         None => false,
         Some(text) if text == "true" || text == "1" => true,
         Some(text) if text == "false" || text == "0" => false,
         Some(text) => {
+            let variable = KEYS
+                .iter()
+                .find(|k| k.name == key)
+                .and_then(|k| k.environment.first())
+                .map(|name| format!(" (or {name})"))
+                .unwrap_or_default();
             failures.push(CheckFailure::new(
-                "useOidc",
-                format!("'{text}' is not true or false; set aksmesh:useOidc (or ARM_USE_OIDC) to true to sign in with an OIDC token"),
+                key,
+                format!(
+                    "'{text}' is not true or false; set aksmesh:{key}{variable} to true or false"
+                ),
             ));
             false
         }
@@ -619,6 +644,63 @@ mod tests {
                 assert!(!format!("{c:?}").contains("eyJ"), "{config}");
             }
         }
+    }
+
+    /// azure-native's `environment` and `useMsi` mean what they mean there.
+    #[test]
+    fn azure_native_names_for_cloud_and_managed_identity() {
+        let sub = "00000000-0000-4000-8000-000000000001";
+        let cases = [
+            (
+                serde_json::json!({"environment": "usgovernment"}),
+                Cloud::UsGovernment,
+                AuthMethod::Auto,
+            ),
+            (
+                serde_json::json!({"environment": "usgovernment", "cloud": "china"}),
+                Cloud::China,
+                AuthMethod::Auto,
+            ),
+            (
+                serde_json::json!({"useMsi": true}),
+                Cloud::Public,
+                AuthMethod::ManagedIdentity,
+            ),
+            (
+                serde_json::json!({"useMsi": "false"}),
+                Cloud::Public,
+                AuthMethod::Auto,
+            ),
+            (
+                serde_json::json!({"useMsi": true, "authentication": "azureCli"}),
+                Cloud::Public,
+                AuthMethod::AzureCli,
+            ),
+        ];
+        for (mut config, cloud, authentication) in cases {
+            config["subscriptionId"] = sub.into();
+            let ConfigOutcome::Ready(c) = parse(&args(config.clone()), &no_environment) else {
+                panic!("{config}: expected ready")
+            };
+            assert_eq!(
+                (c.cloud, c.authentication),
+                (cloud, authentication),
+                "{config}"
+            );
+        }
+        let outcome = parse(
+            &args(serde_json::json!({"subscriptionId": sub, "useMsi": "sometimes"})),
+            &no_environment,
+        );
+        let ConfigOutcome::Invalid(failures) = outcome else {
+            panic!("expected invalid")
+        };
+        assert_eq!(failures[0].property, "useMsi");
+        assert!(
+            failures[0].reason.contains("ARM_USE_MSI"),
+            "{}",
+            failures[0].reason
+        );
     }
 
     /// The GitHub Actions and azure-native variable names feed the same keys.

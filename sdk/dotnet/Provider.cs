@@ -89,6 +89,12 @@ namespace Pulumi.Aksmesh
         public Input<string>? Cloud { get; set; }
 
         /// <summary>
+        /// azure-native's name for `cloud`: `public`, `usgovernment` or `china`, so one Pulumi ESC environment configures both providers. `cloud` wins when both are set.
+        /// </summary>
+        [Input("environment")]
+        public Input<string>? Environment { get; set; }
+
+        /// <summary>
         /// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
         /// </summary>
         [Input("federatedTokenFile")]
@@ -163,6 +169,12 @@ namespace Pulumi.Aksmesh
         public Input<string>? TrustedCaCertificate { get; set; }
 
         /// <summary>
+        /// Sign in with the host's managed identity (azure-native's key): the same as `authentication: managedIdentity` when `authentication` is `auto`. Falls back to `ARM_USE_MSI`.
+        /// </summary>
+        [Input("useMsi", json: true)]
+        public Input<bool>? UseMsi { get; set; }
+
+        /// <summary>
         /// Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
         /// </summary>
         [Input("useOidc", json: true)]
@@ -185,6 +197,7 @@ namespace Pulumi.Aksmesh
             SubscriptionId = Utilities.GetEnv("ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID");
             TenantId = Utilities.GetEnv("ARM_TENANT_ID", "AZURE_TENANT_ID");
             TrustedCaCertificate = Utilities.GetEnv("AKSMESH_TRUSTED_CA_CERTIFICATE");
+            UseMsi = Utilities.GetEnvBoolean("ARM_USE_MSI");
             UseOidc = Utilities.GetEnvBoolean("ARM_USE_OIDC");
         }
         public static new ProviderArgs Empty => new ProviderArgs();

@@ -40,6 +40,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["clientId"] = (args?.clientId) ?? utilities.getEnv("ARM_CLIENT_ID", "AZURE_CLIENT_ID");
             resourceInputs["clientSecret"] = (args?.clientSecret ? pulumi.secret(args.clientSecret) : undefined) ?? utilities.getEnv("ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET");
             resourceInputs["cloud"] = (args?.cloud) ?? utilities.getEnv("ARM_ENVIRONMENT", "AZURE_CLOUD");
+            resourceInputs["environment"] = args?.environment;
             resourceInputs["federatedTokenFile"] = (args?.federatedTokenFile) ?? utilities.getEnv("AZURE_FEDERATED_TOKEN_FILE");
             resourceInputs["location"] = (args?.location) ?? utilities.getEnv("ARM_LOCATION", "AZURE_LOCATION");
             resourceInputs["oidcRequestToken"] = (args?.oidcRequestToken ? pulumi.secret(args.oidcRequestToken) : undefined) ?? utilities.getEnv("ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN");
@@ -49,6 +50,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["subscriptionId"] = (args?.subscriptionId) ?? utilities.getEnv("ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID");
             resourceInputs["tenantId"] = (args?.tenantId) ?? utilities.getEnv("ARM_TENANT_ID", "AZURE_TENANT_ID");
             resourceInputs["trustedCaCertificate"] = (args?.trustedCaCertificate) ?? utilities.getEnv("AKSMESH_TRUSTED_CA_CERTIFICATE");
+            resourceInputs["useMsi"] = pulumi.output((args?.useMsi) ?? utilities.getEnvBoolean("ARM_USE_MSI")).apply(JSON.stringify);
             resourceInputs["useOidc"] = pulumi.output((args?.useOidc) ?? utilities.getEnvBoolean("ARM_USE_OIDC")).apply(JSON.stringify);
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -85,6 +87,10 @@ export interface ProviderArgs {
      */
     cloud?: pulumi.Input<string | undefined>;
     /**
+     * azure-native's name for `cloud`: `public`, `usgovernment` or `china`, so one Pulumi ESC environment configures both providers. `cloud` wins when both are set.
+     */
+    environment?: pulumi.Input<string | undefined>;
+    /**
      * Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
      */
     federatedTokenFile?: pulumi.Input<string | undefined>;
@@ -120,6 +126,10 @@ export interface ProviderArgs {
      * An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
      */
     trustedCaCertificate?: pulumi.Input<string | undefined>;
+    /**
+     * Sign in with the host's managed identity (azure-native's key): the same as `authentication: managedIdentity` when `authentication` is `auto`. Falls back to `ARM_USE_MSI`.
+     */
+    useMsi?: pulumi.Input<boolean | undefined>;
     /**
      * Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
      */

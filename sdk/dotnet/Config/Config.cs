@@ -92,6 +92,16 @@ namespace Pulumi.Aksmesh
             set => _cloud.Set(value);
         }
 
+        private static readonly __Value<string?> _environment = new __Value<string?>(() => __config.Get("environment"));
+        /// <summary>
+        /// azure-native's name for `cloud`: `public`, `usgovernment` or `china`, so one Pulumi ESC environment configures both providers. `cloud` wins when both are set.
+        /// </summary>
+        public static string? Environment
+        {
+            get => _environment.Get();
+            set => _environment.Set(value);
+        }
+
         private static readonly __Value<string?> _federatedTokenFile = new __Value<string?>(() => __config.Get("federatedTokenFile") ?? Utilities.GetEnv("AZURE_FEDERATED_TOKEN_FILE"));
         /// <summary>
         /// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
@@ -180,6 +190,16 @@ namespace Pulumi.Aksmesh
         {
             get => _trustedCaCertificate.Get();
             set => _trustedCaCertificate.Set(value);
+        }
+
+        private static readonly __Value<bool?> _useMsi = new __Value<bool?>(() => __config.GetBoolean("useMsi") ?? Utilities.GetEnvBoolean("ARM_USE_MSI"));
+        /// <summary>
+        /// Sign in with the host's managed identity (azure-native's key): the same as `authentication: managedIdentity` when `authentication` is `auto`. Falls back to `ARM_USE_MSI`.
+        /// </summary>
+        public static bool? UseMsi
+        {
+            get => _useMsi.Get();
+            set => _useMsi.Set(value);
         }
 
         private static readonly __Value<bool?> _useOidc = new __Value<bool?>(() => __config.GetBoolean("useOidc") ?? Utilities.GetEnvBoolean("ARM_USE_OIDC"));

@@ -98,6 +98,11 @@ func NewProvider(ctx *pulumi.Context,
 			args.TrustedCaCertificate = pulumi.StringPtr(d.(string))
 		}
 	}
+	if args.UseMsi == nil {
+		if d := internal.GetEnvOrDefault(nil, internal.ParseEnvBool, "ARM_USE_MSI"); d != nil {
+			args.UseMsi = pulumi.BoolPtr(d.(bool))
+		}
+	}
 	if args.UseOidc == nil {
 		if d := internal.GetEnvOrDefault(nil, internal.ParseEnvBool, "ARM_USE_OIDC"); d != nil {
 			args.UseOidc = pulumi.BoolPtr(d.(bool))
@@ -134,6 +139,8 @@ type providerArgs struct {
 	ClientSecret *string `pulumi:"clientSecret"`
 	// The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
 	Cloud *string `pulumi:"cloud"`
+	// azure-native's name for `cloud`: `public`, `usgovernment` or `china`, so one Pulumi ESC environment configures both providers. `cloud` wins when both are set.
+	Environment *string `pulumi:"environment"`
 	// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
 	FederatedTokenFile *string `pulumi:"federatedTokenFile"`
 	// The default Azure region for resources that do not name one.
@@ -152,6 +159,8 @@ type providerArgs struct {
 	TenantId *string `pulumi:"tenantId"`
 	// An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
 	TrustedCaCertificate *string `pulumi:"trustedCaCertificate"`
+	// Sign in with the host's managed identity (azure-native's key): the same as `authentication: managedIdentity` when `authentication` is `auto`. Falls back to `ARM_USE_MSI`.
+	UseMsi *bool `pulumi:"useMsi"`
 	// Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
 	UseOidc *bool `pulumi:"useOidc"`
 }
@@ -170,6 +179,8 @@ type ProviderArgs struct {
 	ClientSecret pulumi.StringPtrInput
 	// The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
 	Cloud pulumi.StringPtrInput
+	// azure-native's name for `cloud`: `public`, `usgovernment` or `china`, so one Pulumi ESC environment configures both providers. `cloud` wins when both are set.
+	Environment pulumi.StringPtrInput
 	// Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
 	FederatedTokenFile pulumi.StringPtrInput
 	// The default Azure region for resources that do not name one.
@@ -188,6 +199,8 @@ type ProviderArgs struct {
 	TenantId pulumi.StringPtrInput
 	// An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
 	TrustedCaCertificate pulumi.StringPtrInput
+	// Sign in with the host's managed identity (azure-native's key): the same as `authentication: managedIdentity` when `authentication` is `auto`. Falls back to `ARM_USE_MSI`.
+	UseMsi pulumi.BoolPtrInput
 	// Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
 	UseOidc pulumi.BoolPtrInput
 }

@@ -74,6 +74,17 @@ Object.defineProperty(exports, "cloud", {
 });
 
 /**
+ * azure-native's name for `cloud`: `public`, `usgovernment` or `china`, so one Pulumi ESC environment configures both providers. `cloud` wins when both are set.
+ */
+export declare const environment: string | undefined;
+Object.defineProperty(exports, "environment", {
+    get() {
+        return __config.get("environment");
+    },
+    enumerable: true,
+});
+
+/**
  * Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
  */
 export declare const federatedTokenFile: string | undefined;
@@ -168,6 +179,17 @@ export declare const trustedCaCertificate: string | undefined;
 Object.defineProperty(exports, "trustedCaCertificate", {
     get() {
         return __config.get("trustedCaCertificate") ?? utilities.getEnv("AKSMESH_TRUSTED_CA_CERTIFICATE");
+    },
+    enumerable: true,
+});
+
+/**
+ * Sign in with the host's managed identity (azure-native's key): the same as `authentication: managedIdentity` when `authentication` is `auto`. Falls back to `ARM_USE_MSI`.
+ */
+export declare const useMsi: boolean | undefined;
+Object.defineProperty(exports, "useMsi", {
+    get() {
+        return __config.getObject<boolean>("useMsi") ?? utilities.getEnvBoolean("ARM_USE_MSI");
     },
     enumerable: true,
 });

@@ -25,6 +25,7 @@ class ProviderArgs:
                  client_id: pulumi.Input[Optional[_builtins.str]] = None,
                  client_secret: pulumi.Input[Optional[_builtins.str]] = None,
                  cloud: pulumi.Input[Optional[_builtins.str]] = None,
+                 environment: pulumi.Input[Optional[_builtins.str]] = None,
                  federated_token_file: pulumi.Input[Optional[_builtins.str]] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
                  oidc_request_token: pulumi.Input[Optional[_builtins.str]] = None,
@@ -34,6 +35,7 @@ class ProviderArgs:
                  subscription_id: pulumi.Input[Optional[_builtins.str]] = None,
                  tenant_id: pulumi.Input[Optional[_builtins.str]] = None,
                  trusted_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 use_msi: pulumi.Input[Optional[_builtins.bool]] = None,
                  use_oidc: pulumi.Input[Optional[_builtins.bool]] = None):
         """
         The set of arguments for constructing a Provider resource.
@@ -44,6 +46,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] client_id: The client (application) id of a service principal, or of a user-assigned managed identity. Falls back to `ARM_CLIENT_ID` or `AZURE_CLIENT_ID`.
         :param pulumi.Input[_builtins.str] client_secret: The service principal's client secret. Set it with `pulumi config set --secret aksmesh:clientSecret ...`. Falls back to `ARM_CLIENT_SECRET` or `AZURE_CLIENT_SECRET`.
         :param pulumi.Input[_builtins.str] cloud: The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
+        :param pulumi.Input[_builtins.str] environment: azure-native's name for `cloud`: `public`, `usgovernment` or `china`, so one Pulumi ESC environment configures both providers. `cloud` wins when both are set.
         :param pulumi.Input[_builtins.str] federated_token_file: Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
         :param pulumi.Input[_builtins.str] location: The default Azure region for resources that do not name one.
         :param pulumi.Input[_builtins.str] oidc_request_token: With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
@@ -53,6 +56,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] subscription_id: The Azure subscription to deploy into. Falls back to `ARM_SUBSCRIPTION_ID` or `AZURE_SUBSCRIPTION_ID`. Required.
         :param pulumi.Input[_builtins.str] tenant_id: The Microsoft Entra tenant of the credentials. Falls back to `ARM_TENANT_ID` or `AZURE_TENANT_ID`.
         :param pulumi.Input[_builtins.str] trusted_ca_certificate: An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
+        :param pulumi.Input[_builtins.bool] use_msi: Sign in with the host's managed identity (azure-native's key): the same as `authentication: managedIdentity` when `authentication` is `auto`. Falls back to `ARM_USE_MSI`.
         :param pulumi.Input[_builtins.bool] use_oidc: Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
         """
         if arm_endpoint is None:
@@ -79,6 +83,8 @@ class ProviderArgs:
             cloud = _utilities.get_env('ARM_ENVIRONMENT', 'AZURE_CLOUD')
         if cloud is not None:
             pulumi.set(__self__, "cloud", cloud)
+        if environment is not None:
+            pulumi.set(__self__, "environment", environment)
         if federated_token_file is None:
             federated_token_file = _utilities.get_env('AZURE_FEDERATED_TOKEN_FILE')
         if federated_token_file is not None:
@@ -115,6 +121,10 @@ class ProviderArgs:
             trusted_ca_certificate = _utilities.get_env('AKSMESH_TRUSTED_CA_CERTIFICATE')
         if trusted_ca_certificate is not None:
             pulumi.set(__self__, "trusted_ca_certificate", trusted_ca_certificate)
+        if use_msi is None:
+            use_msi = _utilities.get_env_bool('ARM_USE_MSI')
+        if use_msi is not None:
+            pulumi.set(__self__, "use_msi", use_msi)
         if use_oidc is None:
             use_oidc = _utilities.get_env_bool('ARM_USE_OIDC')
         if use_oidc is not None:
@@ -191,6 +201,18 @@ class ProviderArgs:
     @cloud.setter
     def cloud(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "cloud", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def environment(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        azure-native's name for `cloud`: `public`, `usgovernment` or `china`, so one Pulumi ESC environment configures both providers. `cloud` wins when both are set.
+        """
+        return pulumi.get(self, "environment")
+
+    @environment.setter
+    def environment(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "environment", value)
 
     @_builtins.property
     @pulumi.getter(name="federatedTokenFile")
@@ -301,6 +323,18 @@ class ProviderArgs:
         pulumi.set(self, "trusted_ca_certificate", value)
 
     @_builtins.property
+    @pulumi.getter(name="useMsi")
+    def use_msi(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Sign in with the host's managed identity (azure-native's key): the same as `authentication: managedIdentity` when `authentication` is `auto`. Falls back to `ARM_USE_MSI`.
+        """
+        return pulumi.get(self, "use_msi")
+
+    @use_msi.setter
+    def use_msi(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "use_msi", value)
+
+    @_builtins.property
     @pulumi.getter(name="useOidc")
     def use_oidc(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -325,6 +359,7 @@ class Provider(pulumi.ProviderResource):
                  client_id: pulumi.Input[Optional[_builtins.str]] = None,
                  client_secret: pulumi.Input[Optional[_builtins.str]] = None,
                  cloud: pulumi.Input[Optional[_builtins.str]] = None,
+                 environment: pulumi.Input[Optional[_builtins.str]] = None,
                  federated_token_file: pulumi.Input[Optional[_builtins.str]] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
                  oidc_request_token: pulumi.Input[Optional[_builtins.str]] = None,
@@ -334,6 +369,7 @@ class Provider(pulumi.ProviderResource):
                  subscription_id: pulumi.Input[Optional[_builtins.str]] = None,
                  tenant_id: pulumi.Input[Optional[_builtins.str]] = None,
                  trusted_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 use_msi: pulumi.Input[Optional[_builtins.bool]] = None,
                  use_oidc: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         """
@@ -347,6 +383,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] client_id: The client (application) id of a service principal, or of a user-assigned managed identity. Falls back to `ARM_CLIENT_ID` or `AZURE_CLIENT_ID`.
         :param pulumi.Input[_builtins.str] client_secret: The service principal's client secret. Set it with `pulumi config set --secret aksmesh:clientSecret ...`. Falls back to `ARM_CLIENT_SECRET` or `AZURE_CLIENT_SECRET`.
         :param pulumi.Input[_builtins.str] cloud: The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
+        :param pulumi.Input[_builtins.str] environment: azure-native's name for `cloud`: `public`, `usgovernment` or `china`, so one Pulumi ESC environment configures both providers. `cloud` wins when both are set.
         :param pulumi.Input[_builtins.str] federated_token_file: Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
         :param pulumi.Input[_builtins.str] location: The default Azure region for resources that do not name one.
         :param pulumi.Input[_builtins.str] oidc_request_token: With `useOidc`: the bearer token of a GitHub Actions-style ID token endpoint; GitHub gives it to jobs with `permissions: id-token: write`. Falls back to `ARM_OIDC_REQUEST_TOKEN` or `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
@@ -356,6 +393,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] subscription_id: The Azure subscription to deploy into. Falls back to `ARM_SUBSCRIPTION_ID` or `AZURE_SUBSCRIPTION_ID`. Required.
         :param pulumi.Input[_builtins.str] tenant_id: The Microsoft Entra tenant of the credentials. Falls back to `ARM_TENANT_ID` or `AZURE_TENANT_ID`.
         :param pulumi.Input[_builtins.str] trusted_ca_certificate: An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
+        :param pulumi.Input[_builtins.bool] use_msi: Sign in with the host's managed identity (azure-native's key): the same as `authentication: managedIdentity` when `authentication` is `auto`. Falls back to `ARM_USE_MSI`.
         :param pulumi.Input[_builtins.bool] use_oidc: Sign in with an OIDC token from a CI system (Pulumi ESC, Pulumi Deployments, GitHub Actions) through workload identity federation: `oidcToken`, `oidcTokenFilePath`, or `oidcRequestUrl` with `oidcRequestToken`. Needs `tenantId` and `clientId` of the app registration (or managed identity) that trusts the token. The same key as azure-native's. Falls back to `ARM_USE_OIDC`.
         """
         ...
@@ -388,6 +426,7 @@ class Provider(pulumi.ProviderResource):
                  client_id: pulumi.Input[Optional[_builtins.str]] = None,
                  client_secret: pulumi.Input[Optional[_builtins.str]] = None,
                  cloud: pulumi.Input[Optional[_builtins.str]] = None,
+                 environment: pulumi.Input[Optional[_builtins.str]] = None,
                  federated_token_file: pulumi.Input[Optional[_builtins.str]] = None,
                  location: pulumi.Input[Optional[_builtins.str]] = None,
                  oidc_request_token: pulumi.Input[Optional[_builtins.str]] = None,
@@ -397,6 +436,7 @@ class Provider(pulumi.ProviderResource):
                  subscription_id: pulumi.Input[Optional[_builtins.str]] = None,
                  tenant_id: pulumi.Input[Optional[_builtins.str]] = None,
                  trusted_ca_certificate: pulumi.Input[Optional[_builtins.str]] = None,
+                 use_msi: pulumi.Input[Optional[_builtins.bool]] = None,
                  use_oidc: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -425,6 +465,7 @@ class Provider(pulumi.ProviderResource):
             if cloud is None:
                 cloud = _utilities.get_env('ARM_ENVIRONMENT', 'AZURE_CLOUD')
             __props__.__dict__["cloud"] = cloud
+            __props__.__dict__["environment"] = environment
             if federated_token_file is None:
                 federated_token_file = _utilities.get_env('AZURE_FEDERATED_TOKEN_FILE')
             __props__.__dict__["federated_token_file"] = federated_token_file
@@ -452,6 +493,9 @@ class Provider(pulumi.ProviderResource):
             if trusted_ca_certificate is None:
                 trusted_ca_certificate = _utilities.get_env('AKSMESH_TRUSTED_CA_CERTIFICATE')
             __props__.__dict__["trusted_ca_certificate"] = trusted_ca_certificate
+            if use_msi is None:
+                use_msi = _utilities.get_env_bool('ARM_USE_MSI')
+            __props__.__dict__["use_msi"] = pulumi.Output.from_input(use_msi).apply(pulumi.runtime.to_json) if use_msi is not None else None
             if use_oidc is None:
                 use_oidc = _utilities.get_env_bool('ARM_USE_OIDC')
             __props__.__dict__["use_oidc"] = pulumi.Output.from_input(use_oidc).apply(pulumi.runtime.to_json) if use_oidc is not None else None

@@ -89,6 +89,11 @@ func GetCloud(ctx *pulumi.Context) string {
 	return value
 }
 
+// azure-native's name for `cloud`: `public`, `usgovernment` or `china`, so one Pulumi ESC environment configures both providers. `cloud` wins when both are set.
+func GetEnvironment(ctx *pulumi.Context) string {
+	return config.Get(ctx, "aksmesh:environment")
+}
+
 // Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
 func GetFederatedTokenFile(ctx *pulumi.Context) string {
 	v, err := config.Try(ctx, "aksmesh:federatedTokenFile")
@@ -202,6 +207,19 @@ func GetTrustedCaCertificate(ctx *pulumi.Context) string {
 	var value string
 	if d := internal.GetEnvOrDefault(nil, nil, "AKSMESH_TRUSTED_CA_CERTIFICATE"); d != nil {
 		value = d.(string)
+	}
+	return value
+}
+
+// Sign in with the host's managed identity (azure-native's key): the same as `authentication: managedIdentity` when `authentication` is `auto`. Falls back to `ARM_USE_MSI`.
+func GetUseMsi(ctx *pulumi.Context) bool {
+	v, err := config.TryBool(ctx, "aksmesh:useMsi")
+	if err == nil {
+		return v
+	}
+	var value bool
+	if d := internal.GetEnvOrDefault(nil, internal.ParseEnvBool, "ARM_USE_MSI"); d != nil {
+		value = d.(bool)
 	}
 	return value
 }

@@ -44,6 +44,11 @@ cloud: Optional[str]
 The Azure cloud: `public` (default), `usGovernment` or `china`. Sets the Resource Manager endpoint and the authority host.
 """
 
+environment: Optional[str]
+"""
+azure-native's name for `cloud`: `public`, `usgovernment` or `china`, so one Pulumi ESC environment configures both providers. `cloud` wins when both are set.
+"""
+
 federatedTokenFile: Optional[str]
 """
 Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
@@ -87,6 +92,11 @@ The Microsoft Entra tenant of the credentials. Falls back to `ARM_TENANT_ID` or 
 trustedCaCertificate: Optional[str]
 """
 An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
+"""
+
+useMsi: Optional[bool]
+"""
+Sign in with the host's managed identity (azure-native's key): the same as `authentication: managedIdentity` when `authentication` is `auto`. Falls back to `ARM_USE_MSI`.
 """
 
 useOidc: Optional[bool]

@@ -63,6 +63,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('cloud') or _utilities.get_env('ARM_ENVIRONMENT', 'AZURE_CLOUD')
 
     @_builtins.property
+    def environment(self) -> Optional[str]:
+        """
+        azure-native's name for `cloud`: `public`, `usgovernment` or `china`, so one Pulumi ESC environment configures both providers. `cloud` wins when both are set.
+        """
+        return __config__.get('environment')
+
+    @_builtins.property
     def federated_token_file(self) -> Optional[str]:
         """
         Workload identity: the path of the federated (service account) token file that AKS projects into the pod. Falls back to `AZURE_FEDERATED_TOKEN_FILE`.
@@ -124,6 +131,13 @@ class _ExportableConfig(types.ModuleType):
         An extra CA certificate to trust for Azure endpoints, as PEM text or the path of a PEM file (for TLS-inspecting proxies or the azsim simulator).
         """
         return __config__.get('trustedCaCertificate') or _utilities.get_env('AKSMESH_TRUSTED_CA_CERTIFICATE')
+
+    @_builtins.property
+    def use_msi(self) -> Optional[bool]:
+        """
+        Sign in with the host's managed identity (azure-native's key): the same as `authentication: managedIdentity` when `authentication` is `auto`. Falls back to `ARM_USE_MSI`.
+        """
+        return __config__.get_bool('useMsi') or _utilities.get_env_bool('ARM_USE_MSI')
 
     @_builtins.property
     def use_oidc(self) -> Optional[bool]:

@@ -6,7 +6,9 @@
 #   scripts/gen-sdk.sh --check   generate into a temp dir; exit 1 listing every file that differs from sdk/
 #
 # The tool is built once into $AKSMESH_CACHE/gen-sdk-<hash of its sources> and rebuilt only when they change.
-# AKSMESH_SDK_VERSION overrides the SDK version (default: schema.json's "version"). Progress goes to stderr.
+# The version has one source, Cargo.toml's [package] version: the script writes it into schema.json's "version"
+# (--check fails when they differ) and the generator into every SDK's metadata; tests/version.rs checks them all.
+# AKSMESH_SDK_VERSION overrides it for one generation (a pre-release SDK). Progress goes to stderr.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,6 +37,19 @@ if [ ! -x "$tool" ]; then
   mv "$tool.tmp.$$" "$tool"
 fi
 
+# The version: Cargo.toml's, into schema.json.
+version=$(awk '/^\[package\]/{p=1;next} /^\[/{p=0} p && /^version *=/{gsub(/[" ]/,"",$0); sub(/^version=/,"",$0); print; exit}' "$root/Cargo.toml")
+[ -n "$version" ] || { log "no [package] version in Cargo.toml"; exit 1; }
+schema_version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$root/schema.json" | head -1)
+if [ "$schema_version" != "$version" ]; then
+  if $check; then
+    log "schema.json's version is '$schema_version' but Cargo.toml's is '$version'; run scripts/gen-sdk.sh and commit"
+    exit 1
+  fi
+  sed -i "s/^  \"version\": \".*\",\$/  \"version\": \"$version\",/" "$root/schema.json"
+  log "schema.json's version is now $version (from Cargo.toml)"
+fi
+
 # Generate into sdk/, or into a temp dir to compare with sdk/.
 if $check; then
   out=$(mktemp -d "${TMPDIR:-/tmp}/aksmesh-sdk-check.XXXXXX")
@@ -43,7 +58,7 @@ else
   out="$root/sdk"
 fi
 "$tool" --schema "$root/schema.json" --out "$out" --language python,nodejs,go,dotnet \
-  ${AKSMESH_SDK_VERSION:+--version "$AKSMESH_SDK_VERSION"}
+  --version "${AKSMESH_SDK_VERSION:-$version}"
 # The Go SDK's go.mod names only the Pulumi SDK; tidy adds the indirect requirements and writes go.sum.
 (cd "$out" && go mod tidy)
 $check || { log "wrote $out"; exit 0; }

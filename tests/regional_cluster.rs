@@ -214,6 +214,38 @@ async fn regional_cluster_lifecycle_against_azsim() {
         "10.244.0.0/15"
     );
 
+    // Authorized ranges close the API server in place, and the output says who can reach it.
+    assert!(updated.state_json()["apiServerAccess"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("open to the internet"));
+    let mut closed = to_json(&expanded);
+    closed["authorizedIpRanges"] = json!(["73.140.245.0/24", "20.42.25.196"]);
+    let closed = cluster.checked(to_json(&expanded), closed).await;
+    let diff = cluster.diff(&updated, &closed).await;
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    assert_eq!(
+        diff.detailed_diff["authorizedIpRanges"].kind,
+        Kind::Add as i32
+    );
+    let updated = cluster.update(&updated, &closed).await;
+    let (_, live) = cluster_get(&azsim, &created.id);
+    assert_eq!(
+        live["properties"]["apiServerAccessProfile"]["authorizedIPRanges"],
+        json!(["73.140.245.0/24", "20.42.25.196"])
+    );
+    assert!(updated.state_json()["apiServerAccess"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("limited to 2 authorized ranges"));
+    // Reopening it is in place too.
+    let updated = cluster.update(&updated, &expanded).await;
+    let (_, live) = cluster_get(&azsim, &created.id);
+    assert_eq!(
+        live["properties"]["apiServerAccessProfile"]["authorizedIPRanges"],
+        json!([])
+    );
+
     // An out-of-band tag change shows up in refresh as drift.
     let (status, _) = azsim.arm(
         "PATCH",

@@ -30,12 +30,7 @@ const PLACES: &[(&str, &str)] = &[
 fn versions_after<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
     text.lines()
         .filter_map(|line| line.strip_prefix(prefix))
-        .map(|rest| {
-            rest.split(|c: char| c == '"' || c == '<')
-                .next()
-                .unwrap_or_default()
-                .trim()
-        })
+        .map(|rest| rest.split(['"', '<']).next().unwrap_or_default().trim())
         .collect()
 }
 

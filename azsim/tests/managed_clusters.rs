@@ -821,3 +821,61 @@ async fn kubernetes_versions_are_listed_per_location() {
         .unwrap()
         .contains(&json!("1.35.0")));
 }
+
+/// Authorized ranges: IPv4 addresses or CIDRs, at most 200, not on a private cluster; they
+/// change in place and an empty list lifts the restriction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_server_authorized_ranges() {
+    let sim = start(0.001).await;
+    let subnet = network(&sim).await;
+    let path = sim.aks("rg", "c1");
+    let ranges = |value: Value| {
+        with(
+            cluster_body(&subnet),
+            "/properties/apiServerAccessProfile",
+            json!({"authorizedIPRanges": value}),
+        )
+    };
+    let too_many: Vec<String> = (0..201).map(|i| format!("20.0.{i}.0/24")).collect();
+    let refused = [
+        (json!(too_many), "greater than the allowed value 200"),
+        (json!(["2001:db8::/32"]), "'2001:db8::/32' is invalid"),
+        (json!(["73.140.245.0/33"]), "is invalid"),
+        (json!(["office"]), "'office' is invalid"),
+    ];
+    for (value, reason) in refused {
+        let r = sim.put(&path, AKS, ranges(value.clone())).await;
+        assert_eq!(r.status, 400, "{value}: {}", body_text(&r));
+        assert_eq!(r.json()["error"]["code"], "InvalidParameter");
+        assert_eq!(
+            r.json()["error"]["target"],
+            "properties.apiServerAccessProfile.authorizedIPRanges"
+        );
+        assert!(body_text(&r).contains(reason), "{}", body_text(&r));
+    }
+    let private = with(
+        ranges(json!(["73.140.245.0/24"])),
+        "/properties/apiServerAccessProfile/enablePrivateCluster",
+        json!(true),
+    );
+    let r = sim.put(&path, AKS, private).await;
+    assert_eq!(r.status, 400, "{}", body_text(&r));
+    assert!(body_text(&r).contains("private clusters"));
+
+    let done = sim
+        .put_and_wait(
+            &path,
+            AKS,
+            ranges(json!(["73.140.245.0/24", "20.42.25.196"])),
+        )
+        .await;
+    assert_eq!(
+        done["properties"]["apiServerAccessProfile"]["authorizedIPRanges"],
+        json!(["73.140.245.0/24", "20.42.25.196"])
+    );
+    let done = sim.put_and_wait(&path, AKS, ranges(json!([]))).await;
+    assert_eq!(
+        done["properties"]["apiServerAccessProfile"]["authorizedIPRanges"],
+        json!([])
+    );
+}

@@ -85,6 +85,18 @@ namespace Pulumi.Aksmesh
 
     public sealed class MultiRegionAksArgs : global::Pulumi.ResourceArgs
     {
+        [Input("authorizedIpRanges")]
+        private InputList<string>? _authorizedIpRanges;
+
+        /// <summary>
+        /// The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach every region's API server. Unset or empty leaves them open to the internet; each cluster's `apiServerAccess` output says which. Updates in place.
+        /// </summary>
+        public InputList<string> AuthorizedIpRanges
+        {
+            get => _authorizedIpRanges ?? (_authorizedIpRanges = new InputList<string>());
+            set => _authorizedIpRanges = value;
+        }
+
         /// <summary>
         /// Every cluster's autoscaler settings. Updates in place.
         /// </summary>

@@ -28,6 +28,18 @@ namespace Pulumi.Aksmesh
         public Output<ImmutableDictionary<string, string>?> AgentPoolNames { get; private set; } = null!;
 
         /// <summary>
+        /// Who can reach the API server, as Azure reports it: open to the internet, or only the authorized ranges (and the cluster's own outbound IP).
+        /// </summary>
+        [Output("apiServerAccess")]
+        public Output<string?> ApiServerAccess { get; private set; } = null!;
+
+        /// <summary>
+        /// The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach the API server, e.g. your office's egress range and your CI runners'. Unset or empty leaves the API server open to the internet (the `apiServerAccess` output says so). Updates in place; AKS also allows the cluster's own outbound IP.
+        /// </summary>
+        [Output("authorizedIpRanges")]
+        public Output<ImmutableArray<string>> AuthorizedIpRanges { get; private set; } = null!;
+
+        /// <summary>
         /// The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
         /// </summary>
         [Output("autoScalerProfile")]
@@ -261,6 +273,18 @@ namespace Pulumi.Aksmesh
         /// </summary>
         [Input("advancedNetworking")]
         public Input<bool>? AdvancedNetworking { get; set; }
+
+        [Input("authorizedIpRanges")]
+        private InputList<string>? _authorizedIpRanges;
+
+        /// <summary>
+        /// The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach the API server, e.g. your office's egress range and your CI runners'. Unset or empty leaves the API server open to the internet (the `apiServerAccess` output says so). Updates in place; AKS also allows the cluster's own outbound IP.
+        /// </summary>
+        public InputList<string> AuthorizedIpRanges
+        {
+            get => _authorizedIpRanges ?? (_authorizedIpRanges = new InputList<string>());
+            set => _authorizedIpRanges = value;
+        }
 
         /// <summary>
         /// The cluster autoscaler's settings, for every autoscaled pool. Updates in place.

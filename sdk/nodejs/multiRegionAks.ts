@@ -68,6 +68,7 @@ export class MultiRegionAks extends pulumi.ComponentResource {
             if (args?.regions === undefined && !opts.urn) {
                 throw new Error("Missing required property 'regions'");
             }
+            resourceInputs["authorizedIpRanges"] = args?.authorizedIpRanges;
             resourceInputs["autoScalerProfile"] = args?.autoScalerProfile;
             resourceInputs["ciliumMesh"] = args?.ciliumMesh;
             resourceInputs["enableVnetPeering"] = args?.enableVnetPeering;
@@ -103,6 +104,10 @@ export class MultiRegionAks extends pulumi.ComponentResource {
  * The set of arguments for constructing a MultiRegionAks resource.
  */
 export interface MultiRegionAksArgs {
+    /**
+     * The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach every region's API server. Unset or empty leaves them open to the internet; each cluster's `apiServerAccess` output says which. Updates in place.
+     */
+    authorizedIpRanges?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
      * Every cluster's autoscaler settings. Updates in place.
      */

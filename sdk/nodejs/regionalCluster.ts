@@ -46,6 +46,14 @@ export class RegionalCluster extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly agentPoolNames: pulumi.Output<{[key: string]: string} | undefined>;
     /**
+     * Who can reach the API server, as Azure reports it: open to the internet, or only the authorized ranges (and the cluster's own outbound IP).
+     */
+    declare public /*out*/ readonly apiServerAccess: pulumi.Output<string | undefined>;
+    /**
+     * The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach the API server, e.g. your office's egress range and your CI runners'. Unset or empty leaves the API server open to the internet (the `apiServerAccess` output says so). Updates in place; AKS also allows the cluster's own outbound IP.
+     */
+    declare public readonly authorizedIpRanges: pulumi.Output<string[] | undefined>;
+    /**
      * The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
      */
     declare public readonly autoScalerProfile: pulumi.Output<outputs.AutoScalerProfile | undefined>;
@@ -187,6 +195,7 @@ export class RegionalCluster extends pulumi.CustomResource {
                 throw new Error("Missing required property 'resourceGroupName'");
             }
             resourceInputs["advancedNetworking"] = args?.advancedNetworking;
+            resourceInputs["authorizedIpRanges"] = args?.authorizedIpRanges;
             resourceInputs["autoScalerProfile"] = args?.autoScalerProfile;
             resourceInputs["dnsServiceIP"] = args?.dnsServiceIP;
             resourceInputs["kubernetesVersion"] = args?.kubernetesVersion;
@@ -208,6 +217,7 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["userPools"] = args?.userPools;
             resourceInputs["vnetCidr"] = args?.vnetCidr;
             resourceInputs["agentPoolNames"] = undefined /*out*/;
+            resourceInputs["apiServerAccess"] = undefined /*out*/;
             resourceInputs["clusterId"] = undefined /*out*/;
             resourceInputs["clusterName"] = undefined /*out*/;
             resourceInputs["currentKubernetesVersion"] = undefined /*out*/;
@@ -221,6 +231,8 @@ export class RegionalCluster extends pulumi.CustomResource {
         } else {
             resourceInputs["advancedNetworking"] = undefined /*out*/;
             resourceInputs["agentPoolNames"] = undefined /*out*/;
+            resourceInputs["apiServerAccess"] = undefined /*out*/;
+            resourceInputs["authorizedIpRanges"] = undefined /*out*/;
             resourceInputs["autoScalerProfile"] = undefined /*out*/;
             resourceInputs["clusterId"] = undefined /*out*/;
             resourceInputs["clusterName"] = undefined /*out*/;
@@ -267,6 +279,10 @@ export interface RegionalClusterArgs {
      * Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
      */
     advancedNetworking?: pulumi.Input<boolean | undefined>;
+    /**
+     * The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach the API server, e.g. your office's egress range and your CI runners'. Unset or empty leaves the API server open to the internet (the `apiServerAccess` output says so). Updates in place; AKS also allows the cluster's own outbound IP.
+     */
+    authorizedIpRanges?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
      * The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
      */

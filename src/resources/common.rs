@@ -19,6 +19,8 @@ use crate::vocabulary::Vocabulary;
 /// Tag put on everything aksmesh creates, so people (and aksmesh) can tell what it owns.
 pub const MANAGED_BY_TAG: &str = "managed-by";
 pub const MANAGED_BY_VALUE: &str = "aksmesh";
+/// How many API server authorized ranges AKS takes.
+pub const MAX_AUTHORIZED_IP_RANGES: usize = 200;
 
 /// Collects failures for one resource's inputs, skipping paths that are unknown in a preview.
 pub struct Validator<'a, 'c> {
@@ -146,6 +148,40 @@ impl<'a, 'c> Validator<'a, 'c> {
         );
         if value.ends_with('.') {
             self.fail(path, "resource group names cannot end with '.'");
+        }
+    }
+
+    /// API server authorized ranges: IPv4 CIDRs (host bits clear) or addresses, each once, at
+    /// most 200 (Learn, api-server-authorized-ip-ranges: "The upper limit for the number of IP
+    /// ranges you can specify is 200"; the Azure CLI takes "IPv4 addresses or CIDRs").
+    pub fn authorized_ip_ranges(&mut self, path: &str, ranges: Option<&[String]>) {
+        let Some(ranges) = ranges.filter(|_| !self.is_unknown(path)) else {
+            return;
+        };
+        if ranges.len() > MAX_AUTHORIZED_IP_RANGES {
+            self.fail(path, format!("{} ranges given; AKS allows at most {MAX_AUTHORIZED_IP_RANGES}: merge neighbouring ranges into wider CIDRs", ranges.len()));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (index, text) in ranges.iter().enumerate() {
+            let item = format!("{path}[{index}]");
+            if self.is_unknown(&item) {
+                continue;
+            }
+            let parsed = if text.contains('/') {
+                crate::net::parse_cidr(text)
+            } else {
+                crate::net::parse_ip(text).map(ipnet::Ipv4Net::from)
+            };
+            match parsed {
+                Ok(range) if !seen.insert(range) => {
+                    self.fail(&item, format!("{range} is listed twice; list each range once"))
+                }
+                Ok(_) => {}
+                Err(error) => self.fail(
+                    &item,
+                    format!("{error}; authorized ranges are public IPv4 CIDRs or addresses, e.g. 73.140.245.0/24"),
+                ),
+            }
         }
     }
 

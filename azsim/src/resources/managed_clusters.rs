@@ -1229,6 +1229,70 @@ fn support_plan(
     Ok(plan)
 }
 
+/// How many authorized ranges AKS takes (Learn, api-server-authorized-ip-ranges: "The upper limit
+/// for the number of IP ranges you can specify is 200").
+const MAX_AUTHORIZED_IP_RANGES: usize = 200;
+
+/// `apiServerAccessProfile`: authorized ranges are IPv4 CIDRs or addresses (the Azure CLI: "should
+/// be a list of IPv4 addresses or CIDRs"; Learn accepts `137.117.106.90/29` while advising the
+/// range's first address), at most 200, and not on a private cluster (Learn: "isn't supported on
+/// private clusters"). The count message is the one AKS answers (neumanndaniel/terraform#1).
+fn check_api_server_access(props: &Map<String, Value>) -> Result<(), ArmError> {
+    let profile = match props.get("apiServerAccessProfile") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Object(profile)) => profile,
+        Some(_) => {
+            return Err(ArmError::invalid_content(
+                "The request content was invalid and could not be deserialized: 'apiServerAccessProfile' must be an object.",
+            ))
+        }
+    };
+    let target = "properties.apiServerAccessProfile.authorizedIPRanges";
+    let ranges: Vec<&str> = match profile.get("authorizedIPRanges") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                item.as_str().ok_or_else(|| {
+                    ArmError::invalid_content(
+                        "The request content was invalid and could not be deserialized: 'authorizedIPRanges' must be an array of strings.",
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(ArmError::invalid_content(
+                "The request content was invalid and could not be deserialized: 'authorizedIPRanges' must be an array.",
+            ))
+        }
+    };
+    if ranges.len() > MAX_AUTHORIZED_IP_RANGES {
+        return Err(invalid(
+            target,
+            format!("The number of APIServer Authorized IP Ranges is greater than the allowed value {MAX_AUTHORIZED_IP_RANGES}."),
+        ));
+    }
+    for range in &ranges {
+        let valid = match range.split_once('/') {
+            Some(_) => range.parse::<ipnet::Ipv4Net>().is_ok(),
+            None => range.parse::<std::net::Ipv4Addr>().is_ok(),
+        };
+        if !valid {
+            return Err(invalid(
+                target,
+                format!("The APIServer Authorized IP Range '{range}' is invalid: use an IPv4 address or CIDR, e.g. 73.140.245.0/24."),
+            ));
+        }
+    }
+    if !ranges.is_empty() && profile.get("enablePrivateCluster") == Some(&Value::Bool(true)) {
+        return Err(invalid(
+            target,
+            "API server authorized IP ranges are not supported on private clusters.",
+        ));
+    }
+    Ok(())
+}
+
 pub fn put_cluster(
     world: &mut World,
     ctx: &Ctx,
@@ -1294,6 +1358,7 @@ pub fn put_cluster(
     sku.insert("name".into(), json!(sku_name));
     sku.insert("tier".into(), json!(sku_tier));
     let support_plan = support_plan(&props, &old_props, sku_tier)?;
+    check_api_server_access(&props)?;
 
     // An update without a version keeps the cluster's; only a create gets the default.
     // An empty version means "not specified", as in Microsoft's 2026-05-01 examples

@@ -52,6 +52,8 @@ func NewMultiRegionAks(ctx *pulumi.Context,
 }
 
 type multiRegionAksArgs struct {
+	// The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach every region's API server. Unset or empty leaves them open to the internet; each cluster's `apiServerAccess` output says which. Updates in place.
+	AuthorizedIpRanges []string `pulumi:"authorizedIpRanges"`
 	// Every cluster's autoscaler settings. Updates in place.
 	AutoScalerProfile *AutoScalerProfile `pulumi:"autoScalerProfile"`
 	// A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
@@ -80,6 +82,8 @@ type multiRegionAksArgs struct {
 
 // The set of arguments for constructing a MultiRegionAks resource.
 type MultiRegionAksArgs struct {
+	// The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach every region's API server. Unset or empty leaves them open to the internet; each cluster's `apiServerAccess` output says which. Updates in place.
+	AuthorizedIpRanges pulumi.StringArrayInput
 	// Every cluster's autoscaler settings. Updates in place.
 	AutoScalerProfile AutoScalerProfilePtrInput
 	// A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.

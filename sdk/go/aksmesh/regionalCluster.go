@@ -20,6 +20,10 @@ type RegionalCluster struct {
 	AdvancedNetworking pulumi.BoolOutput `pulumi:"advancedNetworking"`
 	// The ARM agent pool that carries each pool now, by the pool's name (`systemPool.name` or the userPools key): a rotation gives a pool a new agent pool with a generated name.
 	AgentPoolNames pulumi.StringMapOutput `pulumi:"agentPoolNames"`
+	// Who can reach the API server, as Azure reports it: open to the internet, or only the authorized ranges (and the cluster's own outbound IP).
+	ApiServerAccess pulumi.StringPtrOutput `pulumi:"apiServerAccess"`
+	// The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach the API server, e.g. your office's egress range and your CI runners'. Unset or empty leaves the API server open to the internet (the `apiServerAccess` output says so). Updates in place; AKS also allows the cluster's own outbound IP.
+	AuthorizedIpRanges pulumi.StringArrayOutput `pulumi:"authorizedIpRanges"`
 	// The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
 	AutoScalerProfile AutoScalerProfilePtrOutput `pulumi:"autoScalerProfile"`
 	// The AKS cluster's Azure resource id (also the Pulumi id; import with it).
@@ -137,6 +141,8 @@ func (RegionalClusterState) ElementType() reflect.Type {
 type regionalClusterArgs struct {
 	// Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
 	AdvancedNetworking *bool `pulumi:"advancedNetworking"`
+	// The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach the API server, e.g. your office's egress range and your CI runners'. Unset or empty leaves the API server open to the internet (the `apiServerAccess` output says so). Updates in place; AKS also allows the cluster's own outbound IP.
+	AuthorizedIpRanges []string `pulumi:"authorizedIpRanges"`
 	// The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
 	AutoScalerProfile *AutoScalerProfile `pulumi:"autoScalerProfile"`
 	// The cluster DNS service address, inside `serviceCidr` and not its first or last address. Default: the 10th address of `serviceCidr` (`10.96.0.10`). Changing it replaces the cluster.
@@ -183,6 +189,8 @@ type regionalClusterArgs struct {
 type RegionalClusterArgs struct {
 	// Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
 	AdvancedNetworking pulumi.BoolPtrInput
+	// The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach the API server, e.g. your office's egress range and your CI runners'. Unset or empty leaves the API server open to the internet (the `apiServerAccess` output says so). Updates in place; AKS also allows the cluster's own outbound IP.
+	AuthorizedIpRanges pulumi.StringArrayInput
 	// The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
 	AutoScalerProfile AutoScalerProfilePtrInput
 	// The cluster DNS service address, inside `serviceCidr` and not its first or last address. Default: the 10th address of `serviceCidr` (`10.96.0.10`). Changing it replaces the cluster.
@@ -320,6 +328,16 @@ func (o RegionalClusterOutput) AdvancedNetworking() pulumi.BoolOutput {
 // The ARM agent pool that carries each pool now, by the pool's name (`systemPool.name` or the userPools key): a rotation gives a pool a new agent pool with a generated name.
 func (o RegionalClusterOutput) AgentPoolNames() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringMapOutput { return v.AgentPoolNames }).(pulumi.StringMapOutput)
+}
+
+// Who can reach the API server, as Azure reports it: open to the internet, or only the authorized ranges (and the cluster's own outbound IP).
+func (o RegionalClusterOutput) ApiServerAccess() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *RegionalCluster) pulumi.StringPtrOutput { return v.ApiServerAccess }).(pulumi.StringPtrOutput)
+}
+
+// The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach the API server, e.g. your office's egress range and your CI runners'. Unset or empty leaves the API server open to the internet (the `apiServerAccess` output says so). Updates in place; AKS also allows the cluster's own outbound IP.
+func (o RegionalClusterOutput) AuthorizedIpRanges() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *RegionalCluster) pulumi.StringArrayOutput { return v.AuthorizedIpRanges }).(pulumi.StringArrayOutput)
 }
 
 // The cluster autoscaler's settings, for every autoscaled pool. Updates in place.

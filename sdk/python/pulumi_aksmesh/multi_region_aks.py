@@ -23,6 +23,7 @@ __all__ = ['MultiRegionAksArgs', 'MultiRegionAks']
 class MultiRegionAksArgs:
     def __init__(__self__, *,
                  regions: pulumi.Input[Sequence[pulumi.Input['MultiRegionAksRegionArgs']]],
+                 authorized_ip_ranges: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  auto_scaler_profile: pulumi.Input[Optional['AutoScalerProfileArgs']] = None,
                  cilium_mesh: pulumi.Input[Optional['MultiRegionAksMeshArgs']] = None,
                  enable_vnet_peering: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -38,6 +39,7 @@ class MultiRegionAksArgs:
         The set of arguments for constructing a MultiRegionAks resource.
 
         :param pulumi.Input[Sequence[pulumi.Input['MultiRegionAksRegionArgs']]] regions: The regions, in a stable order.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] authorized_ip_ranges: The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach every region's API server. Unset or empty leaves them open to the internet; each cluster's `apiServerAccess` output says which. Updates in place.
         :param pulumi.Input['AutoScalerProfileArgs'] auto_scaler_profile: Every cluster's autoscaler settings. Updates in place.
         :param pulumi.Input['MultiRegionAksMeshArgs'] cilium_mesh: A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
         :param pulumi.Input[_builtins.bool] enable_vnet_peering: Peer every pair of regional VNets. Default false. Nodes and load balancers become reachable across regions; overlay pods still cannot reach remote pods.
@@ -51,6 +53,8 @@ class MultiRegionAksArgs:
         :param pulumi.Input[Mapping[str, pulumi.Input['NodePoolArgs']]] user_pools: Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
         """
         pulumi.set(__self__, "regions", regions)
+        if authorized_ip_ranges is not None:
+            pulumi.set(__self__, "authorized_ip_ranges", authorized_ip_ranges)
         if auto_scaler_profile is not None:
             pulumi.set(__self__, "auto_scaler_profile", auto_scaler_profile)
         if cilium_mesh is not None:
@@ -85,6 +89,18 @@ class MultiRegionAksArgs:
     @regions.setter
     def regions(self, value: pulumi.Input[Sequence[pulumi.Input['MultiRegionAksRegionArgs']]]):
         pulumi.set(self, "regions", value)
+
+    @_builtins.property
+    @pulumi.getter(name="authorizedIpRanges")
+    def authorized_ip_ranges(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach every region's API server. Unset or empty leaves them open to the internet; each cluster's `apiServerAccess` output says which. Updates in place.
+        """
+        return pulumi.get(self, "authorized_ip_ranges")
+
+    @authorized_ip_ranges.setter
+    def authorized_ip_ranges(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "authorized_ip_ranges", value)
 
     @_builtins.property
     @pulumi.getter(name="autoScalerProfile")
@@ -225,6 +241,7 @@ class MultiRegionAks(pulumi.ComponentResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 authorized_ip_ranges: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  auto_scaler_profile: pulumi.Input[Optional[Union['AutoScalerProfileArgs', 'AutoScalerProfileArgsDict']]] = None,
                  cilium_mesh: pulumi.Input[Optional[Union['MultiRegionAksMeshArgs', 'MultiRegionAksMeshArgsDict']]] = None,
                  enable_vnet_peering: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -243,6 +260,7 @@ class MultiRegionAks(pulumi.ComponentResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] authorized_ip_ranges: The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach every region's API server. Unset or empty leaves them open to the internet; each cluster's `apiServerAccess` output says which. Updates in place.
         :param pulumi.Input[Union['AutoScalerProfileArgs', 'AutoScalerProfileArgsDict']] auto_scaler_profile: Every cluster's autoscaler settings. Updates in place.
         :param pulumi.Input[Union['MultiRegionAksMeshArgs', 'MultiRegionAksMeshArgsDict']] cilium_mesh: A Cilium cluster mesh between the clusters (pod to pod and global services across regions). Default: none.
         :param pulumi.Input[_builtins.bool] enable_vnet_peering: Peer every pair of regional VNets. Default false. Nodes and load balancers become reachable across regions; overlay pods still cannot reach remote pods.
@@ -280,6 +298,7 @@ class MultiRegionAks(pulumi.ComponentResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 authorized_ip_ranges: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  auto_scaler_profile: pulumi.Input[Optional[Union['AutoScalerProfileArgs', 'AutoScalerProfileArgsDict']]] = None,
                  cilium_mesh: pulumi.Input[Optional[Union['MultiRegionAksMeshArgs', 'MultiRegionAksMeshArgsDict']]] = None,
                  enable_vnet_peering: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -303,6 +322,7 @@ class MultiRegionAks(pulumi.ComponentResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = MultiRegionAksArgs.__new__(MultiRegionAksArgs)
 
+            __props__.__dict__["authorized_ip_ranges"] = authorized_ip_ranges
             __props__.__dict__["auto_scaler_profile"] = auto_scaler_profile
             __props__.__dict__["cilium_mesh"] = cilium_mesh
             __props__.__dict__["enable_vnet_peering"] = enable_vnet_peering

@@ -26,6 +26,7 @@ class RegionalClusterArgs:
                  node_subnet_id: pulumi.Input[_builtins.str],
                  resource_group_name: pulumi.Input[_builtins.str],
                  advanced_networking: pulumi.Input[Optional[_builtins.bool]] = None,
+                 authorized_ip_ranges: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  auto_scaler_profile: pulumi.Input[Optional['AutoScalerProfileArgs']] = None,
                  dns_service_ip: pulumi.Input[Optional[_builtins.str]] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
@@ -50,6 +51,7 @@ class RegionalClusterArgs:
         :param pulumi.Input[_builtins.str] node_subnet_id: Resource id of the subnet the nodes join: pass the RegionalNetwork's `nodeSubnetId` output. The cluster identity is granted Network Contributor on it so internal load balancers work. Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] resource_group_name: The resource group the cluster is created in: pass the RegionalNetwork's `resourceGroupName` output. Changing it replaces the cluster.
         :param pulumi.Input[_builtins.bool] advanced_networking: Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] authorized_ip_ranges: The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach the API server, e.g. your office's egress range and your CI runners'. Unset or empty leaves the API server open to the internet (the `apiServerAccess` output says so). Updates in place; AKS also allows the cluster's own outbound IP.
         :param pulumi.Input['AutoScalerProfileArgs'] auto_scaler_profile: The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
         :param pulumi.Input[_builtins.str] dns_service_ip: The cluster DNS service address, inside `serviceCidr` and not its first or last address. Default: the 10th address of `serviceCidr` (`10.96.0.10`). Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] kubernetes_version: The Kubernetes version, `major.minor` (e.g. `1.34`, AKS picks the latest patch) or `major.minor.patch` (e.g. `1.34.2`). Default: AKS's default version at creation, after which unset keeps the version the cluster runs. Upgrades (one minor version at a time) update in place; AKS refuses downgrades.
@@ -73,6 +75,8 @@ class RegionalClusterArgs:
         pulumi.set(__self__, "resource_group_name", resource_group_name)
         if advanced_networking is not None:
             pulumi.set(__self__, "advanced_networking", advanced_networking)
+        if authorized_ip_ranges is not None:
+            pulumi.set(__self__, "authorized_ip_ranges", authorized_ip_ranges)
         if auto_scaler_profile is not None:
             pulumi.set(__self__, "auto_scaler_profile", auto_scaler_profile)
         if dns_service_ip is not None:
@@ -155,6 +159,18 @@ class RegionalClusterArgs:
     @advanced_networking.setter
     def advanced_networking(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "advanced_networking", value)
+
+    @_builtins.property
+    @pulumi.getter(name="authorizedIpRanges")
+    def authorized_ip_ranges(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach the API server, e.g. your office's egress range and your CI runners'. Unset or empty leaves the API server open to the internet (the `apiServerAccess` output says so). Updates in place; AKS also allows the cluster's own outbound IP.
+        """
+        return pulumi.get(self, "authorized_ip_ranges")
+
+    @authorized_ip_ranges.setter
+    def authorized_ip_ranges(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "authorized_ip_ranges", value)
 
     @_builtins.property
     @pulumi.getter(name="autoScalerProfile")
@@ -368,6 +384,7 @@ class RegionalCluster(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  advanced_networking: pulumi.Input[Optional[_builtins.bool]] = None,
+                 authorized_ip_ranges: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  auto_scaler_profile: pulumi.Input[Optional[Union['AutoScalerProfileArgs', 'AutoScalerProfileArgsDict']]] = None,
                  dns_service_ip: pulumi.Input[Optional[_builtins.str]] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
@@ -395,6 +412,7 @@ class RegionalCluster(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] advanced_networking: Turns on Advanced Container Networking Services (network observability and Cilium FQDN/L7 security); requires `networkDataplane: cilium`. Default: `false`. Updates in place.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] authorized_ip_ranges: The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach the API server, e.g. your office's egress range and your CI runners'. Unset or empty leaves the API server open to the internet (the `apiServerAccess` output says so). Updates in place; AKS also allows the cluster's own outbound IP.
         :param pulumi.Input[Union['AutoScalerProfileArgs', 'AutoScalerProfileArgsDict']] auto_scaler_profile: The cluster autoscaler's settings, for every autoscaled pool. Updates in place.
         :param pulumi.Input[_builtins.str] dns_service_ip: The cluster DNS service address, inside `serviceCidr` and not its first or last address. Default: the 10th address of `serviceCidr` (`10.96.0.10`). Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] kubernetes_version: The Kubernetes version, `major.minor` (e.g. `1.34`, AKS picks the latest patch) or `major.minor.patch` (e.g. `1.34.2`). Default: AKS's default version at creation, after which unset keeps the version the cluster runs. Upgrades (one minor version at a time) update in place; AKS refuses downgrades.
@@ -441,6 +459,7 @@ class RegionalCluster(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  advanced_networking: pulumi.Input[Optional[_builtins.bool]] = None,
+                 authorized_ip_ranges: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  auto_scaler_profile: pulumi.Input[Optional[Union['AutoScalerProfileArgs', 'AutoScalerProfileArgsDict']]] = None,
                  dns_service_ip: pulumi.Input[Optional[_builtins.str]] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
@@ -471,6 +490,7 @@ class RegionalCluster(pulumi.CustomResource):
             __props__ = RegionalClusterArgs.__new__(RegionalClusterArgs)
 
             __props__.__dict__["advanced_networking"] = advanced_networking
+            __props__.__dict__["authorized_ip_ranges"] = authorized_ip_ranges
             __props__.__dict__["auto_scaler_profile"] = auto_scaler_profile
             __props__.__dict__["dns_service_ip"] = dns_service_ip
             __props__.__dict__["kubernetes_version"] = kubernetes_version
@@ -498,6 +518,7 @@ class RegionalCluster(pulumi.CustomResource):
             __props__.__dict__["user_pools"] = user_pools
             __props__.__dict__["vnet_cidr"] = vnet_cidr
             __props__.__dict__["agent_pool_names"] = None
+            __props__.__dict__["api_server_access"] = None
             __props__.__dict__["cluster_id"] = None
             __props__.__dict__["cluster_name"] = None
             __props__.__dict__["current_kubernetes_version"] = None
@@ -534,6 +555,8 @@ class RegionalCluster(pulumi.CustomResource):
 
         __props__.__dict__["advanced_networking"] = None
         __props__.__dict__["agent_pool_names"] = None
+        __props__.__dict__["api_server_access"] = None
+        __props__.__dict__["authorized_ip_ranges"] = None
         __props__.__dict__["auto_scaler_profile"] = None
         __props__.__dict__["cluster_id"] = None
         __props__.__dict__["cluster_name"] = None
@@ -581,6 +604,22 @@ class RegionalCluster(pulumi.CustomResource):
         The ARM agent pool that carries each pool now, by the pool's name (`systemPool.name` or the userPools key): a rotation gives a pool a new agent pool with a generated name.
         """
         return pulumi.get(self, "agent_pool_names")
+
+    @_builtins.property
+    @pulumi.getter(name="apiServerAccess")
+    def api_server_access(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Who can reach the API server, as Azure reports it: open to the internet, or only the authorized ranges (and the cluster's own outbound IP).
+        """
+        return pulumi.get(self, "api_server_access")
+
+    @_builtins.property
+    @pulumi.getter(name="authorizedIpRanges")
+    def authorized_ip_ranges(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        The public IPv4 ranges (CIDRs or single addresses, at most 200) allowed to reach the API server, e.g. your office's egress range and your CI runners'. Unset or empty leaves the API server open to the internet (the `apiServerAccess` output says so). Updates in place; AKS also allows the cluster's own outbound IP.
+        """
+        return pulumi.get(self, "authorized_ip_ranges")
 
     @_builtins.property
     @pulumi.getter(name="autoScalerProfile")

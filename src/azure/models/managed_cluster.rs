@@ -120,6 +120,9 @@ pub struct ManagedClusterProperties {
     /// The cluster autoscaler's settings, for every autoscaled pool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_scaler_profile: Option<AutoScalerProfile>,
+    /// Who reaches the API server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_server_access_profile: Option<ApiServerAccessProfile>,
     /// API server FQDN (read-only).
     #[serde(default, skip_serializing)]
     pub fqdn: Option<String>,
@@ -135,6 +138,33 @@ pub struct ManagedClusterProperties {
     /// Kubelet identity and friends as reported by Azure (read-only here).
     #[serde(default, skip_serializing)]
     pub identity_profile: Option<BTreeMap<String, IdentityProfileEntry>>,
+}
+
+/// API server access (`ManagedClusterAPIServerAccessProfile`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiServerAccessProfile {
+    /// CIDRs allowed to reach the public API server; empty disables the restriction.
+    #[serde(
+        default,
+        rename = "authorizedIPRanges",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorized_ip_ranges: Option<Vec<String>>,
+    /// Read here only: aksmesh does not create private clusters yet.
+    #[serde(default, skip_serializing)]
+    pub enable_private_cluster: Option<bool>,
+}
+
+impl ManagedCluster {
+    /// The authorized ranges Azure reports (none: open to the internet).
+    pub fn authorized_ip_ranges(&self) -> Vec<String> {
+        self.properties
+            .api_server_access_profile
+            .as_ref()
+            .and_then(|profile| profile.authorized_ip_ranges.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// OIDC issuer settings.

@@ -6,6 +6,7 @@ use crate::property::{join_index, Annotations};
 use crate::regions;
 use crate::resource::{CheckContext, CheckFailure, Resource};
 use crate::resources::cilium_mesh::{CiliumMesh, CiliumMeshInputs};
+use crate::resources::common::Validator;
 use crate::resources::regional_cluster::{
     kubernetes_versions, RegionalCluster, RegionalClusterInputs,
 };
@@ -37,6 +38,13 @@ pub fn check(inputs: &MultiRegionAksInputs, unknowns: &Annotations) -> Vec<Check
     }
     check_regions(inputs, unknowns, &mut failures);
     check_pools(inputs, unknowns, &mut failures);
+    let context = CheckContext {
+        unknowns,
+        name: "platform",
+    };
+    let mut validator = Validator::new(&context);
+    validator.authorized_ip_ranges("authorizedIpRanges", inputs.authorized_ip_ranges.as_deref());
+    failures.extend(validator.failures);
     let any_unknown_range = inputs
         .regions
         .iter()

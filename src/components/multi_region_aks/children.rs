@@ -127,6 +127,7 @@ impl Platform<'_> {
             user_pools: inputs.user_pools(region_index),
             sku_tier: inputs.sku_tier,
             auto_scaler_profile: inputs.auto_scaler_profile.clone(),
+            authorized_ip_ranges: inputs.authorized_ip_ranges.clone(),
             profile: Some(ClusterProfile::Production),
             tags: links.map(self.raw_tags.clone()),
             ..Default::default()

@@ -105,6 +105,9 @@ pub struct MultiRegionAksInputs {
     /// Every cluster's autoscaler settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_scaler_profile: Option<AutoScalerSettings>,
+    /// The public IPv4 ranges allowed to reach every cluster's API server; unset leaves them open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorized_ip_ranges: Option<Vec<String>>,
 }
 
 impl MultiRegionAksInputs {
@@ -271,6 +274,7 @@ mod tests {
             user_pools: None,
             sku_tier: None,
             auto_scaler_profile: None,
+            authorized_ip_ranges: None,
         }
     }
 
@@ -550,6 +554,21 @@ mod tests {
         let failures = MultiRegionAks.check(&too_many, &Annotations::default());
         // At the region whose range is missing: that is where the fix goes.
         assert_eq!(failures[0].property, "regions[8].vnetCidr");
+    }
+
+    /// The platform's authorized ranges go to every cluster, checked once at the platform's key.
+    #[test]
+    fn authorized_ranges_are_checked_at_the_platform() {
+        let mut platform = inputs(&["eastus", "westus"]);
+        platform.authorized_ip_ranges = Some(vec!["73.140.245.0/24".into(), "10.0.0.1/8".into()]);
+        let failures = MultiRegionAks.check(&platform, &Annotations::default());
+        let paths: Vec<&str> = failures.iter().map(|f| f.property.as_str()).collect();
+        assert_eq!(paths, ["authorizedIpRanges[1]"], "{failures:?}");
+        assert!(failures[0].reason.contains("10.0.0.0/8"));
+        platform.authorized_ip_ranges = Some(vec!["73.140.245.0/24".into()]);
+        assert!(MultiRegionAks
+            .check(&platform, &Annotations::default())
+            .is_empty());
     }
 
     /// A bad pool fails the platform's Check where it is written: at the region that gives it,

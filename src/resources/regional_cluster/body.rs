@@ -4,8 +4,9 @@ use super::pools::{agent_pool_body, pool_specs};
 use super::types::{AutoScalerSettings, RegionalClusterInputs, RegionalClusterState};
 use crate::azure::models::managed_cluster::{
     AdvancedNetworking, AdvancedNetworkingObservability, AdvancedNetworkingSecurity,
-    AgentPoolProfile, AutoScalerProfile, ManagedCluster, ManagedClusterIdentity,
-    ManagedClusterProperties, ManagedClusterSku, NetworkProfile, OidcIssuerProfile,
+    AgentPoolProfile, ApiServerAccessProfile, AutoScalerProfile, ManagedCluster,
+    ManagedClusterIdentity, ManagedClusterProperties, ManagedClusterSku, NetworkProfile,
+    OidcIssuerProfile,
 };
 use crate::resources::common::managed_tags;
 use crate::vocabulary::{PodNetworking, SkuTier, Vocabulary};
@@ -44,6 +45,12 @@ pub(super) fn cluster_body(
             network_profile: Some(network_profile(&resolved)),
             support_plan: Some(support_plan(resolved.sku_tier).into()),
             auto_scaler_profile: inputs.auto_scaler_profile.as_ref().map(auto_scaler_profile),
+            // Always sent, empty when unset: an empty list is how AKS lifts the restriction
+            // (Learn, api-server-authorized-ip-ranges, "Disable authorized IP ranges").
+            api_server_access_profile: Some(ApiServerAccessProfile {
+                authorized_ip_ranges: Some(inputs.authorized_ip_ranges.clone().unwrap_or_default()),
+                enable_private_cluster: None,
+            }),
             ..Default::default()
         },
         ..Default::default()

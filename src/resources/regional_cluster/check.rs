@@ -47,6 +47,7 @@ pub(super) fn check(
     if let Some(profile) = &inputs.auto_scaler_profile {
         check_auto_scaler(&mut v, profile);
     }
+    v.authorized_ip_ranges("authorizedIpRanges", inputs.authorized_ip_ranges.as_deref());
     v.tags("tags", &inputs.tags);
     v.failures
 }
@@ -892,6 +893,53 @@ mod tests {
                 "userPools.system"
             ]
         );
+    }
+
+    /// Authorized ranges: IPv4 CIDRs or addresses, each once, at most 200; every bad one is
+    /// named at its own index.
+    #[test]
+    fn authorized_ip_ranges_are_checked_one_by_one() {
+        let many: Vec<String> = (0..201)
+            .map(|i| format!("20.{}.{}.0/24", i / 256, i % 256))
+            .collect();
+        let rows: Vec<(Vec<String>, &[&str])> = vec![
+            (vec![], &[]),
+            (
+                vec![
+                    "73.140.245.0/24".into(),
+                    "20.42.25.196".into(),
+                    "0.0.0.0/32".into(),
+                ],
+                &[],
+            ),
+            (many[..200].to_vec(), &[]),
+            (many.clone(), &["authorizedIpRanges"]),
+            (
+                vec![
+                    "137.117.106.90/29".into(),
+                    "2001:db8::/32".into(),
+                    "73.140.245.0/24".into(),
+                    "73.140.245.0/24".into(),
+                    "not-a-range".into(),
+                ],
+                &[
+                    "authorizedIpRanges[0]",
+                    "authorizedIpRanges[1]",
+                    "authorizedIpRanges[3]",
+                    "authorizedIpRanges[4]",
+                ],
+            ),
+        ];
+        for (ranges, expected) in rows {
+            let mut inputs = valid();
+            inputs.authorized_ip_ranges = Some(ranges.clone());
+            let failures = check(&mut inputs);
+            let paths: Vec<&str> = failures.iter().map(|f| f.property.as_str()).collect();
+            assert_eq!(paths, expected, "{ranges:?}");
+        }
+        let mut inputs = valid();
+        inputs.authorized_ip_ranges = Some(vec!["137.117.106.90/29".into()]);
+        assert!(check(&mut inputs)[0].reason.contains("137.117.106.88/29"));
     }
 
     /// A new cluster records its profile; an existing one keeps the one it had (none when it was

@@ -91,6 +91,12 @@ pub(super) fn live_inputs(
         profile: old.and_then(|inputs| inputs.profile),
         sku_tier: sku_tier(cluster, old, &defaults),
         advanced_networking: advanced_networking(&network, old),
+        authorized_ip_ranges: represent(
+            old.and_then(|i| i.authorized_ip_ranges.as_ref()),
+            Some(cluster.authorized_ip_ranges()),
+            Some(&Vec::new()),
+            |a, b| sorted(a.clone()) == sorted(b.clone()),
+        ),
         tags: user_tags(cluster.tags.as_ref()),
         location,
     }

@@ -201,6 +201,7 @@ pub(super) fn state_from(
         cluster_name: inputs.names().cluster,
         cluster_id: cluster.id.clone().unwrap_or_else(|| cluster_id.to_string()),
         fqdn: cluster.properties.fqdn.clone(),
+        api_server_access: Some(api_server_access(&cluster.authorized_ip_ranges())),
         principal_id: cluster.principal_id().map(str::to_string),
         node_resource_group: cluster.properties.node_resource_group.clone(),
         oidc_issuer_url: cluster.oidc_issuer_url().map(str::to_string),
@@ -210,6 +211,20 @@ pub(super) fn state_from(
         kubeconfig: None,
         agent_pool_names: agent_pool_names(inputs, cluster),
         out_of_band_changes: Vec::new(),
+    }
+}
+
+/// Who can reach the API server, in a sentence (the output `apiServerAccess`).
+pub(crate) fn api_server_access(ranges: &[String]) -> String {
+    match ranges {
+        [] => "open to the internet: set authorizedIpRanges to limit who reaches the API server"
+            .into(),
+        ranges => format!(
+            "limited to {} authorized range{} ({}) and the cluster's own outbound IP",
+            ranges.len(),
+            if ranges.len() == 1 { "" } else { "s" },
+            ranges.join(", ")
+        ),
     }
 }
 

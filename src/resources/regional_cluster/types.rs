@@ -215,6 +215,10 @@ pub struct RegionalClusterInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-resolved" = true))]
     pub advanced_networking: Option<bool>,
+    /// The public IPv4 ranges (CIDRs or addresses, at most 200) allowed to reach the API server;
+    /// unset or empty leaves it open to the internet. Updates in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorized_ip_ranges: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
 }
@@ -229,6 +233,10 @@ pub struct RegionalClusterState {
     pub cluster_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fqdn: Option<String>,
+    /// Who can reach the API server, as Azure reports it: open to the internet, or the
+    /// authorized ranges only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_server_access: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -214,6 +214,22 @@ async fn regional_cluster_lifecycle_against_azsim() {
         "10.244.0.0/15"
     );
 
+    // The workload identity webhook runs, and the kubelet identity is an output.
+    assert_eq!(updated.state_json()["workloadIdentityEnabled"], true);
+    let (_, live) = cluster_get(&azsim, &created.id);
+    assert_eq!(
+        live["properties"]["securityProfile"]["workloadIdentity"]["enabled"],
+        true
+    );
+    let kubelet = &live["properties"]["identityProfile"]["kubeletidentity"];
+    for key in ["clientId", "objectId", "resourceId"] {
+        assert_eq!(
+            updated.state_json()["kubeletIdentity"][key],
+            kubelet[key],
+            "{key}"
+        );
+    }
+
     // Authorized ranges close the API server in place, and the output says who can reach it.
     assert!(updated.state_json()["apiServerAccess"]
         .as_str()

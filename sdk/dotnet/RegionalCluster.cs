@@ -82,6 +82,12 @@ namespace Pulumi.Aksmesh
         public Output<string?> Kubeconfig { get; private set; } = null!;
 
         /// <summary>
+        /// The kubelet's managed identity, which pulls images: grant its objectId AcrPull on a container registry.
+        /// </summary>
+        [Output("kubeletIdentity")]
+        public Output<Outputs.KubeletIdentity?> KubeletIdentity { get; private set; } = null!;
+
+        /// <summary>
         /// The Kubernetes version the cluster is set to, as Azure reports it (`major.minor` or `major.minor.patch`); `currentKubernetesVersion` is the exact version running.
         /// </summary>
         [Output("kubernetesVersion")]
@@ -218,6 +224,12 @@ namespace Pulumi.Aksmesh
         /// </summary>
         [Output("vnetCidr")]
         public Output<string?> VnetCidr { get; private set; } = null!;
+
+        /// <summary>
+        /// Whether the workload identity webhook runs, so pods with a federated service account get Microsoft Entra tokens (new clusters have it; a cluster created by an earlier aksmesh gets it with its next cluster update).
+        /// </summary>
+        [Output("workloadIdentityEnabled")]
+        public Output<bool?> WorkloadIdentityEnabled { get; private set; } = null!;
 
 
         /// <summary>

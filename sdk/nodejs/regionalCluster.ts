@@ -82,6 +82,10 @@ export class RegionalCluster extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly kubeconfig: pulumi.Output<string | undefined>;
     /**
+     * The kubelet's managed identity, which pulls images: grant its objectId AcrPull on a container registry.
+     */
+    declare public /*out*/ readonly kubeletIdentity: pulumi.Output<outputs.KubeletIdentity | undefined>;
+    /**
      * The Kubernetes version the cluster is set to, as Azure reports it (`major.minor` or `major.minor.patch`); `currentKubernetesVersion` is the exact version running.
      */
     declare public readonly kubernetesVersion: pulumi.Output<string | undefined>;
@@ -173,6 +177,10 @@ export class RegionalCluster extends pulumi.CustomResource {
      * The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
      */
     declare public readonly vnetCidr: pulumi.Output<string | undefined>;
+    /**
+     * Whether the workload identity webhook runs, so pods with a federated service account get Microsoft Entra tokens (new clusters have it; a cluster created by an earlier aksmesh gets it with its next cluster update).
+     */
+    declare public /*out*/ readonly workloadIdentityEnabled: pulumi.Output<boolean | undefined>;
 
     /**
      * Create a RegionalCluster resource with the given unique name, arguments, and options.
@@ -223,11 +231,13 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["currentKubernetesVersion"] = undefined /*out*/;
             resourceInputs["fqdn"] = undefined /*out*/;
             resourceInputs["kubeconfig"] = undefined /*out*/;
+            resourceInputs["kubeletIdentity"] = undefined /*out*/;
             resourceInputs["nodeResourceGroup"] = undefined /*out*/;
             resourceInputs["oidcIssuerUrl"] = undefined /*out*/;
             resourceInputs["outOfBandChanges"] = undefined /*out*/;
             resourceInputs["principalId"] = undefined /*out*/;
             resourceInputs["roleAssignmentIds"] = undefined /*out*/;
+            resourceInputs["workloadIdentityEnabled"] = undefined /*out*/;
         } else {
             resourceInputs["advancedNetworking"] = undefined /*out*/;
             resourceInputs["agentPoolNames"] = undefined /*out*/;
@@ -240,6 +250,7 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["dnsServiceIP"] = undefined /*out*/;
             resourceInputs["fqdn"] = undefined /*out*/;
             resourceInputs["kubeconfig"] = undefined /*out*/;
+            resourceInputs["kubeletIdentity"] = undefined /*out*/;
             resourceInputs["kubernetesVersion"] = undefined /*out*/;
             resourceInputs["location"] = undefined /*out*/;
             resourceInputs["namePrefix"] = undefined /*out*/;
@@ -263,6 +274,7 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["tags"] = undefined /*out*/;
             resourceInputs["userPools"] = undefined /*out*/;
             resourceInputs["vnetCidr"] = undefined /*out*/;
+            resourceInputs["workloadIdentityEnabled"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const secretOpts = { additionalSecretOutputs: ["kubeconfig"] };

@@ -1359,6 +1359,9 @@ pub fn put_cluster(
     sku.insert("tier".into(), json!(sku_tier));
     let support_plan = support_plan(&props, &old_props, sku_tier)?;
     check_api_server_access(&props)?;
+    // `securityProfile.workloadIdentity` is kept as sent. Learn pairs it with the OIDC issuer, but
+    // ARM does not refuse it alone: Microsoft's ManagedClustersCreate_SecurityProfile example
+    // enables it without an issuer and is answered 200.
 
     // An update without a version keeps the cluster's; only a create gets the default.
     // An empty version means "not specified", as in Microsoft's 2026-05-01 examples

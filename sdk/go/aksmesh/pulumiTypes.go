@@ -1865,6 +1865,100 @@ func (o FrontDoorUsagePtrOutput) Sku() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// A managed identity AKS made for the cluster.
+type KubeletIdentity struct {
+	// The identity's client (application) id.
+	ClientId string `pulumi:"clientId"`
+	// The identity's object (principal) id: the principal of role assignments.
+	ObjectId string `pulumi:"objectId"`
+	// The identity's ARM resource id.
+	ResourceId string `pulumi:"resourceId"`
+}
+
+// A managed identity AKS made for the cluster.
+type KubeletIdentityOutput struct{ *pulumi.OutputState }
+
+func (KubeletIdentityOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*KubeletIdentity)(nil)).Elem()
+}
+
+func (o KubeletIdentityOutput) ToKubeletIdentityOutput() KubeletIdentityOutput {
+	return o
+}
+
+func (o KubeletIdentityOutput) ToKubeletIdentityOutputWithContext(ctx context.Context) KubeletIdentityOutput {
+	return o
+}
+
+// The identity's client (application) id.
+func (o KubeletIdentityOutput) ClientId() pulumi.StringOutput {
+	return o.ApplyT(func(v KubeletIdentity) string { return v.ClientId }).(pulumi.StringOutput)
+}
+
+// The identity's object (principal) id: the principal of role assignments.
+func (o KubeletIdentityOutput) ObjectId() pulumi.StringOutput {
+	return o.ApplyT(func(v KubeletIdentity) string { return v.ObjectId }).(pulumi.StringOutput)
+}
+
+// The identity's ARM resource id.
+func (o KubeletIdentityOutput) ResourceId() pulumi.StringOutput {
+	return o.ApplyT(func(v KubeletIdentity) string { return v.ResourceId }).(pulumi.StringOutput)
+}
+
+type KubeletIdentityPtrOutput struct{ *pulumi.OutputState }
+
+func (KubeletIdentityPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**KubeletIdentity)(nil)).Elem()
+}
+
+func (o KubeletIdentityPtrOutput) ToKubeletIdentityPtrOutput() KubeletIdentityPtrOutput {
+	return o
+}
+
+func (o KubeletIdentityPtrOutput) ToKubeletIdentityPtrOutputWithContext(ctx context.Context) KubeletIdentityPtrOutput {
+	return o
+}
+
+func (o KubeletIdentityPtrOutput) Elem() KubeletIdentityOutput {
+	return o.ApplyT(func(v *KubeletIdentity) KubeletIdentity {
+		if v != nil {
+			return *v
+		}
+		var ret KubeletIdentity
+		return ret
+	}).(KubeletIdentityOutput)
+}
+
+// The identity's client (application) id.
+func (o KubeletIdentityPtrOutput) ClientId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *KubeletIdentity) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.ClientId
+	}).(pulumi.StringPtrOutput)
+}
+
+// The identity's object (principal) id: the principal of role assignments.
+func (o KubeletIdentityPtrOutput) ObjectId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *KubeletIdentity) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.ObjectId
+	}).(pulumi.StringPtrOutput)
+}
+
+// The identity's ARM resource id.
+func (o KubeletIdentityPtrOutput) ResourceId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *KubeletIdentity) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.ResourceId
+	}).(pulumi.StringPtrOutput)
+}
+
 // An Azure Front Door (Standard) in front of every region, sending users to the nearest healthy region.
 type MultiRegionAksFrontDoor struct {
 	// Create the Front Door. Default true when this block is given.
@@ -3611,6 +3705,8 @@ func init() {
 	pulumi.RegisterOutputType(FrontDoorSummaryPtrOutput{})
 	pulumi.RegisterOutputType(FrontDoorUsageOutput{})
 	pulumi.RegisterOutputType(FrontDoorUsagePtrOutput{})
+	pulumi.RegisterOutputType(KubeletIdentityOutput{})
+	pulumi.RegisterOutputType(KubeletIdentityPtrOutput{})
 	pulumi.RegisterOutputType(MultiRegionAksFrontDoorOutput{})
 	pulumi.RegisterOutputType(MultiRegionAksFrontDoorPtrOutput{})
 	pulumi.RegisterOutputType(MultiRegionAksMeshOutput{})

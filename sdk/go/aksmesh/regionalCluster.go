@@ -38,6 +38,8 @@ type RegionalCluster struct {
 	Fqdn pulumi.StringPtrOutput `pulumi:"fqdn"`
 	// A kubeconfig for the cluster user (`listClusterUserCredential`). Secret.
 	Kubeconfig pulumi.StringPtrOutput `pulumi:"kubeconfig"`
+	// The kubelet's managed identity, which pulls images: grant its objectId AcrPull on a container registry.
+	KubeletIdentity KubeletIdentityPtrOutput `pulumi:"kubeletIdentity"`
 	// The Kubernetes version the cluster is set to, as Azure reports it (`major.minor` or `major.minor.patch`); `currentKubernetesVersion` is the exact version running.
 	KubernetesVersion pulumi.StringPtrOutput `pulumi:"kubernetesVersion"`
 	// The Azure region, for example `eastus` (`East US` is accepted and normalised); use the RegionalNetwork's region. Changing it replaces the cluster.
@@ -84,6 +86,8 @@ type RegionalCluster struct {
 	UserPools NodePoolMapOutput `pulumi:"userPools"`
 	// The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
 	VnetCidr pulumi.StringPtrOutput `pulumi:"vnetCidr"`
+	// Whether the workload identity webhook runs, so pods with a federated service account get Microsoft Entra tokens (new clusters have it; a cluster created by an earlier aksmesh gets it with its next cluster update).
+	WorkloadIdentityEnabled pulumi.BoolPtrOutput `pulumi:"workloadIdentityEnabled"`
 }
 
 // NewRegionalCluster registers a new resource with the given unique name, arguments, and options.
@@ -375,6 +379,11 @@ func (o RegionalClusterOutput) Kubeconfig() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringPtrOutput { return v.Kubeconfig }).(pulumi.StringPtrOutput)
 }
 
+// The kubelet's managed identity, which pulls images: grant its objectId AcrPull on a container registry.
+func (o RegionalClusterOutput) KubeletIdentity() KubeletIdentityPtrOutput {
+	return o.ApplyT(func(v *RegionalCluster) KubeletIdentityPtrOutput { return v.KubeletIdentity }).(KubeletIdentityPtrOutput)
+}
+
 // The Kubernetes version the cluster is set to, as Azure reports it (`major.minor` or `major.minor.patch`); `currentKubernetesVersion` is the exact version running.
 func (o RegionalClusterOutput) KubernetesVersion() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringPtrOutput { return v.KubernetesVersion }).(pulumi.StringPtrOutput)
@@ -488,6 +497,11 @@ func (o RegionalClusterOutput) UserPools() NodePoolMapOutput {
 // The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
 func (o RegionalClusterOutput) VnetCidr() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringPtrOutput { return v.VnetCidr }).(pulumi.StringPtrOutput)
+}
+
+// Whether the workload identity webhook runs, so pods with a federated service account get Microsoft Entra tokens (new clusters have it; a cluster created by an earlier aksmesh gets it with its next cluster update).
+func (o RegionalClusterOutput) WorkloadIdentityEnabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *RegionalCluster) pulumi.BoolPtrOutput { return v.WorkloadIdentityEnabled }).(pulumi.BoolPtrOutput)
 }
 
 type RegionalClusterArrayOutput struct{ *pulumi.OutputState }

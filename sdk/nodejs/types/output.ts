@@ -295,6 +295,24 @@ export interface FrontDoorSummary {
 }
 
 /**
+ * A managed identity AKS made for the cluster.
+ */
+export interface KubeletIdentity {
+    /**
+     * The identity's client (application) id.
+     */
+    clientId: string;
+    /**
+     * The identity's object (principal) id: the principal of role assignments.
+     */
+    objectId: string;
+    /**
+     * The identity's ARM resource id.
+     */
+    resourceId: string;
+}
+
+/**
  * A user node pool: its own ARM agent pool, so adding, changing or removing it never touches the cluster or another pool. count, autoscaling, osSku, labels, taints and surge update in place; vmSize, zones, osDiskType and maxPods rotate the pool.
  */
 export interface NodePool {

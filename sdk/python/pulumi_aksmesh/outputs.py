@@ -29,6 +29,7 @@ __all__ = [
     'CostScenario',
     'FrontDoorOrigin',
     'FrontDoorSummary',
+    'KubeletIdentity',
     'NodePool',
     'PeeringLink',
     'RegionAddressPlan',
@@ -956,6 +957,72 @@ class FrontDoorSummary(dict):
         By region, the DNS label each region's public ingress Service must carry (annotation `service.beta.kubernetes.io/azure-dns-label-name`), so that Front Door reaches it at `{label}.{region}.cloudapp.azure.com`.
         """
         return pulumi.get(self, "ingress_dns_labels")
+
+
+@pulumi.output_type
+class KubeletIdentity(dict):
+    """
+    A managed identity AKS made for the cluster.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "clientId":
+            suggest = "client_id"
+        elif key == "objectId":
+            suggest = "object_id"
+        elif key == "resourceId":
+            suggest = "resource_id"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in KubeletIdentity. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        KubeletIdentity.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        KubeletIdentity.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 client_id: _builtins.str,
+                 object_id: _builtins.str,
+                 resource_id: _builtins.str):
+        """
+        A managed identity AKS made for the cluster.
+
+        :param _builtins.str client_id: The identity's client (application) id.
+        :param _builtins.str object_id: The identity's object (principal) id: the principal of role assignments.
+        :param _builtins.str resource_id: The identity's ARM resource id.
+        """
+        pulumi.set(__self__, "client_id", client_id)
+        pulumi.set(__self__, "object_id", object_id)
+        pulumi.set(__self__, "resource_id", resource_id)
+
+    @_builtins.property
+    @pulumi.getter(name="clientId")
+    def client_id(self) -> _builtins.str:
+        """
+        The identity's client (application) id.
+        """
+        return pulumi.get(self, "client_id")
+
+    @_builtins.property
+    @pulumi.getter(name="objectId")
+    def object_id(self) -> _builtins.str:
+        """
+        The identity's object (principal) id: the principal of role assignments.
+        """
+        return pulumi.get(self, "object_id")
+
+    @_builtins.property
+    @pulumi.getter(name="resourceId")
+    def resource_id(self) -> _builtins.str:
+        """
+        The identity's ARM resource id.
+        """
+        return pulumi.get(self, "resource_id")
 
 
 @pulumi.output_type

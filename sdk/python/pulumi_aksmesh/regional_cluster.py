@@ -524,11 +524,13 @@ class RegionalCluster(pulumi.CustomResource):
             __props__.__dict__["current_kubernetes_version"] = None
             __props__.__dict__["fqdn"] = None
             __props__.__dict__["kubeconfig"] = None
+            __props__.__dict__["kubelet_identity"] = None
             __props__.__dict__["node_resource_group"] = None
             __props__.__dict__["oidc_issuer_url"] = None
             __props__.__dict__["out_of_band_changes"] = None
             __props__.__dict__["principal_id"] = None
             __props__.__dict__["role_assignment_ids"] = None
+            __props__.__dict__["workload_identity_enabled"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["kubeconfig"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(RegionalCluster, __self__).__init__(
@@ -564,6 +566,7 @@ class RegionalCluster(pulumi.CustomResource):
         __props__.__dict__["dns_service_ip"] = None
         __props__.__dict__["fqdn"] = None
         __props__.__dict__["kubeconfig"] = None
+        __props__.__dict__["kubelet_identity"] = None
         __props__.__dict__["kubernetes_version"] = None
         __props__.__dict__["location"] = None
         __props__.__dict__["name_prefix"] = None
@@ -587,6 +590,7 @@ class RegionalCluster(pulumi.CustomResource):
         __props__.__dict__["tags"] = None
         __props__.__dict__["user_pools"] = None
         __props__.__dict__["vnet_cidr"] = None
+        __props__.__dict__["workload_identity_enabled"] = None
         return RegionalCluster(resource_name, opts=opts, __props__=__props__)
 
     @_builtins.property
@@ -676,6 +680,14 @@ class RegionalCluster(pulumi.CustomResource):
         A kubeconfig for the cluster user (`listClusterUserCredential`). Secret.
         """
         return pulumi.get(self, "kubeconfig")
+
+    @_builtins.property
+    @pulumi.getter(name="kubeletIdentity")
+    def kubelet_identity(self) -> pulumi.Output[Optional['outputs.KubeletIdentity']]:
+        """
+        The kubelet's managed identity, which pulls images: grant its objectId AcrPull on a container registry.
+        """
+        return pulumi.get(self, "kubelet_identity")
 
     @_builtins.property
     @pulumi.getter(name="kubernetesVersion")
@@ -860,4 +872,12 @@ class RegionalCluster(pulumi.CustomResource):
         The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
         """
         return pulumi.get(self, "vnet_cidr")
+
+    @_builtins.property
+    @pulumi.getter(name="workloadIdentityEnabled")
+    def workload_identity_enabled(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        Whether the workload identity webhook runs, so pods with a federated service account get Microsoft Entra tokens (new clusters have it; a cluster created by an earlier aksmesh gets it with its next cluster update).
+        """
+        return pulumi.get(self, "workload_identity_enabled")
 

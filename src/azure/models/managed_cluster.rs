@@ -123,6 +123,9 @@ pub struct ManagedClusterProperties {
     /// Who reaches the API server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_server_access_profile: Option<ApiServerAccessProfile>,
+    /// Security features; aksmesh turns on the workload identity webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_profile: Option<SecurityProfile>,
     /// API server FQDN (read-only).
     #[serde(default, skip_serializing)]
     pub fqdn: Option<String>,
@@ -138,6 +141,21 @@ pub struct ManagedClusterProperties {
     /// Kubelet identity and friends as reported by Azure (read-only here).
     #[serde(default, skip_serializing)]
     pub identity_profile: Option<BTreeMap<String, IdentityProfileEntry>>,
+}
+
+/// `ManagedClusterSecurityProfile`, the part aksmesh sets.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityProfile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_identity: Option<Toggle>,
+}
+
+/// A profile that is only switched on or off (`{"enabled": true}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Toggle {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
 }
 
 /// API server access (`ManagedClusterAPIServerAccessProfile`).
@@ -563,6 +581,24 @@ impl ManagedCluster {
             .as_ref()?
             .issuer_url
             .as_deref()
+    }
+
+    /// The kubelet's identity as Azure reports it.
+    pub fn kubelet_identity(&self) -> Option<&IdentityProfileEntry> {
+        self.properties
+            .identity_profile
+            .as_ref()?
+            .get("kubeletidentity")
+    }
+
+    /// Whether the workload identity webhook is on.
+    pub fn workload_identity_enabled(&self) -> bool {
+        self.properties
+            .security_profile
+            .as_ref()
+            .and_then(|profile| profile.workload_identity.as_ref())
+            .and_then(|toggle| toggle.enabled)
+            .unwrap_or(false)
     }
 
     /// Object id of the kubelet identity.

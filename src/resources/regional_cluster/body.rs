@@ -6,7 +6,7 @@ use crate::azure::models::managed_cluster::{
     AdvancedNetworking, AdvancedNetworkingObservability, AdvancedNetworkingSecurity,
     AgentPoolProfile, ApiServerAccessProfile, AutoScalerProfile, ManagedCluster,
     ManagedClusterIdentity, ManagedClusterProperties, ManagedClusterSku, NetworkProfile,
-    OidcIssuerProfile,
+    OidcIssuerProfile, SecurityProfile, Toggle,
 };
 use crate::resources::common::managed_tags;
 use crate::vocabulary::{PodNetworking, SkuTier, Vocabulary};
@@ -50,6 +50,13 @@ pub(super) fn cluster_body(
             api_server_access_profile: Some(ApiServerAccessProfile {
                 authorized_ip_ranges: Some(inputs.authorized_ip_ranges.clone().unwrap_or_default()),
                 enable_private_cluster: None,
+            }),
+            // The webhook that gives pods federated tokens, not just the issuer (Learn,
+            // workload-identity-deploy-cluster enables both).
+            security_profile: Some(SecurityProfile {
+                workload_identity: Some(Toggle {
+                    enabled: Some(true),
+                }),
             }),
             ..Default::default()
         },

@@ -4,7 +4,7 @@ use super::kubeconfig::user_kubeconfig;
 use super::live_inputs::live_inputs;
 use super::pools::{carried_pool, carriers, pool_specs, rotating_fields};
 use super::roles::{expected_role_assignments, missing_role_assignments};
-use super::types::{RegionalClusterInputs, RegionalClusterState};
+use super::types::{KubeletIdentity, RegionalClusterInputs, RegionalClusterState};
 use crate::azure::models::managed_cluster::{AgentPoolProfile, ManagedCluster};
 use crate::azure::{ArmClient, ResourceId};
 use crate::resource::ReadOutcome;
@@ -202,6 +202,14 @@ pub(super) fn state_from(
         cluster_id: cluster.id.clone().unwrap_or_else(|| cluster_id.to_string()),
         fqdn: cluster.properties.fqdn.clone(),
         api_server_access: Some(api_server_access(&cluster.authorized_ip_ranges())),
+        kubelet_identity: cluster.kubelet_identity().and_then(|identity| {
+            Some(KubeletIdentity {
+                client_id: identity.client_id.clone()?,
+                object_id: identity.object_id.clone()?,
+                resource_id: identity.resource_id.clone()?,
+            })
+        }),
+        workload_identity_enabled: Some(cluster.workload_identity_enabled()),
         principal_id: cluster.principal_id().map(str::to_string),
         node_resource_group: cluster.properties.node_resource_group.clone(),
         oidc_issuer_url: cluster.oidc_issuer_url().map(str::to_string),

@@ -237,6 +237,12 @@ pub struct RegionalClusterState {
     /// authorized ranges only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_server_access: Option<String>,
+    /// The kubelet's managed identity, which pulls images: the principal to grant AcrPull.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubelet_identity: Option<KubeletIdentity>,
+    /// Whether the workload identity webhook runs (pods get federated tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_identity_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -257,6 +263,15 @@ pub struct RegionalClusterState {
     /// assignment); the next `up` grants it again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub out_of_band_changes: Vec<String>,
+}
+
+/// A managed identity AKS made for the cluster, as ARM reports it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KubeletIdentity {
+    pub client_id: String,
+    pub object_id: String,
+    pub resource_id: String,
 }
 
 /// The Azure names a cluster gets, derived from its prefix and region.

@@ -39,42 +39,6 @@ async fn workload_identity_creates_resources_without_a_secret() {
     assert!(azsim.ids_of_type("virtualNetworks").is_empty());
 }
 
-/// A token file Entra does not trust fails with Entra's reason and what to check.
-#[tokio::test(flavor = "multi_thread")]
-async fn an_untrusted_federated_token_fails_with_the_reason() {
-    let azsim = Azsim::start("authentication-untrusted-token");
-    let directory = tempfile::tempdir().expect("temp dir");
-    let token_file = directory.path().join("token");
-    std::fs::write(
-        &token_file,
-        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
-    )
-    .unwrap();
-    let client = provider_configured_with(
-        azsim.secretless_provider_config("workloadIdentity"),
-        workload_identity_environment(&azsim, &token_file.display().to_string()),
-    )
-    .await;
-    let mut network = Lifecycle::new(client, "aksmesh:index:RegionalNetwork", "platform");
-    let inputs = network
-        .checked(
-            json!({}),
-            json!({"location": "eastus", "vnetCidr": "10.0.0.0/14", "nodeSubnetCidr": "10.0.0.0/16"}),
-        )
-        .await;
-    let error = network
-        .try_create(&inputs)
-        .await
-        .expect_err("an untrusted token cannot create anything");
-    assert!(
-        error.message().contains("WorkloadIdentityCredential")
-            && error.message().contains("AADSTS700211"),
-        "{}",
-        error.message()
-    );
-    assert!(azsim.resources().is_empty());
-}
-
 /// Every secret-free CI sign-in, by the variables azure-native and GitHub Actions set or by
 /// azure-native's config keys, exchanges an OIDC token and creates a resource.
 #[tokio::test(flavor = "multi_thread")]
@@ -147,34 +111,58 @@ async fn ci_oidc_tokens_create_resources_without_a_secret() {
     assert!(azsim.ids_of_type("virtualNetworks").is_empty());
 }
 
-/// A request token the endpoint refuses fails with the endpoint's answer and what to check.
+/// A federated sign-in that Entra or the token endpoint refuses fails with their reason and what
+/// to check, shows no secret, and creates nothing.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_refused_oidc_request_token_fails_with_the_reason() {
-    let azsim = Azsim::start("authentication-oidc-refused");
-    let mut config = azsim.secretless_provider_config("workloadIdentity");
-    config["useOidc"] = json!(true);
-    config["tenantId"] = json!(azsim.info.tenant_id);
-    config["clientId"] = json!(azsim.info.client_id);
-    config["oidcRequestUrl"] = json!(azsim.info.github_id_token_request_url);
-    config["oidcRequestToken"] = json!("not-this-job");
-    let client = provider_configured_with(config, BTreeMap::new()).await;
-    let mut network = Lifecycle::new(client, "aksmesh:index:RegionalNetwork", "platform");
-    let inputs = network
-        .checked(
-            json!({}),
-            json!({"location": "eastus", "vnetCidr": "10.0.0.0/14", "nodeSubnetCidr": "10.0.0.0/16"}),
-        )
-        .await;
-    let error = network
-        .try_create(&inputs)
-        .await
-        .expect_err("a refused request token cannot create anything");
-    let message = error.message();
-    assert!(
-        message.contains("answered 401")
-            && message.contains("id-token: write")
-            && !message.contains("not-this-job"),
-        "{message}"
-    );
+async fn refused_federated_sign_ins_fail_with_the_reason() {
+    let azsim = Azsim::start("authentication-refused");
+    let directory = tempfile::tempdir().expect("temp dir");
+    let token_file = directory.path().join("token");
+    std::fs::write(
+        &token_file,
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+    )
+    .unwrap();
+    let mut refused_request = azsim.secretless_provider_config("workloadIdentity");
+    refused_request["useOidc"] = json!(true);
+    refused_request["tenantId"] = json!(azsim.info.tenant_id);
+    refused_request["clientId"] = json!(azsim.info.client_id);
+    refused_request["oidcRequestUrl"] = json!(azsim.info.github_id_token_request_url);
+    refused_request["oidcRequestToken"] = json!("not-this-job");
+    let cases = [
+        (
+            "an untrusted token file",
+            azsim.secretless_provider_config("workloadIdentity"),
+            workload_identity_environment(&azsim, &token_file.display().to_string()),
+            ["WorkloadIdentityCredential", "AADSTS700211"],
+            "c2lnbmF0dXJl",
+        ),
+        (
+            "a refused request token",
+            refused_request,
+            BTreeMap::new(),
+            ["answered 401", "id-token: write"],
+            "not-this-job",
+        ),
+    ];
+    for (name, config, environment, reasons, secret) in cases {
+        let client = provider_configured_with(config, environment).await;
+        let mut network = Lifecycle::new(client, "aksmesh:index:RegionalNetwork", "platform");
+        let inputs = network
+            .checked(
+                json!({}),
+                json!({"location": "eastus", "vnetCidr": "10.0.0.0/14", "nodeSubnetCidr": "10.0.0.0/16"}),
+            )
+            .await;
+        let error = network
+            .try_create(&inputs)
+            .await
+            .expect_err("a refused sign-in cannot create anything");
+        let message = error.message();
+        assert!(
+            reasons.iter().all(|reason| message.contains(reason)) && !message.contains(secret),
+            "{name}: {message}"
+        );
+    }
     assert!(azsim.resources().is_empty());
 }

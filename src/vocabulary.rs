@@ -220,6 +220,37 @@ impl MeshMode {
 }
 
 vocabulary! {
+    /// How AKS upgrades the cluster's Kubernetes version by itself (`autoUpgradeProfile.upgradeChannel`,
+    /// spelled as ARM spells it). Azure's default is `none`.
+    #[derive(Default)]
+    UpgradeChannel {
+        /// The latest patch of the latest minor version.
+        Rapid = "rapid",
+        /// The latest patch of the minor version before the latest.
+        Stable = "stable",
+        /// The latest patch of the cluster's own minor version.
+        Patch = "patch",
+        /// Only the node image (prefer `nodeOsUpgradeChannel`).
+        NodeImage = "node-image",
+        #[default]
+        None = "none",
+    }
+}
+
+vocabulary! {
+    /// How the nodes' operating system is kept patched (`autoUpgradeProfile.nodeOSUpgradeChannel`,
+    /// spelled as ARM spells it). Azure's default is `NodeImage`.
+    #[derive(Default)]
+    NodeOsUpgradeChannel {
+        None = "None",
+        Unmanaged = "Unmanaged",
+        #[default]
+        NodeImage = "NodeImage",
+        SecurityPatch = "SecurityPatch",
+    }
+}
+
+vocabulary! {
     /// How a `CiliumMesh` is run.
     CiliumMeshMode {
         /// Azure Kubernetes Fleet Manager's managed cluster mesh.

@@ -262,6 +262,34 @@ async fn regional_cluster_lifecycle_against_azsim() {
         json!([])
     );
 
+    // Upgrade channels: Azure's defaults until set, then in place; refresh agrees.
+    assert_eq!(
+        live["properties"]["autoUpgradeProfile"],
+        json!({"upgradeChannel": "none", "nodeOSUpgradeChannel": "NodeImage"})
+    );
+    let mut channels = to_json(&expanded);
+    channels["upgradeChannel"] = "patch".into();
+    channels["nodeOsUpgradeChannel"] = "securitypatch".into();
+    let channels = cluster.checked(to_json(&expanded), channels).await;
+    assert_eq!(to_json(&channels)["nodeOsUpgradeChannel"], "SecurityPatch");
+    let diff = cluster.diff(&updated, &channels).await;
+    assert!(diff.replaces.is_empty(), "{:?}", diff.replaces);
+    let updated = cluster.update(&updated, &channels).await;
+    let (_, live) = cluster_get(&azsim, &created.id);
+    assert_eq!(
+        live["properties"]["autoUpgradeProfile"],
+        json!({"upgradeChannel": "patch", "nodeOSUpgradeChannel": "SecurityPatch"})
+    );
+    let refreshed = cluster.refresh(&updated).await.expect("still exists");
+    let drift = cluster.diff(&refreshed, &channels).await;
+    assert_eq!(
+        drift.changes,
+        DiffChanges::DiffNone as i32,
+        "{:?}",
+        drift.detailed_diff
+    );
+    let updated = cluster.update(&updated, &expanded).await;
+
     // An out-of-band tag change shows up in refresh as drift.
     let (status, _) = azsim.arm(
         "PATCH",

@@ -879,3 +879,48 @@ async fn api_server_authorized_ranges() {
         json!([])
     );
 }
+
+/// Upgrade channels: the spec's values in their spelling, Azure's defaults when none is named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_upgrade_channels() {
+    let sim = start(0.001).await;
+    let subnet = network(&sim).await;
+    let path = sim.aks("rg", "c1");
+    let channels = |profile: Value| {
+        with(
+            cluster_body(&subnet),
+            "/properties/autoUpgradeProfile",
+            profile,
+        )
+    };
+    for (profile, target) in [
+        (
+            json!({"upgradeChannel": "weekly"}),
+            "properties.autoUpgradeProfile.upgradeChannel",
+        ),
+        (
+            json!({"nodeOSUpgradeChannel": "Nightly"}),
+            "properties.autoUpgradeProfile.nodeOSUpgradeChannel",
+        ),
+    ] {
+        let r = sim.put(&path, AKS, channels(profile.clone())).await;
+        assert_eq!(r.status, 400, "{profile}: {}", body_text(&r));
+        assert_eq!(r.json()["error"]["target"], target);
+    }
+    let done = sim.put_and_wait(&path, AKS, cluster_body(&subnet)).await;
+    assert_eq!(
+        done["properties"]["autoUpgradeProfile"],
+        json!({"upgradeChannel": "none", "nodeOSUpgradeChannel": "NodeImage"})
+    );
+    let done = sim
+        .put_and_wait(
+            &path,
+            AKS,
+            channels(json!({"upgradeChannel": "Stable", "nodeOSUpgradeChannel": "securitypatch"})),
+        )
+        .await;
+    assert_eq!(
+        done["properties"]["autoUpgradeProfile"],
+        json!({"upgradeChannel": "stable", "nodeOSUpgradeChannel": "SecurityPatch"})
+    );
+}

@@ -287,6 +287,51 @@ namespace Pulumi.Aksmesh
     }
 
     /// <summary>
+    /// How the nodes' operating system is kept patched (ARM's `autoUpgradeProfile.nodeOSUpgradeChannel`).
+    /// </summary>
+    [EnumType]
+    public readonly struct NodeOsUpgradeChannel : IEquatable<NodeOsUpgradeChannel>
+    {
+        private readonly string _value;
+
+        private NodeOsUpgradeChannel(string value)
+        {
+            _value = value ?? throw new ArgumentNullException(nameof(value));
+        }
+
+        /// <summary>
+        /// No OS updates: you patch the nodes yourself.
+        /// </summary>
+        public static NodeOsUpgradeChannel None { get; } = new NodeOsUpgradeChannel("None");
+        /// <summary>
+        /// The OS's own patching applies updates.
+        /// </summary>
+        public static NodeOsUpgradeChannel Unmanaged { get; } = new NodeOsUpgradeChannel("Unmanaged");
+        /// <summary>
+        /// A new patched node image every week (Azure's default).
+        /// </summary>
+        public static NodeOsUpgradeChannel NodeImage { get; } = new NodeOsUpgradeChannel("NodeImage");
+        /// <summary>
+        /// Tested security updates, honouring the maintenance window.
+        /// </summary>
+        public static NodeOsUpgradeChannel SecurityPatch { get; } = new NodeOsUpgradeChannel("SecurityPatch");
+
+        public static bool operator ==(NodeOsUpgradeChannel left, NodeOsUpgradeChannel right) => left.Equals(right);
+        public static bool operator !=(NodeOsUpgradeChannel left, NodeOsUpgradeChannel right) => !left.Equals(right);
+
+        public static explicit operator string(NodeOsUpgradeChannel value) => value._value;
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override bool Equals(object? obj) => obj is NodeOsUpgradeChannel other && Equals(other);
+        public bool Equals(NodeOsUpgradeChannel other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override int GetHashCode() => _value?.GetHashCode() ?? 0;
+
+        public override string ToString() => _value;
+    }
+
+    /// <summary>
     /// Where a node's OS disk lives.
     /// </summary>
     [EnumType]
@@ -432,6 +477,55 @@ namespace Pulumi.Aksmesh
         [EditorBrowsable(EditorBrowsableState.Never)]
         public override bool Equals(object? obj) => obj is SkuTier other && Equals(other);
         public bool Equals(SkuTier other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override int GetHashCode() => _value?.GetHashCode() ?? 0;
+
+        public override string ToString() => _value;
+    }
+
+    /// <summary>
+    /// How AKS upgrades the cluster's Kubernetes version by itself (ARM's `autoUpgradeProfile.upgradeChannel`).
+    /// </summary>
+    [EnumType]
+    public readonly struct UpgradeChannel : IEquatable<UpgradeChannel>
+    {
+        private readonly string _value;
+
+        private UpgradeChannel(string value)
+        {
+            _value = value ?? throw new ArgumentNullException(nameof(value));
+        }
+
+        /// <summary>
+        /// The latest patch of the latest supported minor version.
+        /// </summary>
+        public static UpgradeChannel Rapid { get; } = new UpgradeChannel("rapid");
+        /// <summary>
+        /// The latest patch of minor version N-1, N being the latest supported minor version.
+        /// </summary>
+        public static UpgradeChannel Stable { get; } = new UpgradeChannel("stable");
+        /// <summary>
+        /// The latest patch of the cluster's own minor version.
+        /// </summary>
+        public static UpgradeChannel Patch { get; } = new UpgradeChannel("patch");
+        /// <summary>
+        /// Only the node image; prefer nodeOsUpgradeChannel.
+        /// </summary>
+        public static UpgradeChannel NodeImage { get; } = new UpgradeChannel("node-image");
+        /// <summary>
+        /// No automatic upgrades (Azure's default).
+        /// </summary>
+        public static UpgradeChannel None { get; } = new UpgradeChannel("none");
+
+        public static bool operator ==(UpgradeChannel left, UpgradeChannel right) => left.Equals(right);
+        public static bool operator !=(UpgradeChannel left, UpgradeChannel right) => !left.Equals(right);
+
+        public static explicit operator string(UpgradeChannel value) => value._value;
+
+        [EditorBrowsable(EditorBrowsableState.Never)]
+        public override bool Equals(object? obj) => obj is UpgradeChannel other && Equals(other);
+        public bool Equals(UpgradeChannel other) => string.Equals(_value, other._value, StringComparison.Ordinal);
 
         [EditorBrowsable(EditorBrowsableState.Never)]
         public override int GetHashCode() => _value?.GetHashCode() ?? 0;

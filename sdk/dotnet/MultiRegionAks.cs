@@ -134,6 +134,12 @@ namespace Pulumi.Aksmesh
         public Input<string>? NamePrefix { get; set; }
 
         /// <summary>
+        /// Every cluster's node OS upgrade channel: `None`, `Unmanaged`, `NodeImage` (Azure's default) or `SecurityPatch`. Updates in place.
+        /// </summary>
+        [Input("nodeOsUpgradeChannel")]
+        public Input<Pulumi.Aksmesh.NodeOsUpgradeChannel>? NodeOsUpgradeChannel { get; set; }
+
+        /// <summary>
         /// `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
         /// </summary>
         [Input("podNetworking")]
@@ -174,6 +180,12 @@ namespace Pulumi.Aksmesh
             get => _tags ?? (_tags = new InputMap<string>());
             set => _tags = value;
         }
+
+        /// <summary>
+        /// Every cluster's automatic Kubernetes upgrade channel: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default). Updates in place.
+        /// </summary>
+        [Input("upgradeChannel")]
+        public Input<Pulumi.Aksmesh.UpgradeChannel>? UpgradeChannel { get; set; }
 
         [Input("userPools")]
         private InputMap<Inputs.NodePoolArgs>? _userPools;

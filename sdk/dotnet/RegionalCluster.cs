@@ -118,6 +118,12 @@ namespace Pulumi.Aksmesh
         public Output<Pulumi.Aksmesh.NetworkPolicy?> NetworkPolicy { get; private set; } = null!;
 
         /// <summary>
+        /// How the nodes' OS is kept patched: `None`, `Unmanaged`, `NodeImage` (Azure's default, used when unset) or `SecurityPatch`. Updates in place.
+        /// </summary>
+        [Output("nodeOsUpgradeChannel")]
+        public Output<Pulumi.Aksmesh.NodeOsUpgradeChannel?> NodeOsUpgradeChannel { get; private set; } = null!;
+
+        /// <summary>
         /// The resource group AKS manages for the nodes, load balancers and disks (`MC_…`).
         /// </summary>
         [Output("nodeResourceGroup")]
@@ -212,6 +218,12 @@ namespace Pulumi.Aksmesh
         /// </summary>
         [Output("tags")]
         public Output<ImmutableDictionary<string, string>?> Tags { get; private set; } = null!;
+
+        /// <summary>
+        /// How AKS upgrades Kubernetes by itself: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default, used when unset). Updates in place.
+        /// </summary>
+        [Output("upgradeChannel")]
+        public Output<Pulumi.Aksmesh.UpgradeChannel?> UpgradeChannel { get; private set; } = null!;
 
         /// <summary>
         /// User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
@@ -341,6 +353,12 @@ namespace Pulumi.Aksmesh
         public Input<Pulumi.Aksmesh.NetworkPolicy>? NetworkPolicy { get; set; }
 
         /// <summary>
+        /// How the nodes' OS is kept patched: `None`, `Unmanaged`, `NodeImage` (Azure's default, used when unset) or `SecurityPatch`. Updates in place.
+        /// </summary>
+        [Input("nodeOsUpgradeChannel")]
+        public Input<Pulumi.Aksmesh.NodeOsUpgradeChannel>? NodeOsUpgradeChannel { get; set; }
+
+        /// <summary>
         /// The node subnet's range (pass the RegionalNetwork's `nodeSubnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the node subnet. Changing it updates in place (nothing changes in Azure).
         /// </summary>
         [Input("nodeSubnetCidr")]
@@ -411,6 +429,12 @@ namespace Pulumi.Aksmesh
             get => _tags ?? (_tags = new InputMap<string>());
             set => _tags = value;
         }
+
+        /// <summary>
+        /// How AKS upgrades Kubernetes by itself: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default, used when unset). Updates in place.
+        /// </summary>
+        [Input("upgradeChannel")]
+        public Input<Pulumi.Aksmesh.UpgradeChannel>? UpgradeChannel { get; set; }
 
         [Input("userPools")]
         private InputMap<Inputs.NodePoolArgs>? _userPools;

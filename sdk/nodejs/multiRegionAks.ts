@@ -75,11 +75,13 @@ export class MultiRegionAks extends pulumi.ComponentResource {
             resourceInputs["frontDoor"] = args?.frontDoor;
             resourceInputs["kubernetesVersion"] = args?.kubernetesVersion;
             resourceInputs["namePrefix"] = args?.namePrefix;
+            resourceInputs["nodeOsUpgradeChannel"] = args?.nodeOsUpgradeChannel;
             resourceInputs["podNetworking"] = args?.podNetworking;
             resourceInputs["regions"] = args?.regions;
             resourceInputs["skuTier"] = args?.skuTier;
             resourceInputs["systemPool"] = args?.systemPool;
             resourceInputs["tags"] = args?.tags;
+            resourceInputs["upgradeChannel"] = args?.upgradeChannel;
             resourceInputs["userPools"] = args?.userPools;
             resourceInputs["clusters"] = undefined /*out*/;
             resourceInputs["connectivity"] = undefined /*out*/;
@@ -133,6 +135,10 @@ export interface MultiRegionAksArgs {
      */
     namePrefix?: pulumi.Input<string | undefined>;
     /**
+     * Every cluster's node OS upgrade channel: `None`, `Unmanaged`, `NodeImage` (Azure's default) or `SecurityPatch`. Updates in place.
+     */
+    nodeOsUpgradeChannel?: pulumi.Input<enums.NodeOsUpgradeChannel | undefined>;
+    /**
      * `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
      */
     podNetworking?: pulumi.Input<string | undefined>;
@@ -152,6 +158,10 @@ export interface MultiRegionAksArgs {
      * Azure tags for every resource. Updates in place.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * Every cluster's automatic Kubernetes upgrade channel: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default). Updates in place.
+     */
+    upgradeChannel?: pulumi.Input<enums.UpgradeChannel | undefined>;
     /**
      * Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
      */

@@ -106,6 +106,10 @@ export class RegionalCluster extends pulumi.CustomResource {
      */
     declare public readonly networkPolicy: pulumi.Output<enums.NetworkPolicy | undefined>;
     /**
+     * How the nodes' OS is kept patched: `None`, `Unmanaged`, `NodeImage` (Azure's default, used when unset) or `SecurityPatch`. Updates in place.
+     */
+    declare public readonly nodeOsUpgradeChannel: pulumi.Output<enums.NodeOsUpgradeChannel | undefined>;
+    /**
      * The resource group AKS manages for the nodes, load balancers and disks (`MC_…`).
      */
     declare public /*out*/ readonly nodeResourceGroup: pulumi.Output<string | undefined>;
@@ -170,6 +174,10 @@ export class RegionalCluster extends pulumi.CustomResource {
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string} | undefined>;
     /**
+     * How AKS upgrades Kubernetes by itself: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default, used when unset). Updates in place.
+     */
+    declare public readonly upgradeChannel: pulumi.Output<enums.UpgradeChannel | undefined>;
+    /**
      * User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
      */
     declare public readonly userPools: pulumi.Output<{[key: string]: outputs.NodePool}>;
@@ -211,6 +219,7 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["namePrefix"] = args?.namePrefix;
             resourceInputs["networkDataplane"] = args?.networkDataplane;
             resourceInputs["networkPolicy"] = args?.networkPolicy;
+            resourceInputs["nodeOsUpgradeChannel"] = args?.nodeOsUpgradeChannel;
             resourceInputs["nodeSubnetCidr"] = args?.nodeSubnetCidr;
             resourceInputs["nodeSubnetId"] = args?.nodeSubnetId;
             resourceInputs["podCidr"] = args?.podCidr;
@@ -222,6 +231,7 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["skuTier"] = args?.skuTier;
             resourceInputs["systemPool"] = args?.systemPool;
             resourceInputs["tags"] = args?.tags;
+            resourceInputs["upgradeChannel"] = args?.upgradeChannel;
             resourceInputs["userPools"] = args?.userPools;
             resourceInputs["vnetCidr"] = args?.vnetCidr;
             resourceInputs["agentPoolNames"] = undefined /*out*/;
@@ -256,6 +266,7 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["namePrefix"] = undefined /*out*/;
             resourceInputs["networkDataplane"] = undefined /*out*/;
             resourceInputs["networkPolicy"] = undefined /*out*/;
+            resourceInputs["nodeOsUpgradeChannel"] = undefined /*out*/;
             resourceInputs["nodeResourceGroup"] = undefined /*out*/;
             resourceInputs["nodeSubnetCidr"] = undefined /*out*/;
             resourceInputs["nodeSubnetId"] = undefined /*out*/;
@@ -272,6 +283,7 @@ export class RegionalCluster extends pulumi.CustomResource {
             resourceInputs["skuTier"] = undefined /*out*/;
             resourceInputs["systemPool"] = undefined /*out*/;
             resourceInputs["tags"] = undefined /*out*/;
+            resourceInputs["upgradeChannel"] = undefined /*out*/;
             resourceInputs["userPools"] = undefined /*out*/;
             resourceInputs["vnetCidr"] = undefined /*out*/;
             resourceInputs["workloadIdentityEnabled"] = undefined /*out*/;
@@ -324,6 +336,10 @@ export interface RegionalClusterArgs {
      */
     networkPolicy?: pulumi.Input<enums.NetworkPolicy | undefined>;
     /**
+     * How the nodes' OS is kept patched: `None`, `Unmanaged`, `NodeImage` (Azure's default, used when unset) or `SecurityPatch`. Updates in place.
+     */
+    nodeOsUpgradeChannel?: pulumi.Input<enums.NodeOsUpgradeChannel | undefined>;
+    /**
      * The node subnet's range (pass the RegionalNetwork's `nodeSubnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the node subnet. Changing it updates in place (nothing changes in Azure).
      */
     nodeSubnetCidr?: pulumi.Input<string | undefined>;
@@ -367,6 +383,10 @@ export interface RegionalClusterArgs {
      * Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * How AKS upgrades Kubernetes by itself: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default, used when unset). Updates in place.
+     */
+    upgradeChannel?: pulumi.Input<enums.UpgradeChannel | undefined>;
     /**
      * User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
      */

@@ -1229,6 +1229,46 @@ fn support_plan(
     Ok(plan)
 }
 
+/// `autoUpgradeProfile`: the channels are the spec's enums (`UpgradeChannel`, `NodeOSUpgradeChannel`
+/// in managedClusters.json 2026-05-01), answered in their canonical spelling; a cluster that names
+/// none reports Azure's defaults, `none` and `NodeImage` (the spec's descriptions).
+fn normalize_auto_upgrade(props: &mut Map<String, Value>) -> Result<(), ArmError> {
+    let mut profile = match props.remove("autoUpgradeProfile") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(profile)) => profile,
+        Some(_) => {
+            return Err(ArmError::invalid_content(
+                "The request content was invalid and could not be deserialized: 'autoUpgradeProfile' must be an object.",
+            ))
+        }
+    };
+    let channels: [(&str, &[&'static str], &'static str); 2] = [
+        (
+            "upgradeChannel",
+            &["rapid", "stable", "patch", "node-image", "none"],
+            "none",
+        ),
+        (
+            "nodeOSUpgradeChannel",
+            &["None", "Unmanaged", "NodeImage", "SecurityPatch"],
+            "NodeImage",
+        ),
+    ];
+    for (key, allowed, default) in channels {
+        let value = match arm::opt_str(&profile, key)? {
+            Some(given) => one_of(
+                given,
+                allowed,
+                &format!("properties.autoUpgradeProfile.{key}"),
+            )?,
+            None => default,
+        };
+        profile.insert(key.into(), json!(value));
+    }
+    props.insert("autoUpgradeProfile".into(), Value::Object(profile));
+    Ok(())
+}
+
 /// How many authorized ranges AKS takes (Learn, api-server-authorized-ip-ranges: "The upper limit
 /// for the number of IP ranges you can specify is 200").
 const MAX_AUTHORIZED_IP_RANGES: usize = 200;
@@ -1359,6 +1399,7 @@ pub fn put_cluster(
     sku.insert("tier".into(), json!(sku_tier));
     let support_plan = support_plan(&props, &old_props, sku_tier)?;
     check_api_server_access(&props)?;
+    normalize_auto_upgrade(&mut props)?;
     // `securityProfile.workloadIdentity` is kept as sent. Learn pairs it with the OIDC issuer, but
     // ARM does not refuse it alone: Microsoft's ManagedClustersCreate_SecurityProfile example
     // enables it without an issuer and is answered 200.

@@ -66,6 +66,8 @@ type multiRegionAksArgs struct {
 	KubernetesVersion *string `pulumi:"kubernetesVersion"`
 	// Prefix of every Azure name. Default: the resource's name in the program. Changing it replaces everything.
 	NamePrefix *string `pulumi:"namePrefix"`
+	// Every cluster's node OS upgrade channel: `None`, `Unmanaged`, `NodeImage` (Azure's default) or `SecurityPatch`. Updates in place.
+	NodeOsUpgradeChannel *NodeOsUpgradeChannel `pulumi:"nodeOsUpgradeChannel"`
 	// `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
 	PodNetworking *string `pulumi:"podNetworking"`
 	// The regions, in a stable order.
@@ -76,6 +78,8 @@ type multiRegionAksArgs struct {
 	SystemPool *SystemPool `pulumi:"systemPool"`
 	// Azure tags for every resource. Updates in place.
 	Tags map[string]string `pulumi:"tags"`
+	// Every cluster's automatic Kubernetes upgrade channel: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default). Updates in place.
+	UpgradeChannel *UpgradeChannel `pulumi:"upgradeChannel"`
 	// Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
 	UserPools map[string]NodePool `pulumi:"userPools"`
 }
@@ -96,6 +100,8 @@ type MultiRegionAksArgs struct {
 	KubernetesVersion pulumi.StringPtrInput
 	// Prefix of every Azure name. Default: the resource's name in the program. Changing it replaces everything.
 	NamePrefix pulumi.StringPtrInput
+	// Every cluster's node OS upgrade channel: `None`, `Unmanaged`, `NodeImage` (Azure's default) or `SecurityPatch`. Updates in place.
+	NodeOsUpgradeChannel NodeOsUpgradeChannelPtrInput
 	// `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
 	PodNetworking pulumi.StringPtrInput
 	// The regions, in a stable order.
@@ -106,6 +112,8 @@ type MultiRegionAksArgs struct {
 	SystemPool SystemPoolPtrInput
 	// Azure tags for every resource. Updates in place.
 	Tags pulumi.StringMapInput
+	// Every cluster's automatic Kubernetes upgrade channel: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default). Updates in place.
+	UpgradeChannel UpgradeChannelPtrInput
 	// Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
 	UserPools NodePoolMapInput
 }

@@ -1128,6 +1128,180 @@ func (in *networkPolicyPtr) ToNetworkPolicyPtrOutputWithContext(ctx context.Cont
 	return pulumi.ToOutputWithContext(ctx, in).(NetworkPolicyPtrOutput)
 }
 
+// How the nodes' operating system is kept patched (ARM's `autoUpgradeProfile.nodeOSUpgradeChannel`).
+type NodeOsUpgradeChannel string
+
+const (
+	// No OS updates: you patch the nodes yourself.
+	NodeOsUpgradeChannelNone = NodeOsUpgradeChannel("None")
+	// The OS's own patching applies updates.
+	NodeOsUpgradeChannelUnmanaged = NodeOsUpgradeChannel("Unmanaged")
+	// A new patched node image every week (Azure's default).
+	NodeOsUpgradeChannelNodeImage = NodeOsUpgradeChannel("NodeImage")
+	// Tested security updates, honouring the maintenance window.
+	NodeOsUpgradeChannelSecurityPatch = NodeOsUpgradeChannel("SecurityPatch")
+)
+
+func (NodeOsUpgradeChannel) ElementType() reflect.Type {
+	return reflect.TypeOf((*NodeOsUpgradeChannel)(nil)).Elem()
+}
+
+func (e NodeOsUpgradeChannel) ToNodeOsUpgradeChannelOutput() NodeOsUpgradeChannelOutput {
+	return pulumi.ToOutput(e).(NodeOsUpgradeChannelOutput)
+}
+
+func (e NodeOsUpgradeChannel) ToNodeOsUpgradeChannelOutputWithContext(ctx context.Context) NodeOsUpgradeChannelOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(NodeOsUpgradeChannelOutput)
+}
+
+func (e NodeOsUpgradeChannel) ToNodeOsUpgradeChannelPtrOutput() NodeOsUpgradeChannelPtrOutput {
+	return e.ToNodeOsUpgradeChannelPtrOutputWithContext(context.Background())
+}
+
+func (e NodeOsUpgradeChannel) ToNodeOsUpgradeChannelPtrOutputWithContext(ctx context.Context) NodeOsUpgradeChannelPtrOutput {
+	return NodeOsUpgradeChannel(e).ToNodeOsUpgradeChannelOutputWithContext(ctx).ToNodeOsUpgradeChannelPtrOutputWithContext(ctx)
+}
+
+func (e NodeOsUpgradeChannel) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e NodeOsUpgradeChannel) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e NodeOsUpgradeChannel) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e NodeOsUpgradeChannel) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type NodeOsUpgradeChannelOutput struct{ *pulumi.OutputState }
+
+func (NodeOsUpgradeChannelOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*NodeOsUpgradeChannel)(nil)).Elem()
+}
+
+func (o NodeOsUpgradeChannelOutput) ToNodeOsUpgradeChannelOutput() NodeOsUpgradeChannelOutput {
+	return o
+}
+
+func (o NodeOsUpgradeChannelOutput) ToNodeOsUpgradeChannelOutputWithContext(ctx context.Context) NodeOsUpgradeChannelOutput {
+	return o
+}
+
+func (o NodeOsUpgradeChannelOutput) ToNodeOsUpgradeChannelPtrOutput() NodeOsUpgradeChannelPtrOutput {
+	return o.ToNodeOsUpgradeChannelPtrOutputWithContext(context.Background())
+}
+
+func (o NodeOsUpgradeChannelOutput) ToNodeOsUpgradeChannelPtrOutputWithContext(ctx context.Context) NodeOsUpgradeChannelPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v NodeOsUpgradeChannel) *NodeOsUpgradeChannel {
+		return &v
+	}).(NodeOsUpgradeChannelPtrOutput)
+}
+
+func (o NodeOsUpgradeChannelOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o NodeOsUpgradeChannelOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e NodeOsUpgradeChannel) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o NodeOsUpgradeChannelOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o NodeOsUpgradeChannelOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e NodeOsUpgradeChannel) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type NodeOsUpgradeChannelPtrOutput struct{ *pulumi.OutputState }
+
+func (NodeOsUpgradeChannelPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**NodeOsUpgradeChannel)(nil)).Elem()
+}
+
+func (o NodeOsUpgradeChannelPtrOutput) ToNodeOsUpgradeChannelPtrOutput() NodeOsUpgradeChannelPtrOutput {
+	return o
+}
+
+func (o NodeOsUpgradeChannelPtrOutput) ToNodeOsUpgradeChannelPtrOutputWithContext(ctx context.Context) NodeOsUpgradeChannelPtrOutput {
+	return o
+}
+
+func (o NodeOsUpgradeChannelPtrOutput) Elem() NodeOsUpgradeChannelOutput {
+	return o.ApplyT(func(v *NodeOsUpgradeChannel) NodeOsUpgradeChannel {
+		if v != nil {
+			return *v
+		}
+		var ret NodeOsUpgradeChannel
+		return ret
+	}).(NodeOsUpgradeChannelOutput)
+}
+
+func (o NodeOsUpgradeChannelPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o NodeOsUpgradeChannelPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *NodeOsUpgradeChannel) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// NodeOsUpgradeChannelInput is an input type that accepts values of the NodeOsUpgradeChannel enum
+// A concrete instance of `NodeOsUpgradeChannelInput` can be one of the following:
+//
+//	NodeOsUpgradeChannelNone
+//	NodeOsUpgradeChannelUnmanaged
+//	NodeOsUpgradeChannelNodeImage
+//	NodeOsUpgradeChannelSecurityPatch
+type NodeOsUpgradeChannelInput interface {
+	pulumi.Input
+
+	ToNodeOsUpgradeChannelOutput() NodeOsUpgradeChannelOutput
+	ToNodeOsUpgradeChannelOutputWithContext(context.Context) NodeOsUpgradeChannelOutput
+}
+
+var nodeOsUpgradeChannelPtrType = reflect.TypeOf((**NodeOsUpgradeChannel)(nil)).Elem()
+
+type NodeOsUpgradeChannelPtrInput interface {
+	pulumi.Input
+
+	ToNodeOsUpgradeChannelPtrOutput() NodeOsUpgradeChannelPtrOutput
+	ToNodeOsUpgradeChannelPtrOutputWithContext(context.Context) NodeOsUpgradeChannelPtrOutput
+}
+
+type nodeOsUpgradeChannelPtr string
+
+func NodeOsUpgradeChannelPtr(v string) NodeOsUpgradeChannelPtrInput {
+	return (*nodeOsUpgradeChannelPtr)(&v)
+}
+
+func (*nodeOsUpgradeChannelPtr) ElementType() reflect.Type {
+	return nodeOsUpgradeChannelPtrType
+}
+
+func (in *nodeOsUpgradeChannelPtr) ToNodeOsUpgradeChannelPtrOutput() NodeOsUpgradeChannelPtrOutput {
+	return pulumi.ToOutput(in).(NodeOsUpgradeChannelPtrOutput)
+}
+
+func (in *nodeOsUpgradeChannelPtr) ToNodeOsUpgradeChannelPtrOutputWithContext(ctx context.Context) NodeOsUpgradeChannelPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(NodeOsUpgradeChannelPtrOutput)
+}
+
 // Where a node's OS disk lives.
 type OsDiskType string
 
@@ -1810,6 +1984,183 @@ func (in *skuTierPtr) ToSkuTierPtrOutputWithContext(ctx context.Context) SkuTier
 	return pulumi.ToOutputWithContext(ctx, in).(SkuTierPtrOutput)
 }
 
+// How AKS upgrades the cluster's Kubernetes version by itself (ARM's `autoUpgradeProfile.upgradeChannel`).
+type UpgradeChannel string
+
+const (
+	// The latest patch of the latest supported minor version.
+	UpgradeChannelRapid = UpgradeChannel("rapid")
+	// The latest patch of minor version N-1, N being the latest supported minor version.
+	UpgradeChannelStable = UpgradeChannel("stable")
+	// The latest patch of the cluster's own minor version.
+	UpgradeChannelPatch = UpgradeChannel("patch")
+	// Only the node image; prefer nodeOsUpgradeChannel.
+	UpgradeChannelNodeImage = UpgradeChannel("node-image")
+	// No automatic upgrades (Azure's default).
+	UpgradeChannelNone = UpgradeChannel("none")
+)
+
+func (UpgradeChannel) ElementType() reflect.Type {
+	return reflect.TypeOf((*UpgradeChannel)(nil)).Elem()
+}
+
+func (e UpgradeChannel) ToUpgradeChannelOutput() UpgradeChannelOutput {
+	return pulumi.ToOutput(e).(UpgradeChannelOutput)
+}
+
+func (e UpgradeChannel) ToUpgradeChannelOutputWithContext(ctx context.Context) UpgradeChannelOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(UpgradeChannelOutput)
+}
+
+func (e UpgradeChannel) ToUpgradeChannelPtrOutput() UpgradeChannelPtrOutput {
+	return e.ToUpgradeChannelPtrOutputWithContext(context.Background())
+}
+
+func (e UpgradeChannel) ToUpgradeChannelPtrOutputWithContext(ctx context.Context) UpgradeChannelPtrOutput {
+	return UpgradeChannel(e).ToUpgradeChannelOutputWithContext(ctx).ToUpgradeChannelPtrOutputWithContext(ctx)
+}
+
+func (e UpgradeChannel) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e UpgradeChannel) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e UpgradeChannel) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e UpgradeChannel) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type UpgradeChannelOutput struct{ *pulumi.OutputState }
+
+func (UpgradeChannelOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*UpgradeChannel)(nil)).Elem()
+}
+
+func (o UpgradeChannelOutput) ToUpgradeChannelOutput() UpgradeChannelOutput {
+	return o
+}
+
+func (o UpgradeChannelOutput) ToUpgradeChannelOutputWithContext(ctx context.Context) UpgradeChannelOutput {
+	return o
+}
+
+func (o UpgradeChannelOutput) ToUpgradeChannelPtrOutput() UpgradeChannelPtrOutput {
+	return o.ToUpgradeChannelPtrOutputWithContext(context.Background())
+}
+
+func (o UpgradeChannelOutput) ToUpgradeChannelPtrOutputWithContext(ctx context.Context) UpgradeChannelPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v UpgradeChannel) *UpgradeChannel {
+		return &v
+	}).(UpgradeChannelPtrOutput)
+}
+
+func (o UpgradeChannelOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o UpgradeChannelOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e UpgradeChannel) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o UpgradeChannelOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o UpgradeChannelOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e UpgradeChannel) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type UpgradeChannelPtrOutput struct{ *pulumi.OutputState }
+
+func (UpgradeChannelPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**UpgradeChannel)(nil)).Elem()
+}
+
+func (o UpgradeChannelPtrOutput) ToUpgradeChannelPtrOutput() UpgradeChannelPtrOutput {
+	return o
+}
+
+func (o UpgradeChannelPtrOutput) ToUpgradeChannelPtrOutputWithContext(ctx context.Context) UpgradeChannelPtrOutput {
+	return o
+}
+
+func (o UpgradeChannelPtrOutput) Elem() UpgradeChannelOutput {
+	return o.ApplyT(func(v *UpgradeChannel) UpgradeChannel {
+		if v != nil {
+			return *v
+		}
+		var ret UpgradeChannel
+		return ret
+	}).(UpgradeChannelOutput)
+}
+
+func (o UpgradeChannelPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o UpgradeChannelPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *UpgradeChannel) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// UpgradeChannelInput is an input type that accepts values of the UpgradeChannel enum
+// A concrete instance of `UpgradeChannelInput` can be one of the following:
+//
+//	UpgradeChannelRapid
+//	UpgradeChannelStable
+//	UpgradeChannelPatch
+//	UpgradeChannelNodeImage
+//	UpgradeChannelNone
+type UpgradeChannelInput interface {
+	pulumi.Input
+
+	ToUpgradeChannelOutput() UpgradeChannelOutput
+	ToUpgradeChannelOutputWithContext(context.Context) UpgradeChannelOutput
+}
+
+var upgradeChannelPtrType = reflect.TypeOf((**UpgradeChannel)(nil)).Elem()
+
+type UpgradeChannelPtrInput interface {
+	pulumi.Input
+
+	ToUpgradeChannelPtrOutput() UpgradeChannelPtrOutput
+	ToUpgradeChannelPtrOutputWithContext(context.Context) UpgradeChannelPtrOutput
+}
+
+type upgradeChannelPtr string
+
+func UpgradeChannelPtr(v string) UpgradeChannelPtrInput {
+	return (*upgradeChannelPtr)(&v)
+}
+
+func (*upgradeChannelPtr) ElementType() reflect.Type {
+	return upgradeChannelPtrType
+}
+
+func (in *upgradeChannelPtr) ToUpgradeChannelPtrOutput() UpgradeChannelPtrOutput {
+	return pulumi.ToOutput(in).(UpgradeChannelPtrOutput)
+}
+
+func (in *upgradeChannelPtr) ToUpgradeChannelPtrOutputWithContext(ctx context.Context) UpgradeChannelPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(UpgradeChannelPtrOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*CiliumMeshModeInput)(nil)).Elem(), CiliumMeshMode("fleet"))
 	pulumi.RegisterInputType(reflect.TypeOf((*CiliumMeshModePtrInput)(nil)).Elem(), CiliumMeshMode("fleet"))
@@ -1823,6 +2174,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*NetworkDataplanePtrInput)(nil)).Elem(), NetworkDataplane("cilium"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetworkPolicyInput)(nil)).Elem(), NetworkPolicy("cilium"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetworkPolicyPtrInput)(nil)).Elem(), NetworkPolicy("cilium"))
+	pulumi.RegisterInputType(reflect.TypeOf((*NodeOsUpgradeChannelInput)(nil)).Elem(), NodeOsUpgradeChannel("None"))
+	pulumi.RegisterInputType(reflect.TypeOf((*NodeOsUpgradeChannelPtrInput)(nil)).Elem(), NodeOsUpgradeChannel("None"))
 	pulumi.RegisterInputType(reflect.TypeOf((*OsDiskTypeInput)(nil)).Elem(), OsDiskType("Ephemeral"))
 	pulumi.RegisterInputType(reflect.TypeOf((*OsDiskTypePtrInput)(nil)).Elem(), OsDiskType("Ephemeral"))
 	pulumi.RegisterInputType(reflect.TypeOf((*OsSkuInput)(nil)).Elem(), OsSku("AzureLinux"))
@@ -1831,6 +2184,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*PodNetworkingPtrInput)(nil)).Elem(), PodNetworking("overlay"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SkuTierInput)(nil)).Elem(), SkuTier("Free"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SkuTierPtrInput)(nil)).Elem(), SkuTier("Free"))
+	pulumi.RegisterInputType(reflect.TypeOf((*UpgradeChannelInput)(nil)).Elem(), UpgradeChannel("rapid"))
+	pulumi.RegisterInputType(reflect.TypeOf((*UpgradeChannelPtrInput)(nil)).Elem(), UpgradeChannel("rapid"))
 	pulumi.RegisterOutputType(CiliumMeshModeOutput{})
 	pulumi.RegisterOutputType(CiliumMeshModePtrOutput{})
 	pulumi.RegisterOutputType(ClusterProfileOutput{})
@@ -1845,6 +2200,8 @@ func init() {
 	pulumi.RegisterOutputType(NetworkDataplanePtrOutput{})
 	pulumi.RegisterOutputType(NetworkPolicyOutput{})
 	pulumi.RegisterOutputType(NetworkPolicyPtrOutput{})
+	pulumi.RegisterOutputType(NodeOsUpgradeChannelOutput{})
+	pulumi.RegisterOutputType(NodeOsUpgradeChannelPtrOutput{})
 	pulumi.RegisterOutputType(OsDiskTypeOutput{})
 	pulumi.RegisterOutputType(OsDiskTypePtrOutput{})
 	pulumi.RegisterOutputType(OsSkuOutput{})
@@ -1853,4 +2210,6 @@ func init() {
 	pulumi.RegisterOutputType(PodNetworkingPtrOutput{})
 	pulumi.RegisterOutputType(SkuTierOutput{})
 	pulumi.RegisterOutputType(SkuTierPtrOutput{})
+	pulumi.RegisterOutputType(UpgradeChannelOutput{})
+	pulumi.RegisterOutputType(UpgradeChannelPtrOutput{})
 }

@@ -50,6 +50,8 @@ type RegionalCluster struct {
 	NetworkDataplane NetworkDataplanePtrOutput `pulumi:"networkDataplane"`
 	// The network policy engine. Default: `cilium` with the Cilium dataplane (the only choice there), `none` with the Azure dataplane (which also allows `azure` and `calico`). Not used with `byoCni`. Changing it replaces the cluster, except the change to `cilium` that comes with the `azure` → `cilium` dataplane upgrade. Absent with `byoCni`.
 	NetworkPolicy NetworkPolicyPtrOutput `pulumi:"networkPolicy"`
+	// How the nodes' OS is kept patched: `None`, `Unmanaged`, `NodeImage` (Azure's default, used when unset) or `SecurityPatch`. Updates in place.
+	NodeOsUpgradeChannel NodeOsUpgradeChannelPtrOutput `pulumi:"nodeOsUpgradeChannel"`
 	// The resource group AKS manages for the nodes, load balancers and disks (`MC_…`).
 	NodeResourceGroup pulumi.StringPtrOutput `pulumi:"nodeResourceGroup"`
 	// The node subnet's range (pass the RegionalNetwork's `nodeSubnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the node subnet. Changing it updates in place (nothing changes in Azure).
@@ -82,6 +84,8 @@ type RegionalCluster struct {
 	SystemPool SystemPoolOutput `pulumi:"systemPool"`
 	// Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
+	// How AKS upgrades Kubernetes by itself: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default, used when unset). Updates in place.
+	UpgradeChannel UpgradeChannelPtrOutput `pulumi:"upgradeChannel"`
 	// User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
 	UserPools NodePoolMapOutput `pulumi:"userPools"`
 	// The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
@@ -161,6 +165,8 @@ type regionalClusterArgs struct {
 	NetworkDataplane *NetworkDataplane `pulumi:"networkDataplane"`
 	// The network policy engine. Default: `cilium` with the Cilium dataplane (the only choice there), `none` with the Azure dataplane (which also allows `azure` and `calico`). Not used with `byoCni`. Changing it replaces the cluster, except the change to `cilium` that comes with the `azure` → `cilium` dataplane upgrade.
 	NetworkPolicy *NetworkPolicy `pulumi:"networkPolicy"`
+	// How the nodes' OS is kept patched: `None`, `Unmanaged`, `NodeImage` (Azure's default, used when unset) or `SecurityPatch`. Updates in place.
+	NodeOsUpgradeChannel *NodeOsUpgradeChannel `pulumi:"nodeOsUpgradeChannel"`
 	// The node subnet's range (pass the RegionalNetwork's `nodeSubnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the node subnet. Changing it updates in place (nothing changes in Azure).
 	NodeSubnetCidr *string `pulumi:"nodeSubnetCidr"`
 	// Resource id of the subnet the nodes join: pass the RegionalNetwork's `nodeSubnetId` output. The cluster identity is granted Network Contributor on it so internal load balancers work. Changing it replaces the cluster.
@@ -183,6 +189,8 @@ type regionalClusterArgs struct {
 	SystemPool *SystemPool `pulumi:"systemPool"`
 	// Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
 	Tags map[string]string `pulumi:"tags"`
+	// How AKS upgrades Kubernetes by itself: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default, used when unset). Updates in place.
+	UpgradeChannel *UpgradeChannel `pulumi:"upgradeChannel"`
 	// User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
 	UserPools map[string]NodePool `pulumi:"userPools"`
 	// The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
@@ -209,6 +217,8 @@ type RegionalClusterArgs struct {
 	NetworkDataplane NetworkDataplanePtrInput
 	// The network policy engine. Default: `cilium` with the Cilium dataplane (the only choice there), `none` with the Azure dataplane (which also allows `azure` and `calico`). Not used with `byoCni`. Changing it replaces the cluster, except the change to `cilium` that comes with the `azure` → `cilium` dataplane upgrade.
 	NetworkPolicy NetworkPolicyPtrInput
+	// How the nodes' OS is kept patched: `None`, `Unmanaged`, `NodeImage` (Azure's default, used when unset) or `SecurityPatch`. Updates in place.
+	NodeOsUpgradeChannel NodeOsUpgradeChannelPtrInput
 	// The node subnet's range (pass the RegionalNetwork's `nodeSubnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the node subnet. Changing it updates in place (nothing changes in Azure).
 	NodeSubnetCidr pulumi.StringPtrInput
 	// Resource id of the subnet the nodes join: pass the RegionalNetwork's `nodeSubnetId` output. The cluster identity is granted Network Contributor on it so internal load balancers work. Changing it replaces the cluster.
@@ -231,6 +241,8 @@ type RegionalClusterArgs struct {
 	SystemPool SystemPoolPtrInput
 	// Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
 	Tags pulumi.StringMapInput
+	// How AKS upgrades Kubernetes by itself: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default, used when unset). Updates in place.
+	UpgradeChannel UpgradeChannelPtrInput
 	// User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
 	UserPools NodePoolMapInput
 	// The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
@@ -409,6 +421,11 @@ func (o RegionalClusterOutput) NetworkPolicy() NetworkPolicyPtrOutput {
 	return o.ApplyT(func(v *RegionalCluster) NetworkPolicyPtrOutput { return v.NetworkPolicy }).(NetworkPolicyPtrOutput)
 }
 
+// How the nodes' OS is kept patched: `None`, `Unmanaged`, `NodeImage` (Azure's default, used when unset) or `SecurityPatch`. Updates in place.
+func (o RegionalClusterOutput) NodeOsUpgradeChannel() NodeOsUpgradeChannelPtrOutput {
+	return o.ApplyT(func(v *RegionalCluster) NodeOsUpgradeChannelPtrOutput { return v.NodeOsUpgradeChannel }).(NodeOsUpgradeChannelPtrOutput)
+}
+
 // The resource group AKS manages for the nodes, load balancers and disks (`MC_…`).
 func (o RegionalClusterOutput) NodeResourceGroup() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringPtrOutput { return v.NodeResourceGroup }).(pulumi.StringPtrOutput)
@@ -487,6 +504,11 @@ func (o RegionalClusterOutput) SystemPool() SystemPoolOutput {
 // Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
 func (o RegionalClusterOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *RegionalCluster) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
+}
+
+// How AKS upgrades Kubernetes by itself: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default, used when unset). Updates in place.
+func (o RegionalClusterOutput) UpgradeChannel() UpgradeChannelPtrOutput {
+	return o.ApplyT(func(v *RegionalCluster) UpgradeChannelPtrOutput { return v.UpgradeChannel }).(UpgradeChannelPtrOutput)
 }
 
 // User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.

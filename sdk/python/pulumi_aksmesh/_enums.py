@@ -14,10 +14,12 @@ __all__ = [
     'MeshMode',
     'NetworkDataplane',
     'NetworkPolicy',
+    'NodeOsUpgradeChannel',
     'OsDiskType',
     'OsSku',
     'PodNetworking',
     'SkuTier',
+    'UpgradeChannel',
 ]
 
 
@@ -146,6 +148,29 @@ class NetworkPolicy(_builtins.str, Enum):
     """
 
 
+@pulumi.type_token("aksmesh:index:NodeOsUpgradeChannel")
+class NodeOsUpgradeChannel(_builtins.str, Enum):
+    """
+    How the nodes' operating system is kept patched (ARM's `autoUpgradeProfile.nodeOSUpgradeChannel`).
+    """
+    NONE = "None"
+    """
+    No OS updates: you patch the nodes yourself.
+    """
+    UNMANAGED = "Unmanaged"
+    """
+    The OS's own patching applies updates.
+    """
+    NODE_IMAGE = "NodeImage"
+    """
+    A new patched node image every week (Azure's default).
+    """
+    SECURITY_PATCH = "SecurityPatch"
+    """
+    Tested security updates, honouring the maintenance window.
+    """
+
+
 @pulumi.type_token("aksmesh:index:OsDiskType")
 class OsDiskType(_builtins.str, Enum):
     """
@@ -208,4 +233,31 @@ class SkuTier(_builtins.str, Enum):
     PREMIUM = "Premium"
     """
     Standard plus long-term support.
+    """
+
+
+@pulumi.type_token("aksmesh:index:UpgradeChannel")
+class UpgradeChannel(_builtins.str, Enum):
+    """
+    How AKS upgrades the cluster's Kubernetes version by itself (ARM's `autoUpgradeProfile.upgradeChannel`).
+    """
+    RAPID = "rapid"
+    """
+    The latest patch of the latest supported minor version.
+    """
+    STABLE = "stable"
+    """
+    The latest patch of minor version N-1, N being the latest supported minor version.
+    """
+    PATCH = "patch"
+    """
+    The latest patch of the cluster's own minor version.
+    """
+    NODE_IMAGE = "node-image"
+    """
+    Only the node image; prefer nodeOsUpgradeChannel.
+    """
+    NONE = "none"
+    """
+    No automatic upgrades (Azure's default).
     """

@@ -30,10 +30,12 @@ class MultiRegionAksArgs:
                  front_door: pulumi.Input[Optional['MultiRegionAksFrontDoorArgs']] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
+                 node_os_upgrade_channel: pulumi.Input[Optional['NodeOsUpgradeChannel']] = None,
                  pod_networking: pulumi.Input[Optional[_builtins.str]] = None,
                  sku_tier: pulumi.Input[Optional['SkuTier']] = None,
                  system_pool: pulumi.Input[Optional['SystemPoolArgs']] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 upgrade_channel: pulumi.Input[Optional['UpgradeChannel']] = None,
                  user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]] = None):
         """
         The set of arguments for constructing a MultiRegionAks resource.
@@ -46,10 +48,12 @@ class MultiRegionAksArgs:
         :param pulumi.Input['MultiRegionAksFrontDoorArgs'] front_door: A global Front Door with one origin per region. Default: none. Adding or removing regions adds or removes origins in place.
         :param pulumi.Input[_builtins.str] kubernetes_version: The Kubernetes version of every cluster, `1.34` or `1.34.2`. Default: AKS's default. Updates in place.
         :param pulumi.Input[_builtins.str] name_prefix: Prefix of every Azure name. Default: the resource's name in the program. Changing it replaces everything.
+        :param pulumi.Input['NodeOsUpgradeChannel'] node_os_upgrade_channel: Every cluster's node OS upgrade channel: `None`, `Unmanaged`, `NodeImage` (Azure's default) or `SecurityPatch`. Updates in place.
         :param pulumi.Input[_builtins.str] pod_networking: `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
         :param pulumi.Input['SkuTier'] sku_tier: Every cluster's tier. Default for new clusters: `Standard` (uptime SLA). Updates in place.
         :param pulumi.Input['SystemPoolArgs'] system_pool: Every region's system pool. Default for new clusters: 3 nodes over the region's zones, tainted `CriticalAddonsOnly=true:NoSchedule`, AzureLinux. No setting replaces a cluster: some update in place, the others rotate the pool.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Azure tags for every resource. Updates in place.
+        :param pulumi.Input['UpgradeChannel'] upgrade_channel: Every cluster's automatic Kubernetes upgrade channel: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default). Updates in place.
         :param pulumi.Input[Mapping[str, pulumi.Input['NodePoolArgs']]] user_pools: Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
         """
         pulumi.set(__self__, "regions", regions)
@@ -67,6 +71,8 @@ class MultiRegionAksArgs:
             pulumi.set(__self__, "kubernetes_version", kubernetes_version)
         if name_prefix is not None:
             pulumi.set(__self__, "name_prefix", name_prefix)
+        if node_os_upgrade_channel is not None:
+            pulumi.set(__self__, "node_os_upgrade_channel", node_os_upgrade_channel)
         if pod_networking is not None:
             pulumi.set(__self__, "pod_networking", pod_networking)
         if sku_tier is not None:
@@ -75,6 +81,8 @@ class MultiRegionAksArgs:
             pulumi.set(__self__, "system_pool", system_pool)
         if tags is not None:
             pulumi.set(__self__, "tags", tags)
+        if upgrade_channel is not None:
+            pulumi.set(__self__, "upgrade_channel", upgrade_channel)
         if user_pools is not None:
             pulumi.set(__self__, "user_pools", user_pools)
 
@@ -175,6 +183,18 @@ class MultiRegionAksArgs:
         pulumi.set(self, "name_prefix", value)
 
     @_builtins.property
+    @pulumi.getter(name="nodeOsUpgradeChannel")
+    def node_os_upgrade_channel(self) -> pulumi.Input[Optional['NodeOsUpgradeChannel']]:
+        """
+        Every cluster's node OS upgrade channel: `None`, `Unmanaged`, `NodeImage` (Azure's default) or `SecurityPatch`. Updates in place.
+        """
+        return pulumi.get(self, "node_os_upgrade_channel")
+
+    @node_os_upgrade_channel.setter
+    def node_os_upgrade_channel(self, value: pulumi.Input[Optional['NodeOsUpgradeChannel']]):
+        pulumi.set(self, "node_os_upgrade_channel", value)
+
+    @_builtins.property
     @pulumi.getter(name="podNetworking")
     def pod_networking(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -223,6 +243,18 @@ class MultiRegionAksArgs:
         pulumi.set(self, "tags", value)
 
     @_builtins.property
+    @pulumi.getter(name="upgradeChannel")
+    def upgrade_channel(self) -> pulumi.Input[Optional['UpgradeChannel']]:
+        """
+        Every cluster's automatic Kubernetes upgrade channel: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default). Updates in place.
+        """
+        return pulumi.get(self, "upgrade_channel")
+
+    @upgrade_channel.setter
+    def upgrade_channel(self, value: pulumi.Input[Optional['UpgradeChannel']]):
+        pulumi.set(self, "upgrade_channel", value)
+
+    @_builtins.property
     @pulumi.getter(name="userPools")
     def user_pools(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]]:
         """
@@ -248,11 +280,13 @@ class MultiRegionAks(pulumi.ComponentResource):
                  front_door: pulumi.Input[Optional[Union['MultiRegionAksFrontDoorArgs', 'MultiRegionAksFrontDoorArgsDict']]] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
+                 node_os_upgrade_channel: pulumi.Input[Optional['NodeOsUpgradeChannel']] = None,
                  pod_networking: pulumi.Input[Optional[_builtins.str]] = None,
                  regions: pulumi.Input[Optional[Sequence[pulumi.Input[Union['MultiRegionAksRegionArgs', 'MultiRegionAksRegionArgsDict']]]]] = None,
                  sku_tier: pulumi.Input[Optional['SkuTier']] = None,
                  system_pool: pulumi.Input[Optional[Union['SystemPoolArgs', 'SystemPoolArgsDict']]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 upgrade_channel: pulumi.Input[Optional['UpgradeChannel']] = None,
                  user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['NodePoolArgs', 'NodePoolArgsDict']]]]] = None,
                  __props__=None):
         """
@@ -267,11 +301,13 @@ class MultiRegionAks(pulumi.ComponentResource):
         :param pulumi.Input[Union['MultiRegionAksFrontDoorArgs', 'MultiRegionAksFrontDoorArgsDict']] front_door: A global Front Door with one origin per region. Default: none. Adding or removing regions adds or removes origins in place.
         :param pulumi.Input[_builtins.str] kubernetes_version: The Kubernetes version of every cluster, `1.34` or `1.34.2`. Default: AKS's default. Updates in place.
         :param pulumi.Input[_builtins.str] name_prefix: Prefix of every Azure name. Default: the resource's name in the program. Changing it replaces everything.
+        :param pulumi.Input['NodeOsUpgradeChannel'] node_os_upgrade_channel: Every cluster's node OS upgrade channel: `None`, `Unmanaged`, `NodeImage` (Azure's default) or `SecurityPatch`. Updates in place.
         :param pulumi.Input[_builtins.str] pod_networking: `overlay` (default): Azure CNI Overlay, pods get addresses from a pod CIDR outside the VNet and cannot be reached from other regions. `flat`: pods get VNet addresses from a pod subnet, so peered regions reach each other's pods. `byoCni`: no CNI installed by AKS (network plugin none), for a self-managed Cilium mesh. Changing it replaces the clusters.
         :param pulumi.Input[Sequence[pulumi.Input[Union['MultiRegionAksRegionArgs', 'MultiRegionAksRegionArgsDict']]]] regions: The regions, in a stable order.
         :param pulumi.Input['SkuTier'] sku_tier: Every cluster's tier. Default for new clusters: `Standard` (uptime SLA). Updates in place.
         :param pulumi.Input[Union['SystemPoolArgs', 'SystemPoolArgsDict']] system_pool: Every region's system pool. Default for new clusters: 3 nodes over the region's zones, tainted `CriticalAddonsOnly=true:NoSchedule`, AzureLinux. No setting replaces a cluster: some update in place, the others rotate the pool.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Azure tags for every resource. Updates in place.
+        :param pulumi.Input['UpgradeChannel'] upgrade_channel: Every cluster's automatic Kubernetes upgrade channel: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default). Updates in place.
         :param pulumi.Input[Mapping[str, pulumi.Input[Union['NodePoolArgs', 'NodePoolArgsDict']]]] user_pools: Every region's user pools by name. Default for new clusters: one pool `user` autoscaled from 2 to 10 nodes over the region's zones; `{}` means none. Each pool is its own agent pool: adding, changing or removing one touches nothing else.
         """
         ...
@@ -305,11 +341,13 @@ class MultiRegionAks(pulumi.ComponentResource):
                  front_door: pulumi.Input[Optional[Union['MultiRegionAksFrontDoorArgs', 'MultiRegionAksFrontDoorArgsDict']]] = None,
                  kubernetes_version: pulumi.Input[Optional[_builtins.str]] = None,
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
+                 node_os_upgrade_channel: pulumi.Input[Optional['NodeOsUpgradeChannel']] = None,
                  pod_networking: pulumi.Input[Optional[_builtins.str]] = None,
                  regions: pulumi.Input[Optional[Sequence[pulumi.Input[Union['MultiRegionAksRegionArgs', 'MultiRegionAksRegionArgsDict']]]]] = None,
                  sku_tier: pulumi.Input[Optional['SkuTier']] = None,
                  system_pool: pulumi.Input[Optional[Union['SystemPoolArgs', 'SystemPoolArgsDict']]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 upgrade_channel: pulumi.Input[Optional['UpgradeChannel']] = None,
                  user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['NodePoolArgs', 'NodePoolArgsDict']]]]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -329,6 +367,7 @@ class MultiRegionAks(pulumi.ComponentResource):
             __props__.__dict__["front_door"] = front_door
             __props__.__dict__["kubernetes_version"] = kubernetes_version
             __props__.__dict__["name_prefix"] = name_prefix
+            __props__.__dict__["node_os_upgrade_channel"] = node_os_upgrade_channel
             __props__.__dict__["pod_networking"] = pod_networking
             if regions is None and not opts.urn:
                 raise TypeError("Missing required property 'regions'")
@@ -336,6 +375,7 @@ class MultiRegionAks(pulumi.ComponentResource):
             __props__.__dict__["sku_tier"] = sku_tier
             __props__.__dict__["system_pool"] = system_pool
             __props__.__dict__["tags"] = tags
+            __props__.__dict__["upgrade_channel"] = upgrade_channel
             __props__.__dict__["user_pools"] = user_pools
             __props__.__dict__["clusters"] = None
             __props__.__dict__["connectivity"] = None

@@ -33,6 +33,7 @@ class RegionalClusterArgs:
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
                  network_dataplane: pulumi.Input[Optional['NetworkDataplane']] = None,
                  network_policy: pulumi.Input[Optional['NetworkPolicy']] = None,
+                 node_os_upgrade_channel: pulumi.Input[Optional['NodeOsUpgradeChannel']] = None,
                  node_subnet_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_networking: pulumi.Input[Optional['PodNetworking']] = None,
@@ -42,6 +43,7 @@ class RegionalClusterArgs:
                  sku_tier: pulumi.Input[Optional['SkuTier']] = None,
                  system_pool: pulumi.Input[Optional['SystemPoolArgs']] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 upgrade_channel: pulumi.Input[Optional['UpgradeChannel']] = None,
                  user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]] = None,
                  vnet_cidr: pulumi.Input[Optional[_builtins.str]] = None):
         """
@@ -58,6 +60,7 @@ class RegionalClusterArgs:
         :param pulumi.Input[_builtins.str] name_prefix: Prefix of the Azure names: the cluster is `aks-{namePrefix}-{location}` and its API server DNS prefix `{namePrefix}-{location}` (AKS allows 1 to 54 letters, digits and '-' there, so use only those). Default: the resource's name in the program, lower-cased. Changing it replaces the cluster.
         :param pulumi.Input['NetworkDataplane'] network_dataplane: The dataplane: `cilium` (default, eBPF, no kube-proxy) or `azure`. Not used with `byoCni`. Changing `azure` to `cilium` upgrades in place; any other change replaces the cluster.
         :param pulumi.Input['NetworkPolicy'] network_policy: The network policy engine. Default: `cilium` with the Cilium dataplane (the only choice there), `none` with the Azure dataplane (which also allows `azure` and `calico`). Not used with `byoCni`. Changing it replaces the cluster, except the change to `cilium` that comes with the `azure` → `cilium` dataplane upgrade.
+        :param pulumi.Input['NodeOsUpgradeChannel'] node_os_upgrade_channel: How the nodes' OS is kept patched: `None`, `Unmanaged`, `NodeImage` (Azure's default, used when unset) or `SecurityPatch`. Updates in place.
         :param pulumi.Input[_builtins.str] node_subnet_cidr: The node subnet's range (pass the RegionalNetwork's `nodeSubnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the node subnet. Changing it updates in place (nothing changes in Azure).
         :param pulumi.Input[_builtins.str] pod_cidr: The pod address range for `overlay` and `byoCni` (refused with `flat`). Default: `10.244.0.0/16`. Each overlay node takes a /24 from it. It must overlap neither the VNet, the node subnet, `serviceCidr` nor the AKS-reserved ranges; it may be reused by other clusters. Expanding it (a larger range containing the old one, e.g. /16 → /15) updates in place; any other change replaces the cluster.
         :param pulumi.Input['PodNetworking'] pod_networking: How pods get addresses: `overlay` (default, Azure CNI Overlay: pods use `podCidr`, outside the VNet), `flat` (Azure CNI with a pod subnet: pods get VNet addresses from `podSubnetId`) or `byoCni` (no CNI installed, `networkPlugin: none`: install your own, nodes stay NotReady until you do). Changing it replaces the cluster.
@@ -67,6 +70,7 @@ class RegionalClusterArgs:
         :param pulumi.Input['SkuTier'] sku_tier: The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
         :param pulumi.Input['SystemPoolArgs'] system_pool: The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
+        :param pulumi.Input['UpgradeChannel'] upgrade_channel: How AKS upgrades Kubernetes by itself: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default, used when unset). Updates in place.
         :param pulumi.Input[Mapping[str, pulumi.Input['NodePoolArgs']]] user_pools: User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
         :param pulumi.Input[_builtins.str] vnet_cidr: The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
         """
@@ -89,6 +93,8 @@ class RegionalClusterArgs:
             pulumi.set(__self__, "network_dataplane", network_dataplane)
         if network_policy is not None:
             pulumi.set(__self__, "network_policy", network_policy)
+        if node_os_upgrade_channel is not None:
+            pulumi.set(__self__, "node_os_upgrade_channel", node_os_upgrade_channel)
         if node_subnet_cidr is not None:
             pulumi.set(__self__, "node_subnet_cidr", node_subnet_cidr)
         if pod_cidr is not None:
@@ -107,6 +113,8 @@ class RegionalClusterArgs:
             pulumi.set(__self__, "system_pool", system_pool)
         if tags is not None:
             pulumi.set(__self__, "tags", tags)
+        if upgrade_channel is not None:
+            pulumi.set(__self__, "upgrade_channel", upgrade_channel)
         if user_pools is not None:
             pulumi.set(__self__, "user_pools", user_pools)
         if vnet_cidr is not None:
@@ -245,6 +253,18 @@ class RegionalClusterArgs:
         pulumi.set(self, "network_policy", value)
 
     @_builtins.property
+    @pulumi.getter(name="nodeOsUpgradeChannel")
+    def node_os_upgrade_channel(self) -> pulumi.Input[Optional['NodeOsUpgradeChannel']]:
+        """
+        How the nodes' OS is kept patched: `None`, `Unmanaged`, `NodeImage` (Azure's default, used when unset) or `SecurityPatch`. Updates in place.
+        """
+        return pulumi.get(self, "node_os_upgrade_channel")
+
+    @node_os_upgrade_channel.setter
+    def node_os_upgrade_channel(self, value: pulumi.Input[Optional['NodeOsUpgradeChannel']]):
+        pulumi.set(self, "node_os_upgrade_channel", value)
+
+    @_builtins.property
     @pulumi.getter(name="nodeSubnetCidr")
     def node_subnet_cidr(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -353,6 +373,18 @@ class RegionalClusterArgs:
         pulumi.set(self, "tags", value)
 
     @_builtins.property
+    @pulumi.getter(name="upgradeChannel")
+    def upgrade_channel(self) -> pulumi.Input[Optional['UpgradeChannel']]:
+        """
+        How AKS upgrades Kubernetes by itself: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default, used when unset). Updates in place.
+        """
+        return pulumi.get(self, "upgrade_channel")
+
+    @upgrade_channel.setter
+    def upgrade_channel(self, value: pulumi.Input[Optional['UpgradeChannel']]):
+        pulumi.set(self, "upgrade_channel", value)
+
+    @_builtins.property
     @pulumi.getter(name="userPools")
     def user_pools(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['NodePoolArgs']]]]:
         """
@@ -392,6 +424,7 @@ class RegionalCluster(pulumi.CustomResource):
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
                  network_dataplane: pulumi.Input[Optional['NetworkDataplane']] = None,
                  network_policy: pulumi.Input[Optional['NetworkPolicy']] = None,
+                 node_os_upgrade_channel: pulumi.Input[Optional['NodeOsUpgradeChannel']] = None,
                  node_subnet_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  node_subnet_id: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_cidr: pulumi.Input[Optional[_builtins.str]] = None,
@@ -403,6 +436,7 @@ class RegionalCluster(pulumi.CustomResource):
                  sku_tier: pulumi.Input[Optional['SkuTier']] = None,
                  system_pool: pulumi.Input[Optional[Union['SystemPoolArgs', 'SystemPoolArgsDict']]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 upgrade_channel: pulumi.Input[Optional['UpgradeChannel']] = None,
                  user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['NodePoolArgs', 'NodePoolArgsDict']]]]] = None,
                  vnet_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -420,6 +454,7 @@ class RegionalCluster(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] name_prefix: Prefix of the Azure names: the cluster is `aks-{namePrefix}-{location}` and its API server DNS prefix `{namePrefix}-{location}` (AKS allows 1 to 54 letters, digits and '-' there, so use only those). Default: the resource's name in the program, lower-cased. Changing it replaces the cluster.
         :param pulumi.Input['NetworkDataplane'] network_dataplane: The dataplane: `cilium` (default, eBPF, no kube-proxy) or `azure`. Not used with `byoCni`. Changing `azure` to `cilium` upgrades in place; any other change replaces the cluster.
         :param pulumi.Input['NetworkPolicy'] network_policy: The network policy engine. Default: `cilium` with the Cilium dataplane (the only choice there), `none` with the Azure dataplane (which also allows `azure` and `calico`). Not used with `byoCni`. Changing it replaces the cluster, except the change to `cilium` that comes with the `azure` → `cilium` dataplane upgrade.
+        :param pulumi.Input['NodeOsUpgradeChannel'] node_os_upgrade_channel: How the nodes' OS is kept patched: `None`, `Unmanaged`, `NodeImage` (Azure's default, used when unset) or `SecurityPatch`. Updates in place.
         :param pulumi.Input[_builtins.str] node_subnet_cidr: The node subnet's range (pass the RegionalNetwork's `nodeSubnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the node subnet. Changing it updates in place (nothing changes in Azure).
         :param pulumi.Input[_builtins.str] node_subnet_id: Resource id of the subnet the nodes join: pass the RegionalNetwork's `nodeSubnetId` output. The cluster identity is granted Network Contributor on it so internal load balancers work. Changing it replaces the cluster.
         :param pulumi.Input[_builtins.str] pod_cidr: The pod address range for `overlay` and `byoCni` (refused with `flat`). Default: `10.244.0.0/16`. Each overlay node takes a /24 from it. It must overlap neither the VNet, the node subnet, `serviceCidr` nor the AKS-reserved ranges; it may be reused by other clusters. Expanding it (a larger range containing the old one, e.g. /16 → /15) updates in place; any other change replaces the cluster.
@@ -431,6 +466,7 @@ class RegionalCluster(pulumi.CustomResource):
         :param pulumi.Input['SkuTier'] sku_tier: The control plane tier: `Free` (default), `Standard` (uptime SLA) or `Premium` (long-term support: aksmesh asks for `supportPlan` `AKSLongTermSupport` with it, and `KubernetesOfficial` with the other tiers). Updates in place.
         :param pulumi.Input[Union['SystemPoolArgs', 'SystemPoolArgsDict']] system_pool: The system node pool that runs the cluster's own components. Default: `system`, 2 × `Standard_D4s_v5` over the region's zones, AzureLinux (the production profile: 3 nodes tainted `CriticalAddonsOnly`). No setting replaces the cluster: some update in place, the others rotate the pool.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
+        :param pulumi.Input['UpgradeChannel'] upgrade_channel: How AKS upgrades Kubernetes by itself: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default, used when unset). Updates in place.
         :param pulumi.Input[Mapping[str, pulumi.Input[Union['NodePoolArgs', 'NodePoolArgsDict']]]] user_pools: User node pools by name (1 to 12 lower-case letters and digits). Each is its own ARM agent pool: adding, changing or removing one never touches the cluster or another pool. Default: none (the production profile: one autoscaled pool `user`); `{}` means none.
         :param pulumi.Input[_builtins.str] vnet_cidr: The VNet address space (pass the RegionalNetwork's `vnetCidr`). Optional and never sent to Azure: it lets the preview prove offline that `podCidr` and `serviceCidr` do not overlap the VNet. Changing it updates in place (nothing changes in Azure).
         """
@@ -467,6 +503,7 @@ class RegionalCluster(pulumi.CustomResource):
                  name_prefix: pulumi.Input[Optional[_builtins.str]] = None,
                  network_dataplane: pulumi.Input[Optional['NetworkDataplane']] = None,
                  network_policy: pulumi.Input[Optional['NetworkPolicy']] = None,
+                 node_os_upgrade_channel: pulumi.Input[Optional['NodeOsUpgradeChannel']] = None,
                  node_subnet_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  node_subnet_id: pulumi.Input[Optional[_builtins.str]] = None,
                  pod_cidr: pulumi.Input[Optional[_builtins.str]] = None,
@@ -478,6 +515,7 @@ class RegionalCluster(pulumi.CustomResource):
                  sku_tier: pulumi.Input[Optional['SkuTier']] = None,
                  system_pool: pulumi.Input[Optional[Union['SystemPoolArgs', 'SystemPoolArgsDict']]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 upgrade_channel: pulumi.Input[Optional['UpgradeChannel']] = None,
                  user_pools: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['NodePoolArgs', 'NodePoolArgsDict']]]]] = None,
                  vnet_cidr: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -500,6 +538,7 @@ class RegionalCluster(pulumi.CustomResource):
             __props__.__dict__["name_prefix"] = name_prefix
             __props__.__dict__["network_dataplane"] = network_dataplane
             __props__.__dict__["network_policy"] = network_policy
+            __props__.__dict__["node_os_upgrade_channel"] = node_os_upgrade_channel
             __props__.__dict__["node_subnet_cidr"] = node_subnet_cidr
             if node_subnet_id is None and not opts.urn:
                 raise TypeError("Missing required property 'node_subnet_id'")
@@ -515,6 +554,7 @@ class RegionalCluster(pulumi.CustomResource):
             __props__.__dict__["sku_tier"] = sku_tier
             __props__.__dict__["system_pool"] = system_pool
             __props__.__dict__["tags"] = tags
+            __props__.__dict__["upgrade_channel"] = upgrade_channel
             __props__.__dict__["user_pools"] = user_pools
             __props__.__dict__["vnet_cidr"] = vnet_cidr
             __props__.__dict__["agent_pool_names"] = None
@@ -572,6 +612,7 @@ class RegionalCluster(pulumi.CustomResource):
         __props__.__dict__["name_prefix"] = None
         __props__.__dict__["network_dataplane"] = None
         __props__.__dict__["network_policy"] = None
+        __props__.__dict__["node_os_upgrade_channel"] = None
         __props__.__dict__["node_resource_group"] = None
         __props__.__dict__["node_subnet_cidr"] = None
         __props__.__dict__["node_subnet_id"] = None
@@ -588,6 +629,7 @@ class RegionalCluster(pulumi.CustomResource):
         __props__.__dict__["sku_tier"] = None
         __props__.__dict__["system_pool"] = None
         __props__.__dict__["tags"] = None
+        __props__.__dict__["upgrade_channel"] = None
         __props__.__dict__["user_pools"] = None
         __props__.__dict__["vnet_cidr"] = None
         __props__.__dict__["workload_identity_enabled"] = None
@@ -730,6 +772,14 @@ class RegionalCluster(pulumi.CustomResource):
         return pulumi.get(self, "network_policy")
 
     @_builtins.property
+    @pulumi.getter(name="nodeOsUpgradeChannel")
+    def node_os_upgrade_channel(self) -> pulumi.Output[Optional['NodeOsUpgradeChannel']]:
+        """
+        How the nodes' OS is kept patched: `None`, `Unmanaged`, `NodeImage` (Azure's default, used when unset) or `SecurityPatch`. Updates in place.
+        """
+        return pulumi.get(self, "node_os_upgrade_channel")
+
+    @_builtins.property
     @pulumi.getter(name="nodeResourceGroup")
     def node_resource_group(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
@@ -856,6 +906,14 @@ class RegionalCluster(pulumi.CustomResource):
         Azure tags for the cluster. aksmesh adds `managed-by: aksmesh`. Updates in place.
         """
         return pulumi.get(self, "tags")
+
+    @_builtins.property
+    @pulumi.getter(name="upgradeChannel")
+    def upgrade_channel(self) -> pulumi.Output[Optional['UpgradeChannel']]:
+        """
+        How AKS upgrades Kubernetes by itself: `rapid`, `stable`, `patch`, `node-image` or `none` (Azure's default, used when unset). Updates in place.
+        """
+        return pulumi.get(self, "upgrade_channel")
 
     @_builtins.property
     @pulumi.getter(name="userPools")

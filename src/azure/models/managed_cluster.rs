@@ -123,6 +123,9 @@ pub struct ManagedClusterProperties {
     /// Who reaches the API server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_server_access_profile: Option<ApiServerAccessProfile>,
+    /// Automatic upgrades of Kubernetes and of the nodes' OS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_upgrade_profile: Option<AutoUpgradeProfile>,
     /// Security features; aksmesh turns on the workload identity webhook.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_profile: Option<SecurityProfile>,
@@ -141,6 +144,20 @@ pub struct ManagedClusterProperties {
     /// Kubelet identity and friends as reported by Azure (read-only here).
     #[serde(default, skip_serializing)]
     pub identity_profile: Option<BTreeMap<String, IdentityProfileEntry>>,
+}
+
+/// `ManagedClusterAutoUpgradeProfile`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutoUpgradeProfile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade_channel: Option<String>,
+    #[serde(
+        default,
+        rename = "nodeOSUpgradeChannel",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub node_os_upgrade_channel: Option<String>,
 }
 
 /// `ManagedClusterSecurityProfile`, the part aksmesh sets.

@@ -128,6 +128,8 @@ impl Platform<'_> {
             sku_tier: inputs.sku_tier,
             auto_scaler_profile: inputs.auto_scaler_profile.clone(),
             authorized_ip_ranges: inputs.authorized_ip_ranges.clone(),
+            upgrade_channel: inputs.upgrade_channel,
+            node_os_upgrade_channel: inputs.node_os_upgrade_channel,
             profile: Some(ClusterProfile::Production),
             tags: links.map(self.raw_tags.clone()),
             ..Default::default()

@@ -25,7 +25,9 @@ use crate::property::{Annotations, Value};
 use crate::resource::CheckFailure;
 use crate::resources::regional_cluster::{AutoScalerSettings, NodePoolSettings, SystemPoolInputs};
 use crate::resources::regional_network::default_name_prefix;
-use crate::vocabulary::{CiliumMeshMode, PodNetworking, SkuTier};
+use crate::vocabulary::{
+    CiliumMeshMode, NodeOsUpgradeChannel, PodNetworking, SkuTier, UpgradeChannel,
+};
 
 pub use plan::plan;
 
@@ -108,6 +110,12 @@ pub struct MultiRegionAksInputs {
     /// The public IPv4 ranges allowed to reach every cluster's API server; unset leaves them open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorized_ip_ranges: Option<Vec<String>>,
+    /// Every cluster's automatic Kubernetes upgrade channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade_channel: Option<UpgradeChannel>,
+    /// Every cluster's node OS upgrade channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_os_upgrade_channel: Option<NodeOsUpgradeChannel>,
 }
 
 impl MultiRegionAksInputs {
@@ -275,6 +283,8 @@ mod tests {
             sku_tier: None,
             auto_scaler_profile: None,
             authorized_ip_ranges: None,
+            upgrade_channel: None,
+            node_os_upgrade_channel: None,
         }
     }
 

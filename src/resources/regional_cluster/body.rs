@@ -4,9 +4,9 @@ use super::pools::{agent_pool_body, pool_specs};
 use super::types::{AutoScalerSettings, RegionalClusterInputs, RegionalClusterState};
 use crate::azure::models::managed_cluster::{
     AdvancedNetworking, AdvancedNetworkingObservability, AdvancedNetworkingSecurity,
-    AgentPoolProfile, ApiServerAccessProfile, AutoScalerProfile, ManagedCluster,
-    ManagedClusterIdentity, ManagedClusterProperties, ManagedClusterSku, NetworkProfile,
-    OidcIssuerProfile, SecurityProfile, Toggle,
+    AgentPoolProfile, ApiServerAccessProfile, AutoScalerProfile, AutoUpgradeProfile,
+    ManagedCluster, ManagedClusterIdentity, ManagedClusterProperties, ManagedClusterSku,
+    NetworkProfile, OidcIssuerProfile, SecurityProfile, Toggle,
 };
 use crate::resources::common::managed_tags;
 use crate::vocabulary::{PodNetworking, SkuTier, Vocabulary};
@@ -50,6 +50,12 @@ pub(super) fn cluster_body(
             api_server_access_profile: Some(ApiServerAccessProfile {
                 authorized_ip_ranges: Some(inputs.authorized_ip_ranges.clone().unwrap_or_default()),
                 enable_private_cluster: None,
+            }),
+            // Always sent, Azure's defaults when unset: the program is the authority, so a channel
+            // set outside it shows in refresh and the next update puts the program's back.
+            auto_upgrade_profile: Some(AutoUpgradeProfile {
+                upgrade_channel: resolved.upgrade_channel.map(|c| c.to_string()),
+                node_os_upgrade_channel: resolved.node_os_upgrade_channel.map(|c| c.to_string()),
             }),
             // The webhook that gives pods federated tokens, not just the issuer (Learn,
             // workload-identity-deploy-cluster enables both).

@@ -371,6 +371,26 @@ mod tests {
             ChangeEffect::Update
         );
         assert_eq!(
+            update("upgradeChannel", "none".into(), "patch".into()),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update(
+                "nodeOsUpgradeChannel",
+                "NodeImage".into(),
+                "SecurityPatch".into()
+            ),
+            ChangeEffect::Update
+        );
+        assert_eq!(
+            update(
+                "authorizedIpRanges[0]",
+                "1.2.3.0/24".into(),
+                "1.2.4.0/24".into()
+            ),
+            ChangeEffect::Update
+        );
+        assert_eq!(
             update("tags.env", "a".into(), "b".into()),
             ChangeEffect::Update
         );

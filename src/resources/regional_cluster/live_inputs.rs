@@ -13,13 +13,13 @@ use super::types::{
 };
 use crate::azure::ids::ids_equal;
 use crate::azure::models::managed_cluster::{
-    AgentPoolProfile, AutoScalerProfile, ManagedCluster, NetworkProfile,
+    AgentPoolProfile, AutoScalerProfile, AutoUpgradeProfile, ManagedCluster, NetworkProfile,
 };
 use crate::azure::ResourceId;
 use crate::resources::common::user_tags;
 use crate::vocabulary::{
-    Expander, NetworkDataplane, NetworkPolicy, OsDiskType, OsSku, PodNetworking, SkuTier,
-    Vocabulary,
+    Expander, NetworkDataplane, NetworkPolicy, NodeOsUpgradeChannel, OsDiskType, OsSku,
+    PodNetworking, SkuTier, UpgradeChannel, Vocabulary,
 };
 
 /// Inputs that reproduce the live cluster (refresh keeps `old`'s representation; import has none).
@@ -91,6 +91,20 @@ pub(super) fn live_inputs(
         profile: old.and_then(|inputs| inputs.profile),
         sku_tier: sku_tier(cluster, old, &defaults),
         advanced_networking: advanced_networking(&network, old),
+        upgrade_channel: represent(
+            old.and_then(|i| i.upgrade_channel).as_ref(),
+            live_channel(cluster, |profile| profile.upgrade_channel.as_deref()),
+            Some(&UpgradeChannel::default()),
+            |a, b| a == b,
+        ),
+        node_os_upgrade_channel: represent(
+            old.and_then(|i| i.node_os_upgrade_channel).as_ref(),
+            live_channel(cluster, |profile| {
+                profile.node_os_upgrade_channel.as_deref()
+            }),
+            Some(&NodeOsUpgradeChannel::default()),
+            |a, b| a == b,
+        ),
         authorized_ip_ranges: represent(
             old.and_then(|i| i.authorized_ip_ranges.as_ref()),
             Some(cluster.authorized_ip_ranges()),
@@ -492,6 +506,19 @@ fn observed<T: PartialEq + Clone>(
         return None;
     }
     represent(old, live, default, same)
+}
+
+/// A channel of the cluster's `autoUpgradeProfile`, when Azure reports one aksmesh knows.
+fn live_channel<T: Vocabulary>(
+    cluster: &ManagedCluster,
+    field: impl Fn(&AutoUpgradeProfile) -> Option<&str>,
+) -> Option<T> {
+    cluster
+        .properties
+        .auto_upgrade_profile
+        .as_ref()
+        .and_then(field)
+        .and_then(T::parse)
 }
 
 fn sorted(mut items: Vec<String>) -> Vec<String> {

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::net;
 use crate::regions;
 use crate::vocabulary::{
-    ClusterProfile, Expander, NetworkDataplane, NetworkPolicy, OsDiskType, OsSku, PodNetworking,
-    SkuTier,
+    ClusterProfile, Expander, NetworkDataplane, NetworkPolicy, NodeOsUpgradeChannel, OsDiskType,
+    OsSku, PodNetworking, SkuTier, UpgradeChannel,
 };
 
 pub const DEFAULT_POD_CIDR: &str = "10.244.0.0/16";
@@ -215,6 +215,12 @@ pub struct RegionalClusterInputs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-resolved" = true))]
     pub advanced_networking: Option<bool>,
+    /// How AKS upgrades Kubernetes by itself; unset keeps Azure's default (`none`). In place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade_channel: Option<UpgradeChannel>,
+    /// How the nodes' OS is patched; unset keeps Azure's default (`NodeImage`). In place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_os_upgrade_channel: Option<NodeOsUpgradeChannel>,
     /// The public IPv4 ranges (CIDRs or addresses, at most 200) allowed to reach the API server;
     /// unset or empty leaves it open to the internet. Updates in place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -333,6 +339,8 @@ impl RegionalClusterInputs {
             _ => DEFAULT_SKU_TIER,
         }));
         resolved.advanced_networking = Some(self.advanced_networking.unwrap_or(false));
+        resolved.upgrade_channel = Some(self.upgrade_channel.unwrap_or_default());
+        resolved.node_os_upgrade_channel = Some(self.node_os_upgrade_channel.unwrap_or_default());
         resolved
     }
 }

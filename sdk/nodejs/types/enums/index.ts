@@ -134,6 +134,30 @@ export const NetworkPolicy = {
  */
 export type NetworkPolicy = (typeof NetworkPolicy)[keyof typeof NetworkPolicy];
 
+export const NodeOsUpgradeChannel = {
+    /**
+     * No OS updates: you patch the nodes yourself.
+     */
+    None: "None",
+    /**
+     * The OS's own patching applies updates.
+     */
+    Unmanaged: "Unmanaged",
+    /**
+     * A new patched node image every week (Azure's default).
+     */
+    NodeImage: "NodeImage",
+    /**
+     * Tested security updates, honouring the maintenance window.
+     */
+    SecurityPatch: "SecurityPatch",
+} as const;
+
+/**
+ * How the nodes' operating system is kept patched (ARM's `autoUpgradeProfile.nodeOSUpgradeChannel`).
+ */
+export type NodeOsUpgradeChannel = (typeof NodeOsUpgradeChannel)[keyof typeof NodeOsUpgradeChannel];
+
 export const OsDiskType = {
     /**
      * On the VM's cache or temporary disk: faster; AKS's default where it fits.
@@ -202,3 +226,31 @@ export const SkuTier = {
  * The AKS control plane tier.
  */
 export type SkuTier = (typeof SkuTier)[keyof typeof SkuTier];
+
+export const UpgradeChannel = {
+    /**
+     * The latest patch of the latest supported minor version.
+     */
+    Rapid: "rapid",
+    /**
+     * The latest patch of minor version N-1, N being the latest supported minor version.
+     */
+    Stable: "stable",
+    /**
+     * The latest patch of the cluster's own minor version.
+     */
+    Patch: "patch",
+    /**
+     * Only the node image; prefer nodeOsUpgradeChannel.
+     */
+    NodeImage: "node-image",
+    /**
+     * No automatic upgrades (Azure's default).
+     */
+    None: "none",
+} as const;
+
+/**
+ * How AKS upgrades the cluster's Kubernetes version by itself (ARM's `autoUpgradeProfile.upgradeChannel`).
+ */
+export type UpgradeChannel = (typeof UpgradeChannel)[keyof typeof UpgradeChannel];

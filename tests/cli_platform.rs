@@ -108,6 +108,30 @@ fn peering_toggle_flow(project: &Project, azsim: &Azsim) {
     assert!(azsim.ids_of_type("virtualNetworkPeerings").is_empty());
     assert_eq!(azsim.ids_of_type("managedClusters").len(), 2);
 
+    // 4b. Closing the API servers to one range updates the clusters in place, nothing else.
+    project
+        .pulumi(&[
+            "config",
+            "set",
+            "--path",
+            "authorized_ip_ranges[0]",
+            "203.0.113.0/24",
+        ])
+        .success();
+    let changes = run(project, "up", &[]);
+    assert!(count(&changes, "update") >= 2, "{changes}");
+    for operation in ["create", "replace", "delete", "create-replacement"] {
+        assert_eq!(count(&changes, operation), 0, "{operation} in {changes}");
+    }
+    for id in azsim.ids_of_type("managedClusters") {
+        let (_, live) = azsim.arm("GET", &format!("{id}?api-version=2026-05-01"), None);
+        assert_eq!(
+            live["properties"]["apiServerAccessProfile"]["authorizedIPRanges"],
+            serde_json::json!(["203.0.113.0/24"]),
+            "{id}"
+        );
+    }
+
     // 5. With peering on, adding a region creates only its network, cluster and two peerings.
     project.config_set("enable_vnet_peering", "true");
     run(project, "up", &[]);

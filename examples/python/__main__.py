@@ -21,6 +21,8 @@ platform = aksmesh.MultiRegionAks(
     enable_vnet_peering=config.get_bool("enable_vnet_peering", False),
     cilium_mesh={"mode": mesh_mode} if mesh_mode != "none" else None,
     front_door={"enabled": True, "probe_path": "/healthz"} if config.get_bool("front_door", False) else None,
+    # Who may reach the API servers, e.g. `pulumi config set --path 'authorized_ip_ranges[0]' 203.0.113.0/24`.
+    authorized_ip_ranges=config.get_object("authorized_ip_ranges"),
     tags={"platform": "aksmesh-example"},
 )
 

@@ -13,6 +13,8 @@ const platform = new aksmesh.MultiRegionAks("platform", {
     regions: regions.map(location => ({ location })),
     kubernetesVersion: "1.34",
     enableVnetPeering: config.getBoolean("enable_vnet_peering") ?? false,
+    // Who may reach the API servers, e.g. `pulumi config set --path 'authorized_ip_ranges[0]' 203.0.113.0/24`.
+    authorizedIpRanges: config.getObject<string[]>("authorized_ip_ranges"),
     tags: { platform: "aksmesh-example" },
 });
 

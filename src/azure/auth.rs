@@ -23,7 +23,7 @@ use azure_core::http::{
     ClientOptions, ExponentialRetryOptions, HttpClient, RetryOptions, Transport,
 };
 use azure_identity::{
-    AzureCliCredential, AzureCliCredentialOptions, AzureDeveloperCliCredential,
+    AzureCliCredential, AzureCliCredentialOptions, AzureDeveloperCliCredential, ClientAssertion,
     ClientAssertionCredential, ClientAssertionCredentialOptions, ClientSecretCredential,
     ClientSecretCredentialOptions, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
     UserAssignedId, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
@@ -328,34 +328,40 @@ impl Factory<'_> {
         client_id: String,
         source: FederatedSource,
     ) -> AzureResult<Arc<dyn TokenCredential>> {
-        let options = ClientAssertionCredentialOptions {
-            client_options: self.client_options(),
-        };
-        let invalid = |error: azure_core::Error| AzureError::Auth {
-            message: format!(
-                "invalid OIDC settings: {error}; check aksmesh:tenantId and aksmesh:clientId \
-                 (or ARM_TENANT_ID / ARM_CLIENT_ID)"
-            ),
-        };
-        Ok(match source {
+        match source {
             FederatedSource::File(token_file) => {
-                self.workload_identity(tenant_id, client_id, token_file)?
+                self.workload_identity(tenant_id, client_id, token_file)
             }
-            FederatedSource::Token(token) => ClientAssertionCredential::new(
-                tenant_id,
-                client_id,
-                GivenAssertion(token),
-                Some(options),
-            )
-            .map_err(invalid)?,
-            FederatedSource::Request(url, token) => ClientAssertionCredential::new(
+            FederatedSource::Token(token) => {
+                self.assertion_credential(tenant_id, client_id, GivenAssertion(token))
+            }
+            FederatedSource::Request(url, token) => self.assertion_credential(
                 tenant_id,
                 client_id,
                 RequestedAssertion::new(&url, token, self.http_client.clone()),
-                Some(options),
-            )
-            .map_err(invalid)?,
-        })
+            ),
+        }
+    }
+
+    /// Exchanges what `assertion` supplies for ARM tokens.
+    fn assertion_credential<C: ClientAssertion + 'static>(
+        &self,
+        tenant_id: String,
+        client_id: String,
+        assertion: C,
+    ) -> AzureResult<Arc<dyn TokenCredential>> {
+        let options = ClientAssertionCredentialOptions {
+            client_options: self.client_options(),
+        };
+        let credential =
+            ClientAssertionCredential::new(tenant_id, client_id, assertion, Some(options))
+                .map_err(|error| AzureError::Auth {
+                    message: format!(
+                    "invalid OIDC settings: {error}; check aksmesh:tenantId and aksmesh:clientId \
+                     (or ARM_TENANT_ID / ARM_CLIENT_ID)"
+                ),
+                })?;
+        Ok(credential)
     }
 
     fn workload_identity(

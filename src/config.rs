@@ -122,18 +122,7 @@ pub enum ConfigOutcome {
 
 /// Reads config values, from the engine's args (plain or JSON-encoded strings) and the environment.
 pub fn parse(args: &Value, environment: &dyn Fn(&str) -> Option<String>) -> ConfigOutcome {
-    let mut values = collect_values(args, environment);
-    // azure-native's name for the cloud, when the program's config does not name it as aksmesh's.
-    let (plain, _) = args.to_plain();
-    if plain.get("cloud").is_none() {
-        if let Some(cloud) = plain
-            .get("environment")
-            .and_then(|value| value.as_str())
-            .filter(|value| !value.is_empty())
-        {
-            values.insert("cloud", cloud.to_string());
-        }
-    }
+    let values = collect_values(args, environment);
     let mut failures = Vec::new();
     let mut authentication = authentication(&values, &mut failures);
     if flag(&values, "useMsi", &mut failures) && authentication == AuthMethod::Auto {
@@ -217,6 +206,14 @@ fn collect_values(
         });
         if let Some(value) = value {
             values.insert(key.name, value);
+        }
+    }
+    // azure-native's name for the cloud is the program's own setting, over the environment's.
+    if plain.get("cloud").is_none() {
+        if let Some(serde_json::Value::String(cloud)) = plain.get("environment") {
+            if !cloud.is_empty() {
+                values.insert("cloud", cloud.clone());
+            }
         }
     }
     values

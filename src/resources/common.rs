@@ -20,7 +20,7 @@ use crate::vocabulary::Vocabulary;
 pub const MANAGED_BY_TAG: &str = "managed-by";
 pub const MANAGED_BY_VALUE: &str = "aksmesh";
 /// How many API server authorized ranges AKS takes.
-pub const MAX_AUTHORIZED_IP_RANGES: usize = 200;
+const MAX_AUTHORIZED_IP_RANGES: usize = 200;
 
 /// Collects failures for one resource's inputs, skipping paths that are unknown in a preview.
 pub struct Validator<'a, 'c> {

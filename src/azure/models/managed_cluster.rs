@@ -186,20 +186,6 @@ pub struct ApiServerAccessProfile {
         skip_serializing_if = "Option::is_none"
     )]
     pub authorized_ip_ranges: Option<Vec<String>>,
-    /// Read here only: aksmesh does not create private clusters yet.
-    #[serde(default, skip_serializing)]
-    pub enable_private_cluster: Option<bool>,
-}
-
-impl ManagedCluster {
-    /// The authorized ranges Azure reports (none: open to the internet).
-    pub fn authorized_ip_ranges(&self) -> Vec<String> {
-        self.properties
-            .api_server_access_profile
-            .as_ref()
-            .and_then(|profile| profile.authorized_ip_ranges.clone())
-            .unwrap_or_default()
-    }
 }
 
 /// OIDC issuer settings.
@@ -600,6 +586,15 @@ impl ManagedCluster {
             .as_deref()
     }
 
+    /// The authorized ranges Azure reports (none: open to the internet).
+    pub fn authorized_ip_ranges(&self) -> Vec<String> {
+        self.properties
+            .api_server_access_profile
+            .as_ref()
+            .and_then(|profile| profile.authorized_ip_ranges.clone())
+            .unwrap_or_default()
+    }
+
     /// The kubelet's identity as Azure reports it.
     pub fn kubelet_identity(&self) -> Option<&IdentityProfileEntry> {
         self.properties
@@ -620,12 +615,7 @@ impl ManagedCluster {
 
     /// Object id of the kubelet identity.
     pub fn kubelet_object_id(&self) -> Option<&str> {
-        self.properties
-            .identity_profile
-            .as_ref()?
-            .get("kubeletidentity")?
-            .object_id
-            .as_deref()
+        self.kubelet_identity()?.object_id.as_deref()
     }
 }
 

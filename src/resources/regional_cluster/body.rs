@@ -49,7 +49,6 @@ pub(super) fn cluster_body(
             // (Learn, api-server-authorized-ip-ranges, "Disable authorized IP ranges").
             api_server_access_profile: Some(ApiServerAccessProfile {
                 authorized_ip_ranges: Some(inputs.authorized_ip_ranges.clone().unwrap_or_default()),
-                enable_private_cluster: None,
             }),
             // Always sent, Azure's defaults when unset: the program is the authority, so a channel
             // set outside it shows in refresh and the next update puts the program's back.

@@ -223,7 +223,7 @@ pub(super) fn state_from(
 }
 
 /// Who can reach the API server, in a sentence (the output `apiServerAccess`).
-pub(crate) fn api_server_access(ranges: &[String]) -> String {
+fn api_server_access(ranges: &[String]) -> String {
     match ranges {
         [] => "open to the internet: set authorizedIpRanges to limit who reaches the API server"
             .into(),
